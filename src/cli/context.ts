@@ -1,0 +1,56 @@
+/**
+ * Options every command shares (`--db`, `--schema`, `--tasks`) and the client they open.
+ * Commands stay thin: parse, call the client, print.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import { createOrdo, type Ordo } from '../client/ordo.js';
+import { loadTasks } from '../tasks/loader.js';
+import { fileConfig } from './config.js';
+
+export interface GlobalOptions {
+  db?: string;
+  schema?: string;
+  tasks?: string;
+}
+
+export const DEFAULT_TASKS_DIR = './tasks';
+
+/** Flags, then environment, then ordo.config.json; unset where none says. */
+export function globalOptions(command: Command): GlobalOptions {
+  const flags = command.optsWithGlobals<GlobalOptions>();
+  const file = fileConfig();
+  return {
+    db: flags.db ?? process.env.ORDO_DATABASE_URL ?? process.env.DATABASE_URL ?? file.db,
+    schema: flags.schema ?? process.env.ORDO_SCHEMA ?? file.schema,
+    tasks: flags.tasks ?? process.env.ORDO_TASKS ?? file.tasks,
+  };
+}
+
+/**
+ * Opens a client. The tasks folder is loaded so payloads are validated at enqueue; the
+ * default folder may be missing, one named with --tasks must exist.
+ */
+export async function openClient(command: Command): Promise<Ordo> {
+  const options = globalOptions(command);
+  const tasks = await loadTasks(options.tasks ?? DEFAULT_TASKS_DIR, { required: options.tasks !== undefined });
+  return createOrdo({ db: options.db, schema: options.schema, tasks });
+}
+
+/** Runs `body` with an open client and closes it afterwards. */
+export async function withClient<T>(command: Command, body: (ordo: Ordo) => Promise<T>): Promise<T> {
+  const ordo = await openClient(command);
+  try {
+    return await body(ordo);
+  } finally {
+    await ordo.close();
+  }
+}
+
+/** Parses an integer option, naming the option when it is not one. */
+export function intOption(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name}: expected a whole number, received ${JSON.stringify(value)}`);
+    return n;
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * Payloads from the command line: one JSON argument, several tokens a shell split apart
+ * (joined again), or a file holding one JSON object or JSON Lines (one object per line).
+ * Anything but a JSON object is refused with what was received and the form expected.
+ */
+import { readFileSync } from 'node:fs';
+import { ValidationError } from '../core/errors.js';
+import type { JsonObject } from '../core/types.js';
+
+const EXPECTED = 'a JSON object such as \'{"email":"a@b.com","message":"hi"}\'';
+
+function parseObject(text: string, field: string): JsonObject {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ValidationError(field, EXPECTED, text, `It is not valid JSON (${(err as Error).message}); quote the whole object for your shell`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ValidationError(field, EXPECTED, value, 'Wrap the values in an object with named fields');
+  }
+  return value as JsonObject;
+}
+
+/** The payload given as arguments (`[]` → `{}`). */
+export function payloadFromArgs(tokens: readonly string[]): JsonObject {
+  if (tokens.length === 0) return {};
+  return parseObject(tokens.join(' '), 'payload');
+}
+
+/** The payloads of a file: one JSON object, or JSON Lines. */
+export function payloadsFromFile(file: string): JsonObject[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ValidationError('-f', 'a readable file of JSON objects (one object, or one per line)', file, (err as NodeJS.ErrnoException).code ?? String(err));
+  }
+  const trimmed = text.trim();
+  if (trimmed === '') throw new ValidationError('-f', 'a file with at least one JSON object', `${file} (empty)`);
+  try {
+    const whole: unknown = JSON.parse(trimmed);
+    if (typeof whole !== 'object' || whole === null || Array.isArray(whole)) {
+      throw new ValidationError(`${file}`, `${EXPECTED}, or JSON Lines (one object per line)`, whole);
+    }
+    return [whole as JsonObject];
+  } catch (err) {
+    if (err instanceof ValidationError) throw err;
+  }
+  const payloads: JsonObject[] = [];
+  text.split('\n').forEach((line, index) => {
+    if (line.trim() === '') return;
+    payloads.push(parseObject(line, `${file} line ${index + 1}`));
+  });
+  return payloads;
+}
+

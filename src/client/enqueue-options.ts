@@ -1,0 +1,98 @@
+/**
+ * Turns what a caller passes to `enqueue` into a fully resolved `JobInsert`: job options
+ * first, then the task's own options (when the task is known here), then defaults.
+ * Every rejection names the field, the expected form and the value received.
+ */
+import { parseDuration, parseTime } from '../core/duration.js';
+import { ValidationError } from '../core/errors.js';
+import { DEFAULT_RETRY, checkRetryPolicy, type RetryPolicy } from '../core/retry.js';
+import type { Json, JobInsert, JsonObject } from '../core/types.js';
+import { checkTaskName, type TaskDefinition } from '../tasks/define.js';
+import { taskTimeoutMs, validatePayload } from '../tasks/registry.js';
+
+export interface EnqueueOptions {
+  /** @defaultValue the task's queue, else 'default' */
+  queue?: string;
+  /** Lower runs first within a queue. @defaultValue the task's priority, else 0 */
+  priority?: number;
+  /** Run after this long: milliseconds or a duration such as `2h10m20s`. */
+  delay?: number | string;
+  /** Run at this time: a Date, ISO 8601 text or epoch seconds. */
+  runAt?: Date | string | number;
+  /** Attempts in all. @defaultValue the task's `retry.maxAttempts`, else 5 */
+  maxAttempts?: number;
+  /** Backoff between attempts, overriding the task's. */
+  retry?: Partial<Pick<RetryPolicy, 'baseMs' | 'capMs' | 'maxAttempts'>>;
+  /** While a job with this key is pending or running, enqueueing it again returns that job. */
+  uniqueKey?: string;
+  /** Abort an attempt after this long: milliseconds or a duration. */
+  timeout?: number | string;
+  /**
+   * PostgreSQL only: the caller's client inside its own open transaction. The job exists if
+   * and only if that transaction commits.
+   */
+  tx?: unknown;
+}
+
+const QUEUE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,99}$/;
+
+export function checkQueueName(queue: unknown, field = 'queue'): string {
+  if (typeof queue !== 'string' || !QUEUE_NAME.test(queue)) {
+    throw new ValidationError(field, 'a queue name of letters, digits and _ . : - (at most 100 characters), such as high', queue);
+  }
+  return queue;
+}
+
+/** Checks that a payload is a JSON object and returns its JSON form. */
+export function checkPayload(payload: unknown, field = 'payload'): JsonObject {
+  if (payload === undefined) return {};
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new ValidationError(field, 'a JSON object such as {"email":"a@b.com"}', payload);
+  }
+  try {
+    return JSON.parse(JSON.stringify(payload)) as JsonObject;
+  } catch (err) {
+    throw new ValidationError(field, 'a JSON-serialisable object', payload, (err as Error).message);
+  }
+}
+
+function checkInteger(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ValidationError(field, `a whole number from ${min} to ${max}`, value);
+  }
+  return value;
+}
+
+export function resolveEnqueue(task: string, payload: unknown, options: EnqueueOptions, definition?: TaskDefinition): JobInsert {
+  checkTaskName(task);
+  const json: Json = validatePayload(definition, checkPayload(payload));
+  const taskOptions = definition?.options ?? {};
+  if (options.delay !== undefined && options.runAt !== undefined) {
+    throw new ValidationError('delay', 'either delay or runAt, not both', { delay: options.delay, runAt: options.runAt });
+  }
+  const retry = { ...taskOptions.retry, ...options.retry };
+  if (options.maxAttempts !== undefined) retry.maxAttempts = options.maxAttempts;
+  checkRetryPolicy(retry, 'retry');
+  const unique = options.uniqueKey;
+  if (unique !== undefined && (typeof unique !== 'string' || unique.length === 0 || unique.length > 500)) {
+    throw new ValidationError('uniqueKey', 'a non-empty string of at most 500 characters', unique);
+  }
+  return {
+    task,
+    queue: checkQueueName(options.queue ?? taskOptions.queue ?? 'default'),
+    payload: json,
+    priority: checkInteger(options.priority ?? taskOptions.priority ?? 0, 'priority', -1_000_000, 1_000_000),
+    runAt: options.runAt === undefined ? null : parseTime(options.runAt, 'runAt'),
+    delayMs: options.delay === undefined ? 0 : parseDuration(options.delay, 'delay'),
+    maxAttempts: retry.maxAttempts ?? DEFAULT_RETRY.maxAttempts,
+    timeoutMs: options.timeout === undefined ? taskTimeoutMs(definition) : positive(parseDuration(options.timeout, 'timeout'), 'timeout'),
+    backoffBaseMs: options.retry?.baseMs ?? null,
+    backoffCapMs: options.retry?.capMs ?? null,
+    uniqueKey: unique ?? null,
+  };
+}
+
+function positive(ms: number, field: string): number {
+  if (ms <= 0) throw new ValidationError(field, 'a duration greater than zero', ms);
+  return ms;
+}

@@ -1,0 +1,152 @@
+/**
+ * Plain data types shared by every layer. This module is a leaf: it imports nothing.
+ *
+ * Time values are `Date`s; JSON values are whatever `JSON.parse` returns.
+ */
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/** The life of a job. `failed`, `succeeded` and `cancelled` are terminal. */
+export type JobState = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export const JOB_STATES: readonly JobState[] = ['pending', 'running', 'succeeded', 'failed', 'cancelled'];
+
+/** How one attempt ended. */
+export type AttemptOutcome = 'succeeded' | 'failed' | 'timed_out' | 'cancelled' | 'worker_lost';
+
+export interface ErrorInfo {
+  message: string;
+  name?: string;
+  stack?: string;
+}
+
+export interface LogLine {
+  at: Date;
+  message: string;
+}
+
+/** One finished attempt, as kept in the job row's `attempts` array. */
+export interface AttemptRecord {
+  attempt: number;
+  worker: string | null;
+  startedAt: Date | null;
+  finishedAt: Date;
+  outcome: AttemptOutcome;
+  result?: Json;
+  error?: ErrorInfo;
+  logs?: LogLine[];
+}
+
+/** A job as read from the store. */
+export interface JobRecord {
+  id: string;
+  task: string;
+  queue: string;
+  payload: Json;
+  state: JobState;
+  priority: number;
+  runAt: Date;
+  createdAt: Date;
+  /** Number of attempts started so far (the running one included). */
+  attempt: number;
+  maxAttempts: number;
+  /** Per-job overrides; `null` means "use the task's setting, then the default". */
+  timeoutMs: number | null;
+  backoffBaseMs: number | null;
+  backoffCapMs: number | null;
+  uniqueKey: string | null;
+  /** Worker holding the lease while running, else the last worker that ran it. */
+  lockedBy: string | null;
+  lockedUntil: Date | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  cancelRequested: boolean;
+  progress: number | null;
+  result: Json | null;
+  lastError: ErrorInfo | null;
+  /** Every finished attempt, oldest first. The running attempt is not in here. */
+  attempts: AttemptRecord[];
+}
+
+/** What the client hands the store to create one job; every field resolved. */
+export interface JobInsert {
+  task: string;
+  queue: string;
+  payload: Json;
+  priority: number;
+  /** `null`: due now (by the database's clock). */
+  runAt: Date | null;
+  /** Delay relative to the database's clock; used when `runAt` is null. */
+  delayMs: number;
+  maxAttempts: number;
+  timeoutMs: number | null;
+  backoffBaseMs: number | null;
+  backoffCapMs: number | null;
+  uniqueKey: string | null;
+}
+
+export interface InsertResult {
+  id: string;
+  /** False when a job with the same active `uniqueKey` already existed; `id` is that job. */
+  created: boolean;
+}
+
+/**
+ * How a running attempt ends, as the worker reports it. `state` is where the job goes:
+ * `succeeded`, `failed` (terminal), `cancelled`, or `pending` (retry at `runAt`, or a
+ * release on shutdown, which gives the attempt back: `releaseAttempt: true`).
+ */
+export interface JobFinish {
+  id: string;
+  attempt: number;
+  workerId: string;
+  state: Exclude<JobState, 'running'>;
+  outcome: AttemptOutcome | 'released';
+  startedAt: Date;
+  finishedAt: Date;
+  result?: Json;
+  error?: ErrorInfo;
+  logs?: LogLine[];
+  /** For `state: 'pending'`: when to run again. Delay relative to the database clock. */
+  retryDelayMs?: number;
+}
+
+export interface JobFilter {
+  state?: JobState | JobState[];
+  queue?: string;
+  task?: string;
+  workerId?: string;
+}
+
+export interface Page {
+  limit?: number;
+  offset?: number;
+}
+
+export interface QueueStats {
+  queue: string;
+  paused: boolean;
+  pending: number;
+  /** Pending and due now. */
+  due: number;
+  running: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+}
+
+export interface WorkerInfo {
+  id: string;
+  host: string;
+  pid: number;
+  queues: string[];
+  concurrency: number;
+  running: number;
+  startedAt: Date;
+}
+
+export interface WorkerRecord extends WorkerInfo {
+  lastSeenAt: Date;
+  /** `alive` if seen within the liveness window, `stopped` after a clean stop, else `stale`. */
+  status: 'alive' | 'stale' | 'stopped';
+}

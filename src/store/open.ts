@@ -1,0 +1,42 @@
+/**
+ * Chooses the engine from a database locator: `postgres://` or `postgresql://` URLs open the
+ * PostgreSQL engine; anything else is a SQLite file path (`sqlite:` prefix optional).
+ */
+import { ConfigError } from '../core/errors.js';
+import type { Store } from './contract.js';
+
+export interface OpenStoreOptions {
+  /** Postgres schema holding Ordo's tables. @defaultValue 'ordo' */
+  schema?: string;
+  /** Run migrations on open. @defaultValue true */
+  migrate?: boolean;
+}
+
+export const DEFAULT_DATABASE = './.ordo/ordo.db';
+
+export function isPostgresUrl(db: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(db);
+}
+
+export async function openStore(db: string = DEFAULT_DATABASE, options: OpenStoreOptions = {}): Promise<Store> {
+  if (typeof db !== 'string' || db.trim() === '') {
+    throw new ConfigError(`database: expected a SQLite file path or a postgres:// URL, received ${JSON.stringify(db)}`);
+  }
+  let store: Store;
+  if (isPostgresUrl(db)) {
+    const { createPostgresStore } = await import('./postgres/engine.js');
+    store = createPostgresStore({ url: db, schema: options.schema ?? 'ordo' });
+  } else {
+    const { createSqliteStore } = await import('./sqlite/engine.js');
+    store = createSqliteStore({ path: db.replace(/^sqlite:(\/\/)?/i, '') });
+  }
+  if (options.migrate !== false) {
+    try {
+      await store.migrate();
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+  return store;
+}

@@ -1,0 +1,83 @@
+/**
+ * What a task is: a name, a handler and its options. `defineTask` is the explicit way to
+ * declare one; any plain exported function of a module in the tasks folder is one too.
+ */
+import type { ZodType } from 'zod';
+import { ValidationError } from '../core/errors.js';
+import { checkRetryPolicy, type RetryPolicy } from '../core/retry.js';
+import type { Json } from '../core/types.js';
+
+/** What a handler receives besides its payload. */
+export interface TaskContext {
+  readonly jobId: string;
+  /** 1 for the first attempt, 2 for the first retry, … */
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly task: string;
+  readonly queue: string;
+  /** Fires on timeout, cancellation, lost lease and worker shutdown. Pass it to fetch() etc. */
+  readonly signal: AbortSignal;
+  /** Records a line in this attempt's history (and the worker's log). */
+  log(message: string): void;
+  /** Reports progress, 0–100. Written at most a few times a second. */
+  progress(percent: number): void;
+}
+
+export type TaskHandler<P = any> = (payload: P, ctx: TaskContext) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export interface TaskOptions<P = unknown> {
+  /** Validates the payload at enqueue (when the task is known) and before the handler runs. */
+  schema?: ZodType<P>;
+  /** Queue jobs of this task go to unless the enqueue says otherwise. @defaultValue 'default' */
+  queue?: string;
+  /** Priority inside the queue; lower runs first. @defaultValue 0 */
+  priority?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Milliseconds (or a duration such as `30s`) after which the attempt is aborted. */
+  timeout?: number | string;
+  description?: string;
+}
+
+const TASK = Symbol.for('ordo.task');
+
+export interface TaskDefinition<P = unknown> {
+  readonly [TASK]: true;
+  readonly name: string;
+  readonly options: TaskOptions<P>;
+  readonly handler: TaskHandler<P>;
+}
+
+const TASK_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,199}$/;
+
+export function checkTaskName(name: unknown, field = 'task'): string {
+  if (typeof name !== 'string' || !TASK_NAME.test(name)) {
+    throw new ValidationError(field, 'a task name of letters, digits and _ . : - (at most 200 characters), such as send_email', name);
+  }
+  return name;
+}
+
+/**
+ * Declares a task.
+ * @example
+ * export const sendEmail = defineTask('send_email', { schema: z.object({ email: z.email() }) },
+ *   async ({ email }, ctx) => { ctx.log(`sending to ${email}`); });
+ */
+export function defineTask<P>(name: string, options: TaskOptions<P>, handler: TaskHandler<P>): TaskDefinition<P>;
+export function defineTask<P>(name: string, handler: TaskHandler<P>): TaskDefinition<P>;
+export function defineTask<P>(name: string, a: TaskOptions<P> | TaskHandler<P>, b?: TaskHandler<P>): TaskDefinition<P> {
+  checkTaskName(name);
+  const [options, handler] = typeof a === 'function' ? [{}, a] : [a, b];
+  if (typeof handler !== 'function') throw new ValidationError(`defineTask(${name}).handler`, 'a function', handler);
+  if (options.retry) checkRetryPolicy(options.retry, `task ${name}: retry`);
+  return Object.freeze({ [TASK]: true as const, name, options, handler });
+}
+
+export function isTaskDefinition(value: unknown): value is TaskDefinition {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[TASK] === true;
+}
+
+/** A handler's return value made JSON (undefined → null), so it can be stored. */
+export function toJsonResult(value: unknown): Json {
+  if (value === undefined) return null;
+  return JSON.parse(JSON.stringify(value)) as Json;
+}

@@ -1,0 +1,58 @@
+/**
+ * Loads a folder of task modules (`.ts`, `.mts`, `.js`, `.mjs`) into a registry. TypeScript
+ * files are compiled on the fly by tsx, so a folder of scripts needs no build step.
+ * Only the folder's own files are loaded (not sub-folders); files whose names start with
+ * `_` or `.`, declaration files and tests are skipped.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ConfigError } from '../core/errors.js';
+import { TaskRegistry } from './registry.js';
+
+const MODULE_FILE = /^(?![_.]).*(?<!\.d)(?<!\.test)(?<!\.spec)\.(ts|mts|js|mjs)$/;
+
+let tsxRegistered = false;
+
+async function importModule(file: string): Promise<Record<string, unknown>> {
+  if (/\.m?ts$/.test(file) && !tsxRegistered) {
+    const { register } = await import('tsx/esm/api');
+    register();
+    tsxRegistered = true;
+  }
+  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+}
+
+/** The module files of a tasks folder, sorted. */
+export function taskModuleFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((name) => MODULE_FILE.test(name))
+    .map((name) => resolve(dir, name))
+    .filter((file) => statSync(file).isFile())
+    .sort();
+}
+
+/**
+ * Loads every module of `dir`. A missing folder is an error when `required`, else an empty
+ * registry (the default `./tasks` need not exist).
+ */
+export async function loadTasks(dir: string, options: { required?: boolean; into?: TaskRegistry } = {}): Promise<TaskRegistry> {
+  const registry = options.into ?? new TaskRegistry();
+  const folder = resolve(dir);
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+    if (options.required) {
+      throw new ConfigError(`tasks: folder ${folder} does not exist; pass --tasks DIR with a folder of .ts/.js task modules`, { dir: folder });
+    }
+    return registry;
+  }
+  for (const file of taskModuleFiles(folder)) {
+    let exports: Record<string, unknown>;
+    try {
+      exports = await importModule(file);
+    } catch (err) {
+      throw new ConfigError(`tasks: could not load ${file}: ${(err as Error).message}`, { file });
+    }
+    registry.addModule(basename(file, extname(file)), exports, file);
+  }
+  return registry;
+}

@@ -1,0 +1,119 @@
+/**
+ * One attempt of one job: runs the handler with an AbortSignal and turns how it ended into
+ * the `JobFinish` the completer writes. The signal fires on timeout, cancellation, a lost
+ * lease or shutdown; the attempt ends at that moment even if the handler ignores the signal
+ * (its late result is discarded).
+ */
+import { OrdoError } from '../core/errors.js';
+import { backoffDelay, DEFAULT_RETRY } from '../core/retry.js';
+import type { ErrorInfo, JobFinish, JobRecord, LogLine } from '../core/types.js';
+import { toJsonResult, type TaskContext, type TaskDefinition } from '../tasks/define.js';
+import { taskTimeoutMs, validatePayload } from '../tasks/registry.js';
+
+export type AbortReason = 'timeout' | 'cancel' | 'lost' | 'shutdown';
+
+/** Most log lines kept per attempt; later lines are counted, not stored. */
+const MAX_LOG_LINES = 1_000;
+
+export interface AttemptHooks {
+  workerId: string;
+  log(job: JobRecord, message: string): void;
+  progress(job: JobRecord, percent: number): void;
+}
+
+export class Attempt {
+  readonly logs: LogLine[] = [];
+  private dropped = 0;
+  private readonly controller = new AbortController();
+  private onAbort: (() => void) | null = null;
+  reason: AbortReason | null = null;
+
+  constructor(readonly job: JobRecord) {}
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  abort(reason: AbortReason): void {
+    if (this.reason) return;
+    this.reason = reason;
+    this.controller.abort(new OrdoError(reason === 'timeout' ? 'timeout' : 'cancelled', `attempt aborted: ${reason}`));
+    this.onAbort?.();
+  }
+
+  log(message: string): void {
+    if (this.logs.length < MAX_LOG_LINES) this.logs.push({ at: new Date(), message: String(message) });
+    else this.dropped++;
+  }
+
+  /** Runs the handler and resolves with the finish to record, or null when the lease was lost. */
+  async run(definition: TaskDefinition | undefined, hooks: AttemptHooks): Promise<JobFinish | null> {
+    const { job } = this;
+    const startedAt = job.startedAt ?? new Date();
+    const finish = (fields: Pick<JobFinish, 'state' | 'outcome'> & Partial<JobFinish>): JobFinish => {
+      if (this.dropped > 0) this.logs.push({ at: new Date(), message: `(${this.dropped} more log lines dropped)` });
+      return { id: job.id, attempt: job.attempt, workerId: hooks.workerId, startedAt, finishedAt: new Date(), logs: this.logs, ...fields };
+    };
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      if (!definition) throw new OrdoError('not_found', `this worker (${hooks.workerId}) has no task named ${job.task}; run a worker whose tasks folder defines it`, { retryable: true });
+      validatePayload(definition, job.payload);
+      const timeoutMs = job.timeoutMs ?? taskTimeoutMs(definition);
+      if (timeoutMs) timer = setTimeout(() => this.abort('timeout'), timeoutMs);
+      const aborted = new Promise<never>((_, reject) => {
+        this.onAbort = () => reject(this.signal.reason);
+      });
+      const ctx = this.context(hooks);
+      const result = await Promise.race([Promise.resolve().then(() => definition.handler(job.payload, ctx)), aborted]);
+      return finish({ state: 'succeeded', outcome: 'succeeded', result: toJsonResult(result) });
+    } catch (err) {
+      return this.failure(err, definition, finish);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private failure(err: unknown, definition: TaskDefinition | undefined, finish: (f: Pick<JobFinish, 'state' | 'outcome'> & Partial<JobFinish>) => JobFinish): JobFinish | null {
+    const { job } = this;
+    const error = errorInfo(err);
+    switch (this.reason) {
+      case 'lost':
+        return null;
+      case 'shutdown':
+        return finish({ state: 'pending', outcome: 'released', retryDelayMs: 0 });
+      case 'cancel':
+        return finish({ state: 'cancelled', outcome: 'cancelled', error: { message: 'cancelled while running' } });
+      default:
+        break;
+    }
+    const outcome = this.reason === 'timeout' ? 'timed_out' : 'failed';
+    if (outcome === 'timed_out') error.message = `timed out after ${job.timeoutMs ?? taskTimeoutMs(definition)} ms`;
+    const permanent = err instanceof OrdoError ? !err.retryable && (err.code === 'permanent' || err.code === 'invalid_argument') : (err as Error)?.name === 'PermanentError';
+    if (permanent || job.attempt >= job.maxAttempts) return finish({ state: 'failed', outcome, error });
+    const retry = definition?.options.retry ?? {};
+    const policy = { baseMs: job.backoffBaseMs ?? retry.baseMs ?? DEFAULT_RETRY.baseMs, capMs: job.backoffCapMs ?? retry.capMs ?? DEFAULT_RETRY.capMs };
+    return finish({ state: 'pending', outcome, error, retryDelayMs: backoffDelay(job.attempt, policy) });
+  }
+
+  private context(hooks: AttemptHooks): TaskContext {
+    const { job } = this;
+    return {
+      jobId: job.id,
+      attempt: job.attempt,
+      maxAttempts: job.maxAttempts,
+      task: job.task,
+      queue: job.queue,
+      signal: this.signal,
+      log: (message) => {
+        this.log(message);
+        hooks.log(job, message);
+      },
+      progress: (percent) => hooks.progress(job, percent),
+    };
+  }
+}
+
+export function errorInfo(err: unknown): ErrorInfo {
+  if (err instanceof Error) return { name: err.name, message: err.message, ...(err.stack ? { stack: err.stack } : {}) };
+  return { message: typeof err === 'string' ? err : `non-error thrown: ${JSON.stringify(err) ?? String(err)}` };
+}
