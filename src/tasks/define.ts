@@ -40,7 +40,9 @@ export interface TaskOptions<P = unknown> {
 
 const TASK = Symbol.for('ordo.task');
 
-export interface TaskDefinition<P = unknown> {
+// `any` by default so definitions with different payload types fit in one list.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface TaskDefinition<P = any> {
   readonly [TASK]: true;
   readonly name: string;
   readonly options: TaskOptions<P>;
