@@ -127,7 +127,8 @@ export interface Store {
 
   /**
    * Milliseconds until the earliest pending job of these queues is due (0 if one is due
-   * now), or null if there is none. Lets an idle worker sleep exactly as long as needed.
+   * now), or null if there is none. Paused queues are left out. Lets an idle worker sleep
+   * exactly as long as needed.
    */
   jobNextDueIn(params: { readonly queues: readonly string[] }): Promise<number | null>;
 

@@ -34,6 +34,7 @@ type State = 'idle' | 'running' | 'stopping' | 'stopped';
 
 /** How long `stop()` keeps retrying to record results while the database is away. */
 const DRAIN_LIMIT_MS = 30_000;
+const MIN_IDLE_WAIT_MS = 10;
 
 export class Worker extends EventEmitter<WorkerEvents> {
   readonly options: ResolvedWorkerOptions;
@@ -112,7 +113,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
         for (const job of jobs) void this.execute(job);
         if (jobs.length === limit || this.state !== 'running') continue;
         const dueIn = await this.store.jobNextDueIn({ queues: options.queues });
-        await this.wakeup.wait(dueIn === null ? options.pollMs : Math.min(dueIn, options.pollMs));
+        // A floor when nothing was claimed: a job that fell due between the two calls waits
+        // a few ms, and nothing can turn this loop into a hot spin against the database.
+        const floor = jobs.length === 0 ? MIN_IDLE_WAIT_MS : 0;
+        await this.wakeup.wait(Math.max(floor, dueIn === null ? options.pollMs : Math.min(dueIn, options.pollMs)));
       } catch (err) {
         this.storeError(err, 'claim');
         await this.wakeup.wait(backoffDelay(this.failures, { baseMs: 250, capMs: 10_000 }));
@@ -125,15 +129,22 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.running.set(job.id, attempt);
     this.emit('job:start', job);
     this.logger.debug({ jobId: job.id, task: job.task, attempt: job.attempt }, 'job started');
-    const finish = await attempt.run(this.tasks.get(job.task), {
-      workerId: this.options.name,
-      log: (j, message) => this.logger.info({ jobId: j.id, task: j.task }, message),
-      progress: (j, percent) => this.progress.report(j, percent),
-    });
+    let finish: JobFinish | null = null;
+    try {
+      finish = await attempt.run(this.tasks.get(job.task), {
+        workerId: this.options.name,
+        log: (j, message) => this.logger.info({ jobId: j.id, task: j.task }, message),
+        progress: (j, percent) => this.progress.report(j, percent),
+      });
+    } catch (err) {
+      // Attempt.run turns handler errors into finishes; reaching here is a bug of ours. The
+      // job is left to its lease: the rescue sweep retries it.
+      this.logger.error({ jobId: job.id, err: (err as Error)?.stack ?? String(err) }, 'internal error while running a job');
+    }
     this.running.delete(job.id);
     this.progress.forget(job.id);
     if (finish) this.completer.add(finish);
-    else {
+    else if (attempt.reason === 'lost') {
       this.logger.warn({ jobId: job.id, task: job.task }, 'lease lost (another worker took the job over); result discarded');
       this.emit('job:lost', job);
     }
