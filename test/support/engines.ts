@@ -3,7 +3,7 @@
  * isolated, migrated store: a temp SQLite file, or a new schema on the test PostgreSQL
  * (started by global-setup.ts, or ORDO_TEST_DATABASE_URL).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
@@ -17,11 +17,23 @@ export interface EngineFixture {
 }
 
 let schemaCounter = 0;
+let fileCounter = 0;
+let sqliteRoot: string | null = null;
+
+/** One temp folder per test process for its SQLite files, removed when the process exits. */
+function sqliteFolder(): string {
+  if (!sqliteRoot) {
+    const root = mkdtempSync(join(tmpdir(), 'ordo-test-'));
+    process.on('exit', () => rmSync(root, { recursive: true, force: true }));
+    sqliteRoot = root;
+  }
+  return sqliteRoot;
+}
 
 export const sqliteFixture: EngineFixture = {
   name: 'sqlite',
   async freshDatabase() {
-    return { db: join(mkdtempSync(join(tmpdir(), 'ordo-test-')), 'ordo.db') };
+    return { db: join(sqliteFolder(), `ordo-${fileCounter++}.db`) };
   },
 };
 

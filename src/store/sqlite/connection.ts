@@ -1,0 +1,87 @@
+/**
+ * One better-sqlite3 connection for one store instance: opens the file (creating its folder),
+ * sets the pragmas every Ordo connection needs, caches prepared statements, and runs each
+ * operation as one synchronous unit.
+ *
+ * Why synchronous units: better-sqlite3 blocks, so an operation that never awaits can never
+ * interleave with another call on the same connection, and no transaction is ever held across
+ * an `await`. Writes that read first use `BEGIN IMMEDIATE`: a deferred transaction that
+ * upgrades from read to write can hit SQLITE_BUSY_SNAPSHOT, which busy_timeout does not retry.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { folderError, toStoreError } from './errors.js';
+
+/** Milliseconds a statement waits for another connection's write lock before SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5000;
+
+/** True for locators that are not files (each connection gets its own private database). */
+export function isMemoryPath(path: string): boolean {
+  return path === ':memory:' || path === '';
+}
+
+export class SqliteConnection {
+  readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly runInTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
+
+  /** Opens `path`; throws a ConfigError or StoreUnavailableError that names the file. */
+  constructor(readonly path: string) {
+    if (!isMemoryPath(path)) createFolder(path);
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path);
+      applyPragmas(db);
+    } catch (err) {
+      db?.close();
+      throw toStoreError(err, path);
+    }
+    this.db = db;
+    this.runInTransaction = db.transaction((fn: () => unknown) => fn());
+  }
+
+  /** A statement prepared once per connection and reused. */
+  prepare(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** Runs `fn` in one `BEGIN IMMEDIATE` transaction (takes the write lock up front). */
+  write<T>(fn: () => T): T {
+    return this.runInTransaction.immediate(fn) as T;
+  }
+
+  /** Runs `fn` in one read transaction, so several SELECTs see the same snapshot. */
+  read<T>(fn: () => T): T {
+    return this.runInTransaction.deferred(fn) as T;
+  }
+
+  close(): void {
+    this.statements.clear();
+    if (this.db.open) this.db.close();
+  }
+}
+
+function createFolder(path: string): void {
+  const dir = dirname(resolve(path));
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw folderError(dir, path, err);
+  }
+}
+
+function applyPragmas(db: Database.Database): void {
+  // busy_timeout first: switching to WAL takes a lock another process may hold right now.
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  db.pragma('journal_mode = WAL');
+  // NORMAL is durable across application crashes in WAL mode; only an OS crash or power loss
+  // can drop the last commits, and it never corrupts the file.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+}

@@ -1,0 +1,159 @@
+/**
+ * The SQLite engine: implements the Store contract over one better-sqlite3 connection per
+ * store instance. This module only composes; the SQL of each operation lives in `sql/`.
+ *
+ * Every call runs one synchronous unit of work (see connection.ts). When SQLITE_BUSY still
+ * escapes after busy_timeout, the unit is retried a few times with backoff, awaiting between
+ * tries, and then reported as StoreUnavailableError. The connection opens on first use, and
+ * reopens after an error about the file, so a store survives its file being briefly unusable.
+ */
+import { OrdoError, StoreUnavailableError } from '../../core/errors.js';
+import type { Store, StoreCapabilities } from '../contract.js';
+import { SqliteConnection } from './connection.js';
+import { busyError, isBusyError, toStoreError } from './errors.js';
+import { runMigrations } from './migrations.js';
+import { JobsAvailableSignal } from './notify.js';
+import { cancelJob, deleteJobs, retryJob } from './sql/jobs-cancel-retry.js';
+import { cancelRequestedJobs, claimJobs, heartbeatJobs, recordProgress } from './sql/jobs-claim.js';
+import { finishJobs } from './sql/jobs-finish.js';
+import { insertJobs } from './sql/jobs-insert.js';
+import { getJob, listJobs, nextDueIn } from './sql/jobs-read.js';
+import { rescueExpired } from './sql/jobs-rescue.js';
+import { electLeader, resignLeader } from './sql/leaders.js';
+import { queueStats, setQueuePaused } from './sql/queues.js';
+import { heartbeatWorker, listWorkers, markWorkerStopped } from './sql/workers.js';
+
+export interface SqliteStoreOptions {
+  /** The database file; its folder is created when missing. `:memory:` for a private, throwaway database. */
+  path: string;
+  /** The store's clock, in ms since the epoch. @defaultValue Date.now */
+  clock?: () => number;
+}
+
+/** Tries of one unit of work when SQLITE_BUSY escapes busy_timeout (each try waits up to 5 s). */
+const BUSY_TRIES = 4;
+const BUSY_BACKOFF_MS = 25;
+
+type Unit<T> = (c: SqliteConnection, now: number) => T;
+
+/** Creates a SQLite store. Nothing is opened until the first call (usually `migrate()`). */
+export function createSqliteStore(options: SqliteStoreOptions): Store {
+  return new SqliteStore(options.path, options.clock ?? Date.now);
+}
+
+class SqliteStore implements Store {
+  readonly engine = 'sqlite' as const;
+  readonly capabilities: StoreCapabilities = { crossProcessNotify: false, transactionalEnqueue: false };
+  private conn: SqliteConnection | null = null;
+  private closed = false;
+  private readonly signal: JobsAvailableSignal;
+
+  constructor(
+    private readonly path: string,
+    private readonly clock: () => number,
+  ) {
+    this.signal = new JobsAvailableSignal(path);
+  }
+
+  migrate: Store['migrate'] = () => this.run((c, now) => runMigrations(c, now));
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.signal.close();
+    this.conn?.close();
+    this.conn = null;
+  }
+
+  jobInsertMany: Store['jobInsertMany'] = async ({ jobs, tx }) => {
+    if (tx !== undefined) {
+      throw new OrdoError(
+        'invalid_argument',
+        'jobInsertMany: `tx` (enqueue inside your own transaction) needs the PostgreSQL engine; the SQLite engine has no shared transactions, so enqueue without `tx`',
+      );
+    }
+    const { results, queues } = await this.run((c, now) => insertJobs(c, now, jobs));
+    this.signal.emit(queues);
+    return results;
+  };
+
+  jobGet: Store['jobGet'] = ({ id }) => this.run((c) => getJob(c, id));
+  jobList: Store['jobList'] = ({ filter, page }) => this.run((c) => listJobs(c, filter, page));
+  jobClaim: Store['jobClaim'] = (params) => this.run((c, now) => claimJobs(c, now, params));
+  jobHeartbeat: Store['jobHeartbeat'] = (params) => this.run((c, now) => heartbeatJobs(c, now, params));
+  jobCancelRequested: Store['jobCancelRequested'] = ({ workerId }) => this.run((c) => cancelRequestedJobs(c, workerId));
+  jobProgress: Store['jobProgress'] = (params) => this.run((c) => recordProgress(c, params));
+
+  jobFinishMany: Store['jobFinishMany'] = async ({ finishes }) => {
+    const { applied, queues } = await this.run((c, now) => finishJobs(c, now, finishes));
+    this.signal.emit(queues);
+    return { applied };
+  };
+
+  jobCancel: Store['jobCancel'] = ({ id }) => this.run((c, now) => cancelJob(c, now, id));
+
+  jobRetry: Store['jobRetry'] = async ({ id }) => {
+    const outcome = await this.run((c, now) => retryJob(c, now, id));
+    if (!outcome) return null;
+    if (outcome.queue !== undefined) this.signal.emit([outcome.queue]);
+    return { retried: outcome.retried, state: outcome.state };
+  };
+
+  jobRescueExpired: Store['jobRescueExpired'] = async (params) => {
+    const { rescued, failed, queues } = await this.run((c, now) => rescueExpired(c, now, params?.limit));
+    this.signal.emit(queues);
+    return { rescued, failed };
+  };
+
+  jobDeleteMany: Store['jobDeleteMany'] = ({ queue, states }) => this.run((c) => deleteJobs(c, queue, states));
+  jobNextDueIn: Store['jobNextDueIn'] = ({ queues }) => this.run((c, now) => nextDueIn(c, now, queues));
+  queueStats: Store['queueStats'] = () => this.run((c, now) => queueStats(c, now));
+  queueSetPaused: Store['queueSetPaused'] = async ({ queue, paused }) => {
+    await this.run((c) => setQueuePaused(c, queue, paused));
+    // Resuming makes the queue's due jobs claimable again: wake its workers.
+    if (!paused) this.signal.emit([queue]);
+  };
+
+  workerHeartbeat: Store['workerHeartbeat'] = ({ worker }) => this.run((c, now) => heartbeatWorker(c, now, worker));
+  workerStopped: Store['workerStopped'] = ({ id }) => this.run((c, now) => markWorkerStopped(c, now, id));
+  workerList: Store['workerList'] = ({ staleAfterMs }) => this.run((c, now) => listWorkers(c, now, staleAfterMs));
+  leaderElect: Store['leaderElect'] = (params) => this.run((c, now) => electLeader(c, now, params));
+  leaderResign: Store['leaderResign'] = (params) => this.run((c) => resignLeader(c, params));
+
+  onJobsAvailable(listener: (queue: string) => void): () => void {
+    return this.signal.subscribe(listener);
+  }
+
+  /** Runs one unit of work, retrying it while the database stays locked. */
+  private async run<T>(unit: Unit<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return unit(this.connection(), this.clock());
+      } catch (err) {
+        if (!isBusyError(err)) throw this.failed(err);
+        if (attempt >= BUSY_TRIES) throw busyError(this.path, err);
+        await sleep(BUSY_BACKOFF_MS * 2 ** attempt * (0.5 + Math.random()));
+      }
+    }
+  }
+
+  private connection(): SqliteConnection {
+    if (this.closed) throw new OrdoError('store_unavailable', `the SQLite store for ${this.path} is closed; open a new one`);
+    this.conn ??= new SqliteConnection(this.path);
+    return this.conn;
+  }
+
+  // An error about the file itself drops the connection, so the next call opens it afresh.
+  private failed(err: unknown): unknown {
+    const mapped = toStoreError(err, this.path);
+    if (mapped instanceof StoreUnavailableError && this.conn) {
+      this.conn.close();
+      this.conn = null;
+    }
+    return mapped;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

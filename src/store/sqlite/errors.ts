@@ -1,0 +1,58 @@
+/**
+ * Turns better-sqlite3 errors into Ordo errors that say which file and what to do. Only
+ * failures about the database file itself are translated; anything else (a constraint, a bug
+ * in our SQL) passes through untouched so it is not disguised as an outage.
+ */
+import { ConfigError, OrdoError, StoreUnavailableError } from '../../core/errors.js';
+
+/** SQLite result codes (extended codes share the prefix) that mean "the file is locked". */
+export function isBusyError(err: unknown): boolean {
+  const code = sqliteCode(err);
+  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
+}
+
+/** Maps an error raised while opening or using the database at `path`. */
+export function toStoreError(err: unknown, path: string): unknown {
+  if (err instanceof OrdoError) return err;
+  const code = sqliteCode(err);
+  const message = err instanceof Error ? err.message : String(err);
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new ConfigError(
+      `SQLite database ${path} is not a valid Ordo database (${message}); point Ordo at another file or restore this one from a backup`,
+      { path, code },
+    );
+  }
+  if (/^SQLITE_(CANTOPEN|READONLY|IOERR|FULL|PERM)/.test(code)) {
+    return new StoreUnavailableError(
+      `SQLite database ${path} cannot be used (${code}: ${message}); check that the file and its folder exist, are writable and the disk has space`,
+      err,
+    );
+  }
+  if (code === 'SQLITE_ERROR' && /no such table/.test(message)) {
+    return new ConfigError(`SQLite database ${path} has no Ordo schema (${message}); call store.migrate() first (openStore migrates by default)`, {
+      path,
+    });
+  }
+  return err;
+}
+
+/** The error raised when SQLITE_BUSY outlasted busy_timeout and every retry. */
+export function busyError(path: string, cause: unknown): StoreUnavailableError {
+  return new StoreUnavailableError(
+    `SQLite database ${path} stayed locked by another connection; retry later, or check for a process holding a long write transaction`,
+    cause,
+  );
+}
+
+/** Raised by a failing `mkdir` of the database's folder. */
+export function folderError(dir: string, path: string, cause: unknown): ConfigError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new ConfigError(`cannot create folder ${dir} for SQLite database ${path} (${reason}); create it or choose another database path`, {
+    path,
+  });
+}
+
+function sqliteCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : '';
+}

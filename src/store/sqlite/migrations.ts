@@ -1,0 +1,116 @@
+/**
+ * The SQLite schema as numbered migrations, and the runner that applies the missing ones.
+ *
+ * All of it runs in one `BEGIN IMMEDIATE` transaction: when several processes start at once,
+ * the first takes the write lock and migrates, the others wait (busy_timeout), then find
+ * `schema_migrations` up to date and apply nothing. Applied migrations are never edited; a
+ * change is a new entry. Table and column names mirror the PostgreSQL engine's.
+ */
+import { ConfigError } from '../../core/errors.js';
+import type { SqliteConnection } from './connection.js';
+
+interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'jobs, queues, workers, leaders',
+    sql: `
+      CREATE TABLE jobs (
+        id               INTEGER PRIMARY KEY AUTOINCREMENT,
+        task             TEXT    NOT NULL,
+        queue            TEXT    NOT NULL,
+        payload          TEXT    NOT NULL,
+        state            TEXT    NOT NULL
+                         CHECK (state IN ('pending', 'running', 'succeeded', 'failed', 'cancelled')),
+        priority         INTEGER NOT NULL DEFAULT 0,
+        run_at           INTEGER NOT NULL,
+        created_at       INTEGER NOT NULL,
+        attempt          INTEGER NOT NULL DEFAULT 0,
+        max_attempts     INTEGER NOT NULL,
+        timeout_ms       INTEGER,
+        backoff_base_ms  INTEGER,
+        backoff_cap_ms   INTEGER,
+        unique_key       TEXT,
+        locked_by        TEXT,
+        locked_until     INTEGER,
+        started_at       INTEGER,
+        finished_at      INTEGER,
+        cancel_requested INTEGER NOT NULL DEFAULT 0,
+        progress         REAL,
+        result           TEXT,
+        last_error       TEXT,
+        attempts         TEXT    NOT NULL DEFAULT '[]'
+      );
+
+      -- The claim walks this in order; only pending rows are in it, so it stays small.
+      CREATE INDEX jobs_claim ON jobs (queue, priority, run_at, id) WHERE state = 'pending';
+      -- The rescuer looks for expired leases among running rows only.
+      CREATE INDEX jobs_running ON jobs (locked_until) WHERE state = 'running';
+      -- Enqueue deduplication: one active job per unique key.
+      CREATE UNIQUE INDEX jobs_unique_active ON jobs (unique_key)
+        WHERE unique_key IS NOT NULL AND state IN ('pending', 'running');
+      -- Queue stats and listing/cleaning one queue (rowid order within a (queue, state) run).
+      CREATE INDEX jobs_queue_state ON jobs (queue, state);
+
+      CREATE TABLE queues (
+        name   TEXT PRIMARY KEY,
+        paused INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+
+      CREATE TABLE workers (
+        id           TEXT PRIMARY KEY,
+        host         TEXT    NOT NULL,
+        pid          INTEGER NOT NULL,
+        queues       TEXT    NOT NULL,
+        concurrency  INTEGER NOT NULL,
+        running      INTEGER NOT NULL,
+        started_at   INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        stopped_at   INTEGER
+      );
+
+      CREATE TABLE leaders (
+        name       TEXT PRIMARY KEY,
+        holder     TEXT    NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
+];
+
+/** The newest schema version this code knows. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+
+/** Applies every migration newer than the database's version, all in one transaction. */
+export function runMigrations(conn: SqliteConnection, now: number): void {
+  conn.write(() => {
+    conn.db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version    INTEGER PRIMARY KEY,
+      name       TEXT    NOT NULL,
+      applied_at INTEGER NOT NULL
+    )`);
+    const current = currentVersion(conn);
+    if (current > SCHEMA_VERSION) {
+      throw new ConfigError(
+        `SQLite database ${conn.path} has schema version ${current}, newer than this Ordo understands (${SCHEMA_VERSION}); upgrade Ordo`,
+        { path: conn.path, version: current },
+      );
+    }
+    const record = conn.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const migration of MIGRATIONS) {
+      if (migration.version <= current) continue;
+      conn.db.exec(migration.sql);
+      record.run(migration.version, migration.name, now);
+    }
+  });
+}
+
+function currentVersion(conn: SqliteConnection): number {
+  const row = conn.db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as { version: number | null };
+  return row.version ?? 0;
+}

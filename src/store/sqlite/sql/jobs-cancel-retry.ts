@@ -1,0 +1,88 @@
+/**
+ * Operator actions on single jobs and queues: jobCancel, jobRetry, jobDeleteMany. Each reads
+ * the job and changes it inside one IMMEDIATE transaction, so the decision and the write see
+ * the same state even when workers are claiming and finishing at the same time.
+ */
+import { OrdoError } from '../../../core/errors.js';
+import type { JobState } from '../../../core/types.js';
+import type { SqliteConnection } from '../connection.js';
+import { toRowId } from '../rows.js';
+
+const STATE = `SELECT state, cancel_requested, queue, unique_key FROM jobs WHERE id = ?`;
+
+const CANCEL_PENDING = `
+  UPDATE jobs SET state = 'cancelled', finished_at = @now
+  WHERE id = @id AND state = 'pending'`;
+
+const REQUEST_CANCEL = `UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND state = 'running'`;
+
+const ACTIVE_WITH_KEY = `
+  SELECT id FROM jobs
+  WHERE unique_key = ? AND state IN ('pending', 'running')`;
+
+const RETRY = `
+  UPDATE jobs
+  SET state = 'pending', run_at = @now, finished_at = NULL, locked_until = NULL,
+      cancel_requested = 0, max_attempts = MAX(max_attempts, attempt + 1)
+  WHERE id = @id AND state IN ('failed', 'cancelled')`;
+
+const DELETE = `
+  DELETE FROM jobs
+  WHERE queue = ? AND state IN (SELECT value FROM json_each(?))`;
+
+interface StateRow {
+  state: JobState;
+  cancel_requested: number;
+  queue: string;
+  unique_key: string | null;
+}
+
+/** Cancels a pending job, flags a running one; terminal jobs are left as they are. */
+export function cancelJob(c: SqliteConnection, now: number, jobId: string): { state: JobState; cancelRequested: boolean } | null {
+  const id = toRowId(jobId);
+  if (id === null) return null;
+  return c.write(() => {
+    const row = c.prepare(STATE).get(id) as StateRow | undefined;
+    if (!row) return null;
+    if (row.state === 'pending') {
+      c.prepare(CANCEL_PENDING).run({ id, now });
+      return { state: 'cancelled', cancelRequested: false };
+    }
+    if (row.state === 'running') {
+      c.prepare(REQUEST_CANCEL).run(id);
+      return { state: 'running', cancelRequested: true };
+    }
+    return { state: row.state, cancelRequested: row.cancel_requested !== 0 };
+  });
+}
+
+/** Puts a failed or cancelled job back to pending with one more attempt allowed. */
+export function retryJob(c: SqliteConnection, now: number, jobId: string): { retried: boolean; state: JobState; queue?: string } | null {
+  const id = toRowId(jobId);
+  if (id === null) return null;
+  return c.write(() => {
+    const row = c.prepare(STATE).get(id) as StateRow | undefined;
+    if (!row) return null;
+    if (row.state !== 'failed' && row.state !== 'cancelled') return { retried: false, state: row.state };
+    if (row.unique_key !== null) assertKeyFree(c, jobId, row.unique_key);
+    c.prepare(RETRY).run({ id, now });
+    return { retried: true, state: 'pending', queue: row.queue };
+  });
+}
+
+/** Deletes a queue's jobs in `states` (pending only by default); returns how many. */
+export function deleteJobs(c: SqliteConnection, queue: string, states: readonly JobState[] = ['pending']): number {
+  if (states.length === 0) return 0;
+  return c.write(() => c.prepare(DELETE).run(queue, JSON.stringify(states)).changes);
+}
+
+// Retrying would make two active jobs share a unique key, which enqueue promises never happens.
+function assertKeyFree(c: SqliteConnection, jobId: string, uniqueKey: string): void {
+  const active = c.prepare(ACTIVE_WITH_KEY).get(uniqueKey) as { id: number } | undefined;
+  if (!active) return;
+  throw new OrdoError(
+    'conflict',
+    `job ${jobId} cannot be retried: job ${active.id} with the same unique key ${JSON.stringify(uniqueKey)} is still active; wait for it to finish or cancel it`,
+    { details: { id: jobId, uniqueKey, activeId: String(active.id) } },
+  );
+}

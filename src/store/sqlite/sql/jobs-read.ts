@@ -1,0 +1,77 @@
+/**
+ * Read-only job queries: jobGet, jobList (newest first, filtered, counted) and jobNextDueIn.
+ * Filter combinations are few, so each combination's SQL is prepared once and cached.
+ */
+import { ValidationError } from '../../../core/errors.js';
+import type { JobFilter, JobRecord, Page } from '../../../core/types.js';
+import type { SqliteConnection } from '../connection.js';
+import { type JobRow, jobFromRow, toRowId } from '../rows.js';
+
+/** Jobs per page when the caller gives no limit. */
+export const DEFAULT_PAGE_LIMIT = 50;
+/** The largest page a caller may ask for. */
+export const MAX_PAGE_LIMIT = 1000;
+
+const GET = `SELECT * FROM jobs WHERE id = ?`;
+
+// Paused queues are left out: an idle worker must not wake up for jobs it may not claim.
+const NEXT_DUE = `
+  SELECT MIN(run_at) AS run_at FROM jobs
+  WHERE state = 'pending'
+    AND queue IN (SELECT value FROM json_each(?))
+    AND queue NOT IN (SELECT name FROM queues WHERE paused = 1)`;
+
+export function getJob(c: SqliteConnection, jobId: string): JobRecord | null {
+  const id = toRowId(jobId);
+  const row = id === null ? undefined : (c.prepare(GET).get(id) as JobRow | undefined);
+  return row ? jobFromRow(row) : null;
+}
+
+/** One page of jobs matching `filter`, newest first, and how many match in all. */
+export function listJobs(c: SqliteConnection, filter: JobFilter = {}, page: Page = {}): { jobs: JobRecord[]; total: number } {
+  const { limit, offset } = resolvePage(page);
+  const { where, args } = whereClause(filter);
+  const select = c.prepare(`SELECT * FROM jobs ${where} ORDER BY id DESC LIMIT ? OFFSET ?`);
+  const count = c.prepare(`SELECT COUNT(*) AS total FROM jobs ${where}`);
+  return c.read(() => {
+    const rows = select.all(...args, limit, offset) as JobRow[];
+    const { total } = count.get(...args) as { total: number };
+    return { jobs: rows.map(jobFromRow), total };
+  });
+}
+
+/** Milliseconds until the earliest pending job of `queues` is due; null when there is none. */
+export function nextDueIn(c: SqliteConnection, now: number, queues: readonly string[]): number | null {
+  if (queues.length === 0) return null;
+  const row = c.prepare(NEXT_DUE).get(JSON.stringify(queues)) as { run_at: number | null };
+  return row.run_at === null ? null : Math.max(0, row.run_at - now);
+}
+
+function resolvePage(page: Page): { limit: number; offset: number } {
+  const limit = page.limit ?? DEFAULT_PAGE_LIMIT;
+  const offset = page.offset ?? 0;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
+    throw new ValidationError('page.limit', `an integer from 1 to ${MAX_PAGE_LIMIT}`, limit);
+  }
+  if (!Number.isInteger(offset) || offset < 0) throw new ValidationError('page.offset', 'an integer >= 0', offset);
+  return { limit, offset };
+}
+
+function whereClause(filter: JobFilter): { where: string; args: unknown[] } {
+  const conditions: string[] = [];
+  const args: unknown[] = [];
+  if (filter.state !== undefined) {
+    conditions.push('state IN (SELECT value FROM json_each(?))');
+    args.push(JSON.stringify(Array.isArray(filter.state) ? filter.state : [filter.state]));
+  }
+  for (const [column, value] of [
+    ['queue', filter.queue],
+    ['task', filter.task],
+    ['locked_by', filter.workerId],
+  ] as const) {
+    if (value === undefined) continue;
+    conditions.push(`${column} = ?`);
+    args.push(value);
+  }
+  return { where: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`, args };
+}

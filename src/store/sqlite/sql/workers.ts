@@ -1,0 +1,66 @@
+/**
+ * Worker presence: workerHeartbeat (upsert, `last_seen_at = now`), workerStopped and
+ * workerList. Liveness is derived when reading, from `last_seen_at` and `stopped_at`, so a
+ * worker that died without a word simply turns `stale`.
+ */
+import type { WorkerInfo, WorkerRecord } from '../../../core/types.js';
+import type { SqliteConnection } from '../connection.js';
+
+/** Workers not seen for this long are left out of listings. */
+export const WORKER_LIST_HORIZON_MS = 24 * 60 * 60 * 1000;
+
+const HEARTBEAT = `
+  INSERT INTO workers (id, host, pid, queues, concurrency, running, started_at, last_seen_at, stopped_at)
+  VALUES (@id, @host, @pid, @queues, @concurrency, @running, @startedAt, @now, NULL)
+  ON CONFLICT (id) DO UPDATE SET
+    host = excluded.host, pid = excluded.pid, queues = excluded.queues,
+    concurrency = excluded.concurrency, running = excluded.running,
+    started_at = excluded.started_at, last_seen_at = excluded.last_seen_at, stopped_at = NULL`;
+
+const STOPPED = `UPDATE workers SET stopped_at = @now, last_seen_at = @now, running = 0 WHERE id = @id`;
+
+const LIST = `SELECT * FROM workers WHERE last_seen_at >= ? ORDER BY id`;
+
+interface WorkerRow {
+  id: string;
+  host: string;
+  pid: number;
+  queues: string;
+  concurrency: number;
+  running: number;
+  started_at: number;
+  last_seen_at: number;
+  stopped_at: number | null;
+}
+
+export function heartbeatWorker(c: SqliteConnection, now: number, worker: WorkerInfo): void {
+  c.prepare(HEARTBEAT).run({
+    id: worker.id,
+    host: worker.host,
+    pid: worker.pid,
+    queues: JSON.stringify(worker.queues),
+    concurrency: worker.concurrency,
+    running: worker.running,
+    startedAt: worker.startedAt.getTime(),
+    now,
+  });
+}
+
+export function markWorkerStopped(c: SqliteConnection, now: number, id: string): void {
+  c.prepare(STOPPED).run({ id, now });
+}
+
+export function listWorkers(c: SqliteConnection, now: number, staleAfterMs: number): WorkerRecord[] {
+  const rows = c.prepare(LIST).all(now - WORKER_LIST_HORIZON_MS) as WorkerRow[];
+  return rows.map((row) => ({
+    id: row.id,
+    host: row.host,
+    pid: row.pid,
+    queues: JSON.parse(row.queues) as string[],
+    concurrency: row.concurrency,
+    running: row.running,
+    startedAt: new Date(row.started_at),
+    lastSeenAt: new Date(row.last_seen_at),
+    status: row.stopped_at !== null ? 'stopped' : now - row.last_seen_at <= staleAfterMs ? 'alive' : 'stale',
+  }));
+}

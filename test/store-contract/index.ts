@@ -1,0 +1,36 @@
+/**
+ * The store conformance suite: every engine runs it unchanged, through the Store interface
+ * only. `exerciseStore(fixture)` registers one `describe` per contract area; each test gets a
+ * fresh, migrated store of that engine.
+ *
+ * @example exerciseStore(sqliteFixture) // in test/store.sqlite.test.ts
+ */
+import { describe } from 'vitest';
+import type { EngineFixture } from '../support/engines.js';
+import { jobsCancelRetryCases } from './jobs-cancel-retry.js';
+import { jobsClaimCases } from './jobs-claim.js';
+import { jobsFinishCases } from './jobs-finish.js';
+import { jobsInsertCases } from './jobs-insert.js';
+import { jobsListCases } from './jobs-list.js';
+import { leaderCases } from './leader.js';
+import { notifyCases } from './notify.js';
+import { queuesCases } from './queues.js';
+import { rescueCases } from './rescue.js';
+import { useContractContext } from './support.js';
+import { workersCases } from './workers.js';
+
+export function exerciseStore(fixture: EngineFixture): void {
+  describe(`store contract: ${fixture.name}`, () => {
+    const ctx = useContractContext(fixture);
+    describe('jobs: insert and get', () => jobsInsertCases(ctx));
+    describe('jobs: list', () => jobsListCases(ctx));
+    describe('jobs: claim, heartbeat, progress', () => jobsClaimCases(ctx));
+    describe('jobs: finish', () => jobsFinishCases(ctx));
+    describe('jobs: cancel, retry, delete', () => jobsCancelRetryCases(ctx));
+    describe('jobs: rescue expired leases', () => rescueCases(ctx));
+    describe('queues', () => queuesCases(ctx));
+    describe('workers', () => workersCases(ctx));
+    describe('leader election', () => leaderCases(ctx));
+    describe('notifications', () => notifyCases(ctx));
+  });
+}

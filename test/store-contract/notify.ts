@@ -1,0 +1,62 @@
+/**
+ * Contract area: onJobsAvailable. Subscribers hear about inserts, retries and releases, also
+ * through another store instance on the same database, and stop hearing once unsubscribed.
+ *
+ * A subscription may take a moment to be in place (LISTEN is asynchronous), so each test
+ * first warms its subscription up: it inserts into a warm-up queue until that is heard.
+ */
+import { expect, it } from 'vitest';
+import type { Store } from '../../src/store/contract.js';
+import { type ContractContext, claimOne, finishOf, insert, job, sleep, waitFor } from './support.js';
+
+const WARM_UP_QUEUE = 'contract-warm-up';
+
+/** Subscribes `listener` and returns once a signal raised through `writer` reached it. */
+async function subscribeReady(listener: Store, writer: Store): Promise<{ heard: string[]; unsubscribe: () => void }> {
+  const heard: string[] = [];
+  const unsubscribe = listener.onJobsAvailable((queue) => heard.push(queue));
+  for (let tries = 0; !heard.includes(WARM_UP_QUEUE); tries++) {
+    if (tries === 10) throw new Error('no signal reached the subscriber within 10 warm-up inserts');
+    await insert(writer, job({ queue: WARM_UP_QUEUE }));
+    await waitFor(() => heard.includes(WARM_UP_QUEUE), 500).catch(() => undefined);
+  }
+  return { heard, unsubscribe };
+}
+
+export function notifyCases(ctx: ContractContext): void {
+  it('signals the queue after an insert', async () => {
+    const { heard, unsubscribe } = await subscribeReady(ctx.store, ctx.store);
+    await insert(ctx.store, job({ queue: 'mail' }));
+    await waitFor(() => heard.includes('mail'), 3000, 'a signal for queue mail');
+    unsubscribe();
+  });
+
+  it('signals other store instances on the same database', async () => {
+    const [writer, listener] = await ctx.openShared(2);
+    const { heard, unsubscribe } = await subscribeReady(listener!, writer!);
+    await insert(writer!, job({ queue: 'reports' }));
+    await waitFor(() => heard.includes('reports'), 3000, 'a signal for queue reports');
+    unsubscribe();
+  });
+
+  it('signals a retry and a release', async () => {
+    const [failedId] = await insert(ctx.store, job({ queue: 'a', maxAttempts: 1 }));
+    await insert(ctx.store, job({ queue: 'b' }));
+    const first = await claimOne(ctx.store, { queues: ['a'] });
+    await ctx.store.jobFinishMany({ finishes: [finishOf(first, { state: 'failed', outcome: 'failed', error: { message: 'x' } })] });
+    const second = await claimOne(ctx.store, { queues: ['b'] });
+    const { heard, unsubscribe } = await subscribeReady(ctx.store, ctx.store);
+    await ctx.store.jobRetry({ id: failedId! });
+    await ctx.store.jobFinishMany({ finishes: [finishOf(second, { state: 'pending', outcome: 'released' })] });
+    await waitFor(() => heard.includes('a') && heard.includes('b'), 3000, 'signals for queues a and b');
+    unsubscribe();
+  });
+
+  it('stops signalling after unsubscribe', async () => {
+    const { heard, unsubscribe } = await subscribeReady(ctx.store, ctx.store);
+    unsubscribe();
+    await insert(ctx.store, job({ queue: 'after' }));
+    await sleep(100);
+    expect(heard).not.toContain('after');
+  });
+}

@@ -1,0 +1,53 @@
+/**
+ * Contract area: queueStats, queueSetPaused and jobNextDueIn.
+ */
+import { describe, expect, it } from 'vitest';
+import { CLOCK_SLACK_MS, type ContractContext, claimOne, finishOf, insert, job } from './support.js';
+
+export function queuesCases(ctx: ContractContext): void {
+  describe('queueStats', () => {
+    it('counts jobs per queue and state, due ones apart, with paused flags', async () => {
+      const mail = (overrides = {}) => job({ queue: 'mail', ...overrides });
+      await insert(ctx.store, mail(), mail(), mail(), mail(), mail(), mail({ delayMs: 60_000 }), job({ queue: 'reports' }));
+      const claim = () => claimOne(ctx.store, { queues: ['mail'] });
+      await claim();
+      await ctx.store.jobFinishMany({ finishes: [finishOf(await claim())] });
+      await ctx.store.jobFinishMany({ finishes: [finishOf(await claim(), { state: 'failed', outcome: 'failed', error: { message: 'x' } })] });
+      const [toCancel] = await insert(ctx.store, mail());
+      await ctx.store.jobCancel({ id: toCancel! });
+      await ctx.store.queueSetPaused({ queue: 'idle', paused: true });
+      await ctx.store.queueSetPaused({ queue: 'reports', paused: true });
+
+      const stats = (await ctx.store.queueStats()).sort((a, b) => a.queue.localeCompare(b.queue));
+      const zero = { pending: 0, due: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+      expect(stats).toEqual([
+        { queue: 'idle', paused: true, ...zero },
+        { queue: 'mail', paused: false, pending: 3, due: 2, running: 1, succeeded: 1, failed: 1, cancelled: 1 },
+        { queue: 'reports', paused: true, ...zero, pending: 1, due: 1 },
+      ]);
+    });
+
+    it('shows a resumed queue as not paused', async () => {
+      await insert(ctx.store, job({ queue: 'mail' }));
+      await ctx.store.queueSetPaused({ queue: 'mail', paused: true });
+      await ctx.store.queueSetPaused({ queue: 'mail', paused: false });
+      const stats = await ctx.store.queueStats();
+      expect(stats.find((s) => s.queue === 'mail')).toMatchObject({ paused: false, pending: 1 });
+    });
+  });
+
+  describe('jobNextDueIn', () => {
+    it('is null without pending jobs on the queues asked about', async () => {
+      await insert(ctx.store, job({ queue: 'elsewhere' }));
+      expect(await ctx.store.jobNextDueIn({ queues: ['default'] })).toBeNull();
+    });
+
+    it('is 0 when a job is due, else the time until the earliest one', async () => {
+      await insert(ctx.store, job({ delayMs: 60_000 }), job({ delayMs: 30_000 }), job({ queue: 'now' }));
+      const wait = await ctx.store.jobNextDueIn({ queues: ['default'] });
+      expect(wait).toBeGreaterThan(30_000 - CLOCK_SLACK_MS);
+      expect(wait).toBeLessThanOrEqual(30_000 + CLOCK_SLACK_MS);
+      expect(await ctx.store.jobNextDueIn({ queues: ['default', 'now'] })).toBe(0);
+    });
+  });
+}

@@ -1,0 +1,136 @@
+/**
+ * Shared helpers of the store conformance suite: a per-test store (fresh, migrated, closed
+ * afterwards), extra stores on one shared database for concurrency cases, job builders and
+ * small waiting helpers. Everything goes through the Store interface; no engine SQL.
+ */
+import { afterEach, beforeEach, expect } from 'vitest';
+import type { JobFinish, JobInsert, JobRecord } from '../../src/core/types.js';
+import type { Store } from '../../src/store/contract.js';
+import { openStore } from '../../src/store/open.js';
+import { type EngineFixture, freshStore } from '../support/engines.js';
+
+/** Allowed difference between the store's clock and this process's clock in assertions. */
+export const CLOCK_SLACK_MS = 1000;
+/** A lease long enough never to expire during a test. */
+export const LONG_LEASE_MS = 60_000;
+/** A lease short enough to expire with a small real wait. */
+export const SHORT_LEASE_MS = 150;
+
+export interface ContractContext {
+  readonly fixture: EngineFixture;
+  /** This test's store: fresh, empty, migrated; closed after the test. */
+  readonly store: Store;
+  /** `count` more stores on one fresh database of their own, as separate processes would have. */
+  openShared(count: number): Promise<Store[]>;
+}
+
+/** Registers the hooks that give each test of the calling `describe` its own store. */
+export function useContractContext(fixture: EngineFixture): ContractContext {
+  let current: Store | undefined;
+  const extra: Store[] = [];
+  beforeEach(async () => {
+    current = await freshStore(fixture);
+  });
+  afterEach(async () => {
+    const open = [current, ...extra.splice(0)].filter((s): s is Store => s !== undefined);
+    current = undefined;
+    await Promise.all(open.map((s) => s.close()));
+  });
+  return {
+    fixture,
+    get store(): Store {
+      if (!current) throw new Error('the contract store is only available inside a test');
+      return current;
+    },
+    async openShared(count) {
+      const { db, schema } = await fixture.freshDatabase();
+      const stores: Store[] = [];
+      for (let i = 0; i < count; i++) {
+        const store = await openStore(db, schema ? { schema } : {});
+        extra.push(store);
+        stores.push(store);
+      }
+      return stores;
+    },
+  };
+}
+
+/** A due job on queue `default` with every field resolved; override what the test needs. */
+export function job(overrides: Partial<JobInsert> = {}): JobInsert {
+  return {
+    task: 'test.task',
+    queue: 'default',
+    payload: { n: 1 },
+    priority: 0,
+    runAt: null,
+    delayMs: 0,
+    maxAttempts: 3,
+    timeoutMs: null,
+    backoffBaseMs: null,
+    backoffCapMs: null,
+    uniqueKey: null,
+    ...overrides,
+  };
+}
+
+/** Inserts jobs and returns their ids, in order. */
+export async function insert(store: Store, ...jobs: JobInsert[]): Promise<string[]> {
+  const results = await store.jobInsertMany({ jobs });
+  return results.map((r) => r.id);
+}
+
+/** Claims exactly one job (failing the test otherwise). */
+export async function claimOne(
+  store: Store,
+  options: { queues?: string[]; workerId?: string; leaseMs?: number } = {},
+): Promise<JobRecord> {
+  const [claimed, ...rest] = await store.jobClaim({
+    workerId: options.workerId ?? 'worker-1',
+    queues: options.queues ?? ['default'],
+    limit: 1,
+    leaseMs: options.leaseMs ?? LONG_LEASE_MS,
+  });
+  if (!claimed || rest.length > 0) throw new Error(`expected to claim one job, claimed ${claimed ? 1 + rest.length : 0}`);
+  return claimed;
+}
+
+/** A finish of the claimed `running` job, by the worker holding it; override the outcome. */
+export function finishOf(running: JobRecord, overrides: Partial<JobFinish> = {}): JobFinish {
+  return {
+    id: running.id,
+    attempt: running.attempt,
+    workerId: running.lockedBy ?? 'worker-1',
+    state: 'succeeded',
+    outcome: 'succeeded',
+    startedAt: running.startedAt ?? new Date(),
+    finishedAt: new Date(),
+    ...overrides,
+  };
+}
+
+/** Reads a job that must exist. */
+export async function mustGet(store: Store, id: string): Promise<JobRecord> {
+  const found = await store.jobGet({ id });
+  if (!found) throw new Error(`job ${id} does not exist`);
+  return found;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `check` until it returns true, failing after `timeoutMs`. */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 3000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/** Asserts `date` is within `slackMs` of `expectedMs` (the store's clock may differ a little). */
+export function expectNear(date: Date | null | undefined, expectedMs: number, slackMs = CLOCK_SLACK_MS): void {
+  expect(date, 'expected a Date').toBeInstanceOf(Date);
+  const offBy = (date as Date).getTime() - expectedMs;
+  expect(Math.abs(offBy), `${(date as Date).toISOString()} is ${offBy} ms from ${new Date(expectedMs).toISOString()}`).toBeLessThanOrEqual(slackMs);
+}

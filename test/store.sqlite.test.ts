@@ -1,0 +1,163 @@
+/**
+ * The SQLite engine: the shared store contract, plus what only SQLite has: a file path
+ * (folder creation, helpful errors), an injectable clock, migrations recorded in
+ * `schema_migrations`, and several OS processes sharing one file.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { OrdoError } from '../src/core/errors.js';
+import type { Store } from '../src/store/contract.js';
+import { createSqliteStore } from '../src/store/sqlite/engine.js';
+import { job } from './store-contract/support.js';
+import { exerciseStore } from './store-contract/index.js';
+import { sqliteFixture } from './support/engines.js';
+
+exerciseStore(sqliteFixture);
+
+describe('sqlite engine', () => {
+  const opened: Store[] = [];
+  const folders: string[] = [];
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((s) => s.close()));
+    for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  function tempPath(...parts: string[]): string {
+    const dir = mkdtempSync(join(tmpdir(), 'ordo-sqlite-'));
+    folders.push(dir);
+    return join(dir, ...parts);
+  }
+
+  async function open(path: string, clock?: () => number): Promise<Store> {
+    const store = createSqliteStore(clock ? { path, clock } : { path });
+    opened.push(store);
+    await store.migrate();
+    return store;
+  }
+
+  it('creates the folder of the database file when missing', async () => {
+    const path = tempPath('nested', 'deeper', 'ordo.db');
+    await open(path);
+    expect(existsSync(path)).toBe(true);
+  });
+
+  it('says which path is wrong when its folder cannot be created', async () => {
+    const blocker = tempPath('a-file');
+    writeFileSync(blocker, 'not a folder');
+    const store = createSqliteStore({ path: join(blocker, 'ordo.db') });
+    opened.push(store);
+    await expect(store.migrate()).rejects.toMatchObject({ code: 'config', message: expect.stringContaining(blocker) });
+  });
+
+  it('says so when the file is not a SQLite database', async () => {
+    const path = tempPath('garbage.db');
+    writeFileSync(path, 'this is not a database, just some text that is long enough to have a header'.repeat(20));
+    const store = createSqliteStore({ path });
+    opened.push(store);
+    await expect(store.migrate()).rejects.toMatchObject({ code: 'config', message: expect.stringContaining(path) });
+  });
+
+  it('asks for migrate() when the schema is missing', async () => {
+    const store = createSqliteStore({ path: tempPath('ordo.db') });
+    opened.push(store);
+    await expect(store.jobGet({ id: '1' })).rejects.toMatchObject({ code: 'config', message: expect.stringContaining('migrate()') });
+  });
+
+  it('migrates once and records the version; migrating again is a no-op', async () => {
+    const path = tempPath('ordo.db');
+    const store = await open(path);
+    await store.migrate();
+    await open(path);
+    const db = new Database(path, { readonly: true });
+    const versions = db.prepare('SELECT version FROM schema_migrations').all();
+    const mode = db.pragma('journal_mode', { simple: true });
+    db.close();
+    expect(versions).toEqual([{ version: 1 }]);
+    expect(mode).toBe('wal');
+  });
+
+  it('declares its capabilities and refuses transactional enqueue', async () => {
+    const store = await open(tempPath('ordo.db'));
+    expect(store.capabilities).toEqual({ crossProcessNotify: false, transactionalEnqueue: false });
+    const refused = store.jobInsertMany({ jobs: [job()], tx: {} });
+    await expect(refused).rejects.toBeInstanceOf(OrdoError);
+    await expect(refused).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringContaining('PostgreSQL') });
+  });
+
+  it('rejects calls after close, and close is idempotent', async () => {
+    const store = await open(tempPath('ordo.db'));
+    await store.close();
+    await store.close();
+    await expect(store.jobGet({ id: '1' })).rejects.toMatchObject({ code: 'store_unavailable' });
+  });
+
+  it('runs on the injected clock: delays, leases and rescue', async () => {
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    const store = await open(tempPath('ordo.db'), () => now);
+    const [created] = await store.jobInsertMany({ jobs: [job({ delayMs: 10 * 60_000 })] });
+    const claim = () => store.jobClaim({ workerId: 'w', queues: ['default'], limit: 1, leaseMs: 30_000 });
+    expect(await claim()).toEqual([]);
+    expect(await store.jobNextDueIn({ queues: ['default'] })).toBe(10 * 60_000);
+    now += 10 * 60_000;
+    const [running] = await claim();
+    expect(running).toMatchObject({ id: created!.id, startedAt: new Date(now), lockedUntil: new Date(now + 30_000) });
+    now += 30_000;
+    expect(await store.jobRescueExpired()).toEqual({ rescued: [], failed: [] }); // expires after, not at, lockedUntil
+    now += 1;
+    expect(await store.jobRescueExpired()).toEqual({ rescued: [created!.id], failed: [] });
+    expect((await store.jobGet({ id: created!.id }))?.attempts[0]?.finishedAt).toEqual(new Date(now));
+  });
+
+  it('shares one file between several OS processes: one migration, each job finished once', async () => {
+    const path = tempPath('shared.db');
+    const children = ['p1', 'p2', 'p3'].map((id) => startClaimer(path, id));
+    await Promise.all(children.map((c) => c.ready));
+    const store = await open(path);
+    const ids = (await store.jobInsertMany({ jobs: Array.from({ length: 600 }, (_, i) => job({ payload: { i } })) })).map((r) => r.id);
+    for (const child of children) child.go();
+    const finished = (await Promise.all(children.map((c) => c.done))).flat();
+    expect(finished).toHaveLength(600);
+    expect(new Set(finished)).toEqual(new Set(ids));
+    const { total } = await store.jobList({ filter: { state: 'succeeded' } });
+    expect(total).toBe(600);
+  });
+});
+
+interface Claimer {
+  ready: Promise<void>;
+  go(): void;
+  done: Promise<string[]>;
+}
+
+/** Starts test/support/sqlite-claimer.ts in its own Node process. */
+function startClaimer(db: string, workerId: string): Claimer {
+  const script = join(import.meta.dirname, 'support', 'sqlite-claimer.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', script, db, workerId], {
+    cwd: join(import.meta.dirname, '..'),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  let onReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    if (out.startsWith('ready\n')) onReady();
+  });
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const done = new Promise<string[]>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`claimer ${workerId} exited with ${code}: ${err}`));
+      const last = out.trim().split('\n').at(-1) ?? '';
+      resolve((JSON.parse(last) as { finished: string[] }).finished);
+    });
+  });
+  // A child that dies before `ready` must fail the test rather than hang it.
+  const readyOrDead = Promise.race([ready, done.then(() => Promise.reject(new Error(`claimer ${workerId} exited before ready`)))]);
+  return { ready: readyOrDead, go: () => child.stdin.end('go\n'), done };
+}
