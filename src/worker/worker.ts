@@ -72,6 +72,18 @@ export class Worker extends EventEmitter<WorkerEvents> {
   async start(): Promise<void> {
     if (this.state !== 'idle') return;
     this.state = 'running';
+    try {
+      await this.open();
+    } catch (err) {
+      this.state = 'idle';
+      if (this.store && !this.options.store) await this.store.close();
+      throw err;
+    }
+    this.logger.info({ queues: this.options.queues, concurrency: this.options.concurrency, tasks: this.tasks.size, engine: this.store.engine }, 'worker started');
+    this.loop = this.claimLoop();
+  }
+
+  private async open(): Promise<void> {
     const { options } = this;
     this.tasks = await resolveTaskSource(options.tasks, { required: true });
     this.store = options.store ?? (await openStore(resolveDatabase(options.db), options.schema ? { schema: options.schema } : {}));
@@ -87,8 +99,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
       new Ticker(options.rescueMs, () => this.rescue(), (err) => this.storeError(err, 'rescue')),
     ];
     for (const ticker of this.tickers) ticker.start({ immediately: ticker === this.tickers[2] });
-    this.logger.info({ queues: options.queues, concurrency: options.concurrency, tasks: this.tasks.size, engine: this.store.engine }, 'worker started');
-    this.loop = this.claimLoop();
   }
 
   /** Stops claiming, waits up to `graceMs` for running jobs, then aborts and releases them. */
