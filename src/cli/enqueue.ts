@@ -2,13 +2,15 @@
  * `ordo enqueue TASK [PAYLOAD...]`: prints the new job's id (or ids, for a file).
  */
 import type { Command } from 'commander';
-import { resolveEnqueue, type EnqueueOptions } from '../client/enqueue-options.js';
+import type { EnqueueOptions } from '../client/enqueue-options.js';
 import type { Ordo } from '../client/ordo.js';
+import { parseDuration, parseTime } from '../core/duration.js';
 import { ValidationError } from '../core/errors.js';
 import type { JsonObject } from '../core/types.js';
+import { validatePayload } from '../tasks/registry.js';
 import { intOption, withClient } from './context.js';
 import { endStatusLine, printJson, statusLine } from './output.js';
-import { payloadFromArgs, payloadsFromFile } from './payload.js';
+import { payloadFromArgs, payloadsFromFile, type FilePayload } from './payload.js';
 
 interface EnqueueFlags {
   file?: string;
@@ -42,20 +44,23 @@ export function registerEnqueue(program: Command): void {
     .option('--json', 'print {id, created} objects as JSON')
     .action(async (task: string, tokens: string[], flags: EnqueueFlags, command: Command) => {
       if (flags.file && tokens.length > 0) throw new ValidationError('payload', 'the payload either as arguments or with -f FILE, not both', tokens.join(' '));
-      const payloads = flags.file ? payloadsFromFile(flags.file) : [payloadFromArgs(tokens)];
+      const fromFile = flags.file ? payloadsFromFile(flags.file) : null;
+      const payloads = fromFile ? fromFile.map((p) => p.payload) : [payloadFromArgs(tokens)];
+      // Time flags are parsed here so an error names the flag the user typed (--delay, not delay).
       const options: EnqueueOptions = {
         queue: flags.queue,
         priority: flags.priority,
-        delay: flags.delay,
-        runAt: flags.at,
+        delay: flags.delay === undefined ? undefined : parseDuration(flags.delay, '--delay'),
+        runAt: flags.at === undefined ? undefined : parseTime(flags.at, '--at'),
         maxAttempts: flags.maxAttempts,
         uniqueKey: flags.uniqueKey,
-        timeout: flags.timeout,
+        timeout: flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout'),
       };
       await withClient(command, async (ordo) => {
         if (!ordo.tasks.has(task) && ordo.tasks.size > 0) {
           process.stderr.write(`ordo: note: no task named ${task} in the tasks folder; the job waits for a worker that defines it\n`);
         }
+        if (fromFile) checkFilePayloads(ordo, task, fromFile);
         const results = await enqueueAll(ordo, task, payloads, options);
         if (flags.json) printJson(results.length === 1 ? results[0] : results);
         else process.stdout.write(`${results.map((r) => r.id).join('\n')}\n`);
@@ -63,18 +68,27 @@ export function registerEnqueue(program: Command): void {
     });
 }
 
+/**
+ * Checks every payload of a file against the task's schema before anything is inserted, so a
+ * bad line inserts nothing (even past the first chunk) and the error names its line.
+ */
+function checkFilePayloads(ordo: Ordo, task: string, payloads: FilePayload[]): void {
+  const definition = ordo.tasks.get(task);
+  if (!definition) return;
+  for (const { payload, where } of payloads) {
+    try {
+      validatePayload(definition, payload);
+    } catch (err) {
+      if (err instanceof Error) err.message = `${where}: ${err.message}`;
+      throw err;
+    }
+  }
+}
+
+/** Inserts in chunks; the options are the same for every job, so a bad option fails the first chunk. */
 async function enqueueAll(ordo: Ordo, task: string, payloads: JsonObject[], options: EnqueueOptions) {
   const items = payloads.map((payload) => ({ task, payload, options }));
   if (items.length <= CHUNK) return ordo.enqueueMany(items);
-  // Validate every payload before inserting any, so a bad payload at the end inserts nothing.
-  items.forEach((item, index) => {
-    try {
-      resolveEnqueue(task, item.payload, options, ordo.tasks.get(task));
-    } catch (err) {
-      if (err instanceof Error) err.message = `payload ${index + 1}: ${err.message}`;
-      throw err;
-    }
-  });
   const results = [];
   for (let i = 0; i < items.length; i += CHUNK) {
     results.push(...(await ordo.enqueueMany(items.slice(i, i + CHUNK))));

@@ -2,7 +2,7 @@
  * `ordo jobs list|show|cancel|retry`.
  */
 import type { Command } from 'commander';
-import { NotFoundError } from '../core/errors.js';
+import { NotFoundError, OrdoError } from '../core/errors.js';
 import type { JobRecord, JobState } from '../core/types.js';
 import { intOption, withClient } from './context.js';
 import { printJson, printTable } from './output.js';
@@ -73,7 +73,7 @@ export function registerJobs(program: Command): void {
     .action(async (id: string, _flags: unknown, command: Command) => {
       await withClient(command, async (ordo) => {
         const { retried, state } = await ordo.retry(id);
-        if (!retried) throw new Error(`job ${id} is ${state}; only failed or cancelled jobs can be retried`);
+        if (!retried) throw new OrdoError('conflict', `job ${id} is ${state}; only failed or cancelled jobs can be retried`);
         process.stdout.write(`job ${id}: pending again\n`);
       });
     });

@@ -1,7 +1,7 @@
 /**
  * The `ordo` command line: a thin layer over the client. Every read command takes --json;
  * errors print one actionable line and exit non-zero (2 bad input, 3 not found,
- * 4 database unavailable, 1 otherwise).
+ * 4 database unavailable, 5 not possible in the job's state, 1 otherwise).
  */
 import { Command, CommanderError } from 'commander';
 import { registerEnqueue } from './enqueue.js';

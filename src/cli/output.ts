@@ -32,6 +32,7 @@ const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
   config: 2,
   not_found: 3,
   store_unavailable: 4,
+  conflict: 5,
 };
 
 /** Prints an error for people and returns the process exit code for it. */

@@ -28,8 +28,14 @@ export function payloadFromArgs(tokens: readonly string[]): JsonObject {
   return parseObject(tokens.join(' '), 'payload');
 }
 
+/** A payload read from a file, with where it came from (`FILE line N`) for error messages. */
+export interface FilePayload {
+  payload: JsonObject;
+  where: string;
+}
+
 /** The payloads of a file: one JSON object, or JSON Lines. */
-export function payloadsFromFile(file: string): JsonObject[] {
+export function payloadsFromFile(file: string): FilePayload[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -43,14 +49,15 @@ export function payloadsFromFile(file: string): JsonObject[] {
     if (typeof whole !== 'object' || whole === null || Array.isArray(whole)) {
       throw new ValidationError(`${file}`, `${EXPECTED}, or JSON Lines (one object per line)`, whole);
     }
-    return [whole as JsonObject];
+    return [{ payload: whole as JsonObject, where: file }];
   } catch (err) {
     if (err instanceof ValidationError) throw err;
   }
-  const payloads: JsonObject[] = [];
+  const payloads: FilePayload[] = [];
   text.split('\n').forEach((line, index) => {
     if (line.trim() === '') return;
-    payloads.push(parseObject(line, `${file} line ${index + 1}`));
+    const where = `${file} line ${index + 1}`;
+    payloads.push({ payload: parseObject(line, where), where });
   });
   return payloads;
 }

@@ -12,15 +12,18 @@ import { TaskRegistry } from './registry.js';
 
 const MODULE_FILE = /^(?![_.]).*(?<!\.d)(?<!\.test)(?<!\.spec)\.(ts|mts|js|mjs)$/;
 
-let tsxRegistered = false;
-
+/**
+ * TypeScript goes through tsx's `tsImport`, which compiles the file whatever its folder's
+ * package.json says (a folder of scripts often has none, and Node would then treat the file
+ * as CommonJS); JavaScript is imported natively.
+ */
 async function importModule(file: string): Promise<Record<string, unknown>> {
-  if (/\.m?ts$/.test(file) && !tsxRegistered) {
-    const { register } = await import('tsx/esm/api');
-    register();
-    tsxRegistered = true;
+  const url = pathToFileURL(file).href;
+  if (/\.m?ts$/.test(file)) {
+    const { tsImport } = await import('tsx/esm/api');
+    return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
   }
-  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  return (await import(url)) as Record<string, unknown>;
 }
 
 /** The module files of a tasks folder, sorted. */
