@@ -1,0 +1,37 @@
+/**
+ * What every SQL module of the PostgreSQL engine needs: the pool, the quoted schema name that
+ * qualifies every table (no `search_path`, so a pooled connection can never point elsewhere),
+ * and the NOTIFY channel of this schema.
+ */
+import { createHash } from 'node:crypto';
+import { ConfigError } from '../../core/errors.js';
+import type { Db } from './pool.js';
+
+export interface PgContext {
+  readonly db: Db;
+  /** The schema name as given, e.g. `ordo`. */
+  readonly schema: string;
+  /** The schema name quoted for SQL text, e.g. `"ordo"`. */
+  readonly s: string;
+  /** The LISTEN/NOTIFY channel that carries "jobs available on queue X" signals. */
+  readonly channel: string;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/i;
+
+/** Validates a schema name; the quoted form is then safe to splice into SQL text. */
+export function quoteSchema(schema: unknown): string {
+  if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema) || schema.length > 63) {
+    throw new ConfigError(
+      `schema: expected a PostgreSQL schema name of letters, digits and underscores (not starting with a digit, at most 63 characters), received ${JSON.stringify(schema)}`,
+      { field: 'schema', received: schema },
+    );
+  }
+  return `"${schema}"`;
+}
+
+/** The channel of a schema; channel names are limited to 63 bytes like identifiers. */
+export function channelFor(schema: string): string {
+  const channel = `ordo_jobs_${schema}`;
+  return channel.length <= 63 ? channel : `ordo_jobs_${createHash('sha1').update(schema).digest('hex')}`;
+}

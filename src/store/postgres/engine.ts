@@ -1,0 +1,187 @@
+/**
+ * The PostgreSQL engine: implements the Store contract over a node-postgres pool, for many
+ * processes on many machines sharing one database. This module only composes; the SQL of each
+ * operation lives in `sql/` (same file and function names as the SQLite engine, so the two
+ * can be diffed), the pool and error mapping in pool.ts, wake-ups in listener.ts.
+ *
+ * Connections per store: the pool (up to `poolSize`, opened on demand), one LISTEN
+ * connection once something subscribes to `onJobsAvailable`, and one per leader role that
+ * this process campaigns for. Time is always the database's `now()`.
+ */
+import type pg from 'pg';
+import { ConfigError, ValidationError } from '../../core/errors.js';
+import type { Store, StoreCapabilities } from '../contract.js';
+import { type PgContext, channelFor, quoteSchema } from './context.js';
+import { JobsListener } from './listener.js';
+import { runMigrations } from './migrations.js';
+import { type Db, type Queryable, clientConfig, createDb, mapError } from './pool.js';
+import { cancelJob, deleteJobs, retryJob } from './sql/jobs-cancel-retry.js';
+import { cancelRequestedJobs, claimJobs, heartbeatJobs, recordProgress } from './sql/jobs-claim.js';
+import { finishJobs } from './sql/jobs-finish.js';
+import { hasUniqueKeys, insertJobs } from './sql/jobs-insert.js';
+import { getJob, listJobs, nextDueIn } from './sql/jobs-read.js';
+import { rescueExpired } from './sql/jobs-rescue.js';
+import { LeaderLocks } from './sql/leaders.js';
+import { queueStats, setQueuePaused } from './sql/queues.js';
+import { heartbeatWorker, listWorkers, markWorkerStopped } from './sql/workers.js';
+
+export interface PostgresStoreOptions {
+  /** A `postgres://` or `postgresql://` connection URL (libpq-style parameters such as `sslmode` work). */
+  url: string;
+  /** The schema holding Ordo's tables; created by `migrate()` when missing. @defaultValue 'ordo' */
+  schema?: string;
+  /** Most pooled connections this store opens (the LISTEN and leader connections are extra). @defaultValue 10 */
+  poolSize?: number;
+  /** Shown in `pg_stat_activity.application_name`. @defaultValue 'ordo' */
+  applicationName?: string;
+}
+
+/** A Postgres store; `listening()` is the one addition to the Store contract. */
+export interface PostgresStore extends Store {
+  /** Resolves once the LISTEN connection is up (it opens on the first `onJobsAvailable`). */
+  listening(): Promise<void>;
+}
+
+/** Creates a PostgreSQL store. No connection is opened until the first call. */
+export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
+  const schema = options.schema ?? 'ordo';
+  const s = quoteSchema(schema);
+  if (typeof options.url !== 'string' || !/^postgres(ql)?:\/\//i.test(options.url)) {
+    const shown = typeof options.url === 'string' ? options.url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@') : options.url;
+    throw new ConfigError(`url: expected a postgres:// or postgresql:// URL, received ${JSON.stringify(shown)}`, { field: 'url' });
+  }
+  const poolSize = options.poolSize ?? 10;
+  if (!Number.isInteger(poolSize) || poolSize < 1) throw new ValidationError('poolSize', 'an integer >= 1', poolSize);
+  const connection = { url: options.url, max: poolSize, applicationName: options.applicationName };
+  const db = createDb(connection);
+  return new PostgresEngine({ db, schema, s, channel: channelFor(schema) }, clientConfig(connection));
+}
+
+class PostgresEngine implements PostgresStore {
+  readonly engine = 'postgres' as const;
+  readonly capabilities: StoreCapabilities = { crossProcessNotify: true, transactionalEnqueue: true };
+  private readonly db: Db;
+  private readonly listener: JobsListener;
+  private readonly leaders: LeaderLocks;
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    private readonly ctx: PgContext,
+    config: pg.ClientConfig,
+  ) {
+    this.db = ctx.db;
+    this.listener = new JobsListener(config, ctx.channel, (pid) => ctx.db.isOwnBackend(pid));
+    this.leaders = new LeaderLocks(ctx, config);
+  }
+
+  migrate: Store['migrate'] = () => runMigrations(this.db, this.ctx.schema, this.ctx.s);
+
+  close(): Promise<void> {
+    this.closing ??= Promise.all([this.listener.close(), this.leaders.close()]).then(() => this.db.close());
+    return this.closing;
+  }
+
+  jobInsertMany: Store['jobInsertMany'] = async ({ jobs, tx }) => {
+    if (jobs.length === 0) return [];
+    // In the caller's transaction: nothing is committed yet, so only its NOTIFY (delivered at
+    // its COMMIT) may signal, through LISTEN.
+    if (tx !== undefined) return (await insertJobs(this.ctx, callerClient(tx), jobs)).results;
+    // Without unique keys the insert is one statement, atomic on its own; with them, the
+    // collision lookup must share the insert's transaction.
+    const { results, queues } = hasUniqueKeys(jobs)
+      ? await retryDeadlock(() => this.db.transaction((client) => insertJobs(this.ctx, client, jobs)))
+      : await insertJobs(this.ctx, this.poolClient(), jobs);
+    this.listener.emit(queues);
+    return results;
+  };
+
+  jobGet: Store['jobGet'] = ({ id }) => getJob(this.ctx, id);
+  jobList: Store['jobList'] = ({ filter, page }) => listJobs(this.ctx, filter, page);
+  jobClaim: Store['jobClaim'] = (params) => claimJobs(this.ctx, params);
+  jobHeartbeat: Store['jobHeartbeat'] = (params) => heartbeatJobs(this.ctx, params);
+  jobCancelRequested: Store['jobCancelRequested'] = ({ workerId }) => cancelRequestedJobs(this.ctx, workerId);
+  jobProgress: Store['jobProgress'] = (params) => recordProgress(this.ctx, params);
+
+  jobFinishMany: Store['jobFinishMany'] = async ({ finishes }) => {
+    const { applied, queues } = await finishJobs(this.ctx, finishes);
+    this.listener.emit(queues);
+    return { applied };
+  };
+
+  jobCancel: Store['jobCancel'] = ({ id }) => cancelJob(this.ctx, id);
+
+  jobRetry: Store['jobRetry'] = async ({ id }) => {
+    const outcome = await retryJob(this.ctx, id);
+    if (!outcome) return null;
+    if (outcome.queue !== undefined) this.listener.emit([outcome.queue]);
+    return { retried: outcome.retried, state: outcome.state };
+  };
+
+  jobRescueExpired: Store['jobRescueExpired'] = async (params) => {
+    const { rescued, failed, queues } = await rescueExpired(this.ctx, params?.limit);
+    this.listener.emit(queues);
+    return { rescued, failed };
+  };
+
+  jobDeleteMany: Store['jobDeleteMany'] = ({ queue, states }) => deleteJobs(this.ctx, queue, states);
+  jobNextDueIn: Store['jobNextDueIn'] = ({ queues }) => nextDueIn(this.ctx, queues);
+  queueStats: Store['queueStats'] = () => queueStats(this.ctx);
+  queueSetPaused: Store['queueSetPaused'] = async ({ queue, paused }) => {
+    await setQueuePaused(this.ctx, queue, paused);
+    // Resuming makes the queue's due jobs claimable again: wake its workers.
+    if (!paused) this.listener.emit([queue]);
+  };
+
+  workerHeartbeat: Store['workerHeartbeat'] = ({ worker }) => heartbeatWorker(this.ctx, worker);
+  workerStopped: Store['workerStopped'] = ({ id }) => markWorkerStopped(this.ctx, id);
+  workerList: Store['workerList'] = ({ staleAfterMs }) => listWorkers(this.ctx, staleAfterMs);
+  leaderElect: Store['leaderElect'] = (params) => this.leaders.elect(params);
+  leaderResign: Store['leaderResign'] = (params) => this.leaders.resign(params);
+
+  onJobsAvailable(listener: (queue: string) => void): () => void {
+    if (this.closing) return () => {};
+    return this.listener.subscribe(listener);
+  }
+
+  listening(): Promise<void> {
+    return this.listener.listening();
+  }
+
+  /** The pool as a `Queryable` (statements auto-commit one by one). */
+  private poolClient(): Queryable {
+    return { query: async (text, values) => ({ rows: await this.db.rows({ text, values }) }) };
+  }
+}
+
+/**
+ * Runs `fn` again when PostgreSQL aborted it as a deadlock victim: two batches taking the
+ * same unique keys in opposite orders wait on each other, and one of them must be retried.
+ */
+async function retryDeadlock<T>(fn: () => Promise<T>, tries = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== '40P01' || attempt >= tries) throw err;
+      // A short jittered pause lets the transaction that won finish before we try again.
+      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
+    }
+  }
+}
+
+/** The caller's transaction client, with driver errors mapped like ours. */
+function callerClient(tx: unknown): Queryable {
+  if (typeof tx !== 'object' || tx === null || typeof (tx as Queryable).query !== 'function') {
+    throw new ValidationError('tx', 'a node-postgres client inside a transaction (an object with query(text, values))', tx);
+  }
+  const client = tx as Queryable;
+  return {
+    query: async (text, values) => {
+      try {
+        return await client.query(text, values);
+      } catch (err) {
+        throw mapError(err);
+      }
+    },
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * The PostgreSQL schema as numbered migrations, and the runner that applies the missing ones.
+ *
+ * Everything runs in one transaction that first takes `pg_advisory_xact_lock` on a key
+ * derived from the schema name: when ten processes start at once, one migrates and the
+ * others wait on the lock, then find `schema_migrations` up to date and apply nothing. The
+ * lock is released by COMMIT or ROLLBACK, so a crashed migrator never leaves it held, and DDL
+ * is transactional in Postgres, so a failed migration leaves no half-made schema.
+ * Applied migrations are never edited; a change is a new entry. Table and column names
+ * mirror the SQLite engine's (src/store/sqlite/migrations.ts) so the two can be diffed.
+ */
+import { ConfigError } from '../../core/errors.js';
+import type { Db, Queryable } from './pool.js';
+
+interface Migration {
+  version: number;
+  name: string;
+  /** The DDL, for the schema whose quoted name is `s`. */
+  sql: (s: string) => string;
+}
+
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'jobs, queues, workers, leaders',
+    sql: (s) => `
+      CREATE TABLE ${s}.jobs (
+        id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        task             text        NOT NULL,
+        queue            text        NOT NULL,
+        payload          jsonb       NOT NULL,
+        state            text        NOT NULL
+                         CHECK (state IN ('pending', 'running', 'succeeded', 'failed', 'cancelled')),
+        priority         integer     NOT NULL DEFAULT 0,
+        run_at           timestamptz NOT NULL,
+        created_at       timestamptz NOT NULL DEFAULT now(),
+        attempt          integer     NOT NULL DEFAULT 0,
+        max_attempts     integer     NOT NULL,
+        timeout_ms       bigint,
+        backoff_base_ms  bigint,
+        backoff_cap_ms   bigint,
+        unique_key       text,
+        locked_by        text,
+        locked_until     timestamptz,
+        started_at       timestamptz,
+        finished_at      timestamptz,
+        cancel_requested boolean     NOT NULL DEFAULT false,
+        progress         double precision,
+        result           jsonb,
+        last_error       jsonb,
+        attempts         jsonb       NOT NULL DEFAULT '[]'
+      );
+
+      -- The claim walks this in order; only pending rows are in it, so it stays small
+      -- however many finished rows pile up.
+      CREATE INDEX jobs_claim ON ${s}.jobs (queue, priority, run_at, id) WHERE state = 'pending';
+      -- jobNextDueIn: the earliest pending run_at of a queue without scanning its backlog.
+      CREATE INDEX jobs_due ON ${s}.jobs (queue, run_at) WHERE state = 'pending';
+      -- The rescuer looks for expired leases among running rows only.
+      CREATE INDEX jobs_running ON ${s}.jobs (locked_until) WHERE state = 'running';
+      -- Enqueue deduplication: one active job per unique key (ON CONFLICT infers this index).
+      CREATE UNIQUE INDEX jobs_unique_active ON ${s}.jobs (unique_key)
+        WHERE unique_key IS NOT NULL AND state IN ('pending', 'running');
+      -- Queue stats and listing/cleaning one queue.
+      CREATE INDEX jobs_queue_state ON ${s}.jobs (queue, state);
+
+      CREATE TABLE ${s}.queues (
+        name   text    PRIMARY KEY,
+        paused boolean NOT NULL DEFAULT false
+      );
+
+      CREATE TABLE ${s}.workers (
+        id           text        PRIMARY KEY,
+        host         text        NOT NULL,
+        pid          integer     NOT NULL,
+        queues       text[]      NOT NULL,
+        concurrency  integer     NOT NULL,
+        running      integer     NOT NULL,
+        started_at   timestamptz NOT NULL,
+        last_seen_at timestamptz NOT NULL,
+        stopped_at   timestamptz
+      );
+
+      -- Informational on Postgres: leadership is the advisory lock; this row says who holds it.
+      CREATE TABLE ${s}.leaders (
+        name       text        PRIMARY KEY,
+        holder     text        NOT NULL,
+        expires_at timestamptz NOT NULL
+      );
+    `,
+  },
+];
+
+/** The newest schema version this code knows. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+
+/**
+ * Creates the schema if missing and applies every migration newer than its version, all in
+ * one transaction serialised by an advisory lock keyed on the schema name.
+ */
+export async function runMigrations(db: Db, schema: string, quoted: string): Promise<void> {
+  await db.transaction(async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`ordo:migrate:${schema}`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${quoted}.schema_migrations (
+      version    integer     PRIMARY KEY,
+      name       text        NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
+    const current = await currentVersion(client, quoted);
+    if (current > SCHEMA_VERSION) {
+      throw new ConfigError(
+        `PostgreSQL schema ${JSON.stringify(schema)} has version ${current}, newer than this Ordo understands (${SCHEMA_VERSION}); upgrade Ordo`,
+        { schema, version: current },
+      );
+    }
+    for (const migration of MIGRATIONS) {
+      if (migration.version <= current) continue;
+      await client.query(migration.sql(quoted));
+      await client.query(`INSERT INTO ${quoted}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+    }
+  });
+}
+
+async function currentVersion(client: Queryable, quoted: string): Promise<number> {
+  const { rows } = await client.query(`SELECT max(version) AS version FROM ${quoted}.schema_migrations`);
+  const row = rows[0] as { version: number | null } | undefined;
+  return row?.version ?? 0;
+}

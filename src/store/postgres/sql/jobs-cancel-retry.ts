@@ -1,0 +1,102 @@
+/**
+ * Operator actions on single jobs and queues: jobCancel, jobRetry, jobDeleteMany. Cancel and
+ * retry read the job with `SELECT … FOR UPDATE` and change it in the same transaction, so the
+ * decision and the write see the same state even while workers claim and finish it (a claim
+ * skips the locked row; a finish waits for our COMMIT). Same structure as the SQLite engine.
+ */
+import { OrdoError } from '../../../core/errors.js';
+import type { JobState } from '../../../core/types.js';
+import type { PgContext } from '../context.js';
+import type { Queryable } from '../pool.js';
+import { isRowId } from '../rows.js';
+
+const stateSql = (s: string): string => `SELECT state, cancel_requested, queue, unique_key FROM ${s}.jobs WHERE id = $1 FOR UPDATE`;
+
+const cancelPendingSql = (s: string): string => `UPDATE ${s}.jobs SET state = 'cancelled', finished_at = now() WHERE id = $1 AND state = 'pending'`;
+
+const requestCancelSql = (s: string): string => `UPDATE ${s}.jobs SET cancel_requested = true WHERE id = $1 AND state = 'running'`;
+
+const activeWithKeySql = (s: string): string => `
+  SELECT id FROM ${s}.jobs WHERE unique_key = $1 AND state IN ('pending', 'running')`;
+
+const retrySql = (s: string): string => `
+  UPDATE ${s}.jobs
+  SET state = 'pending', run_at = now(), finished_at = NULL, locked_until = NULL,
+      cancel_requested = false, max_attempts = greatest(max_attempts, attempt + 1)
+  WHERE id = $1 AND state IN ('failed', 'cancelled')
+  RETURNING pg_notify($2, queue)`;
+
+const deleteSql = (s: string): string => `
+  WITH deleted AS (DELETE FROM ${s}.jobs WHERE queue = $1 AND state = ANY ($2::text[]) RETURNING 1)
+  SELECT count(*)::integer AS n FROM deleted`;
+
+interface StateRow {
+  state: JobState;
+  cancel_requested: boolean;
+  queue: string;
+  unique_key: string | null;
+}
+
+/** Cancels a pending job, flags a running one; terminal jobs are left as they are. */
+export async function cancelJob(ctx: PgContext, id: string): Promise<{ state: JobState; cancelRequested: boolean } | null> {
+  if (!isRowId(id)) return null;
+  return ctx.db.transaction(async (client) => {
+    const row = await readState(ctx, client, id);
+    if (!row) return null;
+    if (row.state === 'pending') {
+      await client.query(cancelPendingSql(ctx.s), [id]);
+      return { state: 'cancelled', cancelRequested: false };
+    }
+    if (row.state === 'running') {
+      await client.query(requestCancelSql(ctx.s), [id]);
+      return { state: 'running', cancelRequested: true };
+    }
+    return { state: row.state, cancelRequested: row.cancel_requested };
+  });
+}
+
+/** Puts a failed or cancelled job back to pending with one more attempt allowed. */
+export async function retryJob(ctx: PgContext, id: string): Promise<{ retried: boolean; state: JobState; queue?: string } | null> {
+  if (!isRowId(id)) return null;
+  try {
+    return await ctx.db.transaction(async (client) => {
+      const row = await readState(ctx, client, id);
+      if (!row) return null;
+      if (row.state !== 'failed' && row.state !== 'cancelled') return { retried: false, state: row.state };
+      if (row.unique_key !== null) await assertKeyFree(ctx, client, id, row.unique_key);
+      await client.query(retrySql(ctx.s), [id, ctx.channel]);
+      return { retried: true, state: 'pending' as const, queue: row.queue };
+    });
+  } catch (err) {
+    // An enqueue with the same key committed between our check and our update.
+    if ((err as { code?: unknown }).code === '23505') throw keyTaken(id, null, err);
+    throw err;
+  }
+}
+
+/** Deletes a queue's jobs in `states` (pending only by default); returns how many. */
+export async function deleteJobs(ctx: PgContext, queue: string, states: readonly JobState[] = ['pending']): Promise<number> {
+  if (states.length === 0) return 0;
+  const rows = await ctx.db.rows<{ n: number }>({ text: deleteSql(ctx.s), values: [queue, states] });
+  return rows[0]?.n ?? 0;
+}
+
+async function readState(ctx: PgContext, client: Queryable, id: string): Promise<StateRow | undefined> {
+  const { rows } = await client.query(stateSql(ctx.s), [id]);
+  return rows[0] as StateRow | undefined;
+}
+
+// Retrying would make two active jobs share a unique key, which enqueue promises never happens.
+async function assertKeyFree(ctx: PgContext, client: Queryable, id: string, uniqueKey: string): Promise<void> {
+  const { rows } = await client.query(activeWithKeySql(ctx.s), [uniqueKey]);
+  const active = rows[0] as { id: string } | undefined;
+  if (active) throw keyTaken(id, { uniqueKey, activeId: active.id });
+}
+
+function keyTaken(id: string, found: { uniqueKey: string; activeId: string } | null, cause?: unknown): OrdoError {
+  const which = found ? `job ${found.activeId} with the same unique key ${JSON.stringify(found.uniqueKey)}` : 'another job with the same unique key';
+  return new OrdoError('conflict', `job ${id} cannot be retried: ${which} is still active; wait for it to finish or cancel it`, {
+    details: { id, ...found },
+    cause,
+  });
+}

@@ -1,0 +1,128 @@
+/**
+ * The running side of a job's life: jobClaim, jobHeartbeat, jobProgress, jobCancelRequested.
+ *
+ * The claim is ONE statement for the whole queue-ordered batch. `unnest($queues) WITH
+ * ORDINALITY` yields the queues in the worker's order; for each, a LATERAL subquery walks the
+ * partial `jobs_claim` index in (priority, run_at, id) order with `FOR UPDATE SKIP LOCKED`, so
+ * concurrent claimers never wait on each other and never get the same row. The LATERAL makes
+ * a nested loop whose output follows the outer (queue) order, and the outer LIMIT stops
+ * pulling as soon as the batch is full: a later queue's subquery only runs, and only locks
+ * rows, when the earlier queues had too few due jobs. Nothing sorts the pending backlog.
+ * Every write to a running job below is fenced by (id, attempt, locked_by, state='running').
+ * Hot-path statements are named, so each pooled connection prepares them once.
+ */
+import type { JobRecord } from '../../../core/types.js';
+import type { JobRef } from '../../contract.js';
+import type { PgContext } from '../context.js';
+import { type JobRow, compareIds, isRowId, jobFromRow } from '../rows.js';
+
+const claimSql = (s: string): string => `
+  WITH picked AS MATERIALIZED (
+    SELECT j.id
+    FROM unnest($2::text[]) WITH ORDINALITY AS q(name, ord)
+    CROSS JOIN LATERAL (
+      SELECT id FROM ${s}.jobs
+      WHERE queue = q.name AND state = 'pending' AND run_at <= now()
+      ORDER BY priority, run_at, id
+      LIMIT $3
+      FOR UPDATE SKIP LOCKED
+    ) AS j
+    WHERE q.name <> ALL (ARRAY(SELECT name FROM ${s}.queues WHERE paused))
+    LIMIT $3
+  )
+  UPDATE ${s}.jobs AS t
+  SET state = 'running', attempt = t.attempt + 1, locked_by = $1,
+      locked_until = now() + $4 * interval '1 millisecond', started_at = now(), progress = NULL
+  -- = ANY(ARRAY(…)) keeps this a primary-key lookup whatever the row estimate of picked.
+  WHERE t.id = ANY (ARRAY(SELECT id FROM picked)) AND t.state = 'pending'
+  RETURNING t.*`;
+
+const heartbeatSql = (s: string): string => `
+  UPDATE ${s}.jobs AS t
+  SET locked_until = now() + $4 * interval '1 millisecond'
+  FROM unnest($2::bigint[], $3::integer[]) AS r(id, attempt)
+  -- id = ANY($2) is redundant with the join; it keeps the plan a primary-key lookup.
+  WHERE t.id = ANY ($2::bigint[])
+    AND t.id = r.id AND t.attempt = r.attempt AND t.locked_by = $1 AND t.state = 'running'
+  RETURNING t.id, t.attempt, t.cancel_requested`;
+
+const progressSql = (s: string): string => `
+  UPDATE ${s}.jobs SET progress = $4
+  WHERE id = $1 AND attempt = $2 AND locked_by = $3 AND state = 'running'
+  RETURNING id`;
+
+const cancelRequestedSql = (s: string): string => `
+  SELECT id FROM ${s}.jobs
+  WHERE state = 'running' AND locked_by = $1 AND cancel_requested
+  ORDER BY id`;
+
+export interface ClaimParams {
+  readonly workerId: string;
+  readonly queues: readonly string[];
+  readonly limit: number;
+  readonly leaseMs: number;
+}
+
+/** Claims up to `limit` due jobs, earlier queues first; returns them in claim order. */
+export async function claimJobs(ctx: PgContext, params: ClaimParams): Promise<JobRecord[]> {
+  const queues = [...new Set(params.queues)];
+  if (params.limit <= 0 || queues.length === 0) return [];
+  const rows = await ctx.db.rows<JobRow>({
+    name: 'ordo_job_claim',
+    text: claimSql(ctx.s),
+    values: [params.workerId, queues, params.limit, params.leaseMs],
+  });
+  // RETURNING gives no order guarantee; restore the claim order.
+  const rank = new Map(queues.map((queue, index) => [queue, index]));
+  rows.sort(
+    (a, b) =>
+      (rank.get(a.queue) ?? 0) - (rank.get(b.queue) ?? 0) ||
+      a.priority - b.priority ||
+      a.run_at.getTime() - b.run_at.getTime() ||
+      compareIds(a.id, b.id),
+  );
+  return rows.map(jobFromRow);
+}
+
+/** Extends held leases; reports refs no longer held and held jobs asked to cancel. */
+export async function heartbeatJobs(
+  ctx: PgContext,
+  params: { readonly workerId: string; readonly jobs: readonly JobRef[]; readonly leaseMs: number },
+): Promise<{ lost: string[]; cancelRequested: string[] }> {
+  const refs = params.jobs.filter((ref) => isRowId(ref.id));
+  const rows =
+    refs.length === 0
+      ? []
+      : await ctx.db.rows<{ id: string; attempt: number; cancel_requested: boolean }>({
+          name: 'ordo_job_heartbeat',
+          text: heartbeatSql(ctx.s),
+          values: [params.workerId, refs.map((ref) => ref.id), refs.map((ref) => ref.attempt), params.leaseMs],
+        });
+  // Keyed by (id, attempt): a ref naming a held job with the wrong attempt is lost too.
+  const held = new Map(rows.map((row) => [`${row.id}:${row.attempt}`, row.cancel_requested]));
+  const key = (ref: JobRef): string => `${ref.id}:${ref.attempt}`;
+  return {
+    lost: params.jobs.filter((ref) => !held.has(key(ref))).map((ref) => ref.id),
+    cancelRequested: params.jobs.filter((ref) => held.get(key(ref)) === true).map((ref) => ref.id),
+  };
+}
+
+/** Records progress of a held attempt; false when the attempt is not held. */
+export async function recordProgress(
+  ctx: PgContext,
+  params: JobRef & { readonly workerId: string; readonly progress: number },
+): Promise<boolean> {
+  if (!isRowId(params.id)) return false;
+  const rows = await ctx.db.rows({
+    name: 'ordo_job_progress',
+    text: progressSql(ctx.s),
+    values: [params.id, params.attempt, params.workerId, params.progress],
+  });
+  return rows.length > 0;
+}
+
+/** Ids of the worker's running jobs whose cancellation was requested. */
+export async function cancelRequestedJobs(ctx: PgContext, workerId: string): Promise<string[]> {
+  const rows = await ctx.db.rows<{ id: string }>({ name: 'ordo_job_cancel_requested', text: cancelRequestedSql(ctx.s), values: [workerId] });
+  return rows.map((row) => row.id);
+}

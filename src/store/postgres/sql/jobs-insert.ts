@@ -1,0 +1,153 @@
+/**
+ * jobInsertMany: one INSERT … SELECT FROM unnest(…) for the whole batch, deduplicating by
+ * active `unique_key` with ON CONFLICT on the partial unique index `jobs_unique_active`, and
+ * sending `pg_notify` for the queues that got a job in the same statement. A NOTIFY issued
+ * inside a transaction is delivered at COMMIT and dropped on ROLLBACK, which is exactly the
+ * wake-up semantics transactional enqueue needs.
+ *
+ * With the caller's `tx` the statements run on that client with no BEGIN/COMMIT of ours, so
+ * the jobs exist if and only if the caller commits. Without it, a batch with no unique keys is
+ * a single auto-committed statement; a batch with unique keys also looks up the ids of the
+ * jobs it collided with, in one transaction with the insert.
+ */
+import { ValidationError } from '../../../core/errors.js';
+import type { InsertResult, JobInsert } from '../../../core/types.js';
+import type { PgContext } from '../context.js';
+import type { Queryable } from '../pool.js';
+import { compareIds, hasNul } from '../rows.js';
+
+const insertSql = (s: string): string => `
+  WITH input AS MATERIALIZED (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::integer[], $5::timestamptz[],
+                         $6::double precision[], $7::integer[], $8::bigint[], $9::bigint[],
+                         $10::bigint[], $11::text[])
+      WITH ORDINALITY AS t(task, queue, payload, priority, run_at, delay_ms, max_attempts,
+                           timeout_ms, backoff_base_ms, backoff_cap_ms, unique_key, ord)
+  ),
+  inserted AS (
+    -- ORDER BY ord: identity values are drawn in input order, so ids ascend with it.
+    INSERT INTO ${s}.jobs (task, queue, payload, state, priority, run_at, max_attempts,
+                           timeout_ms, backoff_base_ms, backoff_cap_ms, unique_key)
+    SELECT task, queue, payload, 'pending', priority,
+           coalesce(run_at, now() + delay_ms * interval '1 millisecond'), max_attempts,
+           timeout_ms, backoff_base_ms, backoff_cap_ms, unique_key
+    FROM input ORDER BY ord
+    ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('pending', 'running')
+    DO NOTHING
+    RETURNING id, unique_key, queue
+  ),
+  notified AS (
+    SELECT count(pg_notify($12, queue)) AS n FROM (SELECT DISTINCT queue FROM inserted) AS q
+  )
+  SELECT inserted.id, inserted.unique_key, inserted.queue FROM inserted CROSS JOIN notified`;
+
+const findActiveSql = (s: string): string => `
+  SELECT id, unique_key FROM ${s}.jobs
+  WHERE unique_key = ANY($1::text[]) AND state IN ('pending', 'running')`;
+
+interface InsertedRow {
+  id: string;
+  unique_key: string | null;
+  queue?: string;
+}
+
+/** Tries this often when a colliding job finishes between our insert and our lookup. */
+const MAX_ROUNDS = 5;
+
+/**
+ * Inserts `jobs` in order on `client` (the pool, a transaction client, or the caller's tx);
+ * `queues` lists the queues that got a new job, for in-process wake-ups.
+ */
+export async function insertJobs(
+  ctx: PgContext,
+  client: Queryable,
+  jobs: readonly JobInsert[],
+): Promise<{ results: InsertResult[]; queues: string[] }> {
+  const results: (InsertResult | undefined)[] = new Array(jobs.length);
+  const queues = new Set<string>();
+  let todo = jobs.map((_, index) => index);
+  for (let round = 0; todo.length > 0; round++) {
+    if (round === MAX_ROUNDS) throw new Error(`jobInsertMany: unique keys kept changing state during ${MAX_ROUNDS} attempts`);
+    todo = await insertRound(ctx, client, jobs, todo, results, queues);
+  }
+  return { results: results as InsertResult[], queues: [...queues] };
+}
+
+/** One insert of the jobs at `indexes`; returns the indexes still without a result. */
+async function insertRound(
+  ctx: PgContext,
+  client: Queryable,
+  jobs: readonly JobInsert[],
+  indexes: number[],
+  results: (InsertResult | undefined)[],
+  queues: Set<string>,
+): Promise<number[]> {
+  const batch = indexes.map((index) => jobs[index] as JobInsert);
+  const { rows } = await client.query(insertSql(ctx.s), [...insertColumns(batch), ctx.channel]);
+  // String(): the caller's client may parse bigint as a number or a BigInt.
+  const inserted = (rows as InsertedRow[]).map((row) => ({ id: String(row.id), unique_key: row.unique_key }));
+  for (const row of rows as InsertedRow[]) queues.add(row.queue as string);
+  inserted.sort((a, b) => compareIds(a.id, b.id));
+  const created = createdIndexes(batch, new Set(inserted.map((row) => row.unique_key)));
+  created.forEach((position, n) => {
+    results[indexes[position] as number] = { id: (inserted[n] as InsertedRow).id, created: true };
+  });
+  const createdSet = new Set(created);
+  const collided = indexes.filter((_, position) => !createdSet.has(position));
+  if (collided.length === 0) return [];
+  const keys = collided.map((index) => (jobs[index] as JobInsert).uniqueKey);
+  const found = await client.query(findActiveSql(ctx.s), [keys]);
+  const active = new Map((found.rows as InsertedRow[]).map((row) => [row.unique_key, String(row.id)]));
+  return collided.filter((index) => {
+    const id = active.get((jobs[index] as JobInsert).uniqueKey);
+    if (id !== undefined) results[index] = { id, created: false };
+    return id === undefined;
+  });
+}
+
+/**
+ * Positions in `batch` that the INSERT created, in order: every job without a unique key,
+ * and the first job of each key that came back in RETURNING (later duplicates in the same
+ * batch hit ON CONFLICT against the first).
+ */
+function createdIndexes(batch: readonly JobInsert[], returnedKeys: Set<string | null>): number[] {
+  const seen = new Set<string>();
+  const created: number[] = [];
+  batch.forEach((job, position) => {
+    const key = job.uniqueKey;
+    if (key === null) created.push(position);
+    else if (returnedKeys.has(key) && !seen.has(key)) created.push(position);
+    if (key !== null) seen.add(key);
+  });
+  return created;
+}
+
+/** A payload's JSON text; jsonb cannot hold NUL characters, so such a payload is refused. */
+function payloadJson(payload: JobInsert['payload']): string {
+  const text = JSON.stringify(payload ?? null);
+  if (hasNul(text)) {
+    throw new ValidationError('payload', 'JSON without NUL (\\u0000) characters, which PostgreSQL jsonb cannot store', payload);
+  }
+  return text;
+}
+
+function insertColumns(batch: readonly JobInsert[]): unknown[][] {
+  return [
+    batch.map((job) => job.task),
+    batch.map((job) => job.queue),
+    batch.map((job) => payloadJson(job.payload)),
+    batch.map((job) => job.priority),
+    batch.map((job) => job.runAt),
+    batch.map((job) => job.delayMs),
+    batch.map((job) => job.maxAttempts),
+    batch.map((job) => job.timeoutMs),
+    batch.map((job) => job.backoffBaseMs),
+    batch.map((job) => job.backoffCapMs),
+    batch.map((job) => job.uniqueKey),
+  ];
+}
+
+/** True when the batch needs the collision lookup (and so a transaction of its own). */
+export function hasUniqueKeys(jobs: readonly JobInsert[]): boolean {
+  return jobs.some((job) => job.uniqueKey !== null);
+}

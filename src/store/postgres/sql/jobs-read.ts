@@ -1,0 +1,86 @@
+/**
+ * Read-only job queries: jobGet, jobList (newest first, filtered, counted) and jobNextDueIn.
+ * jobList fetches the page and the total in one statement, so both come from one snapshot.
+ */
+import { ValidationError } from '../../../core/errors.js';
+import type { JobFilter, JobRecord, Page } from '../../../core/types.js';
+import type { PgContext } from '../context.js';
+import { type JobRow, isRowId, jobFromRow } from '../rows.js';
+
+/** Jobs per page when the caller gives no limit (same as the SQLite engine). */
+export const DEFAULT_PAGE_LIMIT = 50;
+/** The largest page a caller may ask for. */
+export const MAX_PAGE_LIMIT = 1000;
+
+const getSql = (s: string): string => `SELECT * FROM ${s}.jobs WHERE id = $1`;
+
+// The total joins the page with LEFT JOIN ON true, so an empty page still carries the count.
+const listSql = (s: string, where: string, n: number): string => `
+  SELECT c.total, p.*
+  FROM (SELECT count(*)::bigint AS total FROM ${s}.jobs ${where}) AS c
+  LEFT JOIN (SELECT * FROM ${s}.jobs ${where} ORDER BY id DESC LIMIT $${n} OFFSET $${n + 1}) AS p ON true`;
+
+// One index probe per queue on `jobs_due`. Paused queues are left out: an idle worker must
+// not wake up for jobs it may not claim.
+const nextDueSql = (s: string): string => `
+  SELECT ceil(extract(epoch FROM min(n.run_at) - now()) * 1000)::double precision AS ms
+  FROM unnest($1::text[]) AS q(name)
+  CROSS JOIN LATERAL (
+    SELECT run_at FROM ${s}.jobs WHERE queue = q.name AND state = 'pending' ORDER BY run_at LIMIT 1
+  ) AS n
+  WHERE q.name <> ALL (ARRAY(SELECT name FROM ${s}.queues WHERE paused))`;
+
+export async function getJob(ctx: PgContext, id: string): Promise<JobRecord | null> {
+  if (!isRowId(id)) return null;
+  const rows = await ctx.db.rows<JobRow>({ name: 'ordo_job_get', text: getSql(ctx.s), values: [id] });
+  return rows[0] ? jobFromRow(rows[0]) : null;
+}
+
+/** One page of jobs matching `filter`, newest first, and how many match in all. */
+export async function listJobs(ctx: PgContext, filter: JobFilter = {}, page: Page = {}): Promise<{ jobs: JobRecord[]; total: number }> {
+  const { limit, offset } = resolvePage(page);
+  const { where, args } = whereClause(filter);
+  const rows = await ctx.db.rows<JobRow & { total: string }>({
+    text: listSql(ctx.s, where, args.length + 1),
+    values: [...args, limit, offset],
+  });
+  const total = Number(rows[0]?.total ?? 0);
+  return { jobs: rows.filter((row) => row.id !== null).map(jobFromRow), total };
+}
+
+/** Milliseconds until the earliest pending job of `queues` is due; null when there is none. */
+export async function nextDueIn(ctx: PgContext, queues: readonly string[]): Promise<number | null> {
+  if (queues.length === 0) return null;
+  const rows = await ctx.db.rows<{ ms: number | null }>({ name: 'ordo_job_next_due', text: nextDueSql(ctx.s), values: [[...queues]] });
+  const ms = rows[0]?.ms ?? null;
+  return ms === null ? null : Math.max(0, ms);
+}
+
+function resolvePage(page: Page): { limit: number; offset: number } {
+  const limit = page.limit ?? DEFAULT_PAGE_LIMIT;
+  const offset = page.offset ?? 0;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
+    throw new ValidationError('page.limit', `an integer from 1 to ${MAX_PAGE_LIMIT}`, limit);
+  }
+  if (!Number.isInteger(offset) || offset < 0) throw new ValidationError('page.offset', 'an integer >= 0', offset);
+  return { limit, offset };
+}
+
+function whereClause(filter: JobFilter): { where: string; args: unknown[] } {
+  const conditions: string[] = [];
+  const args: unknown[] = [];
+  if (filter.state !== undefined) {
+    args.push(Array.isArray(filter.state) ? filter.state : [filter.state]);
+    conditions.push(`state = ANY ($${args.length}::text[])`);
+  }
+  for (const [column, value] of [
+    ['queue', filter.queue],
+    ['task', filter.task],
+    ['locked_by', filter.workerId],
+  ] as const) {
+    if (value === undefined) continue;
+    args.push(value);
+    conditions.push(`${column} = $${args.length}`);
+  }
+  return { where: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`, args };
+}

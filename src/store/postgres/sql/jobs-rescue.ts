@@ -1,0 +1,66 @@
+/**
+ * jobRescueExpired: gives running jobs whose lease expired (their worker died or stalled)
+ * back to `pending`, or fails them when their attempts are used up, recording the lost
+ * attempt as `worker_lost` with the database clock as its finish time. One statement: the
+ * expired rows are picked with `FOR UPDATE SKIP LOCKED` (so rescuers in many processes split
+ * the work instead of waiting on each other) and the UPDATE re-checks the fence
+ * (attempt, state = 'running', lease still expired), so a job finished or heartbeated
+ * meanwhile is left alone and each job is rescued once.
+ */
+import type { PgContext } from '../context.js';
+
+/** Rows rescued per call unless the caller says otherwise; the next sweep takes the rest. */
+export const DEFAULT_RESCUE_LIMIT = 1000;
+
+/** ISO 8601 in UTC with milliseconds, as `Date#toISOString` writes it. */
+const iso = (expr: string): string => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+const rescueSql = (s: string): string => `
+  WITH expired AS MATERIALIZED (
+    SELECT id, attempt,
+           jsonb_build_object('message', 'lease expired: worker ' || coalesce(locked_by, 'unknown')
+                                         || ' stopped heartbeating') AS error
+    FROM ${s}.jobs
+    WHERE state = 'running' AND locked_until < now()
+    ORDER BY locked_until
+    LIMIT $1
+    FOR UPDATE SKIP LOCKED
+  ),
+  done AS (
+    UPDATE ${s}.jobs AS t
+    SET state = CASE WHEN t.attempt < t.max_attempts THEN 'pending' ELSE 'failed' END,
+        run_at = CASE WHEN t.attempt < t.max_attempts THEN now() ELSE t.run_at END,
+        finished_at = CASE WHEN t.attempt < t.max_attempts THEN NULL ELSE now() END,
+        locked_until = NULL,
+        last_error = e.error,
+        attempts = t.attempts || jsonb_build_array(jsonb_build_object(
+          'attempt', t.attempt,
+          'worker', t.locked_by,
+          'startedAt', ${iso('t.started_at')},
+          'finishedAt', ${iso('now()')},
+          'outcome', 'worker_lost',
+          'error', e.error))
+    FROM expired AS e
+    WHERE t.id = ANY (ARRAY(SELECT id FROM expired)) -- a primary-key lookup whatever the estimates
+      AND t.id = e.id AND t.attempt = e.attempt AND t.state = 'running' AND t.locked_until < now()
+    RETURNING t.id, t.queue, t.state
+  ),
+  notified AS (
+    SELECT count(pg_notify($2, queue)) AS n
+    FROM (SELECT DISTINCT queue FROM done WHERE state = 'pending') AS q
+  )
+  SELECT done.id, done.state, done.queue FROM done CROSS JOIN notified ORDER BY done.id`;
+
+/** Rescues up to `limit` expired jobs; `queues` lists those that got a pending job back. */
+export async function rescueExpired(
+  ctx: PgContext,
+  limit = DEFAULT_RESCUE_LIMIT,
+): Promise<{ rescued: string[]; failed: string[]; queues: string[] }> {
+  const rows = await ctx.db.rows<{ id: string; state: string; queue: string }>({ text: rescueSql(ctx.s), values: [limit, ctx.channel] });
+  const pending = rows.filter((row) => row.state === 'pending');
+  return {
+    rescued: pending.map((row) => row.id),
+    failed: rows.filter((row) => row.state === 'failed').map((row) => row.id),
+    queues: [...new Set(pending.map((row) => row.queue))],
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * Leader election with a session-level advisory lock (`pg_try_advisory_lock`) per role, held
+ * on a connection dedicated to that (role, holder) pair. The lock lives exactly as long as
+ * the holder's session: if the process dies, or its connection closes or is cut, Postgres
+ * drops the lock at once and the next candidate to ask becomes leader. No lease to expire,
+ * so `ttlMs` only sets `expires_at` of the informational `leaders` row (who leads, for
+ * operators); the row is never consulted to decide anything.
+ *
+ * Each candidate keeps its connection between calls (one per role per process), so asking
+ * again every few seconds costs one round trip, not a new connection. Correctness never
+ * depends on leadership: it only saves duplicate work.
+ */
+import pg from 'pg';
+import type { PgContext } from '../context.js';
+import { closedError, mapError } from '../pool.js';
+
+const lockKey = `hashtextextended('ordo:leader:' || $1 || ':' || $2, 0)`;
+
+const recordSql = (s: string): string => `
+  INSERT INTO ${s}.leaders (name, holder, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond')
+  ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at`;
+
+interface Candidate {
+  client: pg.Client;
+  leader: boolean;
+  /** Set when the connection errored or ended: the lock, if any, is gone with it. */
+  broken: boolean;
+}
+
+export interface LeaderParams {
+  readonly name: string;
+  readonly holderId: string;
+}
+
+/** The advisory-lock candidates of one store. */
+export class LeaderLocks {
+  private readonly candidates = new Map<string, Candidate>();
+  /** Calls for one (role, holder) run one after another, never interleaved. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private closed = false;
+
+  constructor(
+    private readonly ctx: PgContext,
+    private readonly config: pg.ClientConfig,
+  ) {}
+
+  /** True while `holderId` holds the lock of role `name`. */
+  elect(params: LeaderParams & { readonly ttlMs: number }): Promise<boolean> {
+    return this.serial(params, async (key) => {
+      if (this.closed) throw closedError();
+      const candidate = await this.candidate(key);
+      try {
+        if (!candidate.leader) {
+          const { rows } = await candidate.client.query(`SELECT pg_try_advisory_lock(${lockKey}) AS ok`, [this.ctx.schema, params.name]);
+          candidate.leader = (rows[0] as { ok: boolean }).ok;
+        }
+        // Also proves the session (and so the lock) is still alive.
+        if (candidate.leader) await candidate.client.query(recordSql(this.ctx.s), [params.name, params.holderId, params.ttlMs]);
+        return candidate.leader;
+      } catch (err) {
+        await this.drop(key);
+        throw mapError(err);
+      }
+    });
+  }
+
+  /** Unlocks the role if held and closes the candidate's connection. */
+  resign(params: LeaderParams): Promise<void> {
+    return this.serial(params, async (key) => {
+      const candidate = this.candidates.get(key);
+      if (candidate?.leader && !candidate.broken) {
+        await candidate.client
+          .query(`DELETE FROM ${this.ctx.s}.leaders WHERE name = $1 AND holder = $2`, [params.name, params.holderId])
+          .then(() => candidate.client.query(`SELECT pg_advisory_unlock(${lockKey})`, [this.ctx.schema, params.name]))
+          .catch(() => undefined); // closing the session below releases the lock anyway
+      }
+      await this.drop(key);
+    });
+  }
+
+  /** Closes every candidate connection, which releases every lock held. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.candidates.keys()].map((key) => this.drop(key)));
+  }
+
+  private serial<T>(params: LeaderParams, fn: (key: string) => Promise<T>): Promise<T> {
+    const key = `${params.name}\u0000${params.holderId}`;
+    const run = (this.queues.get(key) ?? Promise.resolve()).then(() => fn(key));
+    const settled = run.catch(() => undefined);
+    this.queues.set(key, settled);
+    void settled.then(() => {
+      if (this.queues.get(key) === settled) this.queues.delete(key);
+    });
+    return run;
+  }
+
+  /** The healthy connected candidate for `key`, connecting a new one if needed. */
+  private async candidate(key: string): Promise<Candidate> {
+    const existing = this.candidates.get(key);
+    if (existing && !existing.broken) return existing;
+    if (existing) await this.drop(key);
+    const candidate: Candidate = { client: new pg.Client(this.config), leader: false, broken: false };
+    const markBroken = (): void => {
+      candidate.broken = true;
+      candidate.leader = false;
+    };
+    candidate.client.on('error', markBroken);
+    candidate.client.on('end', markBroken);
+    try {
+      await candidate.client.connect();
+    } catch (err) {
+      await candidate.client.end().catch(() => undefined);
+      throw mapError(err);
+    }
+    if (this.closed) {
+      await candidate.client.end().catch(() => undefined);
+      throw closedError();
+    }
+    this.candidates.set(key, candidate);
+    return candidate;
+  }
+
+  private async drop(key: string): Promise<void> {
+    const candidate = this.candidates.get(key);
+    if (!candidate) return;
+    this.candidates.delete(key);
+    await candidate.client.end().catch(() => undefined);
+  }
+}

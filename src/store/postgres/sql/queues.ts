@@ -1,0 +1,60 @@
+/**
+ * Queue-level operations: queueStats (one grouped query over `jobs`, joined with the paused
+ * flags in `queues`) and queueSetPaused. A queue needs no row to exist; a row only records
+ * that it was paused or resumed. Resuming sends `pg_notify`, since the queue's due jobs
+ * become claimable at that moment.
+ */
+import type { QueueStats } from '../../../core/types.js';
+import type { PgContext } from '../context.js';
+
+const statsSql = (s: string): string => `
+  WITH counts AS (
+    SELECT queue,
+           count(*) FILTER (WHERE state = 'pending') AS pending,
+           count(*) FILTER (WHERE state = 'pending' AND run_at <= now()) AS due,
+           count(*) FILTER (WHERE state = 'running') AS running,
+           count(*) FILTER (WHERE state = 'succeeded') AS succeeded,
+           count(*) FILTER (WHERE state = 'failed') AS failed,
+           count(*) FILTER (WHERE state = 'cancelled') AS cancelled
+    FROM ${s}.jobs
+    GROUP BY queue
+  ),
+  names AS (SELECT queue AS name FROM counts UNION SELECT name FROM ${s}.queues)
+  SELECT names.name AS queue,
+         coalesce(queues.paused, false) AS paused,
+         coalesce(counts.pending, 0) AS pending,
+         coalesce(counts.due, 0) AS due,
+         coalesce(counts.running, 0) AS running,
+         coalesce(counts.succeeded, 0) AS succeeded,
+         coalesce(counts.failed, 0) AS failed,
+         coalesce(counts.cancelled, 0) AS cancelled
+  FROM names
+  LEFT JOIN counts ON counts.queue = names.name
+  LEFT JOIN ${s}.queues AS queues ON queues.name = names.name
+  ORDER BY names.name COLLATE "C"`;
+
+const setPausedSql = (s: string): string => `
+  WITH saved AS (
+    INSERT INTO ${s}.queues (name, paused) VALUES ($1, $2)
+    ON CONFLICT (name) DO UPDATE SET paused = excluded.paused
+    RETURNING name, paused
+  )
+  SELECT CASE WHEN paused THEN NULL ELSE pg_notify($3, name) END FROM saved`;
+
+const COUNTS = ['pending', 'due', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+
+type StatsRow = { queue: string; paused: boolean } & Record<(typeof COUNTS)[number], string>;
+
+export async function queueStats(ctx: PgContext): Promise<QueueStats[]> {
+  const rows = await ctx.db.rows<StatsRow>({ text: statsSql(ctx.s) });
+  return rows.map((row) => {
+    const stats: QueueStats = { queue: row.queue, paused: row.paused, pending: 0, due: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+    // count(*) is bigint, which node-postgres returns as a string.
+    for (const key of COUNTS) stats[key] = Number(row[key]);
+    return stats;
+  });
+}
+
+export async function setQueuePaused(ctx: PgContext, queue: string, paused: boolean): Promise<void> {
+  await ctx.db.rows({ text: setPausedSql(ctx.s), values: [queue, paused, ctx.channel] });
+}

@@ -1,0 +1,68 @@
+/**
+ * Worker presence: workerHeartbeat (upsert, `last_seen_at = now()`), workerStopped and
+ * workerList. Liveness is derived when reading, from `last_seen_at` and `stopped_at` against
+ * the database clock, so a worker that died without a word simply turns `stale`.
+ */
+import type { WorkerInfo, WorkerRecord } from '../../../core/types.js';
+import type { PgContext } from '../context.js';
+
+/** Workers not seen for this long are left out of listings. */
+export const WORKER_LIST_HORIZON_MS = 24 * 60 * 60 * 1000;
+
+const heartbeatSql = (s: string): string => `
+  INSERT INTO ${s}.workers (id, host, pid, queues, concurrency, running, started_at, last_seen_at, stopped_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, now(), NULL)
+  ON CONFLICT (id) DO UPDATE SET
+    host = excluded.host, pid = excluded.pid, queues = excluded.queues,
+    concurrency = excluded.concurrency, running = excluded.running,
+    started_at = excluded.started_at, last_seen_at = excluded.last_seen_at, stopped_at = NULL`;
+
+const stoppedSql = (s: string): string => `UPDATE ${s}.workers SET stopped_at = now(), last_seen_at = now(), running = 0 WHERE id = $1`;
+
+const listSql = (s: string): string => `
+  SELECT id, host, pid, queues, concurrency, running, started_at, last_seen_at,
+         CASE WHEN stopped_at IS NOT NULL THEN 'stopped'
+              WHEN last_seen_at >= now() - $1 * interval '1 millisecond' THEN 'alive'
+              ELSE 'stale' END AS status
+  FROM ${s}.workers
+  WHERE last_seen_at >= now() - $2 * interval '1 millisecond'
+  ORDER BY id COLLATE "C"`;
+
+interface WorkerRow {
+  id: string;
+  host: string;
+  pid: number;
+  queues: string[];
+  concurrency: number;
+  running: number;
+  started_at: Date;
+  last_seen_at: Date;
+  status: WorkerRecord['status'];
+}
+
+export async function heartbeatWorker(ctx: PgContext, worker: WorkerInfo): Promise<void> {
+  await ctx.db.rows({
+    name: 'ordo_worker_heartbeat',
+    text: heartbeatSql(ctx.s),
+    values: [worker.id, worker.host, worker.pid, [...worker.queues], worker.concurrency, worker.running, worker.startedAt],
+  });
+}
+
+export async function markWorkerStopped(ctx: PgContext, id: string): Promise<void> {
+  await ctx.db.rows({ text: stoppedSql(ctx.s), values: [id] });
+}
+
+export async function listWorkers(ctx: PgContext, staleAfterMs: number): Promise<WorkerRecord[]> {
+  const rows = await ctx.db.rows<WorkerRow>({ text: listSql(ctx.s), values: [staleAfterMs, WORKER_LIST_HORIZON_MS] });
+  return rows.map((row) => ({
+    id: row.id,
+    host: row.host,
+    pid: row.pid,
+    queues: row.queues,
+    concurrency: row.concurrency,
+    running: row.running,
+    startedAt: row.started_at,
+    lastSeenAt: row.last_seen_at,
+    status: row.status,
+  }));
+}

@@ -1,0 +1,81 @@
+/**
+ * Claims on PostgreSQL under real concurrency: several stores (each its own pool, as separate
+ * processes would have) claiming in parallel never receive the same job, and together they
+ * drain the queues exactly once; finishing in batches from the same pools loses nothing.
+ */
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import type { JobRecord } from '../src/core/types.js';
+import { freshSchema, pgJob, testUrl, usePostgres } from './support/postgres.js';
+
+const STORES = 4;
+const CLAIMERS_PER_STORE = 3;
+const JOBS = 1200;
+
+describe('postgres claims in parallel', () => {
+  const pgs = usePostgres();
+
+  it('never hands one job to two claimers, and drains every job once', async () => {
+    const schema = freshSchema('clm');
+    const stores = await Promise.all(Array.from({ length: STORES }, () => pgs.open({ schema, poolSize: CLAIMERS_PER_STORE })));
+    const queues = ['high', 'default', 'low'];
+    const jobs = Array.from({ length: JOBS }, (_, i) => pgJob({ queue: queues[i % 3]!, priority: i % 4 }));
+    const inserted = await stores[0]!.jobInsertMany({ jobs });
+
+    const claimed: JobRecord[] = [];
+    const claimer = async (storeIndex: number, n: number): Promise<void> => {
+      const store = stores[storeIndex]!;
+      const workerId = `w${storeIndex}.${n}`;
+      for (;;) {
+        const batch = await store.jobClaim({ workerId, queues, limit: 1 + ((storeIndex + n) % 7), leaseMs: 60_000 });
+        if (batch.length === 0) return;
+        claimed.push(...batch);
+        const { applied } = await store.jobFinishMany({
+          finishes: batch.map((job) => ({
+            id: job.id,
+            attempt: job.attempt,
+            workerId,
+            state: 'succeeded' as const,
+            outcome: 'succeeded' as const,
+            startedAt: job.startedAt!,
+            finishedAt: new Date(),
+          })),
+        });
+        expect(applied.sort()).toEqual(batch.map((job) => job.id).sort());
+      }
+    };
+    await Promise.all(stores.flatMap((_, s) => Array.from({ length: CLAIMERS_PER_STORE }, (_, n) => claimer(s, n))));
+
+    const ids = claimed.map((job) => job.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.sort()).toEqual(inserted.map((r) => r.id).sort());
+    expect(claimed.every((job) => job.attempt === 1)).toBe(true);
+    const stats = await stores[1]!.queueStats();
+    expect(stats.map((q) => [q.queue, q.succeeded, q.pending, q.running])).toEqual([
+      ['default', JOBS / 3, 0, 0],
+      ['high', JOBS / 3, 0, 0],
+      ['low', JOBS / 3, 0, 0],
+    ]);
+  });
+
+  it('skips rows another claimer holds instead of waiting for them', async () => {
+    const schema = freshSchema('clm');
+    const [a, b] = await Promise.all([pgs.open({ schema }), pgs.open({ schema })]);
+    await a!.jobInsertMany({ jobs: [pgJob({ priority: 0 }), pgJob({ priority: 1 })] });
+    // Hold the first job's row lock in an open transaction, as a slow claimer would.
+    const locker = await pgs.admin<{ id: string }>(`SELECT id FROM "${schema}".jobs ORDER BY priority LIMIT 1`);
+    const client = new pg.Client({ connectionString: testUrl() });
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`SELECT 1 FROM "${schema}".jobs WHERE id = $1 FOR UPDATE`, [locker[0]!.id]);
+      const started = Date.now();
+      const got = await b!.jobClaim({ workerId: 'w', queues: ['default'], limit: 2, leaseMs: 60_000 });
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(got.map((job) => job.priority)).toEqual([1]);
+    } finally {
+      await client.query('ROLLBACK');
+      await client.end();
+    }
+  });
+});

