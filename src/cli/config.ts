@@ -36,5 +36,6 @@ export function fileConfig(): FileConfig {
   const config = parsed as FileConfig;
   // Relative paths in the file are relative to the file, not to wherever the CLI was started.
   if (config.tasks) config.tasks = resolve(path, '..', config.tasks);
+  if (config.db && !/^[a-z][a-z0-9+.-]*:/i.test(config.db)) config.db = resolve(path, '..', config.db);
   return (cached = config);
 }

@@ -46,11 +46,14 @@ export async function withClient<T>(command: Command, body: (ordo: Ordo) => Prom
   }
 }
 
-/** Parses an integer option, naming the option when it is not one. */
-export function intOption(name: string) {
+/** Parses a whole-number option within bounds, naming the option when the value is not one. */
+export function intOption(name: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name}: expected a whole number, received ${JSON.stringify(value)}`);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      const range = min === Number.MIN_SAFE_INTEGER ? 'a whole number' : `a whole number from ${min} to ${max}`;
+      throw new InvalidArgumentError(`${name}: expected ${range}, received ${JSON.stringify(value)}`);
+    }
     return n;
   };
 }

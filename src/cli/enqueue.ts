@@ -6,6 +6,7 @@ import type { EnqueueOptions } from '../client/enqueue-options.js';
 import type { Ordo } from '../client/ordo.js';
 import { parseDuration, parseTime } from '../core/duration.js';
 import { ValidationError } from '../core/errors.js';
+import { MAX_ATTEMPTS_LIMIT } from '../core/retry.js';
 import type { JsonObject } from '../core/types.js';
 import { validatePayload } from '../tasks/registry.js';
 import { intOption, withClient } from './context.js';
@@ -35,10 +36,10 @@ export function registerEnqueue(program: Command): void {
     .argument('[payload...]', 'JSON object payload (one argument, several tokens, or after --)')
     .option('-f, --file <file>', 'read payloads from a file: one JSON object, or JSON Lines (one per line)')
     .option('-q, --queue <queue>', 'queue name (default: the task\'s queue, else "default")')
-    .option('-p, --priority <n>', 'priority within the queue; lower runs first', intOption('--priority'))
+    .option('-p, --priority <n>', 'priority within the queue; lower runs first', intOption('--priority', -1_000_000, 1_000_000))
     .option('-d, --delay <duration>', 'run after a delay: 90s, 5m, 2h10m20s')
     .option('--at <time>', 'run at a time: ISO 8601 or epoch seconds')
-    .option('--max-attempts <n>', 'attempts in all, retries included', intOption('--max-attempts'))
+    .option('--max-attempts <n>', 'attempts in all, retries included', intOption('--max-attempts', 1, MAX_ATTEMPTS_LIMIT))
     .option('--unique-key <key>', 'skip if a job with this key is pending or running')
     .option('--timeout <duration>', 'abort an attempt after this long: 30s, 5m')
     .option('--json', 'print {id, created} objects as JSON')

@@ -61,8 +61,8 @@ export function registerJobs(program: Command): void {
     .action(async (id: string, _flags: unknown, command: Command) => {
       await withClient(command, async (ordo) => {
         const { state, cancelRequested } = await ordo.cancel(id);
-        const message = cancelRequested ? 'cancellation requested; its worker aborts it' : state === 'cancelled' ? 'cancelled' : `not cancelled: the job already ended (${state})`;
-        process.stdout.write(`job ${id}: ${message}\n`);
+        if (!cancelRequested && state !== 'cancelled') throw new OrdoError('conflict', `job ${id} already ended (${state}); only pending or running jobs can be cancelled`);
+        process.stdout.write(`job ${id}: ${cancelRequested ? 'cancellation requested; its worker aborts it' : 'cancelled'}\n`);
       });
     });
 

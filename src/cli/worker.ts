@@ -26,8 +26,8 @@ export const EXAMPLE_TASKS_DIR = fileURLToPath(new URL('../../examples/tasks', i
 
 function addWorkerOptions(command: Command): Command {
   return command
-    .option('-q, --queues <queues>', 'queues to serve, in order of precedence', 'default')
-    .option('-c, --concurrency <n>', 'jobs run at once', intOption('--concurrency'))
+    .option('-q, --queues <queues>', 'queues to serve, in order of precedence (default: "queues" of ordo.config.json, else default; for dev high,default,low)')
+    .option('-c, --concurrency <n>', 'jobs run at once (default 10)', intOption('--concurrency', 1, 10_000))
     .option('-n, --name <name>', 'worker name (default host:pid)')
     .option('--lease <duration>', 'lease per claim, renewed by heartbeats', '30s')
     .option('--grace <duration>', 'on SIGTERM, how long running jobs may finish before they are released', '10s')
@@ -46,7 +46,7 @@ export function registerWorker(program: Command): void {
     .action(async (flags: WorkerFlags, command: Command) => {
       const options = globalOptions(command);
       const tasks = options.tasks ?? EXAMPLE_TASKS_DIR;
-      if (flags.queues === 'default') flags.queues = 'high,default,low';
+      flags.queues ??= fileConfig().queues?.join(',') ?? 'high,default,low';
       const worker = await runWorker(command, flags, tasks);
       printNextSteps(options.db ?? DEFAULT_DATABASE, worker);
     });

@@ -3,11 +3,12 @@
  * first, then the task's own options (when the task is known here), then defaults.
  * Every rejection names the field, the expected form and the value received.
  */
-import { parseDuration, parseTime } from '../core/duration.js';
+import { checkTimeout, parseDuration, parseTime } from '../core/duration.js';
+import { checkPriority, checkQueueName, checkTaskName } from '../core/names.js';
 import { ValidationError } from '../core/errors.js';
 import { DEFAULT_RETRY, checkRetryPolicy, type RetryPolicy } from '../core/retry.js';
 import type { Json, JobInsert, JsonObject } from '../core/types.js';
-import { checkTaskName, type TaskDefinition } from '../tasks/define.js';
+import type { TaskDefinition } from '../tasks/define.js';
 import { taskTimeoutMs, validatePayload } from '../tasks/registry.js';
 
 export interface EnqueueOptions {
@@ -34,15 +35,6 @@ export interface EnqueueOptions {
   tx?: unknown;
 }
 
-const QUEUE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,99}$/;
-
-export function checkQueueName(queue: unknown, field = 'queue'): string {
-  if (typeof queue !== 'string' || !QUEUE_NAME.test(queue)) {
-    throw new ValidationError(field, 'a queue name of letters, digits and _ . : - (at most 100 characters), such as high', queue);
-  }
-  return queue;
-}
-
 /** Checks that a payload is a JSON object and returns its JSON form. */
 export function checkPayload(payload: unknown, field = 'payload'): JsonObject {
   if (payload === undefined) return {};
@@ -56,16 +48,10 @@ export function checkPayload(payload: unknown, field = 'payload'): JsonObject {
   }
 }
 
-function checkInteger(value: unknown, field: string, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ValidationError(field, `a whole number from ${min} to ${max}`, value);
-  }
-  return value;
-}
-
 export function resolveEnqueue(task: string, payload: unknown, options: EnqueueOptions, definition?: TaskDefinition): JobInsert {
   checkTaskName(task);
-  const json: Json = validatePayload(definition, checkPayload(payload));
+  const json: Json = checkPayload(payload);
+  validatePayload(definition, json);
   const taskOptions = definition?.options ?? {};
   if (options.delay !== undefined && options.runAt !== undefined) {
     throw new ValidationError('delay', 'either delay or runAt, not both', { delay: options.delay, runAt: options.runAt });
@@ -81,18 +67,13 @@ export function resolveEnqueue(task: string, payload: unknown, options: EnqueueO
     task,
     queue: checkQueueName(options.queue ?? taskOptions.queue ?? 'default'),
     payload: json,
-    priority: checkInteger(options.priority ?? taskOptions.priority ?? 0, 'priority', -1_000_000, 1_000_000),
+    priority: checkPriority(options.priority ?? taskOptions.priority ?? 0),
     runAt: options.runAt === undefined ? null : parseTime(options.runAt, 'runAt'),
     delayMs: options.delay === undefined ? 0 : parseDuration(options.delay, 'delay'),
     maxAttempts: retry.maxAttempts ?? DEFAULT_RETRY.maxAttempts,
-    timeoutMs: options.timeout === undefined ? taskTimeoutMs(definition) : positive(parseDuration(options.timeout, 'timeout'), 'timeout'),
+    timeoutMs: options.timeout === undefined ? taskTimeoutMs(definition) : checkTimeout(options.timeout, 'timeout'),
     backoffBaseMs: options.retry?.baseMs ?? null,
     backoffCapMs: options.retry?.capMs ?? null,
     uniqueKey: unique ?? null,
   };
-}
-
-function positive(ms: number, field: string): number {
-  if (ms <= 0) throw new ValidationError(field, 'a duration greater than zero', ms);
-  return ms;
 }

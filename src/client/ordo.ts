@@ -8,7 +8,8 @@ import type { Store } from '../store/contract.js';
 import { openStore } from '../store/open.js';
 import { TaskRegistry, type TaskSummary } from '../tasks/registry.js';
 import { resolveTaskSource, type TaskSource } from '../tasks/source.js';
-import { checkQueueName, resolveEnqueue, type EnqueueOptions } from './enqueue-options.js';
+import { checkQueueName } from '../core/names.js';
+import { resolveEnqueue, type EnqueueOptions } from './enqueue-options.js';
 
 export interface OrdoOptions {
   /** SQLite file path or postgres:// URL. @defaultValue process.env.ORDO_DATABASE_URL ?? DATABASE_URL ?? './.ordo/ordo.db' */

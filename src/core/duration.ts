@@ -3,6 +3,7 @@
  * or a bare number of milliseconds; times as ISO 8601 or epoch seconds.
  */
 import { ValidationError } from './errors.js';
+import { MAX_TIMER_MS } from './sleep.js';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+$/;
@@ -11,30 +12,35 @@ const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g;
 /** Parses a duration into milliseconds. `field` names the option in the error message. */
 export function parseDuration(input: string | number, field = 'duration'): number {
   if (typeof input === 'number') {
-    if (Number.isFinite(input) && input >= 0) return Math.round(input);
+    if (Number.isFinite(input) && input >= 0) return bounded(Math.round(input), field, input);
     throw new ValidationError(field, 'a non-negative number of milliseconds', input);
   }
   const text = String(input).trim().toLowerCase();
-  if (/^\d+$/.test(text)) return Number(text);
+  if (/^\d+$/.test(text)) return bounded(Number(text), field, input);
   if (!DURATION.test(text)) {
     throw new ValidationError(field, 'a duration such as 90s, 5m, 2h10m20s, 1d or 250ms', input);
   }
   let total = 0;
   for (const [, amount, unit] of text.matchAll(PART)) total += Number(amount) * UNIT_MS[unit as string]!;
-  return Math.round(total);
+  return bounded(Math.round(total), field, input);
+}
+
+/** Longest duration accepted: 100 years, far inside what a Date can hold once added to now. */
+const MAX_MS = 36_500 * UNIT_MS.d!;
+
+function bounded(ms: number, field: string, input: unknown): number {
+  if (!(ms <= MAX_MS)) throw new ValidationError(field, 'a duration of at most 100 years (36500d)', input);
+  return ms;
 }
 
 /** Parses a point in time: ISO 8601 (`2026-01-02T03:04:05Z`) or epoch seconds (`1767323045`). */
 export function parseTime(input: string | number | Date, field = 'at'): Date {
-  if (input instanceof Date) {
-    if (!Number.isNaN(input.getTime())) return input;
-  } else if (typeof input === 'number' || /^\d+(\.\d+)?$/.test(String(input).trim())) {
-    const seconds = Number(input);
-    if (Number.isFinite(seconds)) return new Date(seconds * 1000);
-  } else if (/^\d{4}-\d{2}-\d{2}/.test(input.trim())) {
-    const date = new Date(input.trim());
-    if (!Number.isNaN(date.getTime())) return date;
-  }
+  let date: Date | null = null;
+  if (input instanceof Date) date = input;
+  else if (typeof input === 'number' || /^\d+(\.\d+)?$/.test(String(input).trim())) date = new Date(Number(input) * 1000);
+  else if (/^\d{4}-\d{2}-\d{2}/.test(input.trim())) date = new Date(input.trim());
+  // Invalid Dates (NaN) and times past what a Date can hold are refused alike.
+  if (date && !Number.isNaN(date.getTime())) return date;
   throw new ValidationError(field, 'an ISO 8601 time (2026-01-02T03:04:05Z) or epoch seconds (1767323045)', input);
 }
 
@@ -50,4 +56,11 @@ export function formatDuration(ms: number): string {
     }
   }
   return parts.join('');
+}
+
+/** A timeout in ms: more than zero, and short enough for a Node timer (about 24.8 days). */
+export function checkTimeout(input: number | string, field: string): number {
+  const ms = parseDuration(input, field);
+  if (ms <= 0 || ms > MAX_TIMER_MS) throw new ValidationError(field, 'a duration from 1 ms to 24 days', input);
+  return ms;
 }

@@ -4,6 +4,8 @@
  */
 import type { ZodType } from 'zod';
 import { ValidationError } from '../core/errors.js';
+import { checkPriority, checkQueueName, checkTaskName } from '../core/names.js';
+import { checkTimeout } from '../core/duration.js';
 import { checkRetryPolicy, type RetryPolicy } from '../core/retry.js';
 import type { Json } from '../core/types.js';
 
@@ -49,15 +51,6 @@ export interface TaskDefinition<P = any> {
   readonly handler: TaskHandler<P>;
 }
 
-const TASK_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,199}$/;
-
-export function checkTaskName(name: unknown, field = 'task'): string {
-  if (typeof name !== 'string' || !TASK_NAME.test(name)) {
-    throw new ValidationError(field, 'a task name of letters, digits and _ . : - (at most 200 characters), such as send_email', name);
-  }
-  return name;
-}
-
 /**
  * Declares a task.
  * @example
@@ -70,7 +63,11 @@ export function defineTask<P>(name: string, a: TaskOptions<P> | TaskHandler<P>, 
   checkTaskName(name);
   const [options, handler] = typeof a === 'function' ? [{}, a] : [a, b];
   if (typeof handler !== 'function') throw new ValidationError(`defineTask(${name}).handler`, 'a function', handler);
-  if (options.retry) checkRetryPolicy(options.retry, `task ${name}: retry`);
+  const field = (option: string) => `defineTask(${name}).${option}`;
+  if (options.retry) checkRetryPolicy(options.retry, field('retry'));
+  if (options.queue !== undefined) checkQueueName(options.queue, field('queue'));
+  if (options.priority !== undefined) checkPriority(options.priority, field('priority'));
+  if (options.timeout !== undefined) checkTimeout(options.timeout, field('timeout'));
   return Object.freeze({ [TASK]: true as const, name, options, handler });
 }
 

@@ -3,7 +3,7 @@
  * here and nowhere else: a name never becomes a module path.
  */
 import { ConfigError, ValidationError } from '../core/errors.js';
-import { parseDuration } from '../core/duration.js';
+import { checkTimeout } from '../core/duration.js';
 import type { Json } from '../core/types.js';
 import { defineTask, isTaskDefinition, type TaskDefinition } from './define.js';
 
@@ -75,18 +75,19 @@ export class TaskRegistry {
 /** The task's timeout in ms, or null when it has none. */
 export function taskTimeoutMs(definition: TaskDefinition | undefined): number | null {
   const timeout = definition?.options.timeout;
-  return timeout === undefined ? null : parseDuration(timeout, `task ${definition!.name}: timeout`);
+  return timeout === undefined ? null : checkTimeout(timeout, `task ${definition!.name}: timeout`);
 }
 
 /**
- * Validates a payload against the task's schema, if any. Returns the parsed payload;
- * throws a ValidationError naming each bad field.
+ * Validates a payload against the task's schema, if any, and returns what the schema makes of
+ * it (defaults filled in, transforms applied): that is what the handler receives. The stored
+ * payload stays as it was enqueued. Throws a ValidationError naming each bad field.
  */
-export function validatePayload(definition: TaskDefinition | undefined, payload: Json): Json {
+export function validatePayload(definition: TaskDefinition | undefined, payload: Json): unknown {
   const schema = definition?.options.schema;
   if (!schema) return payload;
   const parsed = schema.safeParse(payload);
-  if (parsed.success) return payload;
+  if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(payload)'}: ${issue.message}`);
   throw new ValidationError(`payload of task ${definition!.name}`, 'a payload matching the task schema', payload, problems.join('; '));
 }

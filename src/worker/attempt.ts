@@ -6,7 +6,7 @@
  */
 import { OrdoError } from '../core/errors.js';
 import { backoffDelay, DEFAULT_RETRY } from '../core/retry.js';
-import type { ErrorInfo, JobFinish, JobRecord, LogLine } from '../core/types.js';
+import type { ErrorInfo, JobFinish, JobRecord, Json, LogLine } from '../core/types.js';
 import { toJsonResult, type TaskContext, type TaskDefinition } from '../tasks/define.js';
 import { taskTimeoutMs, validatePayload } from '../tasks/registry.js';
 
@@ -17,9 +17,14 @@ const MAX_LOG_LINES = 1_000;
 
 export interface AttemptHooks {
   workerId: string;
-  log(job: JobRecord, message: string): void;
-  progress(job: JobRecord, percent: number): void;
+  log(message: string): void;
+  progress(percent: number): void;
 }
+
+type FinishFields = Pick<JobFinish, 'state' | 'outcome'> & Partial<JobFinish>;
+
+/** How long a job whose task this worker lacks waits before a worker may claim it again. */
+export const MISSING_TASK_DELAY_MS = 5_000;
 
 export class Attempt {
   readonly logs: LogLine[] = [];
@@ -50,30 +55,45 @@ export class Attempt {
   async run(definition: TaskDefinition | undefined, hooks: AttemptHooks): Promise<JobFinish | null> {
     const { job } = this;
     const startedAt = job.startedAt ?? new Date();
-    const finish = (fields: Pick<JobFinish, 'state' | 'outcome'> & Partial<JobFinish>): JobFinish => {
+    const finish = (fields: FinishFields): JobFinish => {
       if (this.dropped > 0) this.logs.push({ at: new Date(), message: `(${this.dropped} more log lines dropped)` });
-      return { id: job.id, attempt: job.attempt, workerId: hooks.workerId, startedAt, finishedAt: new Date(), logs: this.logs, ...fields };
+      // A copy: a handler that ignored its signal may still log after the attempt ended.
+      return { id: job.id, attempt: job.attempt, workerId: hooks.workerId, startedAt, finishedAt: new Date(), logs: [...this.logs], ...fields };
     };
+    if (!definition) {
+      // Another worker of a mixed fleet may know the task: hand the job back uncharged.
+      return finish({ state: 'pending', outcome: 'released', retryDelayMs: MISSING_TASK_DELAY_MS });
+    }
     let timer: NodeJS.Timeout | undefined;
+    let result: unknown;
     try {
-      if (!definition) throw new OrdoError('not_found', `this worker (${hooks.workerId}) has no task named ${job.task}; run a worker whose tasks folder defines it`, { retryable: true });
-      validatePayload(definition, job.payload);
+      const payload = validatePayload(definition, job.payload);
       const timeoutMs = job.timeoutMs ?? taskTimeoutMs(definition);
       if (timeoutMs) timer = setTimeout(() => this.abort('timeout'), timeoutMs);
       const aborted = new Promise<never>((_, reject) => {
         this.onAbort = () => reject(this.signal.reason);
       });
       const ctx = this.context(hooks);
-      const result = await Promise.race([Promise.resolve().then(() => definition.handler(job.payload, ctx)), aborted]);
-      return finish({ state: 'succeeded', outcome: 'succeeded', result: toJsonResult(result) });
+      result = await Promise.race([Promise.resolve().then(() => definition.handler(payload, ctx)), aborted]);
     } catch (err) {
       return this.failure(err, definition, finish);
     } finally {
       clearTimeout(timer);
     }
+    return finish({ state: 'succeeded', outcome: 'succeeded', result: this.storable(result) });
   }
 
-  private failure(err: unknown, definition: TaskDefinition | undefined, finish: (f: Pick<JobFinish, 'state' | 'outcome'> & Partial<JobFinish>) => JobFinish): JobFinish | null {
+  /** The handler's result as JSON. One that is not JSON must not turn a success into a retry. */
+  private storable(result: unknown): Json {
+    try {
+      return toJsonResult(result);
+    } catch (err) {
+      this.log(`the result could not be stored as JSON (${(err as Error).message}); stored null instead`);
+      return null;
+    }
+  }
+
+  private failure(err: unknown, definition: TaskDefinition, finish: (fields: FinishFields) => JobFinish): JobFinish | null {
     const { job } = this;
     const error = errorInfo(err);
     switch (this.reason) {
@@ -90,7 +110,7 @@ export class Attempt {
     if (outcome === 'timed_out') error.message = `timed out after ${job.timeoutMs ?? taskTimeoutMs(definition)} ms`;
     const permanent = err instanceof OrdoError ? !err.retryable && (err.code === 'permanent' || err.code === 'invalid_argument') : (err as Error)?.name === 'PermanentError';
     if (permanent || job.attempt >= job.maxAttempts) return finish({ state: 'failed', outcome, error });
-    const retry = definition?.options.retry ?? {};
+    const retry = definition.options.retry ?? {};
     const policy = { baseMs: job.backoffBaseMs ?? retry.baseMs ?? DEFAULT_RETRY.baseMs, capMs: job.backoffCapMs ?? retry.capMs ?? DEFAULT_RETRY.capMs };
     return finish({ state: 'pending', outcome, error, retryDelayMs: backoffDelay(job.attempt, policy) });
   }
@@ -106,9 +126,9 @@ export class Attempt {
       signal: this.signal,
       log: (message) => {
         this.log(message);
-        hooks.log(job, message);
+        hooks.log(message);
       },
-      progress: (percent) => hooks.progress(job, percent),
+      progress: (percent) => hooks.progress(percent),
     };
   }
 }

@@ -1,15 +1,15 @@
 /**
- * Writes attempt results in batches. Finishes that arrive while a write is under way are
- * gathered and written together by the next one, so under load one statement records many
- * jobs and an idle worker still records a job as soon as it ends (no timer to wait for).
- * When the store is unavailable, the batch is kept and retried with backoff: a job that
- * finished while the database was away is recorded once it is back.
+ * Writes attempt results in batches. A flush waits one turn of the event loop before it
+ * writes, so finishes of jobs that end together (and, under load, all that arrive while a
+ * write is under way) go out in one statement; an idle worker still records a job within a
+ * millisecond. When the store is unavailable, the batch is kept and retried with backoff: a
+ * job that finished while the database was away is recorded once it is back.
  */
 import type { Logger } from '../core/logger.js';
 import { backoffDelay } from '../core/retry.js';
 import type { JobFinish } from '../core/types.js';
 import type { Store } from '../store/contract.js';
-import { sleep } from './wakeup.js';
+import { Wakeup } from './wakeup.js';
 
 /** Most finishes written by one statement. */
 const MAX_BATCH = 500;
@@ -19,6 +19,9 @@ export class Completer {
   private queue: JobFinish[] = [];
   private flushing: Promise<void> | null = null;
   private failures = 0;
+  private stopped = false;
+  /** Interrupts the backoff sleep when the completer is stopped. */
+  private readonly interrupt = new Wakeup();
 
   constructor(
     private readonly store: Store,
@@ -27,41 +30,60 @@ export class Completer {
   ) {}
 
   /** Jobs whose finish is waiting to be written (their leases must still be extended). */
-  get waiting(): JobFinish[] {
+  get waiting(): readonly JobFinish[] {
     return this.queue;
   }
 
   add(finish: JobFinish): void {
+    if (this.stopped) return;
     this.queue.push(finish);
     this.flushing ??= this.flushLoop();
   }
 
-  /** Resolves when everything added so far is written (retrying while the store is away). */
-  async drain(): Promise<void> {
-    while (this.flushing) await this.flushing;
+  /**
+   * Waits until everything added so far is written, retrying while the store is away, for
+   * at most `limitMs`; then stops for good and returns what could not be written.
+   */
+  async drain(limitMs: number): Promise<readonly JobFinish[]> {
+    const deadline = new Wakeup();
+    const drained = (async () => {
+      while (this.flushing) await this.flushing;
+      deadline.wake();
+    })();
+    await deadline.wait(limitMs);
+    this.stopped = true;
+    this.interrupt.wake();
+    if (this.flushing) await this.flushing;
+    await drained;
+    const unwritten = this.queue;
+    this.queue = [];
+    return unwritten;
   }
 
   private async flushLoop(): Promise<void> {
     try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.slice(0, MAX_BATCH);
-        try {
-          const { applied } = await this.store.jobFinishMany({ finishes: batch });
-          this.queue = this.queue.slice(batch.length);
-          if (this.failures > 0) this.logger.info({ pending: this.queue.length }, 'store reachable again; results recorded');
-          this.failures = 0;
-          this.onWritten(batch, new Set(applied));
-        } catch (err) {
-          this.failures++;
-          const delay = backoffDelay(this.failures, RETRY);
-          if (this.failures === 1 || this.failures % 20 === 0) {
-            this.logger.warn({ err: (err as Error).message, waiting: this.queue.length, retryInMs: delay }, 'could not record job results; retrying');
-          }
-          await sleep(delay);
-        }
-      }
+      await new Promise((resolve) => setImmediate(resolve));
+      while (this.queue.length > 0 && !this.stopped) await this.flushOnce();
     } finally {
       this.flushing = null;
+    }
+  }
+
+  private async flushOnce(): Promise<void> {
+    const batch = this.queue.slice(0, MAX_BATCH);
+    try {
+      const { applied } = await this.store.jobFinishMany({ finishes: batch });
+      this.queue = this.queue.slice(batch.length);
+      if (this.failures > 0) this.logger.info({ waiting: this.queue.length }, 'store reachable again; results recorded');
+      this.failures = 0;
+      this.onWritten(batch, new Set(applied));
+    } catch (err) {
+      this.failures++;
+      const delay = backoffDelay(this.failures, RETRY);
+      if (this.failures === 1 || this.failures % 20 === 0) {
+        this.logger.warn({ err: (err as Error).message, waiting: this.queue.length, retryInMs: delay }, 'could not record job results; retrying');
+      }
+      await this.interrupt.wait(delay);
     }
   }
 }

@@ -6,7 +6,7 @@ import { ValidationError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Store } from '../store/contract.js';
 import type { TaskSource } from '../tasks/source.js';
-import { checkQueueName } from '../client/enqueue-options.js';
+import { checkQueueName } from '../core/names.js';
 
 export interface WorkerOptions {
   /** SQLite file path or postgres:// URL. @defaultValue ORDO_DATABASE_URL ?? DATABASE_URL ?? './.ordo/ordo.db' */
@@ -25,7 +25,7 @@ export interface WorkerOptions {
   name?: string;
   /** How long a claim holds a job without a heartbeat. @defaultValue 30000 */
   leaseMs?: number;
-  /** How often leases and the worker row are refreshed. @defaultValue leaseMs / 3 */
+  /** How often leases and the worker row are refreshed; at most leaseMs / 2. @defaultValue leaseMs / 3 */
   heartbeatMs?: number;
   /** How often running jobs are checked for cancellation. @defaultValue 1000 */
   cancelCheckMs?: number;
@@ -54,12 +54,18 @@ function positiveInt(value: number, field: string, max: number): number {
   return value;
 }
 
+function nonNegative(value: number, field: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new ValidationError(field, 'a number of milliseconds ≥ 0', value);
+  return value;
+}
+
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
   const queues = options.queues ?? ['default'];
   if (!Array.isArray(queues) || queues.length === 0) throw new ValidationError('queues', 'a non-empty list of queue names such as high,default,low', queues);
   queues.forEach((queue, i) => checkQueueName(queue, `queues[${i}]`));
   const leaseMs = positiveInt(options.leaseMs ?? 30_000, 'leaseMs', 86_400_000);
-  const heartbeatMs = positiveInt(options.heartbeatMs ?? Math.max(1, Math.floor(leaseMs / 3)), 'heartbeatMs', leaseMs);
+  // At most half the lease, so one late or failed heartbeat never lets a lease lapse.
+  const heartbeatMs = positiveInt(options.heartbeatMs ?? Math.max(1, Math.floor(leaseMs / 3)), 'heartbeatMs', Math.max(1, Math.floor(leaseMs / 2)));
   const suffix = workersInProcess++ === 0 ? '' : `:${workersInProcess}`;
   const name = options.name ?? `${hostname()}:${process.pid}${suffix}`;
   if (typeof name !== 'string' || name.length === 0 || name.length > 200) throw new ValidationError('name', 'a worker name of 1 to 200 characters', name);
@@ -76,7 +82,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     cancelCheckMs: positiveInt(options.cancelCheckMs ?? 1_000, 'cancelCheckMs', 3_600_000),
     pollMs: positiveInt(options.pollMs ?? 1_000, 'pollMs', 3_600_000),
     rescueMs: positiveInt(options.rescueMs ?? 5_000, 'rescueMs', 3_600_000),
-    shutdownGraceMs: Math.max(0, options.shutdownGraceMs ?? 10_000),
+    shutdownGraceMs: nonNegative(options.shutdownGraceMs ?? 10_000, 'shutdownGraceMs'),
     claimBatch: positiveInt(options.claimBatch ?? 50, 'claimBatch', 1_000),
     logger: options.logger,
   };

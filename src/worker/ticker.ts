@@ -20,12 +20,6 @@ export class Ticker {
     this.schedule(options.immediately ? 0 : this.intervalMs);
   }
 
-  /** Runs a tick now (after the one under way, if any). */
-  async runNow(): Promise<void> {
-    if (this.running) await this.running;
-    await this.execute();
-  }
-
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);

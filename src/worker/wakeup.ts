@@ -32,7 +32,3 @@ export class Wakeup {
     resolve?.();
   }
 }
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

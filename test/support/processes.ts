@@ -124,9 +124,12 @@ export async function startWorker(db: string, tasks: string, flags: readonly str
   return worker;
 }
 
-/** Opens a client on a database to poll it from the test; closed by `stopEverything()`. */
-export async function openDb(db: string): Promise<Ordo> {
-  const ordo = await createOrdo({ db });
+/**
+ * Opens a client on a database to poll it from the test; closed by `stopEverything()`.
+ * `schema` picks the PostgreSQL schema (default `ordo`).
+ */
+export async function openDb(db: string, options: { schema?: string } = {}): Promise<Ordo> {
+  const ordo = await createOrdo({ db, ...(options.schema ? { schema: options.schema } : {}) });
   clients.add(ordo);
   return ordo;
 }
