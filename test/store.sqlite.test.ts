@@ -76,7 +76,7 @@ describe('sqlite engine', () => {
     const versions = db.prepare('SELECT version FROM schema_migrations').all();
     const mode = db.pragma('journal_mode', { simple: true });
     db.close();
-    expect(versions).toEqual([{ version: 1 }]);
+    expect(versions).toEqual([{ version: 1 }, { version: 2 }]);
     expect(mode).toBe('wal');
   });
 
@@ -106,9 +106,9 @@ describe('sqlite engine', () => {
     const [running] = await claim();
     expect(running).toMatchObject({ id: created!.id, startedAt: new Date(now), lockedUntil: new Date(now + 30_000) });
     now += 30_000;
-    expect(await store.jobRescueExpired()).toEqual({ rescued: [], failed: [] }); // expires after, not at, lockedUntil
+    expect(await store.jobRescueExpired()).toEqual({ rescued: [], failed: [], cancelled: [] }); // expires after, not at, lockedUntil
     now += 1;
-    expect(await store.jobRescueExpired()).toEqual({ rescued: [created!.id], failed: [] });
+    expect(await store.jobRescueExpired()).toEqual({ rescued: [created!.id], failed: [], cancelled: [] });
     expect((await store.jobGet({ id: created!.id }))?.attempts[0]?.finishedAt).toEqual(new Date(now));
   });
 

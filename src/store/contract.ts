@@ -94,33 +94,47 @@ export interface Store {
   /**
    * Ends running attempts, all in one transaction (fenced each). The attempt record
    * (`outcome`, times, worker, result, error, logs) is appended to the job's `attempts`,
-   * except for `outcome: 'released'` (shutdown), which gives the attempt back: `attempt - 1`,
-   * state `pending`, due now, nothing recorded. `result`/`lastError`/`finishedAt` reflect the
-   * last finish; `pending` finishes are due at `now + retryDelayMs`.
+   * except for `outcome: 'released'` (shutdown, or a worker that cannot run the task), which
+   * gives the attempt back: `attempt - 1`, state `pending`, nothing recorded, `result` and
+   * `lastError` unchanged. `result`/`lastError`/`finishedAt` reflect the last finish.
+   * `pending` finishes, retries and releases alike, are due at `now + (retryDelayMs ?? 0)`.
+   *
+   * A requested cancellation is never lost: a job whose `cancelRequested` is set that a
+   * finish would put back to `pending` ends `cancelled` instead (`finishedAt = now`, `runAt`
+   * unchanged). A retry still appends its attempt record and sets `result`/`lastError`; a
+   * release still appends nothing and still gives the attempt back. Finishes to a terminal
+   * state keep that state.
    * Returns the ids that were applied; others were not held any more.
    */
   jobFinishMany(params: { readonly finishes: readonly JobFinish[] }): Promise<{ applied: string[] }>;
 
   /**
-   * Cancels a job. Pending: `cancelled` at once. Running: sets `cancelRequested` (its worker
-   * aborts it and finishes it as `cancelled`). Terminal: unchanged.
+   * Cancels a job. Pending: `cancelled` at once. Running: sets `cancelRequested`; its worker
+   * aborts it and finishes it as `cancelled`, and if the attempt ends any other way that
+   * would put the job back to `pending` (a retry, a release, a lease rescue), the job ends
+   * `cancelled` instead, so it never runs again. An attempt that succeeds or fails for good
+   * before the worker notices keeps that state. Terminal: unchanged.
+   * `cancelRequested` stays set on the finished job as a record of the request.
    * Returns the state after the call, or null if there is no such job.
    */
   jobCancel(params: { readonly id: string }): Promise<{ state: JobState; cancelRequested: boolean } | null>;
 
   /**
    * Puts a `failed` or `cancelled` job back to `pending`, due now, with one more attempt
-   * allowed (`maxAttempts = max(maxAttempts, attempt + 1)`); history is kept.
+   * allowed (`maxAttempts = max(maxAttempts, attempt + 1)`) and `cancelRequested` cleared,
+   * so an earlier cancellation does not cancel the retried run; history is kept.
    * Returns null if there is no such job; `retried: false` if it was not in a retryable state.
    */
   jobRetry(params: { readonly id: string }): Promise<{ retried: boolean; state: JobState } | null>;
 
   /**
    * Recovers running jobs whose lease expired (their worker died or stalled): appends an
-   * attempt with outcome `worker_lost`; back to `pending` due now if `attempt < maxAttempts`,
-   * else `failed`. Safe to run in many processes at once; each job is rescued once.
+   * attempt with outcome `worker_lost`; then `failed` if `attempt >= maxAttempts`, else
+   * `cancelled` if its cancellation was requested, else back to `pending` due now.
+   * Returns the ids per new state: `rescued` (pending), `failed`, `cancelled`.
+   * Safe to run in many processes at once; each job is rescued once.
    */
-  jobRescueExpired(params?: { readonly limit?: number }): Promise<{ rescued: string[]; failed: string[] }>;
+  jobRescueExpired(params?: { readonly limit?: number }): Promise<{ rescued: string[]; failed: string[]; cancelled: string[] }>;
 
   /** Deletes a queue's `pending` jobs (all of them, or only those in `states`). Returns the count. */
   jobDeleteMany(params: { readonly queue: string; readonly states?: readonly JobState[] }): Promise<number>;

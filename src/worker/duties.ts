@@ -19,7 +19,7 @@ export interface DutyHost {
   info(): WorkerInfo;
   storeOk(): void;
   storeError(err: unknown, during: string): void;
-  rescued(count: { rescued: number; failed: number }): void;
+  rescued(count: { rescued: number; failed: number; cancelled: number }): void;
 }
 
 export class Duties {
@@ -71,7 +71,9 @@ export class Duties {
   }
 
   private async rescue(): Promise<void> {
-    const { rescued, failed } = await this.host.store.jobRescueExpired();
-    if (rescued.length + failed.length > 0) this.host.rescued({ rescued: rescued.length, failed: failed.length });
+    const { rescued, failed, cancelled } = await this.host.store.jobRescueExpired();
+    if (rescued.length + failed.length + cancelled.length > 0) {
+      this.host.rescued({ rescued: rescued.length, failed: failed.length, cancelled: cancelled.length });
+    }
   }
 }

@@ -219,7 +219,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       info: () => this.info(),
       storeOk: () => this.storeOk(),
       storeError: (err: unknown, during: string) => this.storeError(err, during),
-      rescued: (counts: { rescued: number; failed: number }) => {
+      rescued: (counts: { rescued: number; failed: number; cancelled: number }) => {
         this.logger.warn(counts, 'recovered jobs whose worker stopped heartbeating');
         this.wakeup.wake();
       },

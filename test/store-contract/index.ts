@@ -7,6 +7,7 @@
  */
 import { describe } from 'vitest';
 import type { EngineFixture } from '../support/engines.js';
+import { cancelRequestedCases } from './cancel-requested.js';
 import { jobsCancelRetryCases } from './jobs-cancel-retry.js';
 import { jobsClaimCases } from './jobs-claim.js';
 import { jobsFinishCases } from './jobs-finish.js';
@@ -28,6 +29,7 @@ export function exerciseStore(fixture: EngineFixture): void {
     describe('jobs: finish', () => jobsFinishCases(ctx));
     describe('jobs: cancel, retry, delete', () => jobsCancelRetryCases(ctx));
     describe('jobs: rescue expired leases', () => rescueCases(ctx));
+    describe('jobs: a requested cancellation is never lost', () => cancelRequestedCases(ctx));
     describe('queues', () => queuesCases(ctx));
     describe('workers', () => workersCases(ctx));
     describe('leader election', () => leaderCases(ctx));

@@ -45,6 +45,32 @@ export function jobsClaimCases(ctx: ContractContext): void {
       expect(order).toEqual(['p1-early', 'p1-late', 'p3-a', 'p3-b', 'p5']);
     });
 
+    it('keeps the priority order when delayed jobs rank before the due ones', async () => {
+      const now = Date.now();
+      const delayed = (priority: number) => job({ task: `delayed-${priority}`, priority, delayMs: 60_000 });
+      const due = (task: string, priority: number, ago: number) => job({ task, priority, runAt: new Date(now - ago) });
+      await insert(ctx.store, delayed(-5), delayed(0), due('p7', 7, 3000), delayed(2), due('p2-late', 2, 1000), due('p2-early', 2, 2000));
+      await insert(ctx.store, delayed(9), due('p9', 9, 5000), job({ queue: 'other', task: 'other', priority: -9 }));
+      const claimed = await ctx.store.jobClaim({ workerId: 'w', queues: ['default', 'other'], limit: 5, leaseMs: LONG_LEASE_MS });
+      expect(claimed.map((j) => j.task)).toEqual(['p2-early', 'p2-late', 'p7', 'p9', 'other']);
+      expect(await ctx.store.jobClaim({ workerId: 'w', queues: ['default', 'other'], limit: 5, leaseMs: LONG_LEASE_MS })).toEqual([]);
+    });
+
+    it('keeps the order across many priority levels, in one claim and in small ones', async () => {
+      const now = Date.now();
+      // 24 levels, more than an engine may visit one by one: even ones due, odd ones delayed.
+      const levels = Array.from({ length: 24 }, (_, p) =>
+        p % 2 === 0 ? job({ task: `p${p}`, priority: p, runAt: new Date(now - 1000) }) : job({ task: `p${p}`, priority: p, delayMs: 60_000 }),
+      );
+      await insert(ctx.store, ...levels.reverse(), job({ task: 'p20-early', priority: 20, runAt: new Date(now - 5000) }));
+      const expected = [...Array.from({ length: 10 }, (_, i) => `p${2 * i}`), 'p20-early', 'p20', 'p22'];
+      const claim = (limit: number) => ctx.store.jobClaim({ workerId: 'w', queues: ['default'], limit, leaseMs: LONG_LEASE_MS });
+      expect((await claim(11)).map((j) => j.task)).toEqual(expected.slice(0, 11));
+      const rest: string[] = [];
+      for (let batch = await claim(1); batch.length > 0; batch = await claim(1)) rest.push(...batch.map((j) => j.task));
+      expect(rest).toEqual(expected.slice(11));
+    });
+
     it('leaves jobs that are not due yet', async () => {
       await insert(ctx.store, job({ runAt: new Date(Date.now() + 60_000) }), job({ delayMs: 60_000 }));
       expect(await ctx.store.jobClaim({ workerId: 'w', queues: ['default'], limit: 10, leaseMs: LONG_LEASE_MS })).toEqual([]);

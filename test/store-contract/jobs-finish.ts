@@ -84,6 +84,17 @@ export function jobsFinishCases(ctx: ContractContext): void {
     expect(await claimOne(ctx.store)).toMatchObject({ id, attempt: 1 });
   });
 
+  it('makes a release due at now + retryDelayMs when one is given', async () => {
+    const [id] = await insert(ctx.store, job());
+    const running = await claimOne(ctx.store);
+    const before = Date.now();
+    await ctx.store.jobFinishMany({ finishes: [finishOf(running, { state: 'pending', outcome: 'released', retryDelayMs: 60_000 })] });
+    const released = await mustGet(ctx.store, id!);
+    expect(released).toMatchObject({ state: 'pending', attempt: 0, attempts: [] });
+    expectNear(released.runAt, before + 60_000);
+    expect(await ctx.store.jobClaim({ workerId: 'w', queues: ['default'], limit: 1, leaseMs: 1000 })).toEqual([]);
+  });
+
   it('applies many finishes in one call', async () => {
     const ids = await insert(ctx.store, job(), job(), job());
     const claimed = await ctx.store.jobClaim({ workerId: 'worker-1', queues: ['default'], limit: 3, leaseMs: 60_000 });

@@ -49,5 +49,16 @@ export function queuesCases(ctx: ContractContext): void {
       expect(wait).toBeLessThanOrEqual(30_000 + CLOCK_SLACK_MS);
       expect(await ctx.store.jobNextDueIn({ queues: ['default', 'now'] })).toBe(0);
     });
+
+    it('takes the earliest over several queues, leaving out paused queues and jobs not pending', async () => {
+      await insert(ctx.store, job({ queue: 'a', delayMs: 50_000 }), job({ queue: 'b', delayMs: 20_000 }), job({ queue: 'c', delayMs: 5_000 }));
+      await insert(ctx.store, job({ queue: 'a', delayMs: 40_000 }), job({ queue: 'b', priority: -5, delayMs: 30_000 }), job({ queue: 'd' }));
+      await ctx.store.queueSetPaused({ queue: 'c', paused: true });
+      await claimOne(ctx.store, { queues: ['d'] });
+      const wait = await ctx.store.jobNextDueIn({ queues: ['a', 'b', 'c', 'd'] });
+      expect(wait).toBeGreaterThan(20_000 - CLOCK_SLACK_MS);
+      expect(wait).toBeLessThanOrEqual(20_000 + CLOCK_SLACK_MS);
+      expect(await ctx.store.jobNextDueIn({ queues: ['c', 'd'] })).toBeNull();
+    });
   });
 }

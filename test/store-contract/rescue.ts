@@ -15,7 +15,7 @@ export function rescueCases(ctx: ContractContext): void {
     const running = await claimOne(ctx.store, { workerId: 'w-dead', leaseMs: SHORT_LEASE_MS });
     await sleep(PAST_LEASE_MS);
     const before = Date.now();
-    expect(await ctx.store.jobRescueExpired()).toEqual({ rescued: [id], failed: [] });
+    expect(await ctx.store.jobRescueExpired()).toEqual({ rescued: [id], failed: [], cancelled: [] });
     const rescued = await mustGet(ctx.store, id!);
     expect(rescued).toMatchObject({ state: 'pending', attempt: 1, lockedUntil: null });
     expectNear(rescued.runAt, before);
@@ -36,7 +36,7 @@ export function rescueCases(ctx: ContractContext): void {
     const [id] = await insert(ctx.store, job({ maxAttempts: 1 }));
     await claimOne(ctx.store, { leaseMs: SHORT_LEASE_MS });
     await sleep(PAST_LEASE_MS);
-    expect(await ctx.store.jobRescueExpired()).toEqual({ rescued: [], failed: [id] });
+    expect(await ctx.store.jobRescueExpired()).toEqual({ rescued: [], failed: [id], cancelled: [] });
     const failed = await mustGet(ctx.store, id!);
     expect(failed.state).toBe('failed');
     expect(failed.finishedAt).toBeInstanceOf(Date);
@@ -51,7 +51,7 @@ export function rescueCases(ctx: ContractContext): void {
     await ctx.store.jobHeartbeat({ workerId: 'worker-1', jobs: [beat], leaseMs: LONG_LEASE_MS });
     await ctx.store.jobFinishMany({ finishes: [finishOf(done)] });
     await sleep(PAST_LEASE_MS);
-    expect(await ctx.store.jobRescueExpired()).toEqual({ rescued: [], failed: [] });
+    expect(await ctx.store.jobRescueExpired()).toEqual({ rescued: [], failed: [], cancelled: [] });
     expect((await mustGet(ctx.store, live!)).state).toBe('running');
     expect((await mustGet(ctx.store, beating!)).state).toBe('running');
     const stillDone = await mustGet(ctx.store, finished!);

@@ -118,9 +118,9 @@ class PostgresEngine implements PostgresStore {
   };
 
   jobRescueExpired: Store['jobRescueExpired'] = async (params) => {
-    const { rescued, failed, queues } = await rescueExpired(this.ctx, params?.limit);
+    const { rescued, failed, cancelled, queues } = await rescueExpired(this.ctx, params?.limit);
     this.listener.emit(queues);
-    return { rescued, failed };
+    return { rescued, failed, cancelled };
   };
 
   jobDeleteMany: Store['jobDeleteMany'] = ({ queue, states }) => deleteJobs(this.ctx, queue, states);

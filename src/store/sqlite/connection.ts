@@ -13,8 +13,15 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { folderError, toStoreError } from './errors.js';
 
-/** Milliseconds a statement waits for another connection's write lock before SQLITE_BUSY. */
-export const BUSY_TIMEOUT_MS = 5000;
+/**
+ * Milliseconds SQLite itself waits for another connection's write lock before SQLITE_BUSY.
+ * The wait blocks the whole Node event loop (better-sqlite3 is synchronous: no heartbeat,
+ * no timeout, no handler runs meanwhile), so it is kept short: ordinary contention between
+ * a few processes is sub-millisecond per transaction and is absorbed here. Longer locks
+ * (a big batch, a backup, a stuck process) are waited for by the engine's asynchronous
+ * retries (engine.ts), which leave the event loop free between tries.
+ */
+export const BUSY_TIMEOUT_MS = 25;
 
 /** True for locators that are not files (each connection gets its own private database). */
 export function isMemoryPath(path: string): boolean {

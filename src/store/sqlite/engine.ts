@@ -2,12 +2,14 @@
  * The SQLite engine: implements the Store contract over one better-sqlite3 connection per
  * store instance. This module only composes; the SQL of each operation lives in `sql/`.
  *
- * Every call runs one synchronous unit of work (see connection.ts). When SQLITE_BUSY still
- * escapes after busy_timeout, the unit is retried a few times with backoff, awaiting between
- * tries, and then reported as StoreUnavailableError. The connection opens on first use, and
- * reopens after an error about the file, so a store survives its file being briefly unusable.
+ * Every call runs one synchronous unit of work (see connection.ts). SQLite's own busy wait
+ * is short (BUSY_TIMEOUT_MS) because it blocks the event loop; when another process holds
+ * the write lock longer, the unit is retried with jittered exponential backoff, awaiting
+ * between tries, for up to `lockWaitMs` (10 s), and then reported as StoreUnavailableError.
+ * The connection opens on first use, and reopens after an error about the file, so a store
+ * survives its file being briefly unusable.
  */
-import { OrdoError, StoreUnavailableError } from '../../core/errors.js';
+import { OrdoError, StoreUnavailableError, ValidationError } from '../../core/errors.js';
 import type { Store, StoreCapabilities } from '../contract.js';
 import { SqliteConnection } from './connection.js';
 import { busyError, isBusyError, toStoreError } from './errors.js';
@@ -28,17 +30,27 @@ export interface SqliteStoreOptions {
   path: string;
   /** The store's clock, in ms since the epoch. @defaultValue Date.now */
   clock?: () => number;
+  /**
+   * How long one call waits, retrying, while another process holds the database's write
+   * lock, before it fails with StoreUnavailableError. @defaultValue LOCK_WAIT_BUDGET_MS (10 s)
+   */
+  lockWaitMs?: number;
 }
 
-/** Tries of one unit of work when SQLITE_BUSY escapes busy_timeout (each try waits up to 5 s). */
-const BUSY_TRIES = 4;
-const BUSY_BACKOFF_MS = 25;
+/** How long one call keeps retrying while another process holds the write lock, by default. */
+export const LOCK_WAIT_BUDGET_MS = 10_000;
+/** First pause between tries; it doubles per try up to LOCK_BACKOFF_CAP_MS, with jitter. */
+const LOCK_BACKOFF_MS = 5;
+/** Longest pause: a lock released during a pause is noticed at most this late. */
+const LOCK_BACKOFF_CAP_MS = 100;
 
 type Unit<T> = (c: SqliteConnection, now: number) => T;
 
 /** Creates a SQLite store. Nothing is opened until the first call (usually `migrate()`). */
 export function createSqliteStore(options: SqliteStoreOptions): Store {
-  return new SqliteStore(options.path, options.clock ?? Date.now);
+  const lockWaitMs = options.lockWaitMs ?? LOCK_WAIT_BUDGET_MS;
+  if (!Number.isFinite(lockWaitMs) || lockWaitMs < 0) throw new ValidationError('lockWaitMs', 'a number of milliseconds >= 0', lockWaitMs);
+  return new SqliteStore(options.path, options.clock ?? Date.now, lockWaitMs);
 }
 
 class SqliteStore implements Store {
@@ -51,6 +63,7 @@ class SqliteStore implements Store {
   constructor(
     private readonly path: string,
     private readonly clock: () => number,
+    private readonly lockWaitMs: number,
   ) {
     this.signal = new JobsAvailableSignal(path);
   }
@@ -100,9 +113,9 @@ class SqliteStore implements Store {
   };
 
   jobRescueExpired: Store['jobRescueExpired'] = async (params) => {
-    const { rescued, failed, queues } = await this.run((c, now) => rescueExpired(c, now, params?.limit));
+    const { rescued, failed, cancelled, queues } = await this.run((c, now) => rescueExpired(c, now, params?.limit));
     this.signal.emit(queues);
-    return { rescued, failed };
+    return { rescued, failed, cancelled };
   };
 
   jobDeleteMany: Store['jobDeleteMany'] = ({ queue, states }) => this.run((c) => deleteJobs(c, queue, states));
@@ -124,15 +137,20 @@ class SqliteStore implements Store {
     return this.signal.subscribe(listener);
   }
 
-  /** Runs one unit of work, retrying it while the database stays locked. */
+  /**
+   * Runs one unit of work, retrying it while another connection holds the write lock. Each
+   * try blocks the event loop for at most BUSY_TIMEOUT_MS; the pauses between tries do not.
+   */
   private async run<T>(unit: Unit<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
+    const deadline = Date.now() + this.lockWaitMs;
+    for (let attempt = 0; ; attempt++) {
       try {
         return unit(this.connection(), this.clock());
       } catch (err) {
         if (!isBusyError(err)) throw this.failed(err);
-        if (attempt >= BUSY_TRIES) throw busyError(this.path, err);
-        await sleep(BUSY_BACKOFF_MS * 2 ** attempt * (0.5 + Math.random()));
+        const pause = lockBackoff(attempt);
+        if (Date.now() + pause > deadline) throw busyError(this.path, this.lockWaitMs, err);
+        await sleep(pause);
       }
     }
   }
@@ -152,6 +170,12 @@ class SqliteStore implements Store {
     }
     return mapped;
   }
+}
+
+/** Exponential backoff with "equal jitter": half fixed, half random, so waiters spread out. */
+function lockBackoff(attempt: number): number {
+  const ceiling = Math.min(LOCK_BACKOFF_CAP_MS, LOCK_BACKOFF_MS * 2 ** attempt);
+  return ceiling / 2 + Math.random() * (ceiling / 2);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -36,10 +36,10 @@ export function toStoreError(err: unknown, path: string): unknown {
   return err;
 }
 
-/** The error raised when SQLITE_BUSY outlasted busy_timeout and every retry. */
-export function busyError(path: string, cause: unknown): StoreUnavailableError {
+/** The error raised when another connection held the write lock for the whole wait budget. */
+export function busyError(path: string, waitedMs: number, cause: unknown): StoreUnavailableError {
   return new StoreUnavailableError(
-    `SQLite database ${path} stayed locked by another connection; retry later, or check for a process holding a long write transaction`,
+    `SQLite database ${path} is locked: another process has held its write lock for more than ${waitedMs / 1000} s; retry later, or look for a process holding a long write transaction (a backup, a sqlite3 shell left in BEGIN)`,
     cause,
   );
 }

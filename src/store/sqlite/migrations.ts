@@ -2,8 +2,8 @@
  * The SQLite schema as numbered migrations, and the runner that applies the missing ones.
  *
  * All of it runs in one `BEGIN IMMEDIATE` transaction: when several processes start at once,
- * the first takes the write lock and migrates, the others wait (busy_timeout), then find
- * `schema_migrations` up to date and apply nothing. Applied migrations are never edited; a
+ * the first takes the write lock and migrates, the others wait (the engine's lock retries),
+ * then find `schema_migrations` up to date and apply nothing. Applied migrations are never edited; a
  * change is a new entry. Table and column names mirror the PostgreSQL engine's.
  */
 import { ConfigError } from '../../core/errors.js';
@@ -79,6 +79,17 @@ const MIGRATIONS: readonly Migration[] = [
         holder     TEXT    NOT NULL,
         expires_at INTEGER NOT NULL
       ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 2,
+    name: 'jobs_due: pending jobs by queue and due time',
+    sql: `
+      -- "Is anything due?" and "when is the next one due?" per queue, as one index seek each,
+      -- however many delayed jobs wait (jobs_claim puts priority first, so with nothing due a
+      -- claim or a MIN(run_at) had to walk every pending row of the queue). Same index as the
+      -- PostgreSQL engine's jobs_due.
+      CREATE INDEX jobs_due ON jobs (queue, run_at) WHERE state = 'pending';
     `,
   },
 ];

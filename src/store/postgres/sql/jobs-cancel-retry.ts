@@ -9,15 +9,13 @@ import type { JobState } from '../../../core/types.js';
 import type { PgContext } from '../context.js';
 import type { Queryable } from '../pool.js';
 import { isRowId } from '../rows.js';
+import { activeJobsWithKeys } from './unique-keys.js';
 
 const stateSql = (s: string): string => `SELECT state, cancel_requested, queue, unique_key FROM ${s}.jobs WHERE id = $1 FOR UPDATE`;
 
 const cancelPendingSql = (s: string): string => `UPDATE ${s}.jobs SET state = 'cancelled', finished_at = now() WHERE id = $1 AND state = 'pending'`;
 
 const requestCancelSql = (s: string): string => `UPDATE ${s}.jobs SET cancel_requested = true WHERE id = $1 AND state = 'running'`;
-
-const activeWithKeySql = (s: string): string => `
-  SELECT id FROM ${s}.jobs WHERE unique_key = $1 AND state IN ('pending', 'running')`;
 
 const retrySql = (s: string): string => `
   UPDATE ${s}.jobs
@@ -88,9 +86,8 @@ async function readState(ctx: PgContext, client: Queryable, id: string): Promise
 
 // Retrying would make two active jobs share a unique key, which enqueue promises never happens.
 async function assertKeyFree(ctx: PgContext, client: Queryable, id: string, uniqueKey: string): Promise<void> {
-  const { rows } = await client.query(activeWithKeySql(ctx.s), [uniqueKey]);
-  const active = rows[0] as { id: string } | undefined;
-  if (active) throw keyTaken(id, { uniqueKey, activeId: active.id });
+  const activeId = (await activeJobsWithKeys(ctx, client, [uniqueKey])).get(uniqueKey);
+  if (activeId !== undefined) throw keyTaken(id, { uniqueKey, activeId });
 }
 
 function keyTaken(id: string, found: { uniqueKey: string; activeId: string } | null, cause?: unknown): OrdoError {

@@ -1,13 +1,26 @@
 /**
  * The running side of a job's life: jobClaim, jobHeartbeat, jobProgress, jobCancelRequested.
  *
- * The claim is ONE statement for the whole queue-ordered batch. `unnest($queues) WITH
- * ORDINALITY` yields the queues in the worker's order; for each, a LATERAL subquery walks the
- * partial `jobs_claim` index in (priority, run_at, id) order with `FOR UPDATE SKIP LOCKED`, so
- * concurrent claimers never wait on each other and never get the same row. The LATERAL makes
- * a nested loop whose output follows the outer (queue) order, and the outer LIMIT stops
- * pulling as soon as the batch is full: a later queue's subquery only runs, and only locks
- * rows, when the earlier queues had too few due jobs. Nothing sorts the pending backlog.
+ * The claim is ONE statement for the whole queue-ordered batch, the same walk as the SQLite
+ * engine's: queues in the worker's order (`unnest($queues) WITH ORDINALITY`), a queue only if
+ * its earliest pending job is due (one `jobs_due` seek, so idle polls cost next to nothing),
+ * then its priority levels lowest first (a recursive "loose index scan" of `jobs_claim`, one
+ * seek per level), and per level the due jobs in (run_at, id) order, an index range read with
+ * `FOR UPDATE SKIP LOCKED`, so concurrent claimers never wait on each other and never get the
+ * same row. Delayed jobs are never visited, wherever they rank. LATERAL makes nested loops
+ * whose output follows the outer order, and the outer LIMIT stops pulling as soon as the batch
+ * is full: later levels and queues are only computed, and their rows only locked, when the
+ * earlier ones had too few due jobs. Past MAX_LEVELS levels (priorities used as fine-grained
+ * scores) the rest of the queue is walked in (priority, run_at, id) order instead.
+ *
+ * EXPLAIN ANALYZE, claim of 50 from one queue (three queues: the same), with statistics:
+ *   200,000 delayed, none due:                       0.17 ms -> 0.24 ms (jobs_due seek)
+ *   200,000 due, priority 0 / priorities 0-4:        0.84 ms -> 0.85 ms
+ *   200,000 delayed at priority 0 + 10,000 due at 5: 10.2 ms -> 1.0 ms
+ *   200,000 due, three queues of which two empty:   (1.3 ms) -> 1.8 ms; an EXISTS gate
+ *     instead of the ORDER BY … LIMIT 1 one became a seq-scan semi-join: 33 ms.
+ * Before: one walk of `jobs_claim` per queue. Without statistics (a table not yet analyzed
+ * by autovacuum) the planner misjudges both versions (25-150 ms) until it is.
  * Every write to a running job below is fenced by (id, attempt, locked_by, state='running').
  * Hot-path statements are named, so each pooled connection prepares them once.
  */
@@ -16,18 +29,55 @@ import type { JobRef } from '../../contract.js';
 import type { PgContext } from '../context.js';
 import { type JobRow, compareIds, isRowId, jobFromRow } from '../rows.js';
 
-const claimSql = (s: string): string => `
+/** Priority levels a claim visits one by one per queue before walking the rest in order. */
+export const MAX_LEVELS = 8;
+
+/** The claim statement for schema `s` (exported for the plan tests). */
+export const claimSql = (s: string): string => `
   WITH picked AS MATERIALIZED (
     SELECT j.id
     FROM unnest($2::text[]) WITH ORDINALITY AS q(name, ord)
     CROSS JOIN LATERAL (
-      SELECT id FROM ${s}.jobs
-      WHERE queue = q.name AND state = 'pending' AND run_at <= now()
-      ORDER BY priority, run_at, id
-      LIMIT $3
-      FOR UPDATE SKIP LOCKED
+      -- The queue's priority levels, lowest first, one jobs_claim seek each, computed only as
+      -- far as the outer LIMIT pulls. Level ${MAX_LEVELS} stands for itself and every level above.
+      WITH RECURSIVE levels(priority, depth) AS (
+        SELECT min(priority), 1 FROM ${s}.jobs WHERE queue = q.name AND state = 'pending'
+        UNION ALL
+        SELECT (SELECT min(priority) FROM ${s}.jobs
+                WHERE queue = q.name AND state = 'pending' AND priority > l.priority),
+               l.depth + 1
+        FROM levels AS l
+        WHERE l.priority IS NOT NULL AND l.depth < ${MAX_LEVELS}
+      )
+      SELECT priority, depth FROM levels WHERE priority IS NOT NULL
+    ) AS l
+    CROSS JOIN LATERAL (
+      -- One arm runs per level (the other is cut by its one-time filter on l.depth): an index
+      -- range (queue, priority, run_at <= now) read in order, or the walk of the rest.
+      SELECT id FROM (
+        SELECT id FROM ${s}.jobs
+        WHERE l.depth < ${MAX_LEVELS} AND queue = q.name AND state = 'pending'
+          AND priority = l.priority AND run_at <= now()
+        ORDER BY run_at, id
+        LIMIT $3
+        FOR UPDATE SKIP LOCKED
+      ) AS level
+      UNION ALL
+      SELECT id FROM (
+        SELECT id FROM ${s}.jobs
+        WHERE l.depth = ${MAX_LEVELS} AND queue = q.name AND state = 'pending'
+          AND priority >= l.priority AND run_at <= now()
+        ORDER BY priority, run_at, id
+        LIMIT $3
+        FOR UPDATE SKIP LOCKED
+      ) AS rest
     ) AS j
     WHERE q.name <> ALL (ARRAY(SELECT name FROM ${s}.queues WHERE paused))
+      -- Idle workers poll often: a queue with nothing due costs one jobs_due seek, no more.
+      -- Asked as "is the earliest run_at due", not as EXISTS: the ORDER BY makes the ordered
+      -- jobs_due the only cheap plan, where an EXISTS may become a seq-scan semi-join that
+      -- reads every due row of the other queues to find none of this one.
+      AND (SELECT run_at FROM ${s}.jobs WHERE queue = q.name AND state = 'pending' ORDER BY run_at LIMIT 1) <= now()
     LIMIT $3
   )
   UPDATE ${s}.jobs AS t

@@ -6,8 +6,11 @@
  * success costs exactly one write after its claim. `pg_notify` for queues that got a pending
  * job back (retries, releases) rides along in the same statement.
  *
- * A release (graceful shutdown) gives the attempt back and records nothing: `attempt - 1`,
- * due now, `locked_by` back to the worker of the last recorded attempt — as in SQLite.
+ * A release (graceful shutdown, a worker without the task) gives the attempt back and
+ * records nothing: `attempt - 1`, due at now + its delay, `locked_by` back to the worker of
+ * the last recorded attempt — as in SQLite. A retry or release of a job whose cancellation
+ * was requested ends it `cancelled` instead of `pending`; the flag is read from the row the
+ * UPDATE locks, so a concurrent `jobCancel` is either seen here or waits for our commit.
  * A finish whose fence no longer matches changes nothing and is left out of `applied`.
  */
 import type { JobFinish } from '../../../core/types.js';
@@ -17,12 +20,13 @@ import { attemptJson, errorInfo, isRowId, jsonParam } from '../rows.js';
 const finishSql = (s: string): string => `
   WITH done AS (
     UPDATE ${s}.jobs AS t
-    SET state = f.state,
+    SET state = CASE WHEN f.state = 'pending' AND t.cancel_requested THEN 'cancelled' ELSE f.state END,
         attempt = CASE WHEN f.released THEN t.attempt - 1 ELSE t.attempt END,
-        run_at = CASE WHEN f.state = 'pending'
+        run_at = CASE WHEN f.state = 'pending' AND NOT t.cancel_requested
                       THEN now() + greatest(f.delay_ms, 0) * interval '1 millisecond'
                       ELSE t.run_at END,
-        finished_at = CASE WHEN f.released THEN t.finished_at
+        finished_at = CASE WHEN f.state = 'pending' AND t.cancel_requested THEN now()
+                           WHEN f.released THEN t.finished_at
                            WHEN f.state = 'pending' THEN NULL ELSE now() END,
         locked_by = CASE WHEN f.released THEN t.attempts -> -1 ->> 'worker' ELSE t.locked_by END,
         locked_until = NULL,
@@ -70,7 +74,7 @@ function finishColumns(batch: readonly JobFinish[]): unknown[][] {
     batch.map((item) => item.workerId),
     batch.map((item, i) => (released[i] ? 'pending' : item.state)),
     released,
-    batch.map((item, i) => (released[i] ? 0 : (item.retryDelayMs ?? 0))),
+    batch.map((item) => item.retryDelayMs ?? 0),
     batch.map((item) => jsonParam(item.result)),
     batch.map((item) => (item.error === undefined ? null : jsonParam(errorInfo(item.error)))),
     batch.map((item, i) => (released[i] ? null : attemptJson(item))),

@@ -15,6 +15,7 @@ import type { InsertResult, JobInsert } from '../../../core/types.js';
 import type { PgContext } from '../context.js';
 import type { Queryable } from '../pool.js';
 import { compareIds, hasNul } from '../rows.js';
+import { activeJobsWithKeys } from './unique-keys.js';
 
 const insertSql = (s: string): string => `
   WITH input AS MATERIALIZED (
@@ -40,10 +41,6 @@ const insertSql = (s: string): string => `
     SELECT count(pg_notify($12, queue)) AS n FROM (SELECT DISTINCT queue FROM inserted) AS q
   )
   SELECT inserted.id, inserted.unique_key, inserted.queue FROM inserted CROSS JOIN notified`;
-
-const findActiveSql = (s: string): string => `
-  SELECT id, unique_key FROM ${s}.jobs
-  WHERE unique_key = ANY($1::text[]) AND state IN ('pending', 'running')`;
 
 interface InsertedRow {
   id: string;
@@ -95,11 +92,11 @@ async function insertRound(
   const createdSet = new Set(created);
   const collided = indexes.filter((_, position) => !createdSet.has(position));
   if (collided.length === 0) return [];
-  const keys = collided.map((index) => (jobs[index] as JobInsert).uniqueKey);
-  const found = await client.query(findActiveSql(ctx.s), [keys]);
-  const active = new Map((found.rows as InsertedRow[]).map((row) => [row.unique_key, String(row.id)]));
+  // Only jobs with a unique key can collide.
+  const keyOf = (index: number): string => (jobs[index] as JobInsert).uniqueKey as string;
+  const active = await activeJobsWithKeys(ctx, client, collided.map(keyOf));
   return collided.filter((index) => {
-    const id = active.get((jobs[index] as JobInsert).uniqueKey);
+    const id = active.get(keyOf(index));
     if (id !== undefined) results[index] = { id, created: false };
     return id === undefined;
   });

@@ -1,7 +1,8 @@
 /**
  * jobRescueExpired: gives running jobs whose lease expired (their worker died or stalled)
- * back to `pending`, or fails them when their attempts are used up, recording the lost
- * attempt as `worker_lost` with the database clock as its finish time. One statement: the
+ * back to `pending`, recording the lost attempt as `worker_lost` with the database clock as
+ * its finish time; fails them when their attempts are used up, and cancels them when their
+ * cancellation was requested (a request is never lost with the worker). One statement: the
  * expired rows are picked with `FOR UPDATE SKIP LOCKED` (so rescuers in many processes split
  * the work instead of waiting on each other) and the UPDATE re-checks the fence
  * (attempt, state = 'running', lease still expired), so a job finished or heartbeated
@@ -28,9 +29,11 @@ const rescueSql = (s: string): string => `
   ),
   done AS (
     UPDATE ${s}.jobs AS t
-    SET state = CASE WHEN t.attempt < t.max_attempts THEN 'pending' ELSE 'failed' END,
-        run_at = CASE WHEN t.attempt < t.max_attempts THEN now() ELSE t.run_at END,
-        finished_at = CASE WHEN t.attempt < t.max_attempts THEN NULL ELSE now() END,
+    SET state = CASE WHEN t.attempt >= t.max_attempts THEN 'failed'
+                     WHEN t.cancel_requested THEN 'cancelled'
+                     ELSE 'pending' END,
+        run_at = CASE WHEN t.attempt < t.max_attempts AND NOT t.cancel_requested THEN now() ELSE t.run_at END,
+        finished_at = CASE WHEN t.attempt < t.max_attempts AND NOT t.cancel_requested THEN NULL ELSE now() END,
         locked_until = NULL,
         last_error = e.error,
         attempts = t.attempts || jsonb_build_array(jsonb_build_object(
@@ -55,12 +58,13 @@ const rescueSql = (s: string): string => `
 export async function rescueExpired(
   ctx: PgContext,
   limit = DEFAULT_RESCUE_LIMIT,
-): Promise<{ rescued: string[]; failed: string[]; queues: string[] }> {
+): Promise<{ rescued: string[]; failed: string[]; cancelled: string[]; queues: string[] }> {
   const rows = await ctx.db.rows<{ id: string; state: string; queue: string }>({ text: rescueSql(ctx.s), values: [limit, ctx.channel] });
-  const pending = rows.filter((row) => row.state === 'pending');
+  const idsIn = (state: string): string[] => rows.filter((row) => row.state === state).map((row) => row.id);
   return {
-    rescued: pending.map((row) => row.id),
-    failed: rows.filter((row) => row.state === 'failed').map((row) => row.id),
-    queues: [...new Set(pending.map((row) => row.queue))],
+    rescued: idsIn('pending'),
+    failed: idsIn('failed'),
+    cancelled: idsIn('cancelled'),
+    queues: [...new Set(rows.filter((row) => row.state === 'pending').map((row) => row.queue))],
   };
 }

@@ -7,6 +7,7 @@ import { OrdoError } from '../../../core/errors.js';
 import type { JobState } from '../../../core/types.js';
 import type { SqliteConnection } from '../connection.js';
 import { toRowId } from '../rows.js';
+import { activeJobWithKey } from './unique-keys.js';
 
 const STATE = `SELECT state, cancel_requested, queue, unique_key FROM jobs WHERE id = ?`;
 
@@ -15,10 +16,6 @@ const CANCEL_PENDING = `
   WHERE id = @id AND state = 'pending'`;
 
 const REQUEST_CANCEL = `UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND state = 'running'`;
-
-const ACTIVE_WITH_KEY = `
-  SELECT id FROM jobs
-  WHERE unique_key = ? AND state IN ('pending', 'running')`;
 
 const RETRY = `
   UPDATE jobs
@@ -78,11 +75,11 @@ export function deleteJobs(c: SqliteConnection, queue: string, states: readonly 
 
 // Retrying would make two active jobs share a unique key, which enqueue promises never happens.
 function assertKeyFree(c: SqliteConnection, jobId: string, uniqueKey: string): void {
-  const active = c.prepare(ACTIVE_WITH_KEY).get(uniqueKey) as { id: number } | undefined;
-  if (!active) return;
+  const activeId = activeJobWithKey(c, uniqueKey);
+  if (activeId === undefined) return;
   throw new OrdoError(
     'conflict',
-    `job ${jobId} cannot be retried: job ${active.id} with the same unique key ${JSON.stringify(uniqueKey)} is still active; wait for it to finish or cancel it`,
-    { details: { id: jobId, uniqueKey, activeId: String(active.id) } },
+    `job ${jobId} cannot be retried: job ${activeId} with the same unique key ${JSON.stringify(uniqueKey)} is still active; wait for it to finish or cancel it`,
+    { details: { id: jobId, uniqueKey, activeId: String(activeId) } },
   );
 }

@@ -1,30 +1,72 @@
 /**
  * The running side of a job's life: jobClaim, jobHeartbeat, jobProgress, jobCancelRequested.
  *
- * The claim is one IMMEDIATE transaction holding one `UPDATE … WHERE id IN (SELECT … LIMIT n)
- * RETURNING *` per queue, walking the partial `jobs_claim` index in priority order. The write
- * lock makes concurrent claimers (other connections, other processes) queue up behind each
- * other, so no job is handed out twice. Measured on 10,000 jobs in batches of 50 (one
- * process, 2 cores): claim 170 ms + finish 200 ms, ~27,000 jobs/s; a SELECT then one prepared
- * UPDATE per id was ~8% slower. Every write to a running job below is fenced by
+ * The claim first asks, in a plain read, whether any of the queues has a due job (one seek
+ * on `jobs_due` each): idle workers poll often, and with nothing due they must neither take
+ * the write lock nor walk delayed rows. Otherwise it runs one IMMEDIATE transaction: per
+ * queue in the worker's order, per priority level lowest first, one
+ * `UPDATE … WHERE id IN (SELECT … ORDER BY run_at, id LIMIT n) RETURNING *` over an index
+ * range of `jobs_claim` (queue, priority, run_at <= now). The write lock makes concurrent
+ * claimers (other connections, other processes) queue up behind each other, so no job is
+ * handed out twice. Every write to a running job below is fenced by
  * (id, attempt, locked_by, state = 'running').
+ *
+ * Measured (one process, 2 cores; median of 30 calls, claim of 50 from one queue):
+ *   200,000 delayed, none due:       claim 7.3 ms -> 0.004 ms (no write lock taken)
+ *   200,000 due, priority 0:         claim 0.85 ms -> 0.86 ms
+ *   200,000 due, priorities 0-4:     claim 0.90 ms -> 0.93 ms
+ *   200,000 delayed at priority 0
+ *     + 10,000 due at priority 5:    claim 8.3 ms -> 0.85 ms
+ * Before: one walk of `jobs_claim` in (priority, run_at, id) order, which with nothing due
+ * visited every pending row of the queue under the write lock. On 10,000 jobs in batches of
+ * 50, claim + finish run ~27,000 jobs/s; a SELECT then one prepared UPDATE per id was ~8%
+ * slower.
  */
 import type { JobRecord } from '../../../core/types.js';
 import type { JobRef } from '../../contract.js';
 import type { SqliteConnection } from '../connection.js';
 import { type JobRow, jobFromRow, toRowId } from '../rows.js';
 
-const CLAIM = `
+// Is a job of this queue due, and the queue not paused? One seek on `jobs_due`.
+const DUE = `
+  SELECT EXISTS (SELECT 1 FROM jobs WHERE queue = @queue AND state = 'pending' AND run_at <= @now)
+         AND NOT EXISTS (SELECT 1 FROM queues WHERE name = @queue AND paused = 1) AS due`;
+
+// The next priority level among the queue's pending jobs: one seek on `jobs_claim`.
+const NEXT_PRIORITY = `
+  SELECT MIN(priority) AS priority FROM jobs
+  WHERE queue = @queue AND state = 'pending' AND priority > @after`;
+
+// The due jobs of one priority level, oldest first: a range of `jobs_claim` read in order.
+const CLAIM_LEVEL = `
   UPDATE jobs
   SET state = 'running', attempt = attempt + 1, locked_by = @workerId,
       locked_until = @lockedUntil, started_at = @now, progress = NULL
   WHERE id IN (
     SELECT id FROM jobs
-    WHERE state = 'pending' AND queue = @queue AND run_at <= @now
-      AND NOT EXISTS (SELECT 1 FROM queues WHERE name = @queue AND paused = 1)
+    WHERE state = 'pending' AND queue = @queue AND priority = @priority AND run_at <= @now
+    ORDER BY run_at, id
+    LIMIT @limit)
+  RETURNING *`;
+
+// The due jobs above one priority level, in claim order: a walk of `jobs_claim` from there.
+const CLAIM_REST = `
+  UPDATE jobs
+  SET state = 'running', attempt = attempt + 1, locked_by = @workerId,
+      locked_until = @lockedUntil, started_at = @now, progress = NULL
+  WHERE id IN (
+    SELECT id FROM jobs
+    WHERE state = 'pending' AND queue = @queue AND priority > @after AND run_at <= @now
     ORDER BY priority, run_at, id
     LIMIT @limit)
   RETURNING *`;
+
+/**
+ * Priority levels a claim visits one by one before walking the rest of the queue. A level
+ * costs ~40 µs when it has nothing due; a queue with 200,000 delayed jobs of distinct
+ * priorities took 7.7 s level by level, 8 ms walking.
+ */
+const MAX_LEVELS = 8;
 
 const HEARTBEAT = `
   UPDATE jobs SET locked_until = @lockedUntil
@@ -50,19 +92,46 @@ export interface ClaimParams {
 /** Claims up to `limit` due jobs, earlier queues first; returns them in claim order. */
 export function claimJobs(c: SqliteConnection, now: number, params: ClaimParams): JobRecord[] {
   if (params.limit <= 0 || params.queues.length === 0) return [];
-  const claim = c.prepare(CLAIM);
+  const queues = [...new Set(params.queues)];
+  const due = c.prepare(DUE);
+  const isDue = (queue: string): boolean => (due.get({ queue, now }) as { due: number }).due === 1;
+  // Idle workers poll often: with nothing due, answer from a read, without the write lock.
+  if (!queues.some(isDue)) return [];
   const rows = c.write(() => {
     const claimed: JobRow[] = [];
-    for (const queue of new Set(params.queues)) {
+    for (const queue of queues) {
       const remaining = params.limit - claimed.length;
       if (remaining <= 0) break;
-      const batch = claim.all({ workerId: params.workerId, lockedUntil: now + params.leaseMs, now, queue, limit: remaining }) as JobRow[];
-      // RETURNING gives no order guarantee; restore the claim order within the queue.
-      claimed.push(...batch.sort(byClaimOrder));
+      if (isDue(queue)) claimed.push(...claimQueue(c, now, queue, params, remaining));
     }
     return claimed;
   });
   return rows.map(jobFromRow);
+}
+
+/**
+ * Claims up to `limit` due jobs of one queue, visiting its priority levels lowest first: each
+ * level costs two index seeks, so delayed jobs cost nothing wherever they rank. Past
+ * MAX_LEVELS levels (priorities used as fine-grained scores) it walks the rest in order.
+ */
+function claimQueue(c: SqliteConnection, now: number, queue: string, params: ClaimParams, limit: number): JobRow[] {
+  const nextPriority = c.prepare(NEXT_PRIORITY);
+  const claimed: JobRow[] = [];
+  const lease = { workerId: params.workerId, lockedUntil: now + params.leaseMs, now, queue };
+  let after = -Infinity;
+  for (let level = 0; claimed.length < limit; level++) {
+    const bind = { ...lease, after, limit: limit - claimed.length };
+    if (level === MAX_LEVELS) {
+      claimed.push(...(c.prepare(CLAIM_REST).all(bind) as JobRow[]).sort(byClaimOrder));
+      break;
+    }
+    const { priority } = nextPriority.get({ queue, after }) as { priority: number | null };
+    if (priority === null) break;
+    // RETURNING gives no order guarantee; restore the claim order within the level.
+    claimed.push(...(c.prepare(CLAIM_LEVEL).all({ ...bind, priority }) as JobRow[]).sort(byClaimOrder));
+    after = priority;
+  }
+  return claimed;
 }
 
 /** Extends held leases; reports refs no longer held and held jobs asked to cancel. */

@@ -3,6 +3,11 @@
  * finish. The attempt record is appended with `json_insert(attempts, '$[#]', …)` inside that
  * same UPDATE, so a first-try success costs exactly one write after its claim.
  *
+ * A finish that would put the job back to `pending` (a retry or a release) ends it
+ * `cancelled` instead when its cancellation was requested meanwhile: the request is decided
+ * in the UPDATE itself, from the row under the write lock, so a `jobCancel` can never slip
+ * between reading the flag and writing the state.
+ *
  * A finish whose (id, attempt, worker) no longer holds the running job (its lease expired and
  * it was rescued or re-claimed, or it was finished already) changes nothing and is left out
  * of `applied`.
@@ -11,31 +16,36 @@ import type { AttemptOutcome, JobFinish } from '../../../core/types.js';
 import type { SqliteConnection } from '../connection.js';
 import { attemptJson, errorInfo, toRowId } from '../rows.js';
 
+// True when the job goes back to pending: a pending finish and no cancellation requested.
+const REQUEUE = `(@state = 'pending' AND cancel_requested = 0)`;
+
 const FINISH = `
   UPDATE jobs
-  SET state = @state,
+  SET state = CASE WHEN @state = 'pending' AND cancel_requested = 1 THEN 'cancelled' ELSE @state END,
       locked_until = NULL,
-      run_at = CASE WHEN @state = 'pending' THEN @runAt ELSE run_at END,
-      finished_at = CASE WHEN @state = 'pending' THEN NULL ELSE @now END,
+      run_at = CASE WHEN ${REQUEUE} THEN @runAt ELSE run_at END,
+      finished_at = CASE WHEN ${REQUEUE} THEN NULL ELSE @now END,
       result = @result,
       last_error = @lastError,
       attempts = json_insert(attempts, '$[#]', json(@record))
   WHERE id = @id AND attempt = @attempt AND locked_by = @workerId AND state = 'running'
-  RETURNING queue`;
+  RETURNING queue, state`;
 
-// A release (graceful shutdown) gives the attempt back and records nothing. `locked_by` goes
-// back to the worker of the last recorded attempt (null when there is none).
+// A release (graceful shutdown, a worker without the task) gives the attempt back and
+// records nothing. `locked_by` goes back to the worker of the last recorded attempt (null
+// when there is none).
 const RELEASE = `
   UPDATE jobs
-  SET state = 'pending',
+  SET state = CASE WHEN cancel_requested = 1 THEN 'cancelled' ELSE 'pending' END,
       attempt = attempt - 1,
-      run_at = @now,
+      run_at = CASE WHEN cancel_requested = 1 THEN run_at ELSE @runAt END,
+      finished_at = CASE WHEN cancel_requested = 1 THEN @now ELSE finished_at END,
       locked_by = json_extract(attempts, '$[#-1].worker'),
       locked_until = NULL,
       started_at = NULL,
       progress = NULL
   WHERE id = @id AND attempt = @attempt AND locked_by = @workerId AND state = 'running'
-  RETURNING queue`;
+  RETURNING queue, state`;
 
 /** Applies `finishes`; returns the applied ids and the queues that got a pending job back. */
 export function finishJobs(c: SqliteConnection, now: number, finishes: readonly JobFinish[]): { applied: string[]; queues: string[] } {
@@ -49,23 +59,23 @@ export function finishJobs(c: SqliteConnection, now: number, finishes: readonly 
       const id = toRowId(item.id);
       if (id === null) continue;
       const fence = { id, attempt: item.attempt, workerId: item.workerId };
-      const row =
-        item.outcome === 'released'
-          ? (release.get({ ...fence, now }) as { queue: string } | undefined)
-          : (finish.get({ ...fence, ...finishParams(item, item.outcome, now) }) as { queue: string } | undefined);
+      const runAt = now + Math.max(0, item.retryDelayMs ?? 0);
+      const row = (
+        item.outcome === 'released' ? release.get({ ...fence, now, runAt }) : finish.get({ ...fence, ...finishParams(item, item.outcome, now, runAt) })
+      ) as { queue: string; state: string } | undefined;
       if (!row) continue;
       applied.push(item.id);
-      if (item.outcome === 'released' || item.state === 'pending') queues.add(row.queue);
+      if (row.state === 'pending') queues.add(row.queue);
     }
   });
   return { applied, queues: [...queues] };
 }
 
-function finishParams(item: JobFinish, outcome: AttemptOutcome, now: number): Record<string, unknown> {
+function finishParams(item: JobFinish, outcome: AttemptOutcome, now: number, runAt: number): Record<string, unknown> {
   return {
     state: item.state,
     now,
-    runAt: now + Math.max(0, item.retryDelayMs ?? 0),
+    runAt,
     result: item.result === undefined ? null : JSON.stringify(item.result),
     lastError: item.error === undefined ? null : JSON.stringify(errorInfo(item.error)),
     record: attemptJson({ ...item, outcome }),

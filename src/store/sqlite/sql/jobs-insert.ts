@@ -5,10 +5,7 @@
  */
 import type { InsertResult, JobInsert } from '../../../core/types.js';
 import type { SqliteConnection } from '../connection.js';
-
-const FIND_ACTIVE = `
-  SELECT id FROM jobs
-  WHERE unique_key = ? AND state IN ('pending', 'running')`;
+import { activeJobWithKey } from './unique-keys.js';
 
 const INSERT = `
   INSERT INTO jobs (task, queue, payload, state, priority, run_at, created_at, max_attempts,
@@ -18,14 +15,13 @@ const INSERT = `
 
 /** Inserts `jobs` in order; `queues` lists the queues that got a new job, for wake-ups. */
 export function insertJobs(c: SqliteConnection, now: number, jobs: readonly JobInsert[]): { results: InsertResult[]; queues: string[] } {
-  const findActive = c.prepare(FIND_ACTIVE);
   const insert = c.prepare(INSERT);
   const queues = new Set<string>();
   const results = c.write(() =>
     jobs.map((job): InsertResult => {
       if (job.uniqueKey !== null) {
-        const existing = findActive.get(job.uniqueKey) as { id: number } | undefined;
-        if (existing) return { id: String(existing.id), created: false };
+        const existing = activeJobWithKey(c, job.uniqueKey);
+        if (existing !== undefined) return { id: String(existing), created: false };
       }
       const { lastInsertRowid } = insert.run(insertParams(job, now));
       queues.add(job.queue);

@@ -1,7 +1,8 @@
 /**
  * jobRescueExpired: gives running jobs whose lease expired (their worker died or stalled)
- * back to `pending`, or fails them when their attempts are used up, recording the lost
- * attempt as `worker_lost`. One IMMEDIATE transaction; each UPDATE is fenced again by
+ * back to `pending`, recording the lost attempt as `worker_lost`; fails them when their
+ * attempts are used up, and cancels them when their cancellation was requested (a request is
+ * never lost with the worker). One IMMEDIATE transaction; each UPDATE is fenced again by
  * (id, attempt, state = 'running', lease still expired), so a job finished or heartbeated
  * meanwhile is left alone and concurrent rescuers rescue each job once.
  */
@@ -12,50 +13,64 @@ import { lostAttemptJson } from '../rows.js';
 export const DEFAULT_RESCUE_LIMIT = 1000;
 
 const EXPIRED = `
-  SELECT id, queue, attempt, max_attempts, locked_by, started_at FROM jobs
+  SELECT id, queue, attempt, locked_by, started_at FROM jobs
   WHERE state = 'running' AND locked_until < @now
   ORDER BY locked_until
   LIMIT @limit`;
 
+// True when the job goes back to pending: attempts left and no cancellation requested.
+const REQUEUE = `(attempt < max_attempts AND cancel_requested = 0)`;
+
 const RESCUE = `
   UPDATE jobs
-  SET state = @state,
-      run_at = CASE WHEN @state = 'pending' THEN @now ELSE run_at END,
-      finished_at = CASE WHEN @state = 'pending' THEN NULL ELSE @now END,
+  SET state = CASE WHEN attempt >= max_attempts THEN 'failed'
+                   WHEN cancel_requested = 1 THEN 'cancelled'
+                   ELSE 'pending' END,
+      run_at = CASE WHEN ${REQUEUE} THEN @now ELSE run_at END,
+      finished_at = CASE WHEN ${REQUEUE} THEN NULL ELSE @now END,
       locked_until = NULL,
       last_error = @lastError,
       attempts = json_insert(attempts, '$[#]', json(@record))
-  WHERE id = @id AND attempt = @attempt AND state = 'running' AND locked_until < @now`;
+  WHERE id = @id AND attempt = @attempt AND state = 'running' AND locked_until < @now
+  RETURNING state`;
 
 interface ExpiredRow {
   id: number;
   queue: string;
   attempt: number;
-  max_attempts: number;
   locked_by: string | null;
   started_at: number | null;
 }
 
-/** Rescues up to `limit` expired jobs; `queues` lists those that got a pending job back. */
-export function rescueExpired(c: SqliteConnection, now: number, limit = DEFAULT_RESCUE_LIMIT): { rescued: string[]; failed: string[]; queues: string[] } {
+export interface RescueOutcome {
+  rescued: string[];
+  failed: string[];
+  cancelled: string[];
+  /** Queues that got a pending job back, for wake-ups. */
+  queues: string[];
+}
+
+/** Rescues up to `limit` expired jobs. */
+export function rescueExpired(c: SqliteConnection, now: number, limit = DEFAULT_RESCUE_LIMIT): RescueOutcome {
   const expired = c.prepare(EXPIRED);
   const rescue = c.prepare(RESCUE);
-  const rescued: string[] = [];
-  const failed: string[] = [];
+  const outcome: RescueOutcome = { rescued: [], failed: [], cancelled: [], queues: [] };
   const queues = new Set<string>();
   c.write(() => {
     for (const row of expired.all({ now, limit }) as ExpiredRow[]) {
-      const state = row.attempt < row.max_attempts ? 'pending' : 'failed';
       const error = { message: `lease expired: worker ${row.locked_by ?? 'unknown'} stopped heartbeating` };
-      const params = { id: row.id, attempt: row.attempt, state, now, lastError: JSON.stringify(error), record: lostAttemptJson(row, now, error) };
-      if (rescue.run(params).changes === 0) continue;
-      if (state === 'pending') {
-        rescued.push(String(row.id));
+      const params = { id: row.id, attempt: row.attempt, now, lastError: JSON.stringify(error), record: lostAttemptJson(row, now, error) };
+      const done = rescue.get(params) as { state: 'pending' | 'failed' | 'cancelled' } | undefined;
+      if (!done) continue;
+      const id = String(row.id);
+      if (done.state === 'pending') {
+        outcome.rescued.push(id);
         queues.add(row.queue);
       } else {
-        failed.push(String(row.id));
+        outcome[done.state].push(id);
       }
     }
   });
-  return { rescued, failed, queues: [...queues] };
+  outcome.queues = [...queues];
+  return outcome;
 }
