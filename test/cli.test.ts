@@ -5,27 +5,19 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobRecord, QueueStats, WorkerRecord } from '../src/core/types.js';
-import { EXAMPLE_TASKS, openDb, runCli, runCliOk, startWorker, stopEverything, tempDir, waitFor, type CliResult } from './support/processes.js';
+import { EXAMPLE_TASKS, openDb, runCli, runCliOk, startWorker, useTempDatabase, waitFor, type CliResult } from './support/processes.js';
 
-let dir: string;
-let db: string;
-
-beforeEach(() => {
-  dir = tempDir();
-  db = join(dir, 'ordo.db');
-});
-
-afterEach(stopEverything);
+const temp = useTempDatabase();
 
 /** `ordo --db DB --tasks examples/tasks ARGS...` */
 function ordo(...args: string[]): Promise<CliResult> {
-  return runCli(['--db', db, '--tasks', EXAMPLE_TASKS, ...args]);
+  return runCli(['--db', temp.db, '--tasks', EXAMPLE_TASKS, ...args]);
 }
 
 async function ordoOk(...args: string[]): Promise<string> {
-  return runCliOk(['--db', db, '--tasks', EXAMPLE_TASKS, ...args]);
+  return runCliOk(['--db', temp.db, '--tasks', EXAMPLE_TASKS, ...args]);
 }
 
 async function showJob(id: string): Promise<JobRecord> {
@@ -54,7 +46,7 @@ describe('ordo enqueue', () => {
   });
 
   it('-f reads one JSON object spread over several lines', async () => {
-    const file = join(dir, 'one.json');
+    const file = join(temp.dir, 'one.json');
     writeFileSync(file, '{\n  "email": "a@b.com",\n  "message": "hi"\n}\n');
     const out = await ordoOk('enqueue', 'send_email', '-f', file);
     expect(out).toMatch(/^\d+\n$/);
@@ -62,7 +54,7 @@ describe('ordo enqueue', () => {
   });
 
   it('-f reads JSON Lines: prints one id per line and inserts every job in order', async () => {
-    const file = join(dir, 'jobs.jsonl');
+    const file = join(temp.dir, 'jobs.jsonl');
     writeFileSync(file, ['{"email":"1@b.com","message":"one"}', '', '{"email":"2@b.com","message":"two"}', '{"email":"3@b.com","message":"three"}', ''].join('\n'));
     const ids = (await ordoOk('enqueue', 'send_email', '-f', file)).trim().split('\n');
     expect(ids).toHaveLength(3);
@@ -74,7 +66,7 @@ describe('ordo enqueue', () => {
   });
 
   it('-f with a line that is not JSON fails naming that line and inserts nothing', async () => {
-    const file = join(dir, 'bad.jsonl');
+    const file = join(temp.dir, 'bad.jsonl');
     writeFileSync(file, ['{"email":"1@b.com","message":"one"}', '{"email":"2@b.com","message":"two"}', '{"email": "3@b.com",', '{"email":"4@b.com","message":"four"}'].join('\n'));
     const result = await ordo('enqueue', 'send_email', '-f', file);
     expect(result.code).toBe(2);
@@ -84,7 +76,7 @@ describe('ordo enqueue', () => {
   });
 
   it('-f with a line that breaks the task schema fails naming that line and the field, and inserts nothing', async () => {
-    const file = join(dir, 'schema.jsonl');
+    const file = join(temp.dir, 'schema.jsonl');
     writeFileSync(file, ['{"email":"1@b.com","message":"one"}', '', '{"email":"2@b.com","message":"two"}', '{"email":"not-an-email","message":"four"}'].join('\n'));
     const result = await ordo('enqueue', 'send_email', '-f', file);
     expect(result.code).toBe(2);
@@ -94,7 +86,7 @@ describe('ordo enqueue', () => {
   });
 
   it('-f with more lines than one insert takes still inserts nothing when the last line is bad', async () => {
-    const file = join(dir, 'long.jsonl');
+    const file = join(temp.dir, 'long.jsonl');
     const lines = Array.from({ length: 2_500 }, (_, i) => JSON.stringify({ email: `u${i}@b.com`, message: `m${i}` }));
     lines.push('{"email":"nope","message":"last"}');
     writeFileSync(file, `${lines.join('\n')}\n`);
@@ -202,8 +194,8 @@ describe('ordo jobs', () => {
   it('a job that fails shows up under --state failed, with its attempt; workers lists the worker', async () => {
     expect(JSON.parse(await ordoOk('workers', '--json'))).toEqual([]);
     const id = (await ordoOk('enqueue', 'flaky_sync', '{"source":"crm"}', '--max-attempts', '1')).trim();
-    const worker = await startWorker(db, EXAMPLE_TASKS, ['--queues', 'high', '--name', 'cli-worker', '--poll', '100ms']);
-    const client = await openDb(db);
+    const worker = await startWorker(temp.db, EXAMPLE_TASKS, ['--queues', 'high', '--name', 'cli-worker', '--poll', '100ms']);
+    const client = await openDb(temp.db);
     await waitFor('the job to fail', async () => (await client.getJob(id))?.state === 'failed');
     const failed = await listJobs('--state', 'failed');
     expect(failed.jobs.map((j) => j.id)).toEqual([id]);
@@ -260,7 +252,7 @@ describe('ordo tasks', () => {
   });
 
   it('a --tasks folder that does not exist is a configuration error (exit 2)', async () => {
-    const result = await runCli(['--db', db, '--tasks', join(dir, 'missing'), 'tasks']);
+    const result = await runCli(['--db', temp.db, '--tasks', join(temp.dir, 'missing'), 'tasks']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('does not exist');
   });

@@ -8,7 +8,8 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { JobRecord } from '../src/core/types.js';
 import { claimSql } from '../src/store/postgres/sql/jobs-claim.js';
-import { freshSchema, pgJob, testUrl, usePostgres } from './support/postgres.js';
+import { finishOf, job } from './support/jobs.js';
+import { freshSchema, testUrl, usePostgres } from './support/postgres.js';
 
 const STORES = 4;
 const CLAIMERS_PER_STORE = 3;
@@ -21,7 +22,7 @@ describe('postgres claims in parallel', () => {
     const schema = freshSchema('clm');
     const stores = await Promise.all(Array.from({ length: STORES }, () => pgs.open({ schema, poolSize: CLAIMERS_PER_STORE })));
     const queues = ['high', 'default', 'low'];
-    const jobs = Array.from({ length: JOBS }, (_, i) => pgJob({ queue: queues[i % 3]!, priority: i % 4 }));
+    const jobs = Array.from({ length: JOBS }, (_, i) => job({ queue: queues[i % 3]!, priority: i % 4 }));
     const inserted = await stores[0]!.jobInsertMany({ jobs });
 
     const claimed: JobRecord[] = [];
@@ -32,18 +33,8 @@ describe('postgres claims in parallel', () => {
         const batch = await store.jobClaim({ workerId, queues, limit: 1 + ((storeIndex + n) % 7), leaseMs: 60_000 });
         if (batch.length === 0) return;
         claimed.push(...batch);
-        const { applied } = await store.jobFinishMany({
-          finishes: batch.map((job) => ({
-            id: job.id,
-            attempt: job.attempt,
-            workerId,
-            state: 'succeeded' as const,
-            outcome: 'succeeded' as const,
-            startedAt: job.startedAt!,
-            finishedAt: new Date(),
-          })),
-        });
-        expect(applied.sort()).toEqual(batch.map((job) => job.id).sort());
+        const { applied } = await store.jobFinishMany({ finishes: batch.map((running) => finishOf(running)) });
+        expect(applied.sort()).toEqual(batch.map((running) => running.id).sort());
       }
     };
     await Promise.all(stores.flatMap((_, s) => Array.from({ length: CLAIMERS_PER_STORE }, (_, n) => claimer(s, n))));
@@ -63,7 +54,7 @@ describe('postgres claims in parallel', () => {
   it('skips rows another claimer holds instead of waiting for them', async () => {
     const schema = freshSchema('clm');
     const [a, b] = await Promise.all([pgs.open({ schema }), pgs.open({ schema })]);
-    await a!.jobInsertMany({ jobs: [pgJob({ priority: 0 }), pgJob({ priority: 1 })] });
+    await a!.jobInsertMany({ jobs: [job({ priority: 0 }), job({ priority: 1 })] });
     // Hold the first job's row lock in an open transaction, as a slow claimer would.
     const locker = await pgs.admin<{ id: string }>(`SELECT id FROM "${schema}".jobs ORDER BY priority LIMIT 1`);
     const client = new pg.Client({ connectionString: testUrl() });
@@ -105,7 +96,7 @@ describe('postgres claim plan', () => {
   it('never reads the delayed jobs, idle or claiming due jobs that rank after them', async () => {
     const schema = freshSchema('plan');
     const store = await pgs.open({ schema });
-    const delayed = (k: number) => pgJob({ priority: k % 3, delayMs: 3_600_000 + k });
+    const delayed = (k: number) => job({ priority: k % 3, delayMs: 3_600_000 + k });
     for (let i = 0; i < 6; i++) await store.jobInsertMany({ jobs: Array.from({ length: 10_000 }, (_, k) => delayed(k)) });
     await pgs.admin(`ANALYZE "${schema}".jobs`); // what autovacuum does for a table this busy
 
@@ -113,7 +104,7 @@ describe('postgres claim plan', () => {
     expect(idle.rows).toBe(0);
     expect(idle.pages).toBeLessThan(20);
 
-    await store.jobInsertMany({ jobs: Array.from({ length: 5000 }, () => pgJob({ priority: 5 })) });
+    await store.jobInsertMany({ jobs: Array.from({ length: 5000 }, () => job({ priority: 5 })) });
     await pgs.admin(`ANALYZE "${schema}".jobs`);
     const busy = await explainClaim(schema, ['default']);
     expect(busy.rows).toBe(50);

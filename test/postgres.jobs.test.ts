@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../src/core/errors.js';
-import { freshSchema, pgJob, usePostgres } from './support/postgres.js';
+import { job } from './support/jobs.js';
+import { freshSchema, usePostgres } from './support/postgres.js';
 
 describe('postgres jobs', () => {
   const pgs = usePostgres();
@@ -16,7 +17,7 @@ describe('postgres jobs', () => {
     const results = (
       await Promise.all(
         stores.flatMap((store) =>
-          Array.from({ length: 8 }, (_, i) => store.jobInsertMany({ jobs: [pgJob({ uniqueKey: 'nightly' }), pgJob({ uniqueKey: `own-${i}` })] })),
+          Array.from({ length: 8 }, (_, i) => store.jobInsertMany({ jobs: [job({ uniqueKey: 'nightly' }), job({ uniqueKey: `own-${i}` })] })),
         ),
       )
     ).flat();
@@ -31,7 +32,7 @@ describe('postgres jobs', () => {
     const schema = freshSchema('unq');
     const [a, b] = await Promise.all([pgs.open({ schema }), pgs.open({ schema })]);
     const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
-    const batch = (order: string[]) => order.map((uniqueKey) => pgJob({ uniqueKey }));
+    const batch = (order: string[]) => order.map((uniqueKey) => job({ uniqueKey }));
     const rounds = await Promise.all(
       Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? a! : b!).jobInsertMany({ jobs: batch(i % 2 === 0 ? keys : [...keys].reverse()) })),
     );
@@ -42,7 +43,7 @@ describe('postgres jobs', () => {
 
   it('returns ids as decimal strings that order like the bigints they are', async () => {
     const store = await pgs.open();
-    const results = await store.jobInsertMany({ jobs: Array.from({ length: 12 }, () => pgJob()) });
+    const results = await store.jobInsertMany({ jobs: Array.from({ length: 12 }, () => job()) });
     const ids = results.map((r) => r.id);
     expect(ids.every((id) => /^[1-9][0-9]*$/.test(id))).toBe(true);
     expect(ids.map(Number)).toEqual([...ids.map(Number)].sort((a, b) => a - b));
@@ -51,13 +52,13 @@ describe('postgres jobs', () => {
 
   it('refuses a payload holding a NUL character, naming the field', async () => {
     const store = await pgs.open();
-    await expect(store.jobInsertMany({ jobs: [pgJob({ payload: { text: 'a\u0000b' } })] })).rejects.toThrow(ValidationError);
-    await expect(store.jobInsertMany({ jobs: [pgJob({ payload: { text: 'a\\u0000b' } })] })).resolves.toHaveLength(1);
+    await expect(store.jobInsertMany({ jobs: [job({ payload: { text: 'a\u0000b' } })] })).rejects.toThrow(ValidationError);
+    await expect(store.jobInsertMany({ jobs: [job({ payload: { text: 'a\\u0000b' } })] })).resolves.toHaveLength(1);
   });
 
   it('stores results, errors and logs holding NUL characters without failing the batch', async () => {
     const store = await pgs.open();
-    await store.jobInsertMany({ jobs: [pgJob(), pgJob()] });
+    await store.jobInsertMany({ jobs: [job(), job()] });
     const running = await store.jobClaim({ workerId: 'w', queues: ['default'], limit: 2, leaseMs: 60_000 });
     const base = { workerId: 'w', startedAt: new Date(), finishedAt: new Date() };
     const { applied } = await store.jobFinishMany({

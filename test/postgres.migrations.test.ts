@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/core/errors.js';
 import { createPostgresStore } from '../src/store/postgres/engine.js';
 import { SCHEMA_VERSION } from '../src/store/postgres/migrations.js';
-import { freshSchema, pgJob, testUrl, usePostgres } from './support/postgres.js';
+import { job } from './support/jobs.js';
+import { freshSchema, testUrl, usePostgres } from './support/postgres.js';
 
 describe('postgres migrations', () => {
   const pg = usePostgres();
@@ -18,7 +19,7 @@ describe('postgres migrations', () => {
     await Promise.all(stores.map((store) => store.migrate()));
     const versions = await pg.admin<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
     expect(versions.map((row) => row.version)).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
-    const [first] = await stores[3]!.jobInsertMany({ jobs: [pgJob()] });
+    const [first] = await stores[3]!.jobInsertMany({ jobs: [job()] });
     expect(await stores[7]!.jobGet({ id: first!.id })).toMatchObject({ state: 'pending' });
   });
 

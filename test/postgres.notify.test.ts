@@ -5,7 +5,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { freshSchema, pgJob, sleep, terminateSessions, usePostgres, waitFor } from './support/postgres.js';
+import { job } from './support/jobs.js';
+import { freshSchema, heardQueues, terminateSessions, usePostgres, waitForSignal } from './support/postgres.js';
+import { sleep, waitUntil } from './support/wait.js';
 
 const SAMPLES = 300;
 
@@ -25,7 +27,7 @@ describe('postgres notifications', () => {
         arrived = () => resolve(performance.now());
       });
       const start = performance.now();
-      await writer.jobInsertMany({ jobs: [pgJob({ queue: `q${i % 7}` })] });
+      await writer.jobInsertMany({ jobs: [job({ queue: `q${i % 7}` })] });
       latencies.push((await heard) - start);
     }
     latencies.sort((a, b) => a - b);
@@ -39,13 +41,9 @@ describe('postgres notifications', () => {
     const schema = freshSchema('ntf');
     const a = await pg.open({ schema });
     const b = await pg.open({ schema });
-    const heardA: string[] = [];
-    const heardB: string[] = [];
-    a.onJobsAvailable((queue) => heardA.push(queue));
-    b.onJobsAvailable((queue) => heardB.push(queue));
-    await Promise.all([a.listening(), b.listening()]);
-    await a.jobInsertMany({ jobs: [pgJob({ queue: 'x' }), pgJob({ queue: 'x' }), pgJob({ queue: 'y' })] });
-    await waitFor(() => heardB.length >= 2, 3000, 'signals in store b');
+    const [heardA, heardB] = await Promise.all([heardQueues(a), heardQueues(b)]);
+    await a.jobInsertMany({ jobs: [job({ queue: 'x' }), job({ queue: 'x' }), job({ queue: 'y' })] });
+    await waitUntil(() => heardB.length >= 2, 3000, 'signals in store b');
     await sleep(100);
     expect(heardA.sort()).toEqual(['x', 'y']);
     expect(heardB.sort()).toEqual(['x', 'y']);
@@ -55,18 +53,9 @@ describe('postgres notifications', () => {
     const schema = freshSchema('ntf');
     const writer = await pg.open({ schema });
     const reader = await pg.open({ schema, applicationName: 'ordo-test-listener' });
-    const heard: string[] = [];
-    reader.onJobsAvailable((queue) => heard.push(queue));
-    await reader.listening();
+    const heard = await heardQueues(reader);
     expect(await terminateSessions('ordo-test-listener', `query LIKE 'LISTEN%'`)).toBe(1);
     // The listener reconnects with backoff (first retry within a few hundred ms).
-    await waitFor(
-      async () => {
-        await writer.jobInsertMany({ jobs: [pgJob({ queue: 'after-cut' })] });
-        return heard.includes('after-cut');
-      },
-      10_000,
-      'a signal after the LISTEN connection was cut',
-    );
+    await waitForSignal(writer, heard, 'after-cut', 10_000, 'a signal after the LISTEN connection was cut');
   });
 });

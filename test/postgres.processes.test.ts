@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type EmbeddedServer, startEmbeddedPostgres } from './support/global-setup.js';
-import { admin, freshSchema, sleep, testUrl } from './support/postgres.js';
+import { admin, freshSchema, testUrl } from './support/postgres.js';
+import { sleep } from './support/wait.js';
 import { TEST_TASKS, openDb, recordedIds, startWorker, stopEverything, tempDir, waitFor, type CliProcess } from './support/processes.js';
 
 const schemas: string[] = [];

@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrdoError, StoreUnavailableError } from '../src/core/errors.js';
 import { createPostgresStore } from '../src/store/postgres/engine.js';
 import { type EmbeddedServer, startEmbeddedPostgres } from './support/global-setup.js';
-import { freshSchema, pgJob, terminateSessions, usePostgres, waitFor } from './support/postgres.js';
+import { job } from './support/jobs.js';
+import { freshSchema, heardQueues, terminateSessions, usePostgres, waitForSignal } from './support/postgres.js';
+import { waitUntil } from './support/wait.js';
 
 async function closedPort(): Promise<number> {
   return new Promise((resolve) => {
@@ -34,7 +36,7 @@ describe('postgres engine without a server', () => {
         () => store.migrate(),
         () => store.jobGet({ id: '1' }),
         () => store.jobClaim({ workerId: 'w', queues: ['default'], limit: 5, leaseMs: 1000 }),
-        () => store.jobInsertMany({ jobs: [pgJob({ uniqueKey: 'k' })] }),
+        () => store.jobInsertMany({ jobs: [job({ uniqueKey: 'k' })] }),
         () => store.jobCancel({ id: '1' }),
         () => store.leaderElect({ name: 'scheduler', holderId: 'a', ttlMs: 1000 }),
       ]) {
@@ -60,7 +62,7 @@ describe('postgres engine when connections die', () => {
 
   it('survives its idle pooled connections being terminated', async () => {
     const store = await pgs.open({ applicationName: 'ordo-test-idle' });
-    await Promise.all(Array.from({ length: 4 }, () => store.jobInsertMany({ jobs: [pgJob()] })));
+    await Promise.all(Array.from({ length: 4 }, () => store.jobInsertMany({ jobs: [job()] })));
     expect(await terminateSessions('ordo-test-idle')).toBeGreaterThan(0);
     await new Promise((resolve) => setTimeout(resolve, 100)); // let the pool see the errors
     expect((await store.jobList({})).total).toBe(4);
@@ -83,9 +85,7 @@ describe('postgres engine across a server restart', () => {
     const client = createPostgresStore({ url: server.url, schema });
     try {
       await worker.migrate();
-      const heard: string[] = [];
-      worker.onJobsAvailable((queue) => heard.push(queue));
-      await worker.listening();
+      const heard = await heardQueues(worker);
       expect(await worker.leaderElect({ name: 'scheduler', holderId: 'w', ttlMs: 1000 })).toBe(true);
 
       await server.stop();
@@ -93,15 +93,8 @@ describe('postgres engine across a server restart', () => {
       expectUnavailable(await worker.leaderElect({ name: 'scheduler', holderId: 'w', ttlMs: 1000 }).catch((e: unknown) => e));
 
       await server.start();
-      await waitFor(() => client.jobInsertMany({ jobs: [pgJob({ queue: 'q' })] }).then(() => true, () => false), 10_000, 'the pool to reconnect');
-      await waitFor(
-        async () => {
-          await client.jobInsertMany({ jobs: [pgJob({ queue: 'after-restart' })] });
-          return heard.includes('after-restart');
-        },
-        15_000,
-        'LISTEN to be back',
-      );
+      await waitUntil(() => client.jobInsertMany({ jobs: [job({ queue: 'q' })] }).then(() => true, () => false), 10_000, 'the pool to reconnect');
+      await waitForSignal(client, heard, 'after-restart', 15_000, 'LISTEN to be back');
       expect(await worker.leaderElect({ name: 'scheduler', holderId: 'w', ttlMs: 1000 })).toBe(true);
       expect((await worker.jobClaim({ workerId: 'w', queues: ['q'], limit: 1, leaseMs: 1000 })).length).toBe(1);
     } finally {

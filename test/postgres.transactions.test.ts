@@ -5,7 +5,9 @@
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../src/core/errors.js';
-import { pgJob, sleep, testUrl, usePostgres, waitFor } from './support/postgres.js';
+import { job } from './support/jobs.js';
+import { heardQueues, testUrl, usePostgres } from './support/postgres.js';
+import { sleep, waitUntil } from './support/wait.js';
 
 describe('postgres transactional enqueue', () => {
   const pgs = usePostgres();
@@ -21,29 +23,25 @@ describe('postgres transactional enqueue', () => {
 
   it('creates the job when the caller commits, and signals only then', async () => {
     const store = await pgs.open();
-    const heard: string[] = [];
-    store.onJobsAvailable((queue) => heard.push(queue));
-    await store.listening();
+    const heard = await heardQueues(store);
     await client.query('BEGIN');
     await client.query('CREATE TEMP TABLE orders (id int)');
     await client.query('INSERT INTO orders VALUES (1)');
-    const [result] = await store.jobInsertMany({ jobs: [pgJob({ queue: 'billing' })], tx: client });
+    const [result] = await store.jobInsertMany({ jobs: [job({ queue: 'billing' })], tx: client });
     expect(result!.created).toBe(true);
     expect(await store.jobGet({ id: result!.id })).toBeNull(); // not visible outside the transaction yet
     await sleep(50);
     expect(heard).toEqual([]);
     await client.query('COMMIT');
     expect(await store.jobGet({ id: result!.id })).toMatchObject({ state: 'pending', queue: 'billing' });
-    await waitFor(() => heard.includes('billing'), 3000, 'the signal delivered at COMMIT');
+    await waitUntil(() => heard.includes('billing'), 3000, 'the signal delivered at COMMIT');
   });
 
   it('leaves no job and no signal when the caller rolls back', async () => {
     const store = await pgs.open();
-    const heard: string[] = [];
-    store.onJobsAvailable((queue) => heard.push(queue));
-    await store.listening();
+    const heard = await heardQueues(store);
     await client.query('BEGIN');
-    const results = await store.jobInsertMany({ jobs: [pgJob({ queue: 'billing' }), pgJob({ uniqueKey: 'k' })], tx: client });
+    const results = await store.jobInsertMany({ jobs: [job({ queue: 'billing' }), job({ uniqueKey: 'k' })], tx: client });
     await client.query('ROLLBACK');
     for (const { id } of results) expect(await store.jobGet({ id })).toBeNull();
     expect(await store.jobList({})).toMatchObject({ total: 0 });
@@ -53,9 +51,9 @@ describe('postgres transactional enqueue', () => {
 
   it('deduplicates unique keys inside the caller transaction', async () => {
     const store = await pgs.open();
-    const [existing] = await store.jobInsertMany({ jobs: [pgJob({ uniqueKey: 'report-1' })] });
+    const [existing] = await store.jobInsertMany({ jobs: [job({ uniqueKey: 'report-1' })] });
     await client.query('BEGIN');
-    const results = await store.jobInsertMany({ jobs: [pgJob({ uniqueKey: 'report-1' }), pgJob({ uniqueKey: 'report-2' })], tx: client });
+    const results = await store.jobInsertMany({ jobs: [job({ uniqueKey: 'report-1' }), job({ uniqueKey: 'report-2' })], tx: client });
     await client.query('COMMIT');
     expect(results[0]).toEqual({ id: existing!.id, created: false });
     expect(results[1]!.created).toBe(true);
@@ -67,7 +65,7 @@ describe('postgres transactional enqueue', () => {
     const pooled = await pool.connect();
     try {
       await pooled.query('BEGIN');
-      const [result] = await store.jobInsertMany({ jobs: [pgJob()], tx: pooled });
+      const [result] = await store.jobInsertMany({ jobs: [job()], tx: pooled });
       await pooled.query('COMMIT');
       expect(await store.jobGet({ id: result!.id })).not.toBeNull();
     } finally {
@@ -78,6 +76,6 @@ describe('postgres transactional enqueue', () => {
 
   it('rejects a tx that cannot run queries', async () => {
     const store = await pgs.open();
-    await expect(store.jobInsertMany({ jobs: [pgJob()], tx: { begin: true } })).rejects.toThrow(ValidationError);
+    await expect(store.jobInsertMany({ jobs: [job()], tx: { begin: true } })).rejects.toThrow(ValidationError);
   });
 });

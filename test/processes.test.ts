@@ -5,28 +5,20 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobRecord } from '../src/core/types.js';
 import type { Ordo } from '../src/client/ordo.js';
 import {
-  EXAMPLE_TASKS, TEST_TASKS, openDb, recordedIds, runCliOk, startWorker, stopEverything, tempDir, waitFor,
+  EXAMPLE_TASKS, TEST_TASKS, openDb, recordedIds, runCliOk, startWorker, tempDir, useTempDatabase, waitFor,
 } from './support/processes.js';
 
-let dir: string;
-let db: string;
-
-beforeEach(() => {
-  dir = tempDir();
-  db = join(dir, 'ordo.db');
-});
-
-afterEach(stopEverything);
+const temp = useTempDatabase();
 
 /** Enqueues one job per payload through `ordo enqueue -f` (JSON Lines); returns the ids. */
 async function enqueueFile(tasks: string, task: string, payloads: object[]): Promise<string[]> {
-  const file = join(dir, `${task}-${Date.now()}.jsonl`);
+  const file = join(temp.dir, `${task}-${Date.now()}.jsonl`);
   writeFileSync(file, `${payloads.map((p) => JSON.stringify(p)).join('\n')}\n`);
-  return (await runCliOk(['--db', db, '--tasks', tasks, 'enqueue', task, '-f', file])).trim().split('\n');
+  return (await runCliOk(['--db', temp.db, '--tasks', tasks, 'enqueue', task, '-f', file])).trim().split('\n');
 }
 
 async function allJobs(client: Ordo, total: number): Promise<JobRecord[]> {
@@ -43,13 +35,21 @@ async function waitUntilAllFinished(client: Ordo, timeoutMs: number): Promise<vo
   }, { timeoutMs, intervalMs: 200 });
 }
 
+/** Resolves with the jobs `workerId` runs once it runs exactly `count` of them. */
+async function waitForRunning(client: Ordo, workerId: string, count: number): Promise<JobRecord[]> {
+  return waitFor(`the first worker to run ${count} jobs`, async () => {
+    const { jobs } = await client.listJobs({ state: 'running', workerId });
+    return jobs.length === count && jobs;
+  }, { intervalMs: 20 });
+}
+
 describe('ordo worker processes (sqlite)', () => {
   it('runs a job enqueued from the CLI and records its one attempt', async () => {
-    await startWorker(db, EXAMPLE_TASKS, ['--name', 'e2e-worker', '--poll', '200ms']);
-    const id = (await runCliOk(['--db', db, '--tasks', EXAMPLE_TASKS, 'enqueue', 'send_email', '{"email":"a@b.com","message":"hi"}'])).trim();
-    const client = await openDb(db);
+    await startWorker(temp.db, EXAMPLE_TASKS, ['--name', 'e2e-worker', '--poll', '200ms']);
+    const id = (await runCliOk(['--db', temp.db, '--tasks', EXAMPLE_TASKS, 'enqueue', 'send_email', '{"email":"a@b.com","message":"hi"}'])).trim();
+    const client = await openDb(temp.db);
     await waitFor('the job to succeed', async () => (await client.getJob(id))?.state === 'succeeded', { timeoutMs: 15_000 });
-    const job = JSON.parse(await runCliOk(['--db', db, 'jobs', 'show', id, '--json'])) as JobRecord;
+    const job = JSON.parse(await runCliOk(['--db', temp.db, 'jobs', 'show', id, '--json'])) as JobRecord;
     expect(job).toMatchObject({ state: 'succeeded', attempt: 1, lockedBy: 'e2e-worker', result: { delivered: true, to: 'a@b.com' }, lastError: null });
     expect(job.attempts).toHaveLength(1);
     const [attempt] = job.attempts;
@@ -63,7 +63,7 @@ describe('ordo worker processes (sqlite)', () => {
 
   /** Writes `files` into a fresh tasks folder outside the repo (no package.json, no ordo import). */
   function scriptsFolder(files: Record<string, string>): string {
-    const tasks = join(dir, 'scripts');
+    const tasks = join(temp.dir, 'scripts');
     mkdirSync(tasks);
     for (const [name, text] of Object.entries(files)) writeFileSync(join(tasks, name), text);
     return tasks;
@@ -71,12 +71,12 @@ describe('ordo worker processes (sqlite)', () => {
 
   /** Lists the folder's tasks through the CLI, runs one job of each with a worker, returns the jobs. */
   async function runScripts(tasks: string, jobs: Record<string, object>): Promise<Record<string, JobRecord>> {
-    const listed = JSON.parse(await runCliOk(['--db', db, '--tasks', tasks, 'tasks', '--json'])) as { name: string }[];
+    const listed = JSON.parse(await runCliOk(['--db', temp.db, '--tasks', tasks, 'tasks', '--json'])) as { name: string }[];
     expect(listed.map((t) => t.name)).toEqual(Object.keys(jobs).sort());
-    await startWorker(db, tasks, ['--poll', '200ms']);
+    await startWorker(temp.db, tasks, ['--poll', '200ms']);
     const ids: Record<string, string> = {};
     for (const [task, payload] of Object.entries(jobs)) ids[task] = (await enqueueFile(tasks, task, [payload]))[0]!;
-    const client = await openDb(db);
+    const client = await openDb(temp.db);
     await waitUntilAllFinished(client, 15_000);
     const result: Record<string, JobRecord> = {};
     for (const [task, id] of Object.entries(ids)) result[task] = (await client.getJob(id))!;
@@ -102,15 +102,12 @@ describe('ordo worker processes (sqlite)', () => {
   it('recovers the jobs of a worker killed with SIGKILL: worker_lost, then succeeded elsewhere', async () => {
     const out = tempDir('ordo-done-');
     const ids = await enqueueFile(TEST_TASKS, 'slow.nap', Array.from({ length: 8 }, () => ({ ms: 1500, out })));
-    const doomed = await startWorker(db, TEST_TASKS, ['--name', 'doomed', '--lease', '2s', '--concurrency', '4', '--poll', '100ms']);
-    const client = await openDb(db);
-    const runningAtKill = await waitFor('the first worker to run 4 jobs', async () => {
-      const { jobs } = await client.listJobs({ state: 'running', workerId: 'doomed' });
-      return jobs.length === 4 && jobs;
-    }, { intervalMs: 20 });
+    const doomed = await startWorker(temp.db, TEST_TASKS, ['--name', 'doomed', '--lease', '2s', '--concurrency', '4', '--poll', '100ms']);
+    const client = await openDb(temp.db);
+    const runningAtKill = await waitForRunning(client, 'doomed', 4);
     doomed.kill('SIGKILL');
     expect((await doomed.exited).signal).toBe('SIGKILL');
-    await startWorker(db, TEST_TASKS, ['--name', 'rescuer', '--lease', '2s', '--concurrency', '8', '--poll', '100ms']);
+    await startWorker(temp.db, TEST_TASKS, ['--name', 'rescuer', '--lease', '2s', '--concurrency', '8', '--poll', '100ms']);
     await waitUntilAllFinished(client, 30_000);
 
     const jobs = await allJobs(client, ids.length);
@@ -129,12 +126,9 @@ describe('ordo worker processes (sqlite)', () => {
   it('on SIGTERM releases running jobs without charging an attempt and exits 0; another worker finishes them', async () => {
     const out = tempDir('ordo-done-');
     const ids = await enqueueFile(TEST_TASKS, 'slow.nap', Array.from({ length: 6 }, () => ({ ms: 1500, out })));
-    const stopping = await startWorker(db, TEST_TASKS, ['--name', 'stopping', '--concurrency', '2', '--grace', '300ms', '--poll', '100ms']);
-    const client = await openDb(db);
-    const running = await waitFor('the first worker to run 2 jobs', async () => {
-      const { jobs } = await client.listJobs({ state: 'running', workerId: 'stopping' });
-      return jobs.length === 2 && jobs;
-    }, { intervalMs: 20 });
+    const stopping = await startWorker(temp.db, TEST_TASKS, ['--name', 'stopping', '--concurrency', '2', '--grace', '300ms', '--poll', '100ms']);
+    const client = await openDb(temp.db);
+    const running = await waitForRunning(client, 'stopping', 2);
     stopping.kill('SIGTERM');
     const exit = await stopping.exited;
     expect(exit.code, exit.stderr).toBe(0);
@@ -145,7 +139,7 @@ describe('ordo worker processes (sqlite)', () => {
     }
     expect((await client.stats()).find((s) => s.queue === 'default')).toMatchObject({ pending: 6, running: 0 });
 
-    await startWorker(db, TEST_TASKS, ['--name', 'successor', '--concurrency', '6', '--poll', '100ms']);
+    await startWorker(temp.db, TEST_TASKS, ['--name', 'successor', '--concurrency', '6', '--poll', '100ms']);
     await waitUntilAllFinished(client, 20_000);
     const jobs = await allJobs(client, ids.length);
     for (const job of jobs) {
@@ -165,8 +159,8 @@ describe('ordo worker processes (sqlite)', () => {
     const ids = await enqueueFile(TEST_TASKS, 'count.record', Array.from({ length: total }, () => ({ out })));
     const enqueuedAt = Date.now();
     expect(new Set(ids).size).toBe(total);
-    await Promise.all(['a', 'b', 'c'].map((name) => startWorker(db, TEST_TASKS, ['--name', `many-${name}`, '--concurrency', '50', '--poll', '100ms'])));
-    const client = await openDb(db);
+    await Promise.all(['a', 'b', 'c'].map((name) => startWorker(temp.db, TEST_TASKS, ['--name', `many-${name}`, '--concurrency', '50', '--poll', '100ms'])));
+    const client = await openDb(temp.db);
     await waitUntilAllFinished(client, 90_000);
     const finishedAt = Date.now();
 

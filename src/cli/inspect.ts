@@ -3,32 +3,24 @@
  */
 import type { Command } from 'commander';
 import { withClient } from './context.js';
-import { printJson, printTable } from './output.js';
+import { readCommand } from './read-command.js';
 
 export function registerInspect(program: Command): void {
-  program
-    .command('tasks')
-    .description('list the tasks defined in the tasks folder')
-    .option('--json', 'print JSON')
-    .action(async (flags: { json?: boolean }, command: Command) => {
-      await withClient(command, async (ordo) => {
-        const tasks = ordo.listTasks();
-        if (flags.json) return printJson(tasks);
-        printTable(tasks.map((t) => ({ ...t, schema: t.hasSchema ? 'yes' : 'no' })), ['name', 'queue', 'schema', 'description', 'source']);
-      });
-    });
+  readCommand(program, {
+    name: 'tasks',
+    description: 'list the tasks defined in the tasks folder',
+    read: (ordo) => ordo.listTasks(),
+    row: (t) => ({ ...t, schema: t.hasSchema ? 'yes' : 'no' }),
+    columns: ['name', 'queue', 'schema', 'description', 'source'],
+  });
 
-  program
-    .command('workers')
-    .description('list workers and when they were last seen')
-    .option('--json', 'print JSON')
-    .action(async (flags: { json?: boolean }, command: Command) => {
-      await withClient(command, async (ordo) => {
-        const workers = await ordo.listWorkers();
-        if (flags.json) return printJson(workers);
-        printTable(workers.map((w) => ({ ...w, queues: w.queues.join(','), running: `${w.running}/${w.concurrency}` })), ['id', 'status', 'queues', 'running', 'lastSeenAt', 'startedAt']);
-      });
-    });
+  readCommand(program, {
+    name: 'workers',
+    description: 'list workers and when they were last seen',
+    read: (ordo) => ordo.listWorkers(),
+    row: (w) => ({ ...w, queues: w.queues.join(','), running: `${w.running}/${w.concurrency}` }),
+    columns: ['id', 'status', 'queues', 'running', 'lastSeenAt', 'startedAt'],
+  });
 
   program
     .command('migrate')

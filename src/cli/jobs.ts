@@ -3,6 +3,7 @@
  */
 import type { Command } from 'commander';
 import { NotFoundError, OrdoError } from '../core/errors.js';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../core/page.js';
 import type { JobRecord, JobState } from '../core/types.js';
 import { intOption, withClient } from './context.js';
 import { printJson, printTable } from './output.js';
@@ -27,7 +28,7 @@ export function registerJobs(program: Command): void {
     .option('-q, --queue <queue>', 'only this queue')
     .option('-t, --task <task>', 'only this task')
     .option('-w, --worker <name>', 'only jobs run by this worker')
-    .option('-n, --limit <n>', 'at most this many (1–1000)', intOption('--limit'), 50)
+    .option('-n, --limit <n>', `at most this many (1–${MAX_PAGE_LIMIT})`, intOption('--limit'), DEFAULT_PAGE_LIMIT)
     .option('--offset <n>', 'skip this many', intOption('--offset'), 0)
     .option('--json', 'print JSON')
     .action(async (flags: ListFlags, command: Command) => {

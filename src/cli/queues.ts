@@ -3,22 +3,19 @@
  */
 import type { Command } from 'commander';
 import { withClient } from './context.js';
-import { printJson, printTable } from './output.js';
+import { printJson } from './output.js';
+import { readCommand } from './read-command.js';
 
 export function registerQueues(program: Command): void {
   const queues = program.command('queues').description('queue statistics and control');
 
-  queues
-    .command('stats')
-    .description('jobs per queue and state')
-    .option('--json', 'print JSON')
-    .action(async (flags: { json?: boolean }, command: Command) => {
-      await withClient(command, async (ordo) => {
-        const stats = await ordo.stats();
-        if (flags.json) return printJson(stats);
-        printTable(stats.map((s) => ({ ...s, paused: s.paused ? 'yes' : 'no' })), ['queue', 'paused', 'pending', 'due', 'running', 'succeeded', 'failed', 'cancelled']);
-      });
-    });
+  readCommand(queues, {
+    name: 'stats',
+    description: 'jobs per queue and state',
+    read: (ordo) => ordo.stats(),
+    row: (s) => ({ ...s, paused: s.paused ? 'yes' : 'no' }),
+    columns: ['queue', 'paused', 'pending', 'due', 'running', 'succeeded', 'failed', 'cancelled'],
+  });
 
   queues
     .command('clean')

@@ -9,6 +9,7 @@ import { openStore } from '../store/open.js';
 import { TaskRegistry, type TaskSummary } from '../tasks/registry.js';
 import { resolveTaskSource, type TaskSource } from '../tasks/source.js';
 import { checkQueueName } from '../core/names.js';
+import { resolvePage } from '../core/page.js';
 import { resolveEnqueue, type EnqueueOptions } from './enqueue-options.js';
 
 export interface OrdoOptions {
@@ -67,11 +68,7 @@ export class Ordo {
       if (!JOB_STATES.includes(state)) throw new ValidationError('state', `one of ${JOB_STATES.join(', ')}`, state);
     }
     if (filter.queue !== undefined) checkQueueName(filter.queue);
-    const limit = page.limit ?? 50;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ValidationError('limit', 'a whole number from 1 to 1000', page.limit);
-    const offset = page.offset ?? 0;
-    if (!Number.isInteger(offset) || offset < 0) throw new ValidationError('offset', 'a whole number ≥ 0', page.offset);
-    return this.store.jobList({ filter, page: { limit, offset } });
+    return this.store.jobList({ filter, page: resolvePage(page, { limit: 'limit', offset: 'offset' }) });
   }
 
   /** Cancels a pending job at once, or asks a running job's worker to abort it. */

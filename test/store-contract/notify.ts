@@ -7,7 +7,7 @@
  */
 import { expect, it } from 'vitest';
 import type { Store } from '../../src/store/contract.js';
-import { type ContractContext, claimOne, finishOf, insert, job, sleep, waitFor } from './support.js';
+import { type ContractContext, claimOne, finishOf, insert, job, sleep, waitUntil } from './support.js';
 
 const WARM_UP_QUEUE = 'contract-warm-up';
 
@@ -18,7 +18,7 @@ async function subscribeReady(listener: Store, writer: Store): Promise<{ heard: 
   for (let tries = 0; !heard.includes(WARM_UP_QUEUE); tries++) {
     if (tries === 10) throw new Error('no signal reached the subscriber within 10 warm-up inserts');
     await insert(writer, job({ queue: WARM_UP_QUEUE }));
-    await waitFor(() => heard.includes(WARM_UP_QUEUE), 500).catch(() => undefined);
+    await waitUntil(() => heard.includes(WARM_UP_QUEUE), 500).catch(() => undefined);
   }
   return { heard, unsubscribe };
 }
@@ -27,7 +27,7 @@ export function notifyCases(ctx: ContractContext): void {
   it('signals the queue after an insert', async () => {
     const { heard, unsubscribe } = await subscribeReady(ctx.store, ctx.store);
     await insert(ctx.store, job({ queue: 'mail' }));
-    await waitFor(() => heard.includes('mail'), 3000, 'a signal for queue mail');
+    await waitUntil(() => heard.includes('mail'), 3000, 'a signal for queue mail');
     unsubscribe();
   });
 
@@ -35,7 +35,7 @@ export function notifyCases(ctx: ContractContext): void {
     const [writer, listener] = await ctx.openShared(2);
     const { heard, unsubscribe } = await subscribeReady(listener!, writer!);
     await insert(writer!, job({ queue: 'reports' }));
-    await waitFor(() => heard.includes('reports'), 3000, 'a signal for queue reports');
+    await waitUntil(() => heard.includes('reports'), 3000, 'a signal for queue reports');
     unsubscribe();
   });
 
@@ -48,7 +48,7 @@ export function notifyCases(ctx: ContractContext): void {
     const { heard, unsubscribe } = await subscribeReady(ctx.store, ctx.store);
     await ctx.store.jobRetry({ id: failedId! });
     await ctx.store.jobFinishMany({ finishes: [finishOf(second, { state: 'pending', outcome: 'released' })] });
-    await waitFor(() => heard.includes('a') && heard.includes('b'), 3000, 'signals for queues a and b');
+    await waitUntil(() => heard.includes('a') && heard.includes('b'), 3000, 'signals for queues a and b');
     unsubscribe();
   });
 

@@ -4,10 +4,13 @@
  * small waiting helpers. Everything goes through the Store interface; no engine SQL.
  */
 import { afterEach, beforeEach, expect } from 'vitest';
-import type { JobFinish, JobInsert, JobRecord } from '../../src/core/types.js';
+import type { JobInsert, JobRecord } from '../../src/core/types.js';
 import type { Store } from '../../src/store/contract.js';
 import { openStore } from '../../src/store/open.js';
 import { type EngineFixture, freshStore } from '../support/engines.js';
+
+export { finishOf, job } from '../support/jobs.js';
+export { sleep, waitUntil } from '../support/wait.js';
 
 /** Allowed difference between the store's clock and this process's clock in assertions. */
 export const CLOCK_SLACK_MS = 1000;
@@ -55,24 +58,6 @@ export function useContractContext(fixture: EngineFixture): ContractContext {
   };
 }
 
-/** A due job on queue `default` with every field resolved; override what the test needs. */
-export function job(overrides: Partial<JobInsert> = {}): JobInsert {
-  return {
-    task: 'test.task',
-    queue: 'default',
-    payload: { n: 1 },
-    priority: 0,
-    runAt: null,
-    delayMs: 0,
-    maxAttempts: 3,
-    timeoutMs: null,
-    backoffBaseMs: null,
-    backoffCapMs: null,
-    uniqueKey: null,
-    ...overrides,
-  };
-}
-
 /** Inserts jobs and returns their ids, in order. */
 export async function insert(store: Store, ...jobs: JobInsert[]): Promise<string[]> {
   const results = await store.jobInsertMany({ jobs });
@@ -94,38 +79,11 @@ export async function claimOne(
   return claimed;
 }
 
-/** A finish of the claimed `running` job, by the worker holding it; override the outcome. */
-export function finishOf(running: JobRecord, overrides: Partial<JobFinish> = {}): JobFinish {
-  return {
-    id: running.id,
-    attempt: running.attempt,
-    workerId: running.lockedBy ?? 'worker-1',
-    state: 'succeeded',
-    outcome: 'succeeded',
-    startedAt: running.startedAt ?? new Date(),
-    finishedAt: new Date(),
-    ...overrides,
-  };
-}
-
 /** Reads a job that must exist. */
 export async function mustGet(store: Store, id: string): Promise<JobRecord> {
   const found = await store.jobGet({ id });
   if (!found) throw new Error(`job ${id} does not exist`);
   return found;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `check` until it returns true, failing after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 3000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
 }
 
 /** Asserts `date` is within `slackMs` of `expectedMs` (the store's clock may differ a little). */

@@ -1,11 +1,14 @@
 /**
  * Helpers for the PostgreSQL-specific tests (test/postgres.*.test.ts): stores on a fresh
- * schema of the test server, an admin connection to look at and cut sessions, and cleanup.
+ * schema of the test server, an admin connection to look at and cut sessions, cleanup, and
+ * listening for wake-up signals.
  */
 import pg from 'pg';
 import { afterEach, inject } from 'vitest';
-import type { JobInsert } from '../../src/core/types.js';
+import type { Store } from '../../src/store/contract.js';
 import { type PostgresStore, type PostgresStoreOptions, createPostgresStore } from '../../src/store/postgres/engine.js';
+import { job } from './jobs.js';
+import { waitUntil } from './wait.js';
 
 let counter = 0;
 
@@ -68,33 +71,25 @@ export async function terminateSessions(applicationName: string, where = 'true')
   return rows.length;
 }
 
-/** A due job with every field resolved. */
-export function pgJob(overrides: Partial<JobInsert> = {}): JobInsert {
-  return {
-    task: 'test.task',
-    queue: 'default',
-    payload: { n: 1 },
-    priority: 0,
-    runAt: null,
-    delayMs: 0,
-    maxAttempts: 3,
-    timeoutMs: null,
-    backoffBaseMs: null,
-    backoffCapMs: null,
-    uniqueKey: null,
-    ...overrides,
-  };
+/** Subscribes to `store`'s wake-ups and waits until it listens; the array collects the queues heard. */
+export async function heardQueues(store: PostgresStore): Promise<string[]> {
+  const heard: string[] = [];
+  store.onJobsAvailable((queue) => heard.push(queue));
+  await store.listening();
+  return heard;
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `check` until true, failing after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(5);
-  }
+/**
+ * Inserts a job on `queue` with `writer` until `heard` includes that queue: a LISTEN that
+ * was cut is back only once a signal sent after the cut arrives.
+ */
+export async function waitForSignal(writer: Store, heard: readonly string[], queue: string, timeoutMs: number, what: string): Promise<void> {
+  await waitUntil(
+    async () => {
+      await writer.jobInsertMany({ jobs: [job({ queue })] });
+      return heard.includes(queue);
+    },
+    timeoutMs,
+    what,
+  );
 }

@@ -12,6 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach } from 'vitest';
 import { createOrdo, type Ordo } from '../../src/client/ordo.js';
 
 export const REPO_DIR = fileURLToPath(new URL('../..', import.meta.url));
@@ -153,6 +154,21 @@ export async function stopEverything(): Promise<void> {
   children.clear();
   await Promise.all([...clients].map((ordo) => ordo.close()));
   clients.clear();
+}
+
+/**
+ * Registers the hooks of a file of CLI tests on SQLite: before each test a fresh temp folder
+ * (`dir`) and the path of a database file in it (`db`); after it, `stopEverything()`.
+ * Read the fields inside tests only.
+ */
+export function useTempDatabase(): { readonly dir: string; readonly db: string } {
+  const current = { dir: '', db: '' };
+  beforeEach(() => {
+    current.dir = tempDir();
+    current.db = join(current.dir, 'ordo.db');
+  });
+  afterEach(stopEverything);
+  return current;
 }
 
 /** Job ids recorded by test tasks in files `<dir>/<prefix>*.log`, one per line, with counts. */

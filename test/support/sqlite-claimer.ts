@@ -8,6 +8,7 @@
  */
 import { createInterface } from 'node:readline';
 import { createSqliteStore } from '../../src/store/sqlite/engine.js';
+import { finishOf } from './jobs.js';
 
 const [db, workerId] = process.argv.slice(2);
 if (!db || !workerId) throw new Error('usage: sqlite-claimer.ts <db> <workerId>');
@@ -23,18 +24,7 @@ const finished: string[] = [];
 for (;;) {
   const jobs = await store.jobClaim({ workerId, queues: ['default'], limit: 5, leaseMs: 60_000 });
   if (jobs.length === 0) break;
-  const now = new Date();
-  const { applied } = await store.jobFinishMany({
-    finishes: jobs.map((job) => ({
-      id: job.id,
-      attempt: job.attempt,
-      workerId,
-      state: 'succeeded' as const,
-      outcome: 'succeeded' as const,
-      startedAt: job.startedAt ?? now,
-      finishedAt: now,
-    })),
-  });
+  const { applied } = await store.jobFinishMany({ finishes: jobs.map((running) => finishOf(running)) });
   finished.push(...applied);
   // Stand-in for running the jobs: gives the write lock to the siblings, so claims interleave.
   await new Promise((resolve) => setTimeout(resolve, 2));

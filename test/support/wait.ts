@@ -1,6 +1,6 @@
 /**
  * Waiting for conditions in tests without fixed sleeps: poll until true or fail with a
- * message saying what was awaited and what was last seen.
+ * message saying what was awaited (and, for `waitFor`, what was last seen).
  */
 export async function waitFor<T>(probe: () => Promise<T> | T, accept: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -11,4 +11,17 @@ export async function waitFor<T>(probe: () => Promise<T> | T, accept: (value: T)
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(last)?.slice(0, 500)}`);
+}
+
+/** Polls `check` every 10 ms until it returns true, failing after `timeoutMs`. */
+export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 3000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

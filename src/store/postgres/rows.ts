@@ -1,23 +1,20 @@
 /**
  * Mapping between `jobs` rows and `JobRecord`s for the PostgreSQL engine. node-postgres
  * already turns `timestamptz` into `Date`, `jsonb` into values and `bigint` into decimal
- * strings (ids stay strings; the `*_ms` columns become numbers here). Inside the `attempts`
- * jsonb array times are ISO strings, exactly as the SQLite engine stores them, and become
- * `Date`s here.
+ * strings (ids stay strings; the `*_ms` columns become numbers here). The `attempts` jsonb
+ * array holds the same attempt records as the SQLite engine's (`../records.ts`); what is
+ * PostgreSQL's own is that jsonb cannot store a NUL character.
  */
-import type { AttemptRecord, ErrorInfo, Json, JobFinish, JobRecord, JobState, LogLine } from '../../core/types.js';
+import type { AttemptOutcome, ErrorInfo, Json, JobFinish, JobRecord } from '../../core/types.js';
+import { type StoredAttempt, attemptFromStored, storedAttempt } from '../records.js';
 
-/** A row of `jobs` exactly as node-postgres returns it. */
-export interface JobRow {
-  id: string;
-  task: string;
-  queue: string;
-  payload: Json;
-  state: JobState;
-  priority: number;
+/**
+ * A row of `jobs` exactly as node-postgres returns it. The columns named as in `JobRecord`
+ * come back with its types (`bigint` ids as decimal strings, `jsonb` as values).
+ */
+export interface JobRow extends Pick<JobRecord, 'id' | 'task' | 'queue' | 'payload' | 'state' | 'priority' | 'attempt' | 'progress' | 'result'> {
   run_at: Date;
   created_at: Date;
-  attempt: number;
   max_attempts: number;
   timeout_ms: string | null;
   backoff_base_ms: string | null;
@@ -28,22 +25,8 @@ export interface JobRow {
   started_at: Date | null;
   finished_at: Date | null;
   cancel_requested: boolean;
-  progress: number | null;
-  result: Json | null;
   last_error: ErrorInfo | null;
   attempts: StoredAttempt[];
-}
-
-/** An attempt as stored in the `attempts` jsonb array. */
-interface StoredAttempt {
-  attempt: number;
-  worker: string | null;
-  startedAt: string | null;
-  finishedAt: string;
-  outcome: AttemptRecord['outcome'];
-  result?: Json;
-  error?: ErrorInfo;
-  logs?: { at: string; message: string }[];
 }
 
 export function jobFromRow(row: JobRow): JobRecord {
@@ -94,27 +77,9 @@ export function storableJson(value: unknown): string {
   return JSON.stringify(value).replace(NUL_ESCAPE, '$1\\ufffd');
 }
 
-/** The JSON text of the attempt record a finish appends. */
-export function attemptJson(finish: JobFinish): string {
-  const stored: StoredAttempt = {
-    attempt: finish.attempt,
-    worker: finish.workerId,
-    startedAt: finish.startedAt.toISOString(),
-    finishedAt: finish.finishedAt.toISOString(),
-    outcome: finish.outcome as AttemptRecord['outcome'],
-  };
-  if (finish.result !== undefined) stored.result = finish.result;
-  if (finish.error !== undefined) stored.error = errorInfo(finish.error);
-  if (finish.logs !== undefined) stored.logs = finish.logs.map((line) => ({ at: line.at.toISOString(), message: line.message }));
-  return storableJson(stored);
-}
-
-/** Keeps only the known fields of an error, so arbitrary error objects stay serialisable. */
-export function errorInfo(error: ErrorInfo): ErrorInfo {
-  const info: ErrorInfo = { message: error.message };
-  if (error.name !== undefined) info.name = error.name;
-  if (error.stack !== undefined) info.stack = error.stack;
-  return info;
+/** The storable JSON text of the attempt record a finish appends. */
+export function attemptJson(finish: JobFinish & { outcome: AttemptOutcome }): string {
+  return storableJson(storedAttempt(finish));
 }
 
 /** Storable JSON text for a jsonb parameter; `undefined` (nothing to store) becomes SQL NULL. */
@@ -125,25 +90,6 @@ export function jsonParam(value: Json | ErrorInfo | undefined): string | null {
 /** True when `id` is a decimal string some `jobs` row could have (a positive bigint). */
 export function isRowId(id: string): boolean {
   return typeof id === 'string' && /^[1-9][0-9]{0,18}$/.test(id) && BigInt(id) <= 9223372036854775807n;
-}
-
-/** Compares two decimal id strings numerically. */
-export function compareIds(a: string, b: string): number {
-  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-}
-
-function attemptFromStored(stored: StoredAttempt): AttemptRecord {
-  const record: AttemptRecord = {
-    attempt: stored.attempt,
-    worker: stored.worker,
-    startedAt: stored.startedAt === null ? null : new Date(stored.startedAt),
-    finishedAt: new Date(stored.finishedAt),
-    outcome: stored.outcome,
-  };
-  if (stored.result !== undefined) record.result = stored.result;
-  if (stored.error !== undefined) record.error = stored.error;
-  if (stored.logs !== undefined) record.logs = stored.logs.map((line): LogLine => ({ at: new Date(line.at), message: line.message }));
-  return record;
 }
 
 function toNumber(value: string | number | null): number | null {

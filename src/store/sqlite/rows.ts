@@ -1,21 +1,21 @@
 /**
- * Mapping between `jobs` rows and `JobRecord`s. Times are INTEGER milliseconds in columns and
- * ISO strings inside the `attempts` JSON array (so the array stays readable with `sqlite3`);
- * both become `Date`s here. Ids are INTEGERs in the table and decimal strings outside.
+ * Mapping between `jobs` rows and `JobRecord`s. Times are INTEGER milliseconds in columns
+ * and ISO strings inside the `attempts` JSON array (its records are mapped in
+ * `../records.ts`, as for PostgreSQL); both become `Date`s. Ids are INTEGERs in the table and
+ * decimal strings outside.
  */
-import type { AttemptRecord, ErrorInfo, Json, JobFinish, JobRecord, JobState, LogLine } from '../../core/types.js';
+import type { AttemptOutcome, ErrorInfo, Json, JobFinish, JobRecord } from '../../core/types.js';
+import { type StoredAttempt, attemptFromStored, storedAttempt } from '../records.js';
 
-/** A row of `jobs` exactly as SQLite returns it. */
-export interface JobRow {
+/**
+ * A row of `jobs` exactly as SQLite returns it. The columns named as in `JobRecord` with a
+ * text or number type come back with its types; ids, times, flags and JSON do not.
+ */
+export interface JobRow extends Pick<JobRecord, 'task' | 'queue' | 'state' | 'priority' | 'attempt' | 'progress'> {
   id: number;
-  task: string;
-  queue: string;
   payload: string;
-  state: JobState;
-  priority: number;
   run_at: number;
   created_at: number;
-  attempt: number;
   max_attempts: number;
   timeout_ms: number | null;
   backoff_base_ms: number | null;
@@ -26,22 +26,9 @@ export interface JobRow {
   started_at: number | null;
   finished_at: number | null;
   cancel_requested: number;
-  progress: number | null;
   result: string | null;
   last_error: string | null;
   attempts: string;
-}
-
-/** An attempt as stored in the `attempts` JSON array. */
-interface StoredAttempt {
-  attempt: number;
-  worker: string | null;
-  startedAt: string | null;
-  finishedAt: string;
-  outcome: AttemptRecord['outcome'];
-  result?: Json;
-  error?: ErrorInfo;
-  logs?: { at: string; message: string }[];
 }
 
 export function jobFromRow(row: JobRow): JobRecord {
@@ -73,18 +60,8 @@ export function jobFromRow(row: JobRow): JobRecord {
 }
 
 /** The JSON text of the attempt record a finish appends. */
-export function attemptJson(finish: JobFinish & { outcome: AttemptRecord['outcome'] }): string {
-  const stored: StoredAttempt = {
-    attempt: finish.attempt,
-    worker: finish.workerId,
-    startedAt: finish.startedAt.toISOString(),
-    finishedAt: finish.finishedAt.toISOString(),
-    outcome: finish.outcome,
-  };
-  if (finish.result !== undefined) stored.result = finish.result;
-  if (finish.error !== undefined) stored.error = errorInfo(finish.error);
-  if (finish.logs !== undefined) stored.logs = finish.logs.map((line) => ({ at: line.at.toISOString(), message: line.message }));
-  return JSON.stringify(stored);
+export function attemptJson(finish: JobFinish & { outcome: AttemptOutcome }): string {
+  return JSON.stringify(storedAttempt(finish));
 }
 
 /** The JSON text of the `worker_lost` attempt the rescuer appends for an expired lease. */
@@ -100,33 +77,11 @@ export function lostAttemptJson(row: { attempt: number; locked_by: string | null
   return JSON.stringify(stored);
 }
 
-/** Keeps only the known fields of an error, so arbitrary error objects stay serialisable. */
-export function errorInfo(error: ErrorInfo): ErrorInfo {
-  const info: ErrorInfo = { message: error.message };
-  if (error.name !== undefined) info.name = error.name;
-  if (error.stack !== undefined) info.stack = error.stack;
-  return info;
-}
-
 /** The INTEGER id for a decimal string id, or null when no row can have it. */
 export function toRowId(id: string): number | null {
   if (!/^[1-9][0-9]{0,15}$/.test(id)) return null;
   const n = Number(id);
   return Number.isSafeInteger(n) ? n : null;
-}
-
-function attemptFromStored(stored: StoredAttempt): AttemptRecord {
-  const record: AttemptRecord = {
-    attempt: stored.attempt,
-    worker: stored.worker,
-    startedAt: stored.startedAt === null ? null : new Date(stored.startedAt),
-    finishedAt: new Date(stored.finishedAt),
-    outcome: stored.outcome,
-  };
-  if (stored.result !== undefined) record.result = stored.result;
-  if (stored.error !== undefined) record.error = stored.error;
-  if (stored.logs !== undefined) record.logs = stored.logs.map((line): LogLine => ({ at: new Date(line.at), message: line.message }));
-  return record;
 }
 
 function toDate(ms: number | null): Date | null {

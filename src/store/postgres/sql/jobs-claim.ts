@@ -25,9 +25,10 @@
  * Hot-path statements are named, so each pooled connection prepares them once.
  */
 import type { JobRecord } from '../../../core/types.js';
-import type { JobRef } from '../../contract.js';
+import type { JobRef, Store } from '../../contract.js';
+import { sortInClaimOrder } from '../../records.js';
 import type { PgContext } from '../context.js';
-import { type JobRow, compareIds, isRowId, jobFromRow } from '../rows.js';
+import { type JobRow, isRowId, jobFromRow } from '../rows.js';
 
 /** Priority levels a claim visits one by one per queue before walking the rest in order. */
 export const MAX_LEVELS = 8;
@@ -106,12 +107,8 @@ const cancelRequestedSql = (s: string): string => `
   WHERE state = 'running' AND locked_by = $1 AND cancel_requested
   ORDER BY id`;
 
-export interface ClaimParams {
-  readonly workerId: string;
-  readonly queues: readonly string[];
-  readonly limit: number;
-  readonly leaseMs: number;
-}
+/** What `jobClaim` takes, as the Store contract defines it. */
+export type ClaimParams = Parameters<Store['jobClaim']>[0];
 
 /** Claims up to `limit` due jobs, earlier queues first; returns them in claim order. */
 export async function claimJobs(ctx: PgContext, params: ClaimParams): Promise<JobRecord[]> {
@@ -123,15 +120,7 @@ export async function claimJobs(ctx: PgContext, params: ClaimParams): Promise<Jo
     values: [params.workerId, queues, params.limit, params.leaseMs],
   });
   // RETURNING gives no order guarantee; restore the claim order.
-  const rank = new Map(queues.map((queue, index) => [queue, index]));
-  rows.sort(
-    (a, b) =>
-      (rank.get(a.queue) ?? 0) - (rank.get(b.queue) ?? 0) ||
-      a.priority - b.priority ||
-      a.run_at.getTime() - b.run_at.getTime() ||
-      compareIds(a.id, b.id),
-  );
-  return rows.map(jobFromRow);
+  return sortInClaimOrder(rows.map(jobFromRow), queues);
 }
 
 /** Extends held leases; reports refs no longer held and held jobs asked to cancel. */

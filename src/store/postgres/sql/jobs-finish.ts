@@ -14,8 +14,9 @@
  * A finish whose fence no longer matches changes nothing and is left out of `applied`.
  */
 import type { JobFinish } from '../../../core/types.js';
+import { errorInfo } from '../../records.js';
 import type { PgContext } from '../context.js';
-import { attemptJson, errorInfo, isRowId, jsonParam } from '../rows.js';
+import { attemptJson, isRowId, jsonParam } from '../rows.js';
 
 const finishSql = (s: string): string => `
   WITH done AS (
@@ -77,6 +78,6 @@ function finishColumns(batch: readonly JobFinish[]): unknown[][] {
     batch.map((item) => item.retryDelayMs ?? 0),
     batch.map((item) => jsonParam(item.result)),
     batch.map((item) => (item.error === undefined ? null : jsonParam(errorInfo(item.error)))),
-    batch.map((item, i) => (released[i] ? null : attemptJson(item))),
+    batch.map((item) => (item.outcome === 'released' ? null : attemptJson({ ...item, outcome: item.outcome }))),
   ];
 }

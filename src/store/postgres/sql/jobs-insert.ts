@@ -12,9 +12,10 @@
  */
 import { ValidationError } from '../../../core/errors.js';
 import type { InsertResult, JobInsert } from '../../../core/types.js';
+import { compareIds } from '../../records.js';
 import type { PgContext } from '../context.js';
 import type { Queryable } from '../pool.js';
-import { compareIds, hasNul } from '../rows.js';
+import { hasNul } from '../rows.js';
 import { activeJobsWithKeys } from './unique-keys.js';
 
 const insertSql = (s: string): string => `

@@ -2,15 +2,11 @@
  * Read-only job queries: jobGet, jobList (newest first, filtered, counted) and jobNextDueIn.
  * jobList fetches the page and the total in one statement, so both come from one snapshot.
  */
-import { ValidationError } from '../../../core/errors.js';
+import { resolvePage } from '../../../core/page.js';
 import type { JobFilter, JobRecord, Page } from '../../../core/types.js';
+import { filterEqualities } from '../../records.js';
 import type { PgContext } from '../context.js';
 import { type JobRow, isRowId, jobFromRow } from '../rows.js';
-
-/** Jobs per page when the caller gives no limit (same as the SQLite engine). */
-export const DEFAULT_PAGE_LIMIT = 50;
-/** The largest page a caller may ask for. */
-export const MAX_PAGE_LIMIT = 1000;
 
 const getSql = (s: string): string => `SELECT * FROM ${s}.jobs WHERE id = $1`;
 
@@ -56,16 +52,6 @@ export async function nextDueIn(ctx: PgContext, queues: readonly string[]): Prom
   return ms === null ? null : Math.max(0, ms);
 }
 
-function resolvePage(page: Page): { limit: number; offset: number } {
-  const limit = page.limit ?? DEFAULT_PAGE_LIMIT;
-  const offset = page.offset ?? 0;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
-    throw new ValidationError('page.limit', `an integer from 1 to ${MAX_PAGE_LIMIT}`, limit);
-  }
-  if (!Number.isInteger(offset) || offset < 0) throw new ValidationError('page.offset', 'an integer >= 0', offset);
-  return { limit, offset };
-}
-
 function whereClause(filter: JobFilter): { where: string; args: unknown[] } {
   const conditions: string[] = [];
   const args: unknown[] = [];
@@ -73,12 +59,7 @@ function whereClause(filter: JobFilter): { where: string; args: unknown[] } {
     args.push(Array.isArray(filter.state) ? filter.state : [filter.state]);
     conditions.push(`state = ANY ($${args.length}::text[])`);
   }
-  for (const [column, value] of [
-    ['queue', filter.queue],
-    ['task', filter.task],
-    ['locked_by', filter.workerId],
-  ] as const) {
-    if (value === undefined) continue;
+  for (const [column, value] of filterEqualities(filter)) {
     args.push(value);
     conditions.push(`${column} = $${args.length}`);
   }

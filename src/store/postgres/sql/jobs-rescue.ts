@@ -8,10 +8,8 @@
  * (attempt, state = 'running', lease still expired), so a job finished or heartbeated
  * meanwhile is left alone and each job is rescued once.
  */
+import { DEFAULT_RESCUE_LIMIT } from '../../records.js';
 import type { PgContext } from '../context.js';
-
-/** Rows rescued per call unless the caller says otherwise; the next sweep takes the rest. */
-export const DEFAULT_RESCUE_LIMIT = 1000;
 
 /** ISO 8601 in UTC with milliseconds, as `Date#toISOString` writes it. */
 const iso = (expr: string): string => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;

@@ -4,10 +4,8 @@
  * the database clock, so a worker that died without a word simply turns `stale`.
  */
 import type { WorkerInfo, WorkerRecord } from '../../../core/types.js';
+import { WORKER_LIST_HORIZON_MS } from '../../records.js';
 import type { PgContext } from '../context.js';
-
-/** Workers not seen for this long are left out of listings. */
-export const WORKER_LIST_HORIZON_MS = 24 * 60 * 60 * 1000;
 
 const heartbeatSql = (s: string): string => `
   INSERT INTO ${s}.workers (id, host, pid, queues, concurrency, running, started_at, last_seen_at, stopped_at)
@@ -28,16 +26,10 @@ const listSql = (s: string): string => `
   WHERE last_seen_at >= now() - $2 * interval '1 millisecond'
   ORDER BY id COLLATE "C"`;
 
-interface WorkerRow {
-  id: string;
-  host: string;
-  pid: number;
-  queues: string[];
-  concurrency: number;
-  running: number;
+/** A listed row: the columns named as in `WorkerRecord` come back with its types. */
+interface WorkerRow extends Omit<WorkerRecord, 'startedAt' | 'lastSeenAt'> {
   started_at: Date;
   last_seen_at: Date;
-  status: WorkerRecord['status'];
 }
 
 export async function heartbeatWorker(ctx: PgContext, worker: WorkerInfo): Promise<void> {

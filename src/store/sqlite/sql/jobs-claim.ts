@@ -23,7 +23,8 @@
  * slower.
  */
 import type { JobRecord } from '../../../core/types.js';
-import type { JobRef } from '../../contract.js';
+import type { JobRef, Store } from '../../contract.js';
+import { sortInClaimOrder } from '../../records.js';
 import type { SqliteConnection } from '../connection.js';
 import { type JobRow, jobFromRow, toRowId } from '../rows.js';
 
@@ -37,29 +38,23 @@ const NEXT_PRIORITY = `
   SELECT MIN(priority) AS priority FROM jobs
   WHERE queue = @queue AND state = 'pending' AND priority > @after`;
 
-// The due jobs of one priority level, oldest first: a range of `jobs_claim` read in order.
-const CLAIM_LEVEL = `
+// Claims the first @limit due jobs of @queue whose priority matches `level`, in `order`.
+const claimSql = (level: string, order: string): string => `
   UPDATE jobs
   SET state = 'running', attempt = attempt + 1, locked_by = @workerId,
       locked_until = @lockedUntil, started_at = @now, progress = NULL
   WHERE id IN (
     SELECT id FROM jobs
-    WHERE state = 'pending' AND queue = @queue AND priority = @priority AND run_at <= @now
-    ORDER BY run_at, id
+    WHERE state = 'pending' AND queue = @queue AND ${level} AND run_at <= @now
+    ORDER BY ${order}
     LIMIT @limit)
   RETURNING *`;
 
+// The due jobs of one priority level, oldest first: a range of `jobs_claim` read in order.
+const CLAIM_LEVEL = claimSql('priority = @priority', 'run_at, id');
+
 // The due jobs above one priority level, in claim order: a walk of `jobs_claim` from there.
-const CLAIM_REST = `
-  UPDATE jobs
-  SET state = 'running', attempt = attempt + 1, locked_by = @workerId,
-      locked_until = @lockedUntil, started_at = @now, progress = NULL
-  WHERE id IN (
-    SELECT id FROM jobs
-    WHERE state = 'pending' AND queue = @queue AND priority > @after AND run_at <= @now
-    ORDER BY priority, run_at, id
-    LIMIT @limit)
-  RETURNING *`;
+const CLAIM_REST = claimSql('priority > @after', 'priority, run_at, id');
 
 /**
  * Priority levels a claim visits one by one before walking the rest of the queue. A level
@@ -82,12 +77,8 @@ const CANCEL_REQUESTED = `
   WHERE state = 'running' AND locked_by = ? AND cancel_requested = 1
   ORDER BY id`;
 
-export interface ClaimParams {
-  readonly workerId: string;
-  readonly queues: readonly string[];
-  readonly limit: number;
-  readonly leaseMs: number;
-}
+/** What `jobClaim` takes, as the Store contract defines it. */
+export type ClaimParams = Parameters<Store['jobClaim']>[0];
 
 /** Claims up to `limit` due jobs, earlier queues first; returns them in claim order. */
 export function claimJobs(c: SqliteConnection, now: number, params: ClaimParams): JobRecord[] {
@@ -106,7 +97,8 @@ export function claimJobs(c: SqliteConnection, now: number, params: ClaimParams)
     }
     return claimed;
   });
-  return rows.map(jobFromRow);
+  // RETURNING gives no order guarantee; restore the claim order.
+  return sortInClaimOrder(rows.map(jobFromRow), queues);
 }
 
 /**
@@ -122,13 +114,12 @@ function claimQueue(c: SqliteConnection, now: number, queue: string, params: Cla
   for (let level = 0; claimed.length < limit; level++) {
     const bind = { ...lease, after, limit: limit - claimed.length };
     if (level === MAX_LEVELS) {
-      claimed.push(...(c.prepare(CLAIM_REST).all(bind) as JobRow[]).sort(byClaimOrder));
+      claimed.push(...(c.prepare(CLAIM_REST).all(bind) as JobRow[]));
       break;
     }
     const { priority } = nextPriority.get({ queue, after }) as { priority: number | null };
     if (priority === null) break;
-    // RETURNING gives no order guarantee; restore the claim order within the level.
-    claimed.push(...(c.prepare(CLAIM_LEVEL).all({ ...bind, priority }) as JobRow[]).sort(byClaimOrder));
+    claimed.push(...(c.prepare(CLAIM_LEVEL).all({ ...bind, priority }) as JobRow[]));
     after = priority;
   }
   return claimed;
@@ -168,8 +159,4 @@ export function recordProgress(c: SqliteConnection, params: JobRef & { readonly 
 /** Ids of the worker's running jobs whose cancellation was requested. */
 export function cancelRequestedJobs(c: SqliteConnection, workerId: string): string[] {
   return (c.prepare(CANCEL_REQUESTED).all(workerId) as { id: number }[]).map((row) => String(row.id));
-}
-
-function byClaimOrder(a: JobRow, b: JobRow): number {
-  return a.priority - b.priority || a.run_at - b.run_at || a.id - b.id;
 }

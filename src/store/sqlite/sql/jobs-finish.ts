@@ -13,8 +13,9 @@
  * of `applied`.
  */
 import type { AttemptOutcome, JobFinish } from '../../../core/types.js';
+import { errorInfo } from '../../records.js';
 import type { SqliteConnection } from '../connection.js';
-import { attemptJson, errorInfo, toRowId } from '../rows.js';
+import { attemptJson, toRowId } from '../rows.js';
 
 // True when the job goes back to pending: a pending finish and no cancellation requested.
 const REQUEUE = `(@state = 'pending' AND cancel_requested = 0)`;

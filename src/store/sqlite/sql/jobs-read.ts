@@ -2,15 +2,11 @@
  * Read-only job queries: jobGet, jobList (newest first, filtered, counted) and jobNextDueIn.
  * Filter combinations are few, so each combination's SQL is prepared once and cached.
  */
-import { ValidationError } from '../../../core/errors.js';
+import { resolvePage } from '../../../core/page.js';
 import type { JobFilter, JobRecord, Page } from '../../../core/types.js';
+import { filterEqualities } from '../../records.js';
 import type { SqliteConnection } from '../connection.js';
 import { type JobRow, jobFromRow, toRowId } from '../rows.js';
-
-/** Jobs per page when the caller gives no limit. */
-export const DEFAULT_PAGE_LIMIT = 50;
-/** The largest page a caller may ask for. */
-export const MAX_PAGE_LIMIT = 1000;
 
 const GET = `SELECT * FROM jobs WHERE id = ?`;
 
@@ -55,16 +51,6 @@ export function nextDueIn(c: SqliteConnection, now: number, queues: readonly str
   return earliest === null ? null : Math.max(0, earliest - now);
 }
 
-function resolvePage(page: Page): { limit: number; offset: number } {
-  const limit = page.limit ?? DEFAULT_PAGE_LIMIT;
-  const offset = page.offset ?? 0;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
-    throw new ValidationError('page.limit', `an integer from 1 to ${MAX_PAGE_LIMIT}`, limit);
-  }
-  if (!Number.isInteger(offset) || offset < 0) throw new ValidationError('page.offset', 'an integer >= 0', offset);
-  return { limit, offset };
-}
-
 function whereClause(filter: JobFilter): { where: string; args: unknown[] } {
   const conditions: string[] = [];
   const args: unknown[] = [];
@@ -72,12 +58,7 @@ function whereClause(filter: JobFilter): { where: string; args: unknown[] } {
     conditions.push('state IN (SELECT value FROM json_each(?))');
     args.push(JSON.stringify(Array.isArray(filter.state) ? filter.state : [filter.state]));
   }
-  for (const [column, value] of [
-    ['queue', filter.queue],
-    ['task', filter.task],
-    ['locked_by', filter.workerId],
-  ] as const) {
-    if (value === undefined) continue;
+  for (const [column, value] of filterEqualities(filter)) {
     conditions.push(`${column} = ?`);
     args.push(value);
   }

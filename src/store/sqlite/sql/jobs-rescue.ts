@@ -6,11 +6,9 @@
  * (id, attempt, state = 'running', lease still expired), so a job finished or heartbeated
  * meanwhile is left alone and concurrent rescuers rescue each job once.
  */
+import { DEFAULT_RESCUE_LIMIT } from '../../records.js';
 import type { SqliteConnection } from '../connection.js';
 import { lostAttemptJson } from '../rows.js';
-
-/** Rows rescued per call unless the caller says otherwise; the next sweep takes the rest. */
-export const DEFAULT_RESCUE_LIMIT = 1000;
 
 const EXPIRED = `
   SELECT id, queue, attempt, locked_by, started_at FROM jobs

@@ -4,10 +4,8 @@
  * worker that died without a word simply turns `stale`.
  */
 import type { WorkerInfo, WorkerRecord } from '../../../core/types.js';
+import { WORKER_LIST_HORIZON_MS } from '../../records.js';
 import type { SqliteConnection } from '../connection.js';
-
-/** Workers not seen for this long are left out of listings. */
-export const WORKER_LIST_HORIZON_MS = 24 * 60 * 60 * 1000;
 
 const HEARTBEAT = `
   INSERT INTO workers (id, host, pid, queues, concurrency, running, started_at, last_seen_at, stopped_at)

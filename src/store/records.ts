@@ -1,0 +1,96 @@
+/**
+ * What both engines store and return the same way, whatever their columns: the attempt
+ * records kept in a job's `attempts` JSON array (times as ISO strings, so the array stays
+ * readable in `sqlite3` and `psql` alike), the error info they carry, the `jobs` columns a
+ * listing filter compares, the order a claimed batch is handed out in, and the limits both
+ * keep (rows rescued per sweep, how long worker rows stay listed). Engines import this module;
+ * it imports neither engine. Each engine's `rows.ts` keeps its own row↔column mapping.
+ */
+import type { AttemptOutcome, AttemptRecord, ErrorInfo, JobFilter, JobFinish, JobRecord, Json, LogLine } from '../core/types.js';
+
+/** Rows rescued per call unless the caller says otherwise; the next sweep takes the rest. */
+export const DEFAULT_RESCUE_LIMIT = 1000;
+
+/** Workers not seen for this long are left out of listings. */
+export const WORKER_LIST_HORIZON_MS = 24 * 60 * 60 * 1000;
+
+/** An attempt as stored in the `attempts` JSON array. */
+export interface StoredAttempt {
+  attempt: number;
+  worker: string | null;
+  startedAt: string | null;
+  finishedAt: string;
+  outcome: AttemptOutcome;
+  result?: Json;
+  error?: ErrorInfo;
+  logs?: { at: string; message: string }[];
+}
+
+/** The stored attempt record a finish appends (releases append none). */
+export function storedAttempt(finish: JobFinish & { outcome: AttemptOutcome }): StoredAttempt {
+  const stored: StoredAttempt = {
+    attempt: finish.attempt,
+    worker: finish.workerId,
+    startedAt: finish.startedAt.toISOString(),
+    finishedAt: finish.finishedAt.toISOString(),
+    outcome: finish.outcome,
+  };
+  if (finish.result !== undefined) stored.result = finish.result;
+  if (finish.error !== undefined) stored.error = errorInfo(finish.error);
+  if (finish.logs !== undefined) stored.logs = finish.logs.map((line) => ({ at: line.at.toISOString(), message: line.message }));
+  return stored;
+}
+
+/** An attempt record as read back from the `attempts` array, its times as `Date`s. */
+export function attemptFromStored(stored: StoredAttempt): AttemptRecord {
+  const record: AttemptRecord = {
+    attempt: stored.attempt,
+    worker: stored.worker,
+    startedAt: stored.startedAt === null ? null : new Date(stored.startedAt),
+    finishedAt: new Date(stored.finishedAt),
+    outcome: stored.outcome,
+  };
+  if (stored.result !== undefined) record.result = stored.result;
+  if (stored.error !== undefined) record.error = stored.error;
+  if (stored.logs !== undefined) record.logs = stored.logs.map((line): LogLine => ({ at: new Date(line.at), message: line.message }));
+  return record;
+}
+
+/** Keeps only the known fields of an error, so arbitrary error objects stay serialisable. */
+export function errorInfo(error: ErrorInfo): ErrorInfo {
+  const info: ErrorInfo = { message: error.message };
+  if (error.name !== undefined) info.name = error.name;
+  if (error.stack !== undefined) info.stack = error.stack;
+  return info;
+}
+
+/** Compares two decimal id strings numerically. */
+export function compareIds(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/**
+ * Sorts claimed jobs into the contract's claim order: queues in the order the worker gave
+ * them, then priority (lower first), then `runAt`, then id. `UPDATE … RETURNING` gives no
+ * order guarantee, so both engines restore it here. Sorts in place and returns `jobs`.
+ */
+export function sortInClaimOrder(jobs: JobRecord[], queues: readonly string[]): JobRecord[] {
+  const rank = new Map(queues.map((queue, index) => [queue, index]));
+  return jobs.sort(
+    (a, b) =>
+      (rank.get(a.queue) ?? 0) - (rank.get(b.queue) ?? 0) ||
+      a.priority - b.priority ||
+      a.runAt.getTime() - b.runAt.getTime() ||
+      compareIds(a.id, b.id),
+  );
+}
+
+/** The `jobs` columns a listing filter compares for equality, with their values; unset fields are left out. */
+export function filterEqualities(filter: JobFilter): [column: string, value: string][] {
+  const pairs: [string, string | undefined][] = [
+    ['queue', filter.queue],
+    ['task', filter.task],
+    ['locked_by', filter.workerId],
+  ];
+  return pairs.filter((pair): pair is [string, string] => pair[1] !== undefined);
+}
