@@ -31,6 +31,8 @@ export class Attempt {
   private dropped = 0;
   private readonly controller = new AbortController();
   private onAbort: (() => void) | null = null;
+  /** Resolves when the handler's own promise settles, which may be after the attempt ended. */
+  handlerSettled: Promise<void> = Promise.resolve();
   reason: AbortReason | null = null;
 
   constructor(readonly job: JobRecord) {}
@@ -74,7 +76,12 @@ export class Attempt {
         this.onAbort = () => reject(this.signal.reason);
       });
       const ctx = this.context(hooks);
-      result = await Promise.race([Promise.resolve().then(() => definition.handler(payload, ctx)), aborted]);
+      const handling = Promise.resolve().then(() => definition.handler(payload, ctx));
+      this.handlerSettled = handling.then(
+        () => undefined,
+        () => undefined,
+      );
+      result = await Promise.race([handling, aborted]);
     } catch (err) {
       return this.failure(err, definition, finish);
     } finally {

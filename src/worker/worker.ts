@@ -42,6 +42,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly options: ResolvedWorkerOptions;
   private readonly logger: Logger;
   private readonly running = new Map<string, Attempt>();
+  /**
+   * Handlers whose attempt ended (timeout, cancel, shutdown, lost lease) but which ignored
+   * their abort signal and are still executing. They keep their slot until they return, so
+   * `concurrency` bounds what really runs.
+   */
+  private readonly lingering = new Set<Attempt>();
   /** Wakes the claim loop: a slot freed, a job became available, or stop. */
   private readonly wakeup = new Wakeup();
   /** Wakes only on stop: backoff after store errors is not cut short by finishing jobs. */
@@ -121,7 +127,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       // Let every job that ends in this turn of the event loop free its slot first, so one
       // claim takes them all instead of one claim per finished job.
       if (this.running.size > 0) await new Promise((resolve) => setImmediate(resolve));
-      const free = options.concurrency - this.running.size;
+      const free = options.concurrency - this.running.size - this.lingering.size;
       if (free <= 0) {
         await this.wakeup.wait(options.pollMs);
         continue;
@@ -162,6 +168,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     } finally {
       this.running.delete(job.id);
       this.progress.forget(job.id);
+      if (attempt.reason) this.linger(attempt);
       this.wakeup.wake();
     }
     if (finish) this.completer.add(finish);
@@ -169,6 +176,20 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.logger.warn({ jobId: job.id, task: job.task }, 'lease lost (another worker took the job over); result discarded');
       this.notify('job:lost', job);
     }
+  }
+
+  /** Keeps the slot of an aborted handler until it really returns. */
+  private linger(attempt: Attempt): void {
+    this.lingering.add(attempt);
+    let settled = false;
+    void attempt.handlerSettled.then(() => {
+      settled = true;
+      this.lingering.delete(attempt);
+      this.wakeup.wake();
+    });
+    setTimeout(() => {
+      if (!settled) this.logger.warn({ jobId: attempt.job.id, task: attempt.job.task, reason: attempt.reason }, 'handler ignores its abort signal and still runs; it keeps its slot until it returns');
+    }, 1_000).unref();
   }
 
   private written(finishes: JobFinish[], applied: Set<string>): void {
