@@ -13,7 +13,7 @@ import { registerWorker } from './worker.js';
 
 export function buildProgram(): Command {
   const program = new Command('ordo')
-    .description('Ordo: jobs, queues, workers and schedules on SQLite or PostgreSQL')
+    .description('Ordo: background jobs, queues and workers on SQLite or PostgreSQL')
     .option('--db <database>', 'SQLite file or postgres:// URL (env ORDO_DATABASE_URL, DATABASE_URL; default ./.ordo/ordo.db)')
     .option('--schema <schema>', 'PostgreSQL schema (env ORDO_SCHEMA; default ordo)')
     .option('--tasks <dir>', 'folder of task modules (env ORDO_TASKS; default ./tasks)')
