@@ -111,6 +111,7 @@ describe('ordo enqueue', () => {
     expect(result.stderr).toContain('payload');
     expect(result.stderr).toContain('array');
     expect(result.stderr).toContain('JSON object');
+    expect((await listJobs()).total).toBe(0);
   });
 
   it('refuses a payload that breaks the task schema, naming the field', async () => {

@@ -2,18 +2,20 @@
  * The client over both engines: option resolution, validation errors that name the field,
  * unique keys, batches that are all-or-nothing, and the read side.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createOrdo, type Ordo } from '../src/client/ordo.js';
 import { ValidationError } from '../src/core/errors.js';
 import { defineTask } from '../src/tasks/define.js';
-import { engines, freshStore } from './support/engines.js';
+import { dropCreatedSchemas, engines, freshStore } from './support/engines.js';
 
 const email = defineTask(
   'send_email',
   { schema: z.object({ email: z.email(), message: z.string() }), queue: 'mail', priority: 3, retry: { maxAttempts: 7 }, timeout: '45s' },
   async () => 'sent',
 );
+
+afterAll(dropCreatedSchemas);
 
 describe.each(engines)('client on $name', (engine) => {
   let ordo: Ordo;
@@ -84,10 +86,14 @@ describe.each(engines)('client on $name', (engine) => {
     const again = await ordo.enqueue('other', { n: 2 }, { uniqueKey: 'report:42' });
     expect(first.created).toBe(true);
     expect(again).toEqual({ id: first.id, created: false });
+    // The duplicate changed nothing: one job, with the first payload.
+    expect((await ordo.listJobs()).total).toBe(1);
+    expect((await ordo.getJob(first.id))!.payload).toEqual({ n: 1 });
     await ordo.cancel(first.id);
     const after = await ordo.enqueue('other', { n: 3 }, { uniqueKey: 'report:42' });
     expect(after.created).toBe(true);
     expect(after.id).not.toBe(first.id);
+    expect((await ordo.getJob(after.id))!.payload).toEqual({ n: 3 });
   });
 
   it('lists, filters, pages, and reports queue stats; clean deletes only pending jobs of a queue', async () => {
@@ -112,6 +118,7 @@ describe.each(engines)('client on $name', (engine) => {
     expect(await ordo.retry(id)).toEqual({ retried: false, state: 'pending' });
     await ordo.cancel(id);
     expect(await ordo.retry(id)).toEqual({ retried: true, state: 'pending' });
+    expect(await ordo.getJob(id)).toMatchObject({ state: 'pending', cancelRequested: false });
     await expect(ordo.cancel('999999')).rejects.toThrow(/job "999999" does not exist/);
     expect(ordo.listTasks().map((t) => t.name)).toEqual(['send_email']);
   });

@@ -1,12 +1,16 @@
 /**
  * Job behaviour specific to the PostgreSQL engine: unique keys under real concurrency (ON
- * CONFLICT across pools), ids as decimal bigint strings, and jsonb's refusal of NUL
- * characters handled without ever failing a finish batch.
+ * CONFLICT across pools), ids as decimal bigint strings, jsonb's refusal of NUL characters
+ * and out-of-range retry delays handled without ever failing a finish batch, attempt times
+ * from the database clock, and prepared statements that survive a migration adding a column.
  */
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../src/core/errors.js';
-import { job } from './support/jobs.js';
+import type { InsertResult, JobRecord } from '../src/core/types.js';
+import { finishOf, job } from './support/jobs.js';
 import { freshSchema, usePostgres } from './support/postgres.js';
+
+const YEAR_MS = 365.25 * 24 * 60 * 60 * 1000;
 
 describe('postgres jobs', () => {
   const pgs = usePostgres();
@@ -73,5 +77,49 @@ describe('postgres jobs', () => {
     expect(done?.attempts[0]?.logs?.[0]?.message).toBe('\ufffd');
     const failed = await store.jobGet({ id: running[1]!.id });
     expect(failed?.lastError).toEqual({ message: 'bad \ufffd byte', stack: 'at \\u0000' });
+  });
+
+  it('keeps its prepared statements working after a migration adds a column', async () => {
+    const schema = freshSchema('col');
+    // One connection, so the second round runs on the connection that prepared the first.
+    const store = await pgs.open({ schema, poolSize: 1 });
+    const [first, second] = await store.jobInsertMany({ jobs: [job(), job()] });
+    const claim = (): Promise<JobRecord[]> => store.jobClaim({ workerId: 'w', queues: ['default'], limit: 1, leaseMs: 60_000 });
+    expect((await claim()).map((j) => j.id)).toEqual([first!.id]);
+    expect(await store.jobGet({ id: first!.id })).toMatchObject({ state: 'running' });
+    await pgs.admin(`ALTER TABLE "${schema}".jobs ADD COLUMN added_later text`);
+    expect((await claim()).map((j) => j.id)).toEqual([second!.id]);
+    expect(await store.jobGet({ id: second!.id })).toMatchObject({ state: 'running' });
+    expect((await store.jobList({})).total).toBe(2);
+  });
+
+  it('treats a retry delay that is not a finite number >= 0 as 0, and caps it at 100 years, in one batch', async () => {
+    const store = await pgs.open();
+    await store.jobInsertMany({ jobs: Array.from({ length: 5 }, () => job()) });
+    const running = await store.jobClaim({ workerId: 'w', queues: ['default'], limit: 5, leaseMs: 60_000 });
+    const delays = [Number.NaN, -5000, Number.POSITIVE_INFINITY, 1e300, 60_000];
+    const before = Date.now();
+    const { applied } = await store.jobFinishMany({
+      finishes: running.map((r, i) => finishOf(r, { state: 'pending', outcome: 'failed', error: { message: 'x' }, retryDelayMs: delays[i] })),
+    });
+    expect(applied).toHaveLength(5);
+    const dueIn = async (r: JobRecord): Promise<number> => (await store.jobGet({ id: r.id }))!.runAt.getTime() - before;
+    for (const r of running.slice(0, 3)) expect(Math.abs(await dueIn(r))).toBeLessThan(5000);
+    expect(Math.abs((await dueIn(running[3]!)) - 100 * YEAR_MS)).toBeLessThan(60_000);
+    expect(Math.abs((await dueIn(running[4]!)) - 60_000)).toBeLessThan(5000);
+  });
+
+  it("records an attempt's finish by the database clock, not the worker's", async () => {
+    const store = await pgs.open();
+    const [{ id }] = (await store.jobInsertMany({ jobs: [job()] })) as [InsertResult];
+    const [running] = await store.jobClaim({ workerId: 'w', queues: ['default'], limit: 1, leaseMs: 60_000 });
+    // A worker whose clock is an hour behind.
+    const skewed = new Date(Date.now() - 3_600_000);
+    await store.jobFinishMany({ finishes: [finishOf(running!, { finishedAt: skewed })] });
+    const done = (await store.jobGet({ id }))!;
+    const [attempt] = done.attempts;
+    expect(attempt!.startedAt).toEqual(running!.startedAt);
+    expect(attempt!.finishedAt.getTime()).toBe(done.finishedAt!.getTime());
+    expect(attempt!.finishedAt.getTime()).toBeGreaterThanOrEqual(running!.startedAt!.getTime());
   });
 });

@@ -1,9 +1,12 @@
 /**
  * Leader election on PostgreSQL: a session advisory lock, so leadership moves as soon as the
- * holder's connection is gone (no ttl to wait out), and the old holder learns it lost.
+ * holder's connection is gone (no ttl to wait out), the old holder learns it lost, and an
+ * elect that gets stuck counts as not leader instead of stalling its caller.
  */
+import pgDriver from 'pg';
 import { describe, expect, it } from 'vitest';
-import { freshSchema, terminateSessions, usePostgres } from './support/postgres.js';
+import { freshSchema, terminateSessions, testUrl, usePostgres } from './support/postgres.js';
+import { waitUntil } from './support/wait.js';
 
 const HOLDER_LOCK = `pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)`;
 
@@ -56,5 +59,29 @@ describe('postgres leader election', () => {
     expect(await store.leaderElect({ ...elect, holderId: 'two' })).toBe(false);
     await store.leaderResign({ name: 'scheduler', holderId: 'one' });
     expect(await store.leaderElect({ ...elect, holderId: 'two' })).toBe(true);
+  });
+
+  it('counts an elect that does not answer in time as not leader, and lets the lock go', async () => {
+    const schema = freshSchema('ldr');
+    // Elect statements time out after min(5 s, queryTimeoutMs).
+    const a = await pg.open({ schema, applicationName: 'ordo-test-leader-slow', queryTimeoutMs: 1000 });
+    const b = await pg.open({ schema });
+    expect(await a.leaderElect({ ...elect, holderId: 'a' })).toBe(true);
+    // Holding the leaders row makes a's next elect wait on it.
+    const blocker = new pgDriver.Client({ connectionString: testUrl() });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query(`SELECT 1 FROM "${schema}".leaders WHERE name = 'scheduler' FOR UPDATE`);
+      const started = Date.now();
+      expect(await a.leaderElect({ ...elect, holderId: 'a' })).toBe(false);
+      expect(Date.now() - started).toBeLessThan(4000);
+      const held = async (): Promise<number> =>
+        (await pg.admin(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'ordo-test-leader-slow' AND ${HOLDER_LOCK}`)).length;
+      await waitUntil(async () => (await held()) === 0, 5000, "the slow holder's advisory lock to be released");
+    } finally {
+      await blocker.end();
+    }
+    expect(await b.leaderElect({ ...elect, holderId: 'b' })).toBe(true);
   });
 });

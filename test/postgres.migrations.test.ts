@@ -1,7 +1,8 @@
 /**
  * PostgreSQL migrations: many processes migrating one schema at once migrate it once, the
- * schema is created when missing, a newer schema is refused, and bad schema names are
- * configuration errors that name the value.
+ * schema is created when missing, a newer schema is refused, a role with data privileges
+ * only starts against an up-to-date schema, and bad schema names are configuration errors
+ * that name the value.
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/core/errors.js';
@@ -39,11 +40,46 @@ describe('postgres migrations', () => {
     expect((error as Error).message).toContain(`newer than this Ordo understands`);
   });
 
+  it('works for a role with data privileges only when the schema is up to date, and says what it lacks when not', async () => {
+    const schema = freshSchema('mig');
+    await (await pg.open({ schema })).close();
+    const role = `ordo_data_${process.pid}_${Date.now().toString(36)}`;
+    await pg.admin(`CREATE ROLE ${role} LOGIN PASSWORD 'data-only'`);
+    const url = new URL(testUrl());
+    url.username = role;
+    url.password = 'data-only';
+    const store = await pg.open({ url: url.toString(), schema, migrate: false });
+    const behind = await pg.open({ url: url.toString(), migrate: false });
+    try {
+      await pg.admin(`GRANT USAGE ON SCHEMA "${schema}" TO ${role}`);
+      await pg.admin(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "${schema}" TO ${role}`);
+      await store.migrate();
+      const [created] = await store.jobInsertMany({ jobs: [job({ uniqueKey: 'k' })] });
+      const [claimed] = await store.jobClaim({ workerId: 'w', queues: ['default'], limit: 1, leaseMs: 60_000 });
+      expect(claimed?.id).toBe(created!.id);
+
+      const error = await behind.migrate().catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(/is at version 0 and needs \d+, but this role may not change it \(permission denied/);
+    } finally {
+      await Promise.all([store.close(), behind.close()]);
+      await pg.admin(`DROP OWNED BY ${role}`);
+      await pg.admin(`DROP ROLE ${role}`);
+    }
+  });
+
   it('rejects schema names that are not plain identifiers, naming the value', () => {
     for (const bad of ['ordo; drop table x', '1ordo', 'or"do', '', 'a'.repeat(64)]) {
       expect(() => createPostgresStore({ url: testUrl(), schema: bad })).toThrow(ConfigError);
     }
     expect(() => createPostgresStore({ url: testUrl(), schema: 'my-schema' })).toThrow(/"my-schema"/);
+  });
+
+  it('rejects schema names with the pg_ prefix PostgreSQL reserves, naming the value', () => {
+    for (const reserved of ['pg_ordo', 'pg_']) {
+      expect(() => createPostgresStore({ url: testUrl(), schema: reserved })).toThrow(ConfigError);
+      expect(() => createPostgresStore({ url: testUrl(), schema: reserved })).toThrow(new RegExp(`"${reserved}".*reserve`));
+    }
   });
 
   it('rejects a URL that is not postgres://', () => {

@@ -4,12 +4,24 @@
  * (pool, LISTEN, leader) when a restarted server comes back.
  */
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OrdoError, StoreUnavailableError } from '../src/core/errors.js';
-import { createPostgresStore } from '../src/store/postgres/engine.js';
+import type { InsertResult } from '../src/core/types.js';
+import { type PostgresStore, createPostgresStore } from '../src/store/postgres/engine.js';
 import { type EmbeddedServer, startEmbeddedPostgres } from './support/global-setup.js';
 import { job } from './support/jobs.js';
-import { freshSchema, heardQueues, terminateSessions, usePostgres, waitForSignal } from './support/postgres.js';
+import {
+  type FreezableProxy,
+  admin,
+  freezableProxy,
+  freshSchema,
+  heardQueues,
+  terminateSessions,
+  testUrl,
+  usePostgres,
+  waitForSignal,
+} from './support/postgres.js';
 import { waitUntil } from './support/wait.js';
 
 async function closedPort(): Promise<number> {
@@ -19,6 +31,35 @@ async function closedPort(): Promise<number> {
       probe.close(() => resolve(typeof address === 'object' && address ? address.port : 1));
     });
   });
+}
+
+/**
+ * A session of its own, inside a transaction, that locks job `id` of `schema` and holds an
+ * uncommitted job with unique key `held`: store calls touching either wait on it.
+ */
+async function blocker(store: PostgresStore, schema: string, id: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: testUrl() });
+  client.on('error', () => undefined);
+  await client.connect();
+  await client.query('BEGIN');
+  await client.query(`SELECT 1 FROM "${schema}".jobs WHERE id = $1 FOR UPDATE`, [id]);
+  await store.jobInsertMany({ jobs: [job({ uniqueKey: 'held' })], tx: client });
+  return client;
+}
+
+/** How many sessions of `applicationName` wait on a lock. */
+async function waitingOnLocks(applicationName: string): Promise<number> {
+  const rows = await admin(`SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`, [applicationName]);
+  return rows.length;
+}
+
+/** `promise`, or a rejection after `ms`: a test of "does not hang" must not hang. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 function expectUnavailable(err: unknown): void {
@@ -67,6 +108,67 @@ describe('postgres engine when connections die', () => {
     await new Promise((resolve) => setTimeout(resolve, 100)); // let the pool see the errors
     expect((await store.jobList({})).total).toBe(4);
   });
+
+  it('rejects a transaction whose connection is terminated mid-flight, and the process survives', async () => {
+    const schema = freshSchema('cut');
+    const store = await pgs.open({ schema, applicationName: 'ordo-test-tx-cut' });
+    const [{ id }] = (await store.jobInsertMany({ jobs: [job()] })) as [InsertResult];
+    const locker = await blocker(store, schema, id);
+    try {
+      // Blocks on SELECT … FOR UPDATE behind the locker, inside a store-owned transaction.
+      const cancel = store.jobCancel({ id }).then(() => null, (err: unknown) => err);
+      // Blocks on the unique index behind the locker's uncommitted insert of the same key.
+      const insert = store.jobInsertMany({ jobs: [job({ uniqueKey: 'held' })] }).then(() => null, (err: unknown) => err);
+      await waitUntil(async () => (await waitingOnLocks('ordo-test-tx-cut')) === 2, 5000, 'both calls to wait on locks');
+      expect(await terminateSessions('ordo-test-tx-cut')).toBeGreaterThanOrEqual(2);
+      expect(await cancel).toBeInstanceOf(StoreUnavailableError);
+      expect(await insert).toBeInstanceOf(StoreUnavailableError);
+    } finally {
+      await locker.end();
+    }
+    // The pool replaced the broken connections.
+    expect(await store.jobCancel({ id })).toEqual({ state: 'cancelled', cancelRequested: false });
+  });
+});
+
+describe('postgres engine over half-open connections', () => {
+  const pgs = usePostgres();
+  const proxies: FreezableProxy[] = [];
+  afterEach(async () => {
+    await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
+  });
+
+  async function proxy(): Promise<FreezableProxy> {
+    const started = await freezableProxy(testUrl());
+    proxies.push(started);
+    return started;
+  }
+
+  it('fails a statement that gets no answer after queryTimeoutMs, then carries on over a new connection', async () => {
+    const { url, freeze } = await proxy();
+    const store = await pgs.open({ url, queryTimeoutMs: 500 });
+    const [{ id }] = (await store.jobInsertMany({ jobs: [job()] })) as [InsertResult];
+    const [running] = await store.jobClaim({ workerId: 'w', queues: ['default'], limit: 1, leaseMs: 60_000 });
+    freeze();
+    const started = Date.now();
+    const error = await within(store.jobHeartbeat({ workerId: 'w', jobs: [running!], leaseMs: 60_000 }).catch((err: unknown) => err), 5000);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expectUnavailable(error);
+    expect((await store.jobGet({ id }))?.state).toBe('running');
+  });
+
+  it('pings its LISTEN connection, reconnects when the ping times out, and wakes subscribers for what it missed', async () => {
+    const { url, freeze } = await proxy();
+    const schema = freshSchema('ping');
+    // Pings every 2 x 300 ms.
+    const reader = await pgs.open({ url, schema, queryTimeoutMs: 300 });
+    const writer = await pgs.open({ schema });
+    const heard = await heardQueues(reader);
+    freeze();
+    // Its NOTIFY is stuck in the frozen connection and dies with it.
+    await writer.jobInsertMany({ jobs: [job({ queue: 'while-frozen' })] });
+    await waitUntil(() => heard.includes('while-frozen'), 10_000, 'the missed queue to be signalled after the LISTEN connection was replaced');
+  });
 });
 
 describe('postgres engine across a server restart', () => {
@@ -99,6 +201,50 @@ describe('postgres engine across a server restart', () => {
       expect((await worker.jobClaim({ workerId: 'w', queues: ['q'], limit: 1, leaseMs: 1000 })).length).toBe(1);
     } finally {
       await Promise.all([worker.close(), client.close()]);
+    }
+  });
+  it('keeps an in-process client alive across the restart: unique-key enqueues and cancels in a loop', async () => {
+    const schema = freshSchema('loop');
+    const store = createPostgresStore({ url: server.url, schema, applicationName: 'ordo-test-loop' });
+    const locker = new pg.Client({ connectionString: server.url });
+    locker.on('error', () => undefined);
+    try {
+      await store.migrate();
+      let stop = false;
+      let done = 0;
+      const errors: unknown[] = [];
+      const loop = (async () => {
+        for (let i = 0; !stop; i++) {
+          try {
+            const [inserted] = await store.jobInsertMany({ jobs: [job({ uniqueKey: `key-${i % 5}` })] });
+            await store.jobCancel({ id: inserted!.id });
+            done++;
+          } catch (err) {
+            errors.push(err);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+        }
+      })();
+      await waitUntil(() => done >= 20, 10_000, 'the loop to get going');
+      // And one store transaction that is certainly in flight when the server stops.
+      const [{ id }] = (await store.jobInsertMany({ jobs: [job()] })) as [InsertResult];
+      await locker.connect();
+      await locker.query('BEGIN');
+      await locker.query(`SELECT 1 FROM "${schema}".jobs WHERE id = $1 FOR UPDATE`, [id]);
+      const blocked = store.jobCancel({ id }).then(() => null, (err: unknown) => err);
+      await waitUntil(async () => (await locker.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'ordo-test-loop' AND wait_event_type = 'Lock'`)).rowCount === 1, 5000, 'the cancel to wait');
+
+      await server.stop();
+      expect(await blocked).toBeInstanceOf(StoreUnavailableError);
+      await server.start();
+      const before = done;
+      await waitUntil(() => done >= before + 20, 20_000, 'the loop to carry on after the restart');
+      stop = true;
+      await loop;
+      expect(errors.length).toBeGreaterThan(0);
+      for (const err of errors) expect(err, String(err)).toBeInstanceOf(StoreUnavailableError);
+    } finally {
+      await Promise.all([store.close(), locker.end().catch(() => undefined)]);
     }
   });
 });

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { OrdoError } from '../src/core/errors.js';
 import type { Store } from '../src/store/contract.js';
 import { createSqliteStore } from '../src/store/sqlite/engine.js';
-import { job } from './store-contract/support.js';
+import { finishOf, job } from './store-contract/support.js';
 import { exerciseStore } from './store-contract/index.js';
 import { sqliteFixture } from './support/engines.js';
 
@@ -110,6 +110,18 @@ describe('sqlite engine', () => {
     now += 1;
     expect(await store.jobRescueExpired()).toEqual({ rescued: [created!.id], failed: [], cancelled: [] });
     expect((await store.jobGet({ id: created!.id }))?.attempts[0]?.finishedAt).toEqual(new Date(now));
+  });
+
+  it("records an attempt's finish by the injected clock, not the worker's", async () => {
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    const store = await open(tempPath('ordo.db'), () => now);
+    const [created] = await store.jobInsertMany({ jobs: [job()] });
+    const [running] = await store.jobClaim({ workerId: 'w', queues: ['default'], limit: 1, leaseMs: 30_000 });
+    now += 5_000;
+    await store.jobFinishMany({ finishes: [finishOf(running!, { finishedAt: new Date(0) })] });
+    const done = await store.jobGet({ id: created!.id });
+    expect(done?.finishedAt).toEqual(new Date(now));
+    expect(done?.attempts[0]).toMatchObject({ startedAt: running!.startedAt, finishedAt: new Date(now) });
   });
 
   it('shares one file between several OS processes: one migration, each job finished once', async () => {

@@ -2,7 +2,7 @@
  * The worker runtime over both engines: outcomes, retries, timeouts, cancellation, queue
  * order, priorities, delays, leases and graceful shutdown.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createOrdo, type Ordo } from '../src/client/ordo.js';
 import { PermanentError } from '../src/core/errors.js';
 import { createLogger } from '../src/core/logger.js';
@@ -11,11 +11,13 @@ import type { Store } from '../src/store/contract.js';
 import { defineTask, type TaskDefinition } from '../src/tasks/define.js';
 import { createWorker, type Worker } from '../src/worker/worker.js';
 import type { WorkerOptions } from '../src/worker/options.js';
-import { engines, freshStore } from './support/engines.js';
-import { waitFor } from './support/wait.js';
+import { dropCreatedSchemas, engines, freshStore } from './support/engines.js';
+import { sleep, waitFor } from './support/wait.js';
 
 const quiet = createLogger({ level: 'silent' });
 const TERMINAL: JobState[] = ['succeeded', 'failed', 'cancelled'];
+
+afterAll(dropCreatedSchemas);
 
 describe.each(engines)('worker on $name', (engine) => {
   let store: Store;
@@ -171,7 +173,8 @@ describe.each(engines)('worker on $name', (engine) => {
     const job = await settled(bad.id);
     expect(job.state).toBe('failed');
     expect(job.attempts).toHaveLength(1);
-    expect(job.lastError?.message).toMatch(/n/);
+    expect(job.lastError?.message).toMatch(/payload of task strict/);
+    expect(job.lastError?.message).toMatch(/n: .*expected number/i);
     // Another worker of a mixed fleet may know the task: released for later, attempt not charged.
     const released = await waitFor(() => ordo.getJob(unknown.id), (j) => j!.state === 'pending' && j!.runAt.getTime() > Date.now() + 3_000, 'the unknown task to be handed back for later');
     expect(released).toMatchObject({ attempt: 0, attempts: [] });
@@ -224,18 +227,40 @@ describe.each(engines)('worker on $name', (engine) => {
     }
   });
 
-  it('lets running jobs finish within the grace period on stop', async () => {
-    const quick = defineTask('quick', async () => {
-      await new Promise((resolve) => setTimeout(resolve, 150));
+  it('lets running jobs finish within the grace period on stop, and claims nothing more', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let runs = 0;
+    // Ignores its signal on purpose: only the gate ends it, so an abort would show as a release.
+    const gated = defineTask('gated', async () => {
+      runs++;
+      await gate;
       return 'finished';
     });
-    const worker = await setup([quick]);
-    const { id } = await ordo.enqueue('quick', {});
-    await settled(id, ['running']);
-    await worker.stop({ graceMs: 5_000 });
+    // One slot: while the job runs the claim loop only waits, so no claim is in flight when
+    // stop() comes and the job enqueued after it could only be taken by a new claim.
+    const worker = await setup([gated], { concurrency: 1 });
+    const { id } = await ordo.enqueue('gated', {});
+    await waitFor(() => runs, (n) => n === 1, 'the job to start');
+    let released = false;
+    let stopResolved: 'before release' | 'after release' | null = null;
+    const stopped = worker.stop({ graceMs: 10_000 }).then(() => (stopResolved = released ? 'after release' : 'before release'));
+    const late = await ordo.enqueue('gated', {});
+    try {
+      await sleep(200);
+      expect(stopResolved, 'stop() must wait for the running job').toBeNull();
+    } finally {
+      released = true;
+      release(); // also when the check failed, so the stop of afterEach does not wait 10 s
+    }
+    await stopped;
+    expect(stopResolved).toBe('after release');
     const job = (await ordo.getJob(id))!;
-    expect(job.state).toBe('succeeded');
-    expect(job.result).toBe('finished');
+    expect(job).toMatchObject({ state: 'succeeded', result: 'finished', attempt: 1 });
+    expect(job.attempts.map((a) => [a.attempt, a.outcome, a.worker])).toEqual([[1, 'succeeded', worker.name]]);
+    // A stopping worker claims nothing new.
+    expect(await ordo.getJob(late.id)).toMatchObject({ state: 'pending', attempt: 0 });
+    expect(runs).toBe(1);
   });
 
   it('hands the handler what the schema makes of the payload, and keeps the stored payload as sent', async () => {
@@ -266,21 +291,33 @@ describe.each(engines)('worker on $name', (engine) => {
   it('survives an event listener that throws', async () => {
     const task = defineTask('plain', async () => 'ok');
     const worker = await setup([task]);
+    let calls = 0;
     worker.on('job:start', () => {
+      calls++;
       throw new Error('metrics bug');
     });
     const job = await settled((await ordo.enqueue('plain', {})).id);
-    expect(job.state).toBe('succeeded');
+    expect(calls).toBe(1);
+    expect(job).toMatchObject({ state: 'succeeded', result: 'ok' });
+    expect(job.attempts.map((a) => a.outcome)).toEqual(['succeeded']);
     expect(worker.runningCount).toBe(0);
   });
 
-  it('can be stopped while it is still starting', async () => {
+  it('can be stopped while it is still starting, and then claims nothing', async () => {
+    let runs = 0;
+    const task = defineTask('x', async () => ++runs);
     store = await freshStore(engine);
-    const worker = createWorker({ store, tasks: [defineTask('x', async () => 1)], logger: quiet });
+    ordo = await createOrdo({ store, tasks: [task] });
+    const { id } = await ordo.enqueue('x', {});
+    const worker = createWorker({ store, tasks: [task], logger: quiet, pollMs: 50 });
+    // start() loads the tasks and writes the worker row asynchronously: stop() lands first.
     const started = worker.start();
     await worker.stop();
     await started;
+    await sleep(150); // three poll intervals: a claim loop left running would have taken the job
     expect(worker.runningCount).toBe(0);
+    expect(runs).toBe(0);
+    expect(await ordo.getJob(id)).toMatchObject({ state: 'pending', attempt: 0, attempts: [] });
   });
 
   it('never lets a worker whose lease was taken over overwrite the new attempt', async () => {
@@ -299,6 +336,8 @@ describe.each(engines)('worker on $name', (engine) => {
       finishes: [{ id, attempt: first!.attempt, workerId: 'zombie-worker', state: 'succeeded', outcome: 'succeeded', startedAt: new Date(), finishedAt: new Date(), result: 'zombie' }],
     });
     expect(late.applied).toEqual([]);
-    expect((await ordo.getJob(id))!.result).toBe(job.result);
+    expect(job).toMatchObject({ state: 'succeeded', result: 'run 1' });
+    expect(job.attempts.map((a) => [a.attempt, a.outcome, a.worker])).toEqual([[1, 'worker_lost', 'zombie-worker'], [2, 'succeeded', workers[0]!.name]]);
+    expect(await ordo.getJob(id)).toEqual(job);
   });
 });

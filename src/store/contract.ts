@@ -93,7 +93,9 @@ export interface Store {
 
   /**
    * Ends running attempts, all in one transaction (fenced each). The attempt record
-   * (`outcome`, times, worker, result, error, logs) is appended to the job's `attempts`,
+   * (`outcome`, times, worker, result, error, logs) is appended to the job's `attempts`;
+   * its `finishedAt` is the store's clock (the finish's own `finishedAt` is not used), so it
+   * shares one clock with the claim's `startedAt`,
    * except for `outcome: 'released'` (shutdown, or a worker that cannot run the task), which
    * gives the attempt back: `attempt - 1`, state `pending`, nothing recorded, `result` and
    * `lastError` unchanged. `result`/`lastError`/`finishedAt` reflect the last finish.

@@ -94,3 +94,12 @@ export function filterEqualities(filter: JobFilter): [column: string, value: str
   ];
   return pairs.filter((pair): pair is [string, string] => pair[1] !== undefined);
 }
+
+/** Longest retry delay applied: 100 years. */
+export const MAX_RETRY_DELAY_MS = 100 * 365.25 * 24 * 60 * 60 * 1000;
+
+/** The retry delay to apply: 0 unless a finite number ≥ 0, at most `MAX_RETRY_DELAY_MS`. */
+export function retryDelay(ms: number | undefined): number {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return 0;
+  return Math.min(ms, MAX_RETRY_DELAY_MS);
+}

@@ -1,12 +1,13 @@
 /**
  * The store conformance suite: every engine runs it unchanged, through the Store interface
  * only. `exerciseStore(fixture)` registers one `describe` per contract area; each test gets a
- * fresh, migrated store of that engine.
+ * fresh, migrated store of that engine; the PostgreSQL schemas they used are dropped after
+ * the suite.
  *
  * @example exerciseStore(sqliteFixture) // in test/store.sqlite.test.ts
  */
-import { describe } from 'vitest';
-import type { EngineFixture } from '../support/engines.js';
+import { afterAll, describe } from 'vitest';
+import { type EngineFixture, dropCreatedSchemas } from '../support/engines.js';
 import { cancelRequestedCases } from './cancel-requested.js';
 import { jobsCancelRetryCases } from './jobs-cancel-retry.js';
 import { jobsClaimCases } from './jobs-claim.js';
@@ -23,6 +24,7 @@ import { workersCases } from './workers.js';
 export function exerciseStore(fixture: EngineFixture): void {
   describe(`store contract: ${fixture.name}`, () => {
     const ctx = useContractContext(fixture);
+    afterAll(dropCreatedSchemas);
     describe('jobs: insert and get', () => jobsInsertCases(ctx));
     describe('jobs: list', () => jobsListCases(ctx));
     describe('jobs: claim, heartbeat, progress', () => jobsClaimCases(ctx));

@@ -12,16 +12,17 @@ export function jobsFinishCases(ctx: ContractContext): void {
   it('records a success: result, finish time, lease cleared, attempt appended', async () => {
     const [id] = await insert(ctx.store, job());
     const running = await claimOne(ctx.store);
-    const finishedAt = new Date(running.startedAt!.getTime() + 25);
+    // A worker whose clock is an hour behind: the attempt's times are the store's, one clock.
+    const workerClock = new Date(running.startedAt!.getTime() - 3_600_000);
     const logs = [{ at: new Date(running.startedAt!.getTime() + 10), message: 'halfway' }];
     const before = Date.now();
-    const outcome = await ctx.store.jobFinishMany({ finishes: [finishOf(running, { result: { sent: 3 }, finishedAt, logs })] });
+    const outcome = await ctx.store.jobFinishMany({ finishes: [finishOf(running, { result: { sent: 3 }, finishedAt: workerClock, logs })] });
     expect(outcome).toEqual({ applied: [id] });
     const done = await mustGet(ctx.store, id!);
     expect(done).toMatchObject({ state: 'succeeded', attempt: 1, result: { sent: 3 }, lastError: null, lockedBy: 'worker-1', lockedUntil: null });
     expectNear(done.finishedAt, before);
     expect(done.attempts).toEqual([
-      { attempt: 1, worker: 'worker-1', startedAt: running.startedAt, finishedAt, outcome: 'succeeded', result: { sent: 3 }, logs },
+      { attempt: 1, worker: 'worker-1', startedAt: running.startedAt, finishedAt: done.finishedAt, outcome: 'succeeded', result: { sent: 3 }, logs },
     ]);
   });
 

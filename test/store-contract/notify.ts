@@ -7,7 +7,7 @@
  */
 import { expect, it } from 'vitest';
 import type { Store } from '../../src/store/contract.js';
-import { type ContractContext, claimOne, finishOf, insert, job, sleep, waitUntil } from './support.js';
+import { type ContractContext, claimOne, finishOf, insert, job, waitUntil } from './support.js';
 
 const WARM_UP_QUEUE = 'contract-warm-up';
 
@@ -53,10 +53,15 @@ export function notifyCases(ctx: ContractContext): void {
   });
 
   it('stops signalling after unsubscribe', async () => {
-    const { heard, unsubscribe } = await subscribeReady(ctx.store, ctx.store);
-    unsubscribe();
-    await insert(ctx.store, job({ queue: 'after' }));
-    await sleep(100);
-    expect(heard).not.toContain('after');
+    const [writer, listener] = await ctx.openShared(2);
+    const gone = await subscribeReady(listener!, writer!);
+    // A subscriber that stays: once it heard a signal, the one that left would have too.
+    const control = await subscribeReady(listener!, writer!);
+    gone.unsubscribe();
+    await insert(listener!, job({ queue: 'after-own' }));
+    await insert(writer!, job({ queue: 'after-other' }));
+    await waitUntil(() => control.heard.includes('after-own') && control.heard.includes('after-other'), 3000, 'the remaining subscriber to hear both queues');
+    control.unsubscribe();
+    expect(gone.heard.filter((queue) => queue.startsWith('after'))).toEqual([]);
   });
 }

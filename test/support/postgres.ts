@@ -1,8 +1,10 @@
 /**
  * Helpers for the PostgreSQL-specific tests (test/postgres.*.test.ts): stores on a fresh
- * schema of the test server, an admin connection to look at and cut sessions, cleanup, and
- * listening for wake-up signals.
+ * schema of the test server, an admin connection to look at and cut sessions, cleanup,
+ * listening for wake-up signals, and a TCP proxy whose connections can be frozen to make
+ * them half-open (alive to both ends, but nothing gets through).
  */
+import { type Socket, connect, createServer } from 'node:net';
 import pg from 'pg';
 import { afterEach, inject } from 'vitest';
 import type { Store } from '../../src/store/contract.js';
@@ -92,4 +94,57 @@ export async function waitForSignal(writer: Store, heard: readonly string[], que
     timeoutMs,
     what,
   );
+}
+
+/** A TCP proxy to a PostgreSQL server; `url` is the server's URL with the proxy's port. */
+export interface FreezableProxy {
+  readonly url: string;
+  /**
+   * Stops forwarding on every connection open now, in both directions, without closing any:
+   * to the client they look exactly like a half-open connection (a peer gone without a word).
+   * Connections opened later work normally.
+   */
+  freeze(): void;
+  /** Closes every connection and the proxy. */
+  close(): Promise<void>;
+}
+
+/** Starts a proxy to the server of `targetUrl` on a free loopback port. */
+export async function freezableProxy(targetUrl: string): Promise<FreezableProxy> {
+  const target = new URL(targetUrl);
+  const pairs: [Socket, Socket][] = [];
+  const frozen: Socket[] = [];
+  const server = createServer((downstream) => {
+    const upstream = connect(Number(target.port || 5432), target.hostname);
+    const cut = (): void => {
+      downstream.destroy();
+      upstream.destroy();
+    };
+    downstream.on('error', cut).on('close', cut);
+    upstream.on('error', cut).on('close', cut);
+    downstream.pipe(upstream);
+    upstream.pipe(downstream);
+    pairs.push([downstream, upstream]);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const url = new URL(targetUrl);
+  url.hostname = '127.0.0.1';
+  url.port = String(typeof address === 'object' && address ? address.port : 0);
+  return {
+    url: url.toString(),
+    freeze() {
+      for (const [downstream, upstream] of pairs.splice(0)) {
+        downstream.unpipe(upstream);
+        upstream.unpipe(downstream);
+        downstream.pause();
+        upstream.pause();
+        frozen.push(downstream, upstream);
+      }
+    },
+    async close() {
+      for (const socket of [...frozen.splice(0), ...pairs.splice(0).flat()]) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }

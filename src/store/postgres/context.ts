@@ -27,6 +27,13 @@ export function quoteSchema(schema: unknown): string {
       { field: 'schema', received: schema },
     );
   }
+  // CREATE SCHEMA refuses these (quoted, as here, only the lowercase prefix is reserved).
+  if (schema.startsWith('pg_')) {
+    throw new ConfigError(
+      `schema: ${JSON.stringify(schema)} starts with pg_, a prefix PostgreSQL reserves for its system schemas; choose another name`,
+      { field: 'schema', received: schema },
+    );
+  }
   return `"${schema}"`;
 }
 

@@ -2,27 +2,29 @@
  * The PostgreSQL engine: implements the Store contract over a node-postgres pool, for many
  * processes on many machines sharing one database. This module only composes; the SQL of each
  * operation lives in `sql/` (same file and function names as the SQLite engine, so the two
- * can be diffed), the pool and error mapping in pool.ts, wake-ups in listener.ts.
+ * can be diffed), the pool in pool.ts, error mapping in errors.ts, the checks of a caller's
+ * `tx` in caller-tx.ts, wake-ups in listener.ts.
  *
  * Connections per store: the pool (up to `poolSize`, opened on demand), one LISTEN
  * connection once something subscribes to `onJobsAvailable`, and one per leader role that
- * this process campaigns for. Time is always the database's `now()`.
+ * this process campaigns for. Every statement has a timeout (`queryTimeoutMs`), so no call
+ * hangs on a dead connection. Time is always the database's clock.
  */
-import type pg from 'pg';
 import { ConfigError, ValidationError } from '../../core/errors.js';
 import type { Store, StoreCapabilities } from '../contract.js';
+import { callerClient } from './caller-tx.js';
 import { type PgContext, channelFor, quoteSchema } from './context.js';
 import { JobsListener } from './listener.js';
 import { runMigrations } from './migrations.js';
-import { type Db, type Queryable, clientConfig, createDb, mapError } from './pool.js';
+import { type Db, type PoolOptions, type Queryable, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_QUERY_TIMEOUT_MS, clientConfig, createDb } from './pool.js';
 import { cancelJob, deleteJobs, retryJob } from './sql/jobs-cancel-retry.js';
 import { cancelRequestedJobs, claimJobs, heartbeatJobs, recordProgress } from './sql/jobs-claim.js';
 import { finishJobs } from './sql/jobs-finish.js';
-import { hasUniqueKeys, insertJobs } from './sql/jobs-insert.js';
+import { hasUniqueKeys, insertJobs, insertJobsWithUniqueKeys } from './sql/jobs-insert.js';
 import { getJob, listJobs, nextDueIn } from './sql/jobs-read.js';
 import { rescueExpired } from './sql/jobs-rescue.js';
-import { LeaderLocks } from './sql/leaders.js';
-import { queueStats, setQueuePaused } from './sql/queues.js';
+import { ELECT_TIMEOUT_MS, LeaderLocks } from './sql/leaders.js';
+import { queueStats, queuesWithPendingJobs, setQueuePaused } from './sql/queues.js';
 import { heartbeatWorker, listWorkers, markWorkerStopped } from './sql/workers.js';
 
 export interface PostgresStoreOptions {
@@ -34,6 +36,15 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** Shown in `pg_stat_activity.application_name`. @defaultValue 'ordo' */
   applicationName?: string;
+  /**
+   * Longest wait for the answer to one statement, so a call on a dead (half-open) connection
+   * fails instead of hanging. Also sets how often the LISTEN connection is pinged (every
+   * twice this) and bounds leader elections (at most 5 s). Migrations are exempt.
+   * @defaultValue 15000
+   */
+  queryTimeoutMs?: number;
+  /** Longest wait for a connection, new or a free one from the pool. @defaultValue 10000 */
+  connectTimeoutMs?: number;
 }
 
 /** A Postgres store; `listening()` is the one addition to the Store contract. */
@@ -50,11 +61,30 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     const shown = typeof options.url === 'string' ? options.url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@') : options.url;
     throw new ConfigError(`url: expected a postgres:// or postgresql:// URL, received ${JSON.stringify(shown)}`, { field: 'url' });
   }
-  const poolSize = options.poolSize ?? 10;
-  if (!Number.isInteger(poolSize) || poolSize < 1) throw new ValidationError('poolSize', 'an integer >= 1', poolSize);
-  const connection = { url: options.url, max: poolSize, applicationName: options.applicationName };
+  const connection = {
+    url: options.url,
+    max: poolSizeOf(options.poolSize),
+    applicationName: options.applicationName,
+    queryTimeoutMs: timeout('queryTimeoutMs', options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS, 100),
+    connectTimeoutMs: timeout('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, 100),
+  };
   const db = createDb(connection);
-  return new PostgresEngine({ db, schema, s, channel: channelFor(schema) }, clientConfig(connection));
+  return new PostgresEngine({ db, schema, s, channel: channelFor(schema) }, connection);
+}
+
+function poolSizeOf(poolSize: unknown = 10): number {
+  if (typeof poolSize !== 'number' || !Number.isInteger(poolSize) || poolSize < 1) throw new ValidationError('poolSize', 'an integer >= 1', poolSize);
+  return poolSize;
+}
+
+/** Longest timeout accepted: Node's timers overflow past 2^31 - 1 ms. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
+function timeout(field: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_TIMEOUT_MS) {
+    throw new ValidationError(field, `an integer from ${min} to ${MAX_TIMEOUT_MS}`, value);
+  }
+  return value;
 }
 
 class PostgresEngine implements PostgresStore {
@@ -67,11 +97,18 @@ class PostgresEngine implements PostgresStore {
 
   constructor(
     private readonly ctx: PgContext,
-    config: pg.ClientConfig,
+    connection: PoolOptions & { queryTimeoutMs: number },
   ) {
     this.db = ctx.db;
-    this.listener = new JobsListener(config, ctx.channel, (pid) => ctx.db.isOwnBackend(pid));
-    this.leaders = new LeaderLocks(ctx, config);
+    const config = clientConfig(connection);
+    this.listener = new JobsListener({
+      config,
+      channel: ctx.channel,
+      isOwnBackend: (pid) => ctx.db.isOwnBackend(pid),
+      pingIntervalMs: Math.min(2 * connection.queryTimeoutMs, MAX_TIMEOUT_MS),
+      pendingQueues: (client) => queuesWithPendingJobs(ctx, client),
+    });
+    this.leaders = new LeaderLocks(ctx, config, Math.min(ELECT_TIMEOUT_MS, connection.queryTimeoutMs));
   }
 
   migrate: Store['migrate'] = () => runMigrations(this.db, this.ctx.schema, this.ctx.s);
@@ -89,7 +126,7 @@ class PostgresEngine implements PostgresStore {
     // Without unique keys the insert is one statement, atomic on its own; with them, the
     // collision lookup must share the insert's transaction.
     const { results, queues } = hasUniqueKeys(jobs)
-      ? await retryDeadlock(() => this.db.transaction((client) => insertJobs(this.ctx, client, jobs)))
+      ? await insertJobsWithUniqueKeys(this.ctx, jobs)
       : await insertJobs(this.ctx, this.poolClient(), jobs);
     this.listener.emit(queues);
     return results;
@@ -151,37 +188,4 @@ class PostgresEngine implements PostgresStore {
   private poolClient(): Queryable {
     return { query: async (text, values) => ({ rows: await this.db.rows({ text, values }) }) };
   }
-}
-
-/**
- * Runs `fn` again when PostgreSQL aborted it as a deadlock victim: two batches taking the
- * same unique keys in opposite orders wait on each other, and one of them must be retried.
- */
-async function retryDeadlock<T>(fn: () => Promise<T>, tries = 3): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== '40P01' || attempt >= tries) throw err;
-      // A short jittered pause lets the transaction that won finish before we try again.
-      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
-    }
-  }
-}
-
-/** The caller's transaction client, with driver errors mapped like ours. */
-function callerClient(tx: unknown): Queryable {
-  if (typeof tx !== 'object' || tx === null || typeof (tx as Queryable).query !== 'function') {
-    throw new ValidationError('tx', 'a node-postgres client inside a transaction (an object with query(text, values))', tx);
-  }
-  const client = tx as Queryable;
-  return {
-    query: async (text, values) => {
-      try {
-        return await client.query(text, values);
-      } catch (err) {
-        throw mapError(err);
-      }
-    },
-  };
 }

@@ -1,16 +1,28 @@
 /**
  * The PostgreSQL schema as numbered migrations, and the runner that applies the missing ones.
  *
- * Everything runs in one transaction that first takes `pg_advisory_xact_lock` on a key
- * derived from the schema name: when ten processes start at once, one migrates and the
- * others wait on the lock, then find `schema_migrations` up to date and apply nothing. The
- * lock is released by COMMIT or ROLLBACK, so a crashed migrator never leaves it held, and DDL
- * is transactional in Postgres, so a failed migration leaves no half-made schema.
+ * First it only reads the schema's version (no lock, no DDL), so a process whose role has
+ * data privileges only (USAGE on the schema, SELECT/INSERT/UPDATE/DELETE on its tables)
+ * starts fine against an up-to-date schema: even `CREATE SCHEMA IF NOT EXISTS` checks the
+ * database's CREATE privilege before it looks whether the schema exists.
+ *
+ * When the schema is behind, everything runs in one transaction that first takes
+ * `pg_advisory_xact_lock` on a key derived from the schema name: when ten processes start at
+ * once, one migrates and the others wait on the lock, then find `schema_migrations` up to
+ * date and apply nothing. The lock is released by COMMIT or ROLLBACK, so a crashed migrator
+ * never leaves it held, and DDL is transactional in Postgres, so a failed migration leaves no
+ * half-made schema.
  * Applied migrations are never edited; a change is a new entry. Table and column names
  * mirror the SQLite engine's (src/store/sqlite/migrations.ts) so the two can be diffed.
  */
 import { ConfigError } from '../../core/errors.js';
 import type { Db, Queryable } from './pool.js';
+
+/**
+ * Statement timeout while migrating, instead of the store's: DDL on a big table, or waiting
+ * for another process's migration, may take far longer than a job statement.
+ */
+const MIGRATION_QUERY_TIMEOUT_MS = 30 * 60 * 1000;
 
 interface Migration {
   version: number;
@@ -95,34 +107,57 @@ const MIGRATIONS: readonly Migration[] = [
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 
 /**
- * Creates the schema if missing and applies every migration newer than its version, all in
- * one transaction serialised by an advisory lock keyed on the schema name.
+ * Reads the schema's version and, only when it is behind, creates the schema if missing and
+ * applies every newer migration, in one transaction serialised by an advisory lock keyed on
+ * the schema name.
  */
 export async function runMigrations(db: Db, schema: string, quoted: string): Promise<void> {
-  await db.transaction(async (client) => {
-    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`ordo:migrate:${schema}`]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${quoted}.schema_migrations (
-      version    integer     PRIMARY KEY,
-      name       text        NOT NULL,
-      applied_at timestamptz NOT NULL DEFAULT now()
-    )`);
-    const current = await currentVersion(client, quoted);
-    if (current > SCHEMA_VERSION) {
-      throw new ConfigError(
-        `PostgreSQL schema ${JSON.stringify(schema)} has version ${current}, newer than this Ordo understands (${SCHEMA_VERSION}); upgrade Ordo`,
-        { schema, version: current },
-      );
-    }
-    for (const migration of MIGRATIONS) {
-      if (migration.version <= current) continue;
-      await client.query(migration.sql(quoted));
-      await client.query(`INSERT INTO ${quoted}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
-    }
-  });
+  const pooled: Queryable = { query: async (text, values) => ({ rows: await db.rows({ text, values }) }) };
+  const current = await currentVersion(pooled, quoted);
+  checkNotNewer(schema, current);
+  if (current === SCHEMA_VERSION) return;
+  try {
+    await db.transaction((client) => migrate(client, schema, quoted), { queryTimeoutMs: MIGRATION_QUERY_TIMEOUT_MS });
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== '42501') throw err;
+    throw new ConfigError(
+      `PostgreSQL schema ${JSON.stringify(schema)} is at version ${current} and needs ${SCHEMA_VERSION}, but this role may not change it ` +
+        `(${(err as Error).message}); run Ordo once with a role that may create the schema and its tables, or create the schema for this role and grant it ALL on it`,
+      { schema, version: current, code: '42501' },
+    );
+  }
 }
 
+async function migrate(client: Queryable, schema: string, quoted: string): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`ordo:migrate:${schema}`]);
+  await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
+  await client.query(`CREATE TABLE IF NOT EXISTS ${quoted}.schema_migrations (
+    version    integer     PRIMARY KEY,
+    name       text        NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+  )`);
+  // Another process may have migrated while we waited for the lock.
+  const current = await currentVersion(client, quoted);
+  checkNotNewer(schema, current);
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= current) continue;
+    await client.query(migration.sql(quoted));
+    await client.query(`INSERT INTO ${quoted}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+  }
+}
+
+function checkNotNewer(schema: string, current: number): void {
+  if (current <= SCHEMA_VERSION) return;
+  throw new ConfigError(
+    `PostgreSQL schema ${JSON.stringify(schema)} has version ${current}, newer than this Ordo understands (${SCHEMA_VERSION}); upgrade Ordo`,
+    { schema, version: current },
+  );
+}
+
+/** The schema's version: 0 when the schema or its `schema_migrations` table does not exist. */
 async function currentVersion(client: Queryable, quoted: string): Promise<number> {
+  const { rows: found } = await client.query('SELECT to_regclass($1) IS NOT NULL AS present', [`${quoted}.schema_migrations`]);
+  if (!(found[0] as { present: boolean }).present) return 0;
   const { rows } = await client.query(`SELECT max(version) AS version FROM ${quoted}.schema_migrations`);
   const row = rows[0] as { version: number | null } | undefined;
   return row?.version ?? 0;

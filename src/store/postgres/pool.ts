@@ -1,16 +1,22 @@
 /**
- * The connection pool of one Postgres store, and the one place where driver errors become
- * Ordo errors.
+ * The connection pool of one Postgres store: statements, transactions, and the connection
+ * settings every connection of the store shares. Error mapping lives in errors.ts.
  *
  * node-postgres replaces broken connections by itself: a client that errors is dropped from
  * the pool and the next query opens a new one, so "reconnect" needs no code here. What does
- * need code: an idle client that dies (server restart, network cut) emits `error` on the
- * pool, and an unhandled `error` event would crash the process; and a query that fails
- * because the server is gone must surface as a short, retryable `StoreUnavailableError`
- * rather than a driver stack trace, so the worker runtime above can back off and retry.
+ * need code:
+ * - A client emits `error` when its connection dies (server restart, pg_terminate_backend,
+ *   network cut), and an `error` event nobody listens to crashes the process. The pool
+ *   listens on idle clients and `pool.query` on the client it runs on; a client checked out
+ *   for a transaction is ours to guard from `connect()` until `release()`.
+ * - A connection can also go half-open (the peer vanished without a word): every statement
+ *   has a client-side timeout (`query_timeout`), so a heartbeat or a finish can never hang.
+ * - A call that fails because the server is gone surfaces as a short, retryable
+ *   `StoreUnavailableError` rather than a driver stack trace, so the worker runtime above
+ *   can back off and retry.
  */
 import pg from 'pg';
-import { ConfigError, OrdoError, StoreUnavailableError } from '../../core/errors.js';
+import { closedError, isConnectionError, mapPoolError } from './errors.js';
 
 /** Anything that runs a statement: the pool, a checked-out client, or the caller's `tx`. */
 export interface Queryable {
@@ -30,6 +36,25 @@ export interface PoolOptions {
   max?: number;
   /** Reported in `pg_stat_activity.application_name`. @defaultValue 'ordo' */
   applicationName?: string;
+  /** Longest wait for an answer to one statement. @defaultValue {@link DEFAULT_QUERY_TIMEOUT_MS} */
+  queryTimeoutMs?: number;
+  /** Longest wait for a connection, new or from the pool. @defaultValue {@link DEFAULT_CONNECT_TIMEOUT_MS} */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * Default client-side timeout of a statement. Ordo's statements take milliseconds; one that
+ * has had no answer for this long is on a dead connection (or stuck behind a lock).
+ */
+export const DEFAULT_QUERY_TIMEOUT_MS = 15_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** Per-transaction settings. */
+export interface TransactionOptions {
+  /** Longest wait for a row or index lock (`SET LOCAL lock_timeout`); then error 55P03. */
+  lockTimeoutMs?: number;
+  /** Client-side timeout of each statement instead of the pool's (migrations run DDL). */
+  queryTimeoutMs?: number;
 }
 
 /** A pool with error mapping, statement helpers and an idempotent close. */
@@ -37,7 +62,7 @@ export interface Db {
   /** Runs one statement and returns its rows. */
   rows<R>(statement: Statement): Promise<R[]>;
   /** Runs `fn` between BEGIN and COMMIT on one client; ROLLBACK if it throws. */
-  transaction<T>(fn: (client: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (client: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** True when `pid` is the server process of one of this pool's connections. */
   isOwnBackend(pid: number): boolean;
   /** Ends every pooled connection. Later calls fail with a non-retryable error. */
@@ -52,13 +77,16 @@ export function clientConfig(options: PoolOptions): pg.ClientConfig {
     // Probe idle connections so a peer that vanished (network cut) is noticed, not waited on.
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
-    // A query must not hang forever while the server is unreachable.
-    connectionTimeoutMillis: 10_000,
+    // Neither connecting nor a statement may hang forever while the server is unreachable.
+    connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    query_timeout: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
   };
 }
 
 export function createDb(options: PoolOptions): Db {
-  const pool = new pg.Pool({ ...clientConfig(options), max: options.max ?? 10, idleTimeoutMillis: 30_000 });
+  const max = options.max ?? 10;
+  const pool = new pg.Pool({ ...clientConfig(options), max, idleTimeoutMillis: 30_000 });
+  const mapError = (err: unknown): unknown => mapPoolError(err, max, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
   // An idle client lost its connection: the pool has already dropped it; nothing to do.
   pool.on('error', () => undefined);
   // Server pids of our connections, so the listener can skip NOTIFYs we sent ourselves
@@ -83,7 +111,7 @@ export function createDb(options: PoolOptions): Db {
         throw mapError(err);
       }
     },
-    async transaction<T>(fn: (client: Queryable) => Promise<T>): Promise<T> {
+    async transaction<T>(fn: (client: Queryable) => Promise<T>, transactionOptions: TransactionOptions = {}): Promise<T> {
       guard();
       let client: pg.PoolClient;
       try {
@@ -91,7 +119,7 @@ export function createDb(options: PoolOptions): Db {
       } catch (err) {
         throw mapError(err);
       }
-      return runInTransaction(client, fn);
+      return runInTransaction(client, fn, transactionOptions, mapError);
     },
     isOwnBackend: (pid) => backends.has(pid),
     close(): Promise<void> {
@@ -101,77 +129,67 @@ export function createDb(options: PoolOptions): Db {
   };
 }
 
-async function runInTransaction<T>(client: pg.PoolClient, fn: (client: Queryable) => Promise<T>): Promise<T> {
-  let broken: unknown;
+/**
+ * BEGIN, `fn`, COMMIT on a checked-out client, which is guarded against `error` events for
+ * the whole time it is out of the pool and released as broken when its connection died or
+ * its state is unknown (a statement timed out, ROLLBACK failed): never reused.
+ */
+async function runInTransaction<T>(
+  client: pg.PoolClient,
+  fn: (client: Queryable) => Promise<T>,
+  options: TransactionOptions,
+  mapError: (err: unknown) => unknown,
+): Promise<T> {
+  let lost: Error | undefined;
+  const onError = (err: Error): void => {
+    lost ??= err;
+  };
+  client.on('error', onError);
+  let broken: Error | undefined;
   try {
-    await client.query('begin');
-    const value = await fn(client);
-    await client.query('commit');
+    const queryable = transactionQueryable(client, options.queryTimeoutMs);
+    await client.query('BEGIN');
+    if (options.lockTimeoutMs !== undefined) await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(options.lockTimeoutMs))}`);
+    const value = await fn(queryable);
+    await client.query('COMMIT');
     return value;
   } catch (err) {
-    await client.query('rollback').catch((rollbackErr: unknown) => {
-      broken = rollbackErr;
-    });
-    throw mapError(err);
+    if (lost || isConnectionError(err)) {
+      // The connection is dead or its state unknown (a timed-out statement may still be
+      // running): a ROLLBACK could wait forever. Destroying the connection rolls back.
+      broken = lost ?? (err as Error);
+    } else {
+      await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
+        broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+      });
+    }
+    throw mapError(lost && !isConnectionError(err) ? lost : err);
   } finally {
-    // A client whose rollback failed is in an unknown state: destroy it, never reuse it.
-    client.release(broken instanceof Error ? broken : undefined);
+    client.removeListener('error', onError);
+    // From here on the pool's own listener guards the client again.
+    client.release(broken);
   }
 }
 
-/** What any call on a closed store throws: not retryable, the store will not come back. */
-export function closedError(): OrdoError {
-  return new OrdoError('store_unavailable', 'the PostgreSQL store is closed; open a new one');
+function transactionQueryable(client: pg.PoolClient, queryTimeoutMs: number | undefined): Queryable {
+  if (queryTimeoutMs === undefined) return client;
+  return { query: (text, values) => client.query({ text, values, query_timeout: queryTimeoutMs } as pg.QueryConfig) };
 }
 
-const CONNECTION_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH',
-  'ENETUNREACH', 'ENETDOWN',
-  '57P01', // admin_shutdown: the server is shutting down or terminated this session
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now: starting up or in recovery
-  '53300', // too_many_connections
-]);
-
-const CONNECTION_MESSAGES = [
-  'Connection terminated',
-  'connection timeout',
-  'timeout exceeded when trying to connect',
-  'is not queryable',
-  'Client was closed',
-  'the database system is',
-];
-
-/** True when `err` means "the server cannot be reached now", not "the statement is wrong". */
-export function isConnectionError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && (CONNECTION_CODES.has(code) || code.startsWith('08'))) return true;
-  return CONNECTION_MESSAGES.some((text) => err.message.includes(text));
-}
-
-/** Errors that retrying cannot fix: the URL or the schema must change first. */
-const CONFIG_CODES: Record<string, string> = {
-  '28P01': 'PostgreSQL rejected the user or password in the database URL',
-  '28000': 'PostgreSQL does not allow this user to connect (check pg_hba.conf and the URL)',
-  '3D000': 'the database named in the URL does not exist; create it first',
-  '42P01': 'the Ordo tables are missing in this schema; call store.migrate() first (openStore migrates by default)',
-  '3F000': 'the Ordo schema does not exist; call store.migrate() first (openStore migrates by default)',
-};
+/** How long ending a connection waits for the server to acknowledge it. */
+const END_WAIT_MS = 1_000;
 
 /**
- * Connection failures become a short `StoreUnavailableError`, configuration mistakes a
- * `ConfigError`; other errors (a constraint, a bug in our SQL) pass unchanged, so they are
- * not disguised as an outage.
+ * Ends a dedicated client (listener, leader), waiting at most `END_WAIT_MS`: over a
+ * half-open connection the server never answers, and closing a store must not hang on it
+ * (the socket is then left to the OS). Never rejects.
  */
-export function mapError(err: unknown): unknown {
-  if (err instanceof OrdoError) return err;
-  const code = (err as { code?: unknown } | null)?.code;
-  const problem = typeof code === 'string' ? CONFIG_CODES[code] : undefined;
-  if (problem) return new ConfigError(`${problem} (${(err as Error).message})`, { code });
-  if (!isConnectionError(err)) return err;
-  const error = err as Error & { code?: string };
-  const message = error.message.split('\n')[0] ?? '';
-  const reason = error.code && !message.includes(error.code) ? [error.code, message].filter(Boolean).join(': ') : message;
-  return new StoreUnavailableError(`PostgreSQL is unavailable (${reason}); retry later`, err);
+export async function endClient(client: pg.Client): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, END_WAIT_MS);
+    timer.unref();
+  });
+  await Promise.race([client.end().catch(() => undefined), waited]);
+  clearTimeout(timer);
 }

@@ -29,6 +29,24 @@ export interface JobRow extends Pick<JobRecord, 'id' | 'task' | 'queue' | 'paylo
   attempts: StoredAttempt[];
 }
 
+/**
+ * The columns of a `JobRow`, for every statement that reads jobs. Named explicitly, never
+ * `*`: a named prepared statement whose result is `*` fails on every pooled connection that
+ * prepared it ("cached plan must not change result type", 0A000) once a migration adds a
+ * column, where an explicit list is simply re-planned.
+ */
+const JOB_COLUMNS = [
+  'id', 'task', 'queue', 'payload', 'state', 'priority', 'run_at', 'created_at', 'attempt',
+  'max_attempts', 'timeout_ms', 'backoff_base_ms', 'backoff_cap_ms', 'unique_key', 'locked_by',
+  'locked_until', 'started_at', 'finished_at', 'cancel_requested', 'progress', 'result',
+  'last_error', 'attempts',
+] as const satisfies readonly (keyof JobRow)[];
+
+/** The `JobRow` columns as a select list, qualified by `alias` when given (`t.id, t.task, …`). */
+export function jobColumns(alias?: string): string {
+  return JOB_COLUMNS.map((column) => (alias ? `${alias}.${column}` : column)).join(', ');
+}
+
 export function jobFromRow(row: JobRow): JobRecord {
   return {
     id: row.id,
@@ -85,6 +103,14 @@ export function attemptJson(finish: JobFinish & { outcome: AttemptOutcome }): st
 /** Storable JSON text for a jsonb parameter; `undefined` (nothing to store) becomes SQL NULL. */
 export function jsonParam(value: Json | ErrorInfo | undefined): string | null {
   return value === undefined ? null : storableJson(value);
+}
+
+/**
+ * SQL that renders timestamp `expr` as ISO 8601 in UTC with milliseconds, as
+ * `Date#toISOString` writes it: for times the database's clock puts into attempt records.
+ */
+export function isoSql(expr: string): string {
+  return `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }
 
 /** True when `id` is a decimal string some `jobs` row could have (a positive bigint). */

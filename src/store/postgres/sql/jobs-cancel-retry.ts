@@ -3,13 +3,18 @@
  * retry read the job with `SELECT … FOR UPDATE` and change it in the same transaction, so the
  * decision and the write see the same state even while workers claim and finish it (a claim
  * skips the locked row; a finish waits for our COMMIT). Same structure as the SQLite engine.
+ *
+ * A retry makes the job active again, so it waits on the unique index while another
+ * transaction holds an uncommitted job with the same key; like an enqueue, that wait is
+ * bounded by `lock_timeout` and then fails as a retryable conflict.
  */
 import { OrdoError } from '../../../core/errors.js';
 import type { JobState } from '../../../core/types.js';
 import type { PgContext } from '../context.js';
 import type { Queryable } from '../pool.js';
+import { isLockTimeout } from '../errors.js';
 import { isRowId } from '../rows.js';
-import { activeJobsWithKeys } from './unique-keys.js';
+import { UNIQUE_KEY_LOCK_TIMEOUT_MS, activeJobsWithKeys } from './unique-keys.js';
 
 const stateSql = (s: string): string => `SELECT state, cancel_requested, queue, unique_key FROM ${s}.jobs WHERE id = $1 FOR UPDATE`;
 
@@ -57,17 +62,27 @@ export async function cancelJob(ctx: PgContext, id: string): Promise<{ state: Jo
 export async function retryJob(ctx: PgContext, id: string): Promise<{ retried: boolean; state: JobState; queue?: string } | null> {
   if (!isRowId(id)) return null;
   try {
-    return await ctx.db.transaction(async (client) => {
-      const row = await readState(ctx, client, id);
-      if (!row) return null;
-      if (row.state !== 'failed' && row.state !== 'cancelled') return { retried: false, state: row.state };
-      if (row.unique_key !== null) await assertKeyFree(ctx, client, id, row.unique_key);
-      await client.query(retrySql(ctx.s), [id, ctx.channel]);
-      return { retried: true, state: 'pending' as const, queue: row.queue };
-    });
+    return await ctx.db.transaction(
+      async (client) => {
+        const row = await readState(ctx, client, id);
+        if (!row) return null;
+        if (row.state !== 'failed' && row.state !== 'cancelled') return { retried: false, state: row.state };
+        if (row.unique_key !== null) await assertKeyFree(ctx, client, id, row.unique_key);
+        await client.query(retrySql(ctx.s), [id, ctx.channel]);
+        return { retried: true, state: 'pending' as const, queue: row.queue };
+      },
+      { lockTimeoutMs: UNIQUE_KEY_LOCK_TIMEOUT_MS },
+    );
   } catch (err) {
     // An enqueue with the same key committed between our check and our update.
     if ((err as { code?: unknown }).code === '23505') throw keyTaken(id, null, err);
+    if (isLockTimeout(err)) {
+      throw new OrdoError('conflict', `job ${id} cannot be retried right now: another transaction holds it, or a job with its unique key, and has not committed yet; retry`, {
+        retryable: true,
+        details: { id },
+        cause: err,
+      });
+    }
     throw err;
   }
 }

@@ -22,13 +22,14 @@
  * Before: one walk of `jobs_claim` per queue. Without statistics (a table not yet analyzed
  * by autovacuum) the planner misjudges both versions (25-150 ms) until it is.
  * Every write to a running job below is fenced by (id, attempt, locked_by, state='running').
- * Hot-path statements are named, so each pooled connection prepares them once.
+ * Hot-path statements are named, so each pooled connection prepares them once; they name
+ * their result columns (never `*`), so a migration that adds a column does not break them.
  */
 import type { JobRecord } from '../../../core/types.js';
 import type { JobRef, Store } from '../../contract.js';
 import { sortInClaimOrder } from '../../records.js';
 import type { PgContext } from '../context.js';
-import { type JobRow, isRowId, jobFromRow } from '../rows.js';
+import { type JobRow, isRowId, jobColumns, jobFromRow } from '../rows.js';
 
 /** Priority levels a claim visits one by one per queue before walking the rest in order. */
 export const MAX_LEVELS = 8;
@@ -86,7 +87,7 @@ export const claimSql = (s: string): string => `
       locked_until = now() + $4 * interval '1 millisecond', started_at = now(), progress = NULL
   -- = ANY(ARRAY(…)) keeps this a primary-key lookup whatever the row estimate of picked.
   WHERE t.id = ANY (ARRAY(SELECT id FROM picked)) AND t.state = 'pending'
-  RETURNING t.*`;
+  RETURNING ${jobColumns('t')}`;
 
 const heartbeatSql = (s: string): string => `
   UPDATE ${s}.jobs AS t

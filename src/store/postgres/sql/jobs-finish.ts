@@ -12,11 +12,18 @@
  * was requested ends it `cancelled` instead of `pending`; the flag is read from the row the
  * UPDATE locks, so a concurrent `jobCancel` is either seen here or waits for our commit.
  * A finish whose fence no longer matches changes nothing and is left out of `applied`.
+ *
+ * The attempt record's `finishedAt` is the database's `now()`, like `finished_at` and the
+ * claim's `started_at`, so both times of one attempt come from one clock whatever the
+ * worker's clock says. A retry delay that is not a finite number >= 0 counts as 0, and one
+ * beyond 100 years is cut to that: out of range, it would fail the whole batch (22008) on
+ * every try, and the batch's other results would never be recorded.
  */
 import type { JobFinish } from '../../../core/types.js';
-import { errorInfo } from '../../records.js';
+import { errorInfo, retryDelay } from '../../records.js';
 import type { PgContext } from '../context.js';
-import { attemptJson, isRowId, jsonParam } from '../rows.js';
+import { attemptJson, isRowId, isoSql, jsonParam } from '../rows.js';
+
 
 const finishSql = (s: string): string => `
   WITH done AS (
@@ -24,7 +31,7 @@ const finishSql = (s: string): string => `
     SET state = CASE WHEN f.state = 'pending' AND t.cancel_requested THEN 'cancelled' ELSE f.state END,
         attempt = CASE WHEN f.released THEN t.attempt - 1 ELSE t.attempt END,
         run_at = CASE WHEN f.state = 'pending' AND NOT t.cancel_requested
-                      THEN now() + greatest(f.delay_ms, 0) * interval '1 millisecond'
+                      THEN now() + f.delay_ms * interval '1 millisecond'
                       ELSE t.run_at END,
         finished_at = CASE WHEN f.state = 'pending' AND t.cancel_requested THEN now()
                            WHEN f.released THEN t.finished_at
@@ -35,7 +42,8 @@ const finishSql = (s: string): string => `
         progress = CASE WHEN f.released THEN NULL ELSE t.progress END,
         result = CASE WHEN f.released THEN t.result ELSE f.result END,
         last_error = CASE WHEN f.released THEN t.last_error ELSE f.last_error END,
-        attempts = CASE WHEN f.released THEN t.attempts ELSE t.attempts || jsonb_build_array(f.record) END
+        attempts = CASE WHEN f.released THEN t.attempts
+                        ELSE t.attempts || jsonb_build_array(f.record || jsonb_build_object('finishedAt', ${isoSql('now()')})) END
     FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::text[], $5::boolean[],
                 $6::double precision[], $7::jsonb[], $8::jsonb[], $9::jsonb[])
          AS f(id, attempt, worker_id, state, released, delay_ms, result, last_error, record)
@@ -75,7 +83,7 @@ function finishColumns(batch: readonly JobFinish[]): unknown[][] {
     batch.map((item) => item.workerId),
     batch.map((item, i) => (released[i] ? 'pending' : item.state)),
     released,
-    batch.map((item) => item.retryDelayMs ?? 0),
+    batch.map((item) => retryDelay(item.retryDelayMs)),
     batch.map((item) => jsonParam(item.result)),
     batch.map((item) => (item.error === undefined ? null : jsonParam(errorInfo(item.error)))),
     batch.map((item) => (item.outcome === 'released' ? null : attemptJson({ ...item, outcome: item.outcome }))),

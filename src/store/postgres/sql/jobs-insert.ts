@@ -9,14 +9,25 @@
  * the jobs exist if and only if the caller commits. Without it, a batch with no unique keys is
  * a single auto-committed statement; a batch with unique keys also looks up the ids of the
  * jobs it collided with, in one transaction with the insert.
+ *
+ * Times are `statement_timestamp()`, not `now()`: inside the caller's transaction `now()` is
+ * when that transaction began, so a job delayed 5 s in a transaction that ran 10 s would be
+ * due (and look 10 s old) the moment it commits.
+ *
+ * A job with a unique key waits on the unique index while another transaction holds an
+ * uncommitted job with the same key (Postgres cannot know yet whether it will commit). In the
+ * caller's transaction that wait is the caller's business; in ours it holds a pooled
+ * connection, so it is bounded by `lock_timeout` and then fails as a retryable conflict: an
+ * application that keeps such a transaction open must not freeze the pool.
  */
 import { ValidationError } from '../../../core/errors.js';
 import type { InsertResult, JobInsert } from '../../../core/types.js';
 import { compareIds } from '../../records.js';
 import type { PgContext } from '../context.js';
 import type { Queryable } from '../pool.js';
+import { isLockTimeout, uniqueKeyHeldError } from '../errors.js';
 import { hasNul } from '../rows.js';
-import { activeJobsWithKeys } from './unique-keys.js';
+import { UNIQUE_KEY_LOCK_TIMEOUT_MS, activeJobsWithKeys } from './unique-keys.js';
 
 const insertSql = (s: string): string => `
   WITH input AS MATERIALIZED (
@@ -28,11 +39,11 @@ const insertSql = (s: string): string => `
   ),
   inserted AS (
     -- ORDER BY ord: identity values are drawn in input order, so ids ascend with it.
-    INSERT INTO ${s}.jobs (task, queue, payload, state, priority, run_at, max_attempts,
+    INSERT INTO ${s}.jobs (task, queue, payload, state, priority, run_at, created_at, max_attempts,
                            timeout_ms, backoff_base_ms, backoff_cap_ms, unique_key)
     SELECT task, queue, payload, 'pending', priority,
-           coalesce(run_at, now() + delay_ms * interval '1 millisecond'), max_attempts,
-           timeout_ms, backoff_base_ms, backoff_cap_ms, unique_key
+           coalesce(run_at, statement_timestamp() + delay_ms * interval '1 millisecond'),
+           statement_timestamp(), max_attempts, timeout_ms, backoff_base_ms, backoff_cap_ms, unique_key
     FROM input ORDER BY ord
     ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('pending', 'running')
     DO NOTHING
@@ -51,6 +62,40 @@ interface InsertedRow {
 
 /** Tries this often when a colliding job finishes between our insert and our lookup. */
 const MAX_ROUNDS = 5;
+
+/**
+ * Inserts a batch with unique keys in a transaction of its own (the collision lookup must
+ * share the insert's snapshot). A deadlock with another batch taking the same keys in the
+ * opposite order is retried; a key held by another open transaction fails after
+ * `UNIQUE_KEY_LOCK_TIMEOUT_MS` with a retryable conflict.
+ */
+export async function insertJobsWithUniqueKeys(ctx: PgContext, jobs: readonly JobInsert[]): Promise<{ results: InsertResult[]; queues: string[] }> {
+  try {
+    return await retryDeadlock(() =>
+      ctx.db.transaction((client) => insertJobs(ctx, client, jobs), { lockTimeoutMs: UNIQUE_KEY_LOCK_TIMEOUT_MS }),
+    );
+  } catch (err) {
+    if (!isLockTimeout(err)) throw err;
+    const keys = [...new Set(jobs.map((job) => job.uniqueKey).filter((key): key is string => key !== null))];
+    throw uniqueKeyHeldError(keys, err);
+  }
+}
+
+/**
+ * Runs `fn` again when PostgreSQL aborted it as a deadlock victim: two batches taking the
+ * same unique keys in opposite orders wait on each other, and one of them must be retried.
+ */
+async function retryDeadlock<T>(fn: () => Promise<T>, tries = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== '40P01' || attempt >= tries) throw err;
+      // A short jittered pause lets the transaction that won finish before we try again.
+      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
+    }
+  }
+}
 
 /**
  * Inserts `jobs` in order on `client` (the pool, a transaction client, or the caller's tx);

@@ -6,15 +6,15 @@ import { resolvePage } from '../../../core/page.js';
 import type { JobFilter, JobRecord, Page } from '../../../core/types.js';
 import { filterEqualities } from '../../records.js';
 import type { PgContext } from '../context.js';
-import { type JobRow, isRowId, jobFromRow } from '../rows.js';
+import { type JobRow, isRowId, jobColumns, jobFromRow } from '../rows.js';
 
-const getSql = (s: string): string => `SELECT * FROM ${s}.jobs WHERE id = $1`;
+const getSql = (s: string): string => `SELECT ${jobColumns()} FROM ${s}.jobs WHERE id = $1`;
 
 // The total joins the page with LEFT JOIN ON true, so an empty page still carries the count.
 const listSql = (s: string, where: string, n: number): string => `
-  SELECT c.total, p.*
+  SELECT c.total, ${jobColumns('p')}
   FROM (SELECT count(*)::bigint AS total FROM ${s}.jobs ${where}) AS c
-  LEFT JOIN (SELECT * FROM ${s}.jobs ${where} ORDER BY id DESC LIMIT $${n} OFFSET $${n + 1}) AS p ON true`;
+  LEFT JOIN (SELECT ${jobColumns()} FROM ${s}.jobs ${where} ORDER BY id DESC LIMIT $${n} OFFSET $${n + 1}) AS p ON true`;
 
 // One index probe per queue on `jobs_due`. Paused queues are left out: an idle worker must
 // not wake up for jobs it may not claim.

@@ -10,9 +10,7 @@
  */
 import { DEFAULT_RESCUE_LIMIT } from '../../records.js';
 import type { PgContext } from '../context.js';
-
-/** ISO 8601 in UTC with milliseconds, as `Date#toISOString` writes it. */
-const iso = (expr: string): string => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+import { isoSql as iso } from '../rows.js';
 
 const rescueSql = (s: string): string => `
   WITH expired AS MATERIALIZED (

@@ -9,10 +9,21 @@
  * Each candidate keeps its connection between calls (one per role per process), so asking
  * again every few seconds costs one round trip, not a new connection. Correctness never
  * depends on leadership: it only saves duplicate work.
+ *
+ * An elect must answer in time, or the caller's "am I still leader?" loop stalls behind it.
+ * Its statements run with a timeout (`timeoutMs`, both client side, for a half-open
+ * connection, and server side as `statement_timeout`, so a statement stuck behind a lock
+ * ends and the session with it); an elect that times out counts as not leader, and its
+ * connection is dropped, so the lock it may hold goes as well. Each candidate's connection
+ * has an `error` listener for its whole life: a cut connection only marks it broken.
  */
 import pg from 'pg';
 import type { PgContext } from '../context.js';
-import { closedError, mapError } from '../pool.js';
+import { closedError, isConnectionError, mapError } from '../errors.js';
+import { endClient } from '../pool.js';
+
+/** Upper bound of an elect's statements, whatever the store's query timeout. */
+export const ELECT_TIMEOUT_MS = 5_000;
 
 const lockKey = `hashtextextended('ordo:leader:' || $1 || ':' || $2, 0)`;
 
@@ -39,10 +50,16 @@ export class LeaderLocks {
   private readonly queues = new Map<string, Promise<unknown>>();
   private closed = false;
 
+  private readonly config: pg.ClientConfig;
+
+  /** `timeoutMs` bounds each statement of an elect; connecting is bounded by `config`. */
   constructor(
     private readonly ctx: PgContext,
-    private readonly config: pg.ClientConfig,
-  ) {}
+    config: pg.ClientConfig,
+    timeoutMs: number,
+  ) {
+    this.config = { ...config, query_timeout: timeoutMs, statement_timeout: timeoutMs };
+  }
 
   /** True while `holderId` holds the lock of role `name`. */
   elect(params: LeaderParams & { readonly ttlMs: number }): Promise<boolean> {
@@ -59,6 +76,8 @@ export class LeaderLocks {
         return candidate.leader;
       } catch (err) {
         await this.drop(key);
+        // Too slow (a half-open connection, a lock wait): not leader, and no longer holding.
+        if (isTimeout(err)) return false;
         throw mapError(err);
       }
     });
@@ -110,11 +129,11 @@ export class LeaderLocks {
     try {
       await candidate.client.connect();
     } catch (err) {
-      await candidate.client.end().catch(() => undefined);
+      await endClient(candidate.client);
       throw mapError(err);
     }
     if (this.closed) {
-      await candidate.client.end().catch(() => undefined);
+      await endClient(candidate.client);
       throw closedError();
     }
     this.candidates.set(key, candidate);
@@ -125,6 +144,11 @@ export class LeaderLocks {
     const candidate = this.candidates.get(key);
     if (!candidate) return;
     this.candidates.delete(key);
-    await candidate.client.end().catch(() => undefined);
+    await endClient(candidate.client);
   }
+}
+
+/** A statement that ran out of time: node-postgres' `query_timeout`, or `statement_timeout` (57014). */
+function isTimeout(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === '57014' || (isConnectionError(err) && (err as Error).message.includes('Query read timeout'));
 }

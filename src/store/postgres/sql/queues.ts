@@ -2,10 +2,15 @@
  * Queue-level operations: queueStats (one grouped query over `jobs`, joined with the paused
  * flags in `queues`) and queueSetPaused. A queue needs no row to exist; a row only records
  * that it was paused or resumed. Resuming sends `pg_notify`, since the queue's due jobs
- * become claimable at that moment.
+ * become claimable at that moment. Also the queues that have pending jobs, which the
+ * listener wakes its subscribers for after it (re)connects.
  */
 import type { QueueStats } from '../../../core/types.js';
 import type { PgContext } from '../context.js';
+import type { Queryable } from '../pool.js';
+
+/** Queues woken at most after a reconnect; more than this many queues is not a real set-up. */
+const MAX_PENDING_QUEUES = 1000;
 
 const statsSql = (s: string): string => `
   WITH counts AS (
@@ -41,6 +46,18 @@ const setPausedSql = (s: string): string => `
   )
   SELECT CASE WHEN paused THEN NULL ELSE pg_notify($3, name) END FROM saved`;
 
+// A "loose index scan" of jobs_due (queue, run_at) over pending rows: one seek per distinct
+// queue, however many jobs each has.
+const pendingQueuesSql = (s: string): string => `
+  WITH RECURSIVE q(queue, n) AS (
+    (SELECT queue, 1 FROM ${s}.jobs WHERE state = 'pending' ORDER BY queue LIMIT 1)
+    UNION ALL
+    SELECT (SELECT queue FROM ${s}.jobs WHERE state = 'pending' AND queue > q.queue ORDER BY queue LIMIT 1), q.n + 1
+    FROM q
+    WHERE q.queue IS NOT NULL AND q.n < ${MAX_PENDING_QUEUES}
+  )
+  SELECT queue FROM q WHERE queue IS NOT NULL`;
+
 const COUNTS = ['pending', 'due', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 
 type StatsRow = { queue: string; paused: boolean } & Record<(typeof COUNTS)[number], string>;
@@ -57,4 +74,10 @@ export async function queueStats(ctx: PgContext): Promise<QueueStats[]> {
 
 export async function setQueuePaused(ctx: PgContext, queue: string, paused: boolean): Promise<void> {
   await ctx.db.rows({ text: setPausedSql(ctx.s), values: [queue, paused, ctx.channel] });
+}
+
+/** The queues that have pending jobs (due or not), read on `client`. */
+export async function queuesWithPendingJobs(ctx: PgContext, client: Queryable): Promise<string[]> {
+  const { rows } = await client.query(pendingQueuesSql(ctx.s));
+  return (rows as { queue: string }[]).map((row) => row.queue);
 }

@@ -8,6 +8,13 @@
 import type { PgContext } from '../context.js';
 import type { Queryable } from '../pool.js';
 
+/**
+ * How long our own transactions (enqueue, retry) wait for another transaction's uncommitted
+ * job with the same unique key before failing as a retryable conflict: the wait holds a
+ * pooled connection, and an application's long transaction must not tie up the pool.
+ */
+export const UNIQUE_KEY_LOCK_TIMEOUT_MS = 2_000;
+
 const activeWithKeysSql = (s: string): string => `
   SELECT id, unique_key FROM ${s}.jobs
   WHERE unique_key = ANY ($1::text[]) AND state IN ('pending', 'running')`;

@@ -11,9 +11,12 @@
  * A finish whose (id, attempt, worker) no longer holds the running job (its lease expired and
  * it was rescued or re-claimed, or it was finished already) changes nothing and is left out
  * of `applied`.
+ *
+ * The attempt record's `finishedAt` is the store's clock (`now`), like `finished_at` and the
+ * claim's `started_at`, not the worker's: both times of one attempt come from one clock.
  */
 import type { AttemptOutcome, JobFinish } from '../../../core/types.js';
-import { errorInfo } from '../../records.js';
+import { errorInfo, retryDelay } from '../../records.js';
 import type { SqliteConnection } from '../connection.js';
 import { attemptJson, toRowId } from '../rows.js';
 
@@ -60,7 +63,7 @@ export function finishJobs(c: SqliteConnection, now: number, finishes: readonly 
       const id = toRowId(item.id);
       if (id === null) continue;
       const fence = { id, attempt: item.attempt, workerId: item.workerId };
-      const runAt = now + Math.max(0, item.retryDelayMs ?? 0);
+      const runAt = now + retryDelay(item.retryDelayMs);
       const row = (
         item.outcome === 'released' ? release.get({ ...fence, now, runAt }) : finish.get({ ...fence, ...finishParams(item, item.outcome, now, runAt) })
       ) as { queue: string; state: string } | undefined;
@@ -79,6 +82,6 @@ function finishParams(item: JobFinish, outcome: AttemptOutcome, now: number, run
     runAt,
     result: item.result === undefined ? null : JSON.stringify(item.result),
     lastError: item.error === undefined ? null : JSON.stringify(errorInfo(item.error)),
-    record: attemptJson({ ...item, outcome }),
+    record: attemptJson({ ...item, outcome, finishedAt: new Date(now) }),
   };
 }
