@@ -1,10 +1,16 @@
 /**
  * jobFinishMany: ends a whole batch of running attempts in ONE named statement. The batch
- * travels as parallel arrays (`unnest($ids::bigint[], $attempts::integer[], …)`), each row
- * fenced by (id, attempt, locked_by, state = 'running'), and the attempt record is appended
- * with `attempts || jsonb_build_array(record)` inside that same UPDATE, so a first-try
- * success costs exactly one write after its claim. `pg_notify` for queues that got a pending
- * job back (retries, releases) rides along in the same statement.
+ * travels as one JSON object keyed by fence, `id:attempt:worker`, next to the array of its
+ * ids: the rows are found by primary key (`id = ANY($1)`), each is fenced by state =
+ * 'running' and by its own key being in the object, and takes its finish from the object by
+ * that key (a binary search over jsonb's sorted keys). No join, so no plan can go quadratic:
+ * the earlier form joined `unnest(...)` of parallel arrays to the rows, and the generic plan a
+ * named statement switches to after five runs, estimating one row for the batch, made that a
+ * nested loop rescanning the whole unnest per row (EXPLAIN ANALYZE, 235 finishes, 55,000 join
+ * filter rows: 24 ms against 2.7 ms for the custom plan; now 3.3 ms either way). The attempt
+ * record is appended with `attempts || jsonb_build_array(record)` inside that same UPDATE, so
+ * a first-try success costs exactly one write after its claim. `pg_notify` for queues that
+ * got a pending job back (retries, releases) rides along in the same statement.
  *
  * A release (graceful shutdown, a worker without the task) gives the attempt back and
  * records nothing: `attempt - 1`, due at now + its delay, `locked_by` back to the worker of
@@ -22,39 +28,49 @@
 import type { JobFinish } from '../../../core/types.js';
 import { errorInfo, retryDelay } from '../../records.js';
 import type { PgContext } from '../context.js';
-import { attemptJson, isRowId, isoSql, jsonParam } from '../rows.js';
+import { attemptJson, isRowId, isoSql, jsonParam, storableJson } from '../rows.js';
 
+/**
+ * The fence of a running row as the key of its finish in the batch object: id and attempt are
+ * digits, so the first two colons split it unambiguously whatever the worker id holds.
+ */
+const FENCE_KEY = `(t.id || ':' || t.attempt || ':' || t.locked_by)`;
 
 const finishSql = (s: string): string => `
   WITH done AS (
     UPDATE ${s}.jobs AS t
-    SET state = CASE WHEN f.state = 'pending' AND t.cancel_requested THEN 'cancelled' ELSE f.state END,
-        attempt = CASE WHEN f.released THEN t.attempt - 1 ELSE t.attempt END,
-        run_at = CASE WHEN f.state = 'pending' AND NOT t.cancel_requested
-                      THEN now() + f.delay_ms * interval '1 millisecond'
-                      ELSE t.run_at END,
-        finished_at = CASE WHEN f.state = 'pending' AND t.cancel_requested THEN now()
-                           WHEN f.released THEN t.finished_at
-                           WHEN f.state = 'pending' THEN NULL ELSE now() END,
-        locked_by = CASE WHEN f.released THEN t.attempts -> -1 ->> 'worker' ELSE t.locked_by END,
-        locked_until = NULL,
-        started_at = CASE WHEN f.released THEN NULL ELSE t.started_at END,
-        progress = CASE WHEN f.released THEN NULL ELSE t.progress END,
-        result = CASE WHEN f.released THEN t.result ELSE f.result END,
-        last_error = CASE WHEN f.released THEN t.last_error ELSE f.last_error END,
-        attempts = CASE WHEN f.released THEN t.attempts
-                        ELSE t.attempts || jsonb_build_array(f.record || jsonb_build_object('finishedAt', ${isoSql('now()')})) END
-    FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::text[], $5::boolean[],
-                $6::double precision[], $7::jsonb[], $8::jsonb[], $9::jsonb[])
-         AS f(id, attempt, worker_id, state, released, delay_ms, result, last_error, record)
-    -- id = ANY($1) is redundant with the join; it makes the plan a primary-key lookup of the
-    -- batch instead of a walk over every running row.
-    WHERE t.id = ANY ($1::bigint[])
-      AND t.id = f.id AND t.attempt = f.attempt AND t.locked_by = f.worker_id AND t.state = 'running'
+    SET (state, attempt, run_at, finished_at, locked_by, locked_until, started_at, progress, result, last_error, attempts) = (
+      SELECT
+        CASE WHEN f.state = 'pending' AND t.cancel_requested THEN 'cancelled' ELSE f.state END,
+        CASE WHEN f.released THEN t.attempt - 1 ELSE t.attempt END,
+        CASE WHEN f.state = 'pending' AND NOT t.cancel_requested
+             THEN now() + f.delay_ms * interval '1 millisecond'
+             ELSE t.run_at END,
+        CASE WHEN f.state = 'pending' AND t.cancel_requested THEN now()
+             WHEN f.released THEN t.finished_at
+             WHEN f.state = 'pending' THEN NULL ELSE now() END,
+        CASE WHEN f.released THEN t.attempts -> -1 ->> 'worker' ELSE t.locked_by END,
+        NULL::timestamptz,
+        CASE WHEN f.released THEN NULL ELSE t.started_at END,
+        CASE WHEN f.released THEN NULL ELSE t.progress END,
+        CASE WHEN f.released THEN t.result ELSE f.result END,
+        CASE WHEN f.released THEN t.last_error ELSE f.last_error END,
+        CASE WHEN f.released THEN t.attempts
+             ELSE t.attempts || jsonb_build_array(f.record || jsonb_build_object('finishedAt', ${isoSql('now()')})) END
+      -- The row's own finish, by key: a binary search in the batch object. The -> operator keeps
+      -- a JSON null result apart from an absent one (SQL NULL); jsonb_to_record would not.
+      FROM (SELECT e ->> 'state' AS state, (e -> 'released')::boolean AS released,
+                   (e -> 'delayMs')::double precision AS delay_ms,
+                   e -> 'result' AS result, e -> 'lastError' AS last_error, e -> 'record' AS record
+            -- OFFSET 0: look the entry up once per row, not once per use of each of its fields.
+            FROM (SELECT $2::jsonb -> ${FENCE_KEY} AS e OFFSET 0) AS entry) AS f
+    )
+    -- A primary-key lookup of the batch; attempt and worker are fenced by the key's presence.
+    WHERE t.id = ANY ($1::bigint[]) AND t.state = 'running' AND $2::jsonb ? ${FENCE_KEY}
     RETURNING t.id, t.queue, t.state
   ),
   notified AS (
-    SELECT count(pg_notify($10, queue)) AS n
+    SELECT count(pg_notify($3, queue)) AS n
     FROM (SELECT DISTINCT queue FROM done WHERE state = 'pending') AS q
   )
   SELECT done.id, done.queue, done.state FROM done CROSS JOIN notified`;
@@ -66,7 +82,7 @@ export async function finishJobs(ctx: PgContext, finishes: readonly JobFinish[])
   const rows = await ctx.db.rows<{ id: string; queue: string; state: string }>({
     name: 'ordo_job_finish',
     text: finishSql(ctx.s),
-    values: [...finishColumns(batch), ctx.channel],
+    values: [batch.map((item) => item.id), batchJson(batch), ctx.channel],
   });
   const applied = new Set(rows.map((row) => row.id));
   return {
@@ -75,17 +91,25 @@ export async function finishJobs(ctx: PgContext, finishes: readonly JobFinish[])
   };
 }
 
-function finishColumns(batch: readonly JobFinish[]): unknown[][] {
-  const released = batch.map((item) => item.outcome === 'released');
-  return [
-    batch.map((item) => item.id),
-    batch.map((item) => item.attempt),
-    batch.map((item) => item.workerId),
-    batch.map((item, i) => (released[i] ? 'pending' : item.state)),
-    released,
-    batch.map((item) => retryDelay(item.retryDelayMs)),
-    batch.map((item) => jsonParam(item.result)),
-    batch.map((item) => (item.error === undefined ? null : jsonParam(errorInfo(item.error)))),
-    batch.map((item) => (item.outcome === 'released' ? null : attemptJson({ ...item, outcome: item.outcome }))),
-  ];
+/**
+ * The batch as ONE JSON object keyed by fence (`id:attempt:worker`), written from the JSON
+ * texts the records already are, so nothing is parsed twice. A key given twice keeps its last
+ * finish (a join would have taken any one of them). Absent result / error / record fields
+ * read as SQL NULL; a result of JSON null stays JSON null.
+ */
+function batchJson(batch: readonly JobFinish[]): string {
+  const entries = batch.map((item) => {
+    const released = item.outcome === 'released';
+    const fields = [
+      `"state":${JSON.stringify(released ? 'pending' : item.state)}`,
+      `"released":${released}`,
+      `"delayMs":${retryDelay(item.retryDelayMs)}`,
+    ];
+    const result = jsonParam(item.result);
+    if (result !== null) fields.push(`"result":${result}`);
+    if (item.error !== undefined) fields.push(`"lastError":${storableJson(errorInfo(item.error))}`);
+    if (item.outcome !== 'released') fields.push(`"record":${attemptJson({ ...item, outcome: item.outcome })}`);
+    return `${storableJson(`${item.id}:${item.attempt}:${item.workerId}`)}:{${fields.join(',')}}`;
+  });
+  return `{${entries.join(',')}}`;
 }
