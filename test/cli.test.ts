@@ -3,7 +3,7 @@
  * SQLite file, with the example tasks. Asserts what is printed, the exit codes (2 bad input,
  * 3 not found) and what ends up in the database.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JobRecord, QueueStats, WorkerRecord } from '../src/core/types.js';
@@ -168,6 +168,19 @@ describe('ordo jobs', () => {
     expect(missing.stderr).toContain('999');
     expect(missing.stderr).toContain('does not exist');
     expect((await ordo('jobs', 'show', 'abc')).code).toBe(2);
+  });
+
+  it('read commands refuse a database that does not exist, naming it, and create nothing', async () => {
+    const typo = join(temp.dir, 'typo', 'ordo.db');
+    for (const args of [['jobs', 'list'], ['jobs', 'show', '1'], ['queues', 'stats'], ['workers']]) {
+      const result = await runCli(['--db', typo, ...args]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`no Ordo database at ${typo}`);
+    }
+    expect(existsSync(join(temp.dir, 'typo'))).toBe(false);
+    const scheme = await runCli(['--db', 'mysql://host/db', 'jobs', 'list']);
+    expect(scheme.code).toBe(2);
+    expect(scheme.stderr).toContain('mysql:// is not supported');
   });
 
   it('list --json gives the jobs newest first with a total; --state filters', async () => {

@@ -4,6 +4,10 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { createOrdo, type Ordo } from '../client/ordo.js';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError } from '../core/errors.js';
+import { checkDatabaseLocator, DEFAULT_DATABASE, isPostgresUrl } from '../store/open.js';
 import { loadTasks } from '../tasks/loader.js';
 import { fileConfig } from './config.js';
 
@@ -26,19 +30,34 @@ export function globalOptions(command: Command): GlobalOptions {
   };
 }
 
+export interface ClientNeeds {
+  /** May create the SQLite file (enqueue, migrate); read commands must not, a typo would go unnoticed. */
+  create?: boolean;
+}
+
 /**
  * Opens a client. The tasks folder is loaded so payloads are validated at enqueue; the
  * default folder may be missing, one named with --tasks must exist.
  */
-export async function openClient(command: Command): Promise<Ordo> {
+export async function openClient(command: Command, needs: ClientNeeds = {}): Promise<Ordo> {
   const options = globalOptions(command);
+  const db = options.db ?? DEFAULT_DATABASE;
+  checkDatabaseLocator(db);
+  if (!needs.create && !isPostgresUrl(db) && !existsSync(db.replace(/^sqlite:(\/\/)?/i, ''))) {
+    throw new ConfigError(`database: no Ordo database at ${resolve(db)}; check --db (or ORDO_DATABASE_URL), or enqueue a job or start a worker first`);
+  }
   const tasks = await loadTasks(options.tasks ?? DEFAULT_TASKS_DIR, { required: options.tasks !== undefined });
-  return createOrdo({ db: options.db, schema: options.schema, tasks });
+  return createOrdo({ db, schema: options.schema, tasks });
+}
+
+/** The tasks folder a command loads, for messages. */
+export function tasksFolder(command: Command): string {
+  return resolve(globalOptions(command).tasks ?? DEFAULT_TASKS_DIR);
 }
 
 /** Runs `body` with an open client and closes it afterwards. */
-export async function withClient<T>(command: Command, body: (ordo: Ordo) => Promise<T>): Promise<T> {
-  const ordo = await openClient(command);
+export async function withClient<T>(command: Command, body: (ordo: Ordo) => Promise<T>, needs: ClientNeeds = {}): Promise<T> {
+  const ordo = await openClient(command, needs);
   try {
     return await body(ordo);
   } finally {

@@ -9,7 +9,7 @@ import { ValidationError } from '../core/errors.js';
 import { MAX_ATTEMPTS_LIMIT } from '../core/retry.js';
 import type { JsonObject } from '../core/types.js';
 import { validatePayload } from '../tasks/registry.js';
-import { intOption, withClient } from './context.js';
+import { intOption, tasksFolder, withClient } from './context.js';
 import { endStatusLine, printJson, statusLine } from './output.js';
 import { payloadFromArgs, payloadsFromFile, type FilePayload } from './payload.js';
 
@@ -34,16 +34,17 @@ export function registerEnqueue(program: Command): void {
     .description('enqueue a job: prints its id')
     .argument('<task>', 'task name, e.g. send_email or hello_world.send_hello_world')
     .argument('[payload...]', 'JSON object payload (one argument, several tokens, or after --)')
-    .option('-f, --file <file>', 'read payloads from a file: one JSON object, or JSON Lines (one per line)')
+    .option('-f, --file <file>', 'read payloads from a file (- for standard input): one JSON object, or JSON Lines (one per line)')
     .option('-q, --queue <queue>', 'queue name (default: the task\'s queue, else "default")')
     .option('-p, --priority <n>', 'priority within the queue; lower runs first', intOption('--priority', -1_000_000, 1_000_000))
     .option('-d, --delay <duration>', 'run after a delay: 90s, 5m, 2h10m20s')
     .option('--at <time>', 'run at a time: ISO 8601 or epoch seconds')
     .option('--max-attempts <n>', 'attempts in all, retries included', intOption('--max-attempts', 1, MAX_ATTEMPTS_LIMIT))
-    .option('--unique-key <key>', 'skip if a job with this key is pending or running')
+    .option('--unique-key <key>', 'if a job with this key is pending or running, print its id instead of enqueueing another')
     .option('--timeout <duration>', 'abort an attempt after this long: 30s, 5m')
     .option('--json', 'print {id, created} objects as JSON')
     .action(async (task: string, tokens: string[], flags: EnqueueFlags, command: Command) => {
+      if (flags.delay !== undefined && flags.at !== undefined) throw new ValidationError('--delay', 'either --delay or --at, not both', `--delay ${flags.delay} --at ${flags.at}`);
       if (flags.file && tokens.length > 0) throw new ValidationError('payload', 'the payload either as arguments or with -f FILE, not both', tokens.join(' '));
       const fromFile = flags.file ? payloadsFromFile(flags.file) : null;
       const payloads = fromFile ? fromFile.map((p) => p.payload) : [payloadFromArgs(tokens)];
@@ -58,14 +59,18 @@ export function registerEnqueue(program: Command): void {
         timeout: flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout'),
       };
       await withClient(command, async (ordo) => {
-        if (!ordo.tasks.has(task) && ordo.tasks.size > 0) {
-          process.stderr.write(`ordo: note: no task named ${task} in the tasks folder; the job waits for a worker that defines it\n`);
+        if (!ordo.tasks.has(task)) {
+          process.stderr.write(
+            `ordo: note: no task named ${task} in ${tasksFolder(command)}, so its own options (queue, priority, retries) are not applied and its payload is not checked; the job waits for a worker that defines it\n`,
+          );
         }
         if (fromFile) checkFilePayloads(ordo, task, fromFile);
         const results = await enqueueAll(ordo, task, payloads, options);
+        const existing = results.filter((r) => !r.created).length;
+        if (existing > 0) process.stderr.write(`ordo: note: ${existing} job(s) with this unique key already pending or running; printed the existing id, nothing enqueued for them\n`);
         if (flags.json) printJson(results.length === 1 ? results[0] : results);
         else process.stdout.write(`${results.map((r) => r.id).join('\n')}\n`);
-      });
+      }, { create: true });
     });
 }
 

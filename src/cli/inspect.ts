@@ -10,6 +10,7 @@ export function registerInspect(program: Command): void {
     name: 'tasks',
     description: 'list the tasks defined in the tasks folder',
     read: (ordo) => ordo.listTasks(),
+    create: true,
     row: (t) => ({ ...t, schema: t.hasSchema ? 'yes' : 'no' }),
     columns: ['name', 'queue', 'schema', 'description', 'source'],
   });
@@ -29,6 +30,6 @@ export function registerInspect(program: Command): void {
       await withClient(command, async (ordo) => {
         await ordo.store.migrate();
         process.stdout.write(`database schema is up to date (${ordo.store.engine})\n`);
-      });
+      }, { create: true });
     });
 }

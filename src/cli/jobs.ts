@@ -91,6 +91,9 @@ function printJob(job: JobRecord): void {
     ['run at', job.runAt.toISOString()], ['progress', job.progress], ['payload', JSON.stringify(job.payload)], ['result', job.result === null ? null : JSON.stringify(job.result)],
   ];
   for (const [name, value] of fields) if (value !== null && value !== undefined) process.stdout.write(`${name.padEnd(9)} ${String(value)}\n`);
+  if (job.state === 'running') {
+    process.stdout.write(`running   attempt ${job.attempt} on ${job.lockedBy} since ${job.startedAt?.toISOString()}, lease until ${job.lockedUntil?.toISOString()}\n`);
+  }
   if (job.attempts.length === 0) return;
   process.stdout.write('\nattempts\n');
   for (const a of job.attempts) {

@@ -38,7 +38,8 @@ export interface FilePayload {
 export function payloadsFromFile(file: string): FilePayload[] {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // `-f -` reads standard input, so payloads can be piped in.
+    text = readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (err) {
     throw new ValidationError('-f', 'a readable file of JSON objects (one object, or one per line)', file, (err as NodeJS.ErrnoException).code ?? String(err));
   }

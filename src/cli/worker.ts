@@ -119,7 +119,7 @@ Try, from another shell:
   npx ordo enqueue send_email '{"email":"later@b.com","message":"hi"}' --delay 30s
   npx ordo jobs list          npx ordo jobs show ID        npx ordo queues stats
   npx ordo tasks              npx ordo workers
-Stop with Ctrl-C (running jobs finish first).
+Stop with Ctrl-C: running jobs get 10s to finish, then go back to pending for the next worker.
 
 `);
 }

@@ -75,7 +75,8 @@ export function describeValue(value: unknown): string {
   } catch {
     text = String(value);
   }
-  const kind = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
+  if (value === null) return 'null';
+  const kind = Array.isArray(value) ? 'array' : typeof value;
   const short = text.length > 80 ? `${text.slice(0, 77)}...` : text;
   return `${kind} ${short}`;
 }

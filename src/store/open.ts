@@ -18,10 +18,24 @@ export function isPostgresUrl(db: string): boolean {
   return /^postgres(ql)?:\/\//i.test(db);
 }
 
+/** Refuses locators that are neither a SQLite path nor a well-formed postgres:// URL. */
+export function checkDatabaseLocator(db: string): void {
+  if (!isPostgresUrl(db) && /^[a-z][a-z0-9+.-]*:\/\//i.test(db) && !/^sqlite:/i.test(db)) {
+    throw new ConfigError(`database: ${db.split('://')[0]}:// is not supported; use a SQLite file path or a postgres:// URL`);
+  }
+  if (!isPostgresUrl(db)) return;
+  try {
+    new URL(db);
+  } catch {
+    throw new ConfigError('database: not a valid postgres:// URL; expected postgres://user:password@host:5432/database (percent-encode special characters in the password)');
+  }
+}
+
 export async function openStore(db: string = DEFAULT_DATABASE, options: OpenStoreOptions = {}): Promise<Store> {
   if (typeof db !== 'string' || db.trim() === '') {
     throw new ConfigError(`database: expected a SQLite file path or a postgres:// URL, received ${JSON.stringify(db)}`);
   }
+  checkDatabaseLocator(db);
   let store: Store;
   if (isPostgresUrl(db)) {
     const { createPostgresStore } = await import('./postgres/engine.js');

@@ -44,7 +44,8 @@ export async function loadTasks(dir: string, options: { required?: boolean; into
   const folder = resolve(dir);
   if (!existsSync(folder) || !statSync(folder).isDirectory()) {
     if (options.required) {
-      throw new ConfigError(`tasks: folder ${folder} does not exist; pass --tasks DIR with a folder of .ts/.js task modules`, { dir: folder });
+      const problem = existsSync(folder) ? 'is not a folder' : 'does not exist';
+      throw new ConfigError(`tasks: ${folder} ${problem}; create it, or point tasks (--tasks, ORDO_TASKS) at a folder of .ts/.js task modules`, { dir: folder });
     }
     return registry;
   }

@@ -30,10 +30,16 @@ export class ProgressWriter {
     }, wait);
   }
 
-  /** Forgets a job whose attempt ended (a pending write is dropped: the finish supersedes it). */
+  /**
+   * Forgets a job whose attempt ended, writing a last value that was still waiting (so a
+   * report shows 100, not 96). The write is fenced: if the finish lands first, it is a no-op.
+   */
   forget(jobId: string): void {
     const entry = this.latest.get(jobId);
-    if (entry?.timer) clearTimeout(entry.timer);
     this.latest.delete(jobId);
+    if (!entry?.timer) return;
+    clearTimeout(entry.timer);
+    const { id, attempt } = entry.job;
+    this.store.jobProgress({ id, attempt, workerId: this.workerId, progress: entry.percent }).catch(this.onError);
   }
 }

@@ -48,6 +48,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
    * `concurrency` bounds what really runs.
    */
   private readonly lingering = new Set<Attempt>();
+  private readonly unknownTasks = new Set<string>();
   /** Wakes the claim loop: a slot freed, a job became available, or stop. */
   private readonly wakeup = new Wakeup();
   /** Wakes only on stop: backoff after store errors is not cut short by finishing jobs. */
@@ -171,11 +172,20 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (attempt.reason) this.linger(attempt);
       this.wakeup.wake();
     }
-    if (finish) this.completer.add(finish);
-    else if (attempt.reason === 'lost') {
+    if (finish) {
+      if (finish.outcome === 'released' && !this.tasks.has(job.task)) this.warnUnknownTask(job.task);
+      this.completer.add(finish);
+    } else if (attempt.reason === 'lost') {
       this.logger.warn({ jobId: job.id, task: job.task }, 'lease lost (another worker took the job over); result discarded');
       this.notify('job:lost', job);
     }
+  }
+
+  /** Says once per task name that this worker hands such jobs back for others. */
+  private warnUnknownTask(task: string): void {
+    if (this.unknownTasks.has(task)) return;
+    this.unknownTasks.add(task);
+    this.logger.warn({ task, known: this.tasks.names() }, 'no task by this name here; its jobs are handed back (uncharged) for a worker that defines it');
   }
 
   /** Keeps the slot of an aborted handler until it really returns. */

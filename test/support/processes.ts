@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach } from 'vitest';
 import { createOrdo, type Ordo } from '../../src/client/ordo.js';
+import { openStore } from '../../src/store/open.js';
 
 export const REPO_DIR = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = join(REPO_DIR, 'bin', 'ordo.js');
@@ -163,9 +164,11 @@ export async function stopEverything(): Promise<void> {
  */
 export function useTempDatabase(): { readonly dir: string; readonly db: string } {
   const current = { dir: '', db: '' };
-  beforeEach(() => {
+  beforeEach(async () => {
     current.dir = tempDir();
     current.db = join(current.dir, 'ordo.db');
+    // Created and migrated up front: read commands refuse a database that does not exist.
+    await (await openStore(current.db)).close();
   });
   afterEach(stopEverything);
   return current;

@@ -85,7 +85,7 @@ export async function insertJobsWithUniqueKeys(ctx: PgContext, jobs: readonly Jo
  * Runs `fn` again when PostgreSQL aborted it as a deadlock victim: two batches taking the
  * same unique keys in opposite orders wait on each other, and one of them must be retried.
  */
-async function retryDeadlock<T>(fn: () => Promise<T>, tries = 3): Promise<T> {
+async function retryDeadlock<T>(fn: () => Promise<T>, tries = 5): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();

@@ -13,7 +13,7 @@ import type { Queryable } from '../pool.js';
  * job with the same unique key before failing as a retryable conflict: the wait holds a
  * pooled connection, and an application's long transaction must not tie up the pool.
  */
-export const UNIQUE_KEY_LOCK_TIMEOUT_MS = 2_000;
+export const UNIQUE_KEY_LOCK_TIMEOUT_MS = 3_000;
 
 const activeWithKeysSql = (s: string): string => `
   SELECT id, unique_key FROM ${s}.jobs
