@@ -2,18 +2,23 @@
  * `ordo tasks` and `ordo workers`: what this project defines and who is running it.
  */
 import type { Command } from 'commander';
-import { withClient } from './context.js';
+import { loadTasks } from '../tasks/loader.js';
+import { DEFAULT_TASKS_DIR, globalOptions, withClient } from './context.js';
+import { printJson, printTable } from './output.js';
 import { readCommand } from './read-command.js';
 
 export function registerInspect(program: Command): void {
-  readCommand(program, {
-    name: 'tasks',
-    description: 'list the tasks defined in the tasks folder',
-    read: (ordo) => ordo.listTasks(),
-    create: true,
-    row: (t) => ({ ...t, schema: t.hasSchema ? 'yes' : 'no' }),
-    columns: ['name', 'queue', 'schema', 'description', 'source'],
-  });
+  // Listing tasks reads the tasks folder only: no database is opened (or created).
+  program
+    .command('tasks')
+    .description('list the tasks defined in the tasks folder')
+    .option('--json', 'print JSON')
+    .action(async (flags: { json?: boolean }, command: Command) => {
+      const given = globalOptions(command).tasks;
+      const tasks = (await loadTasks(given ?? DEFAULT_TASKS_DIR, { required: given !== undefined })).list();
+      if (flags.json) return printJson(tasks);
+      printTable(tasks.map((t) => ({ ...t, schema: t.hasSchema ? 'yes' : 'no' })), ['name', 'queue', 'schema', 'description', 'source']);
+    });
 
   readCommand(program, {
     name: 'workers',

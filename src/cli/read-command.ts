@@ -17,8 +17,6 @@ export interface ReadCommandSpec<T> {
   row(item: T): Record<string, unknown>;
   /** The table's columns, in order: keys of `row`'s result. */
   columns: string[];
-  /** May create the database (a listing that does not need one). */
-  create?: boolean;
 }
 
 /** Adds a listing command to `parent`. */
@@ -32,6 +30,6 @@ export function readCommand<T>(parent: Command, spec: ReadCommandSpec<T>): void 
         const items = await spec.read(ordo);
         if (flags.json) return printJson(items);
         printTable(items.map((item) => spec.row(item)), spec.columns);
-      }, { create: spec.create });
+      });
     });
 }

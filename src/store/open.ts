@@ -24,9 +24,9 @@ export function checkDatabaseLocator(db: string): void {
     throw new ConfigError(`database: ${db.split('://')[0]}:// is not supported; use a SQLite file path or a postgres:// URL`);
   }
   if (!isPostgresUrl(db)) return;
-  try {
-    new URL(db);
-  } catch {
+  // A Unix-socket URL has a user but no host (`postgres://me@/db?host=/run/postgresql`):
+  // node-postgres accepts it, WHATWG URL does not, so parse it with a stand-in host.
+  if (!URL.canParse(db) && !URL.canParse(db.replace(/@\//, '@localhost/'))) {
     throw new ConfigError('database: not a valid postgres:// URL; expected postgres://user:password@host:5432/database (percent-encode special characters in the password)');
   }
 }

@@ -76,9 +76,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     return this.options.name;
   }
 
-  /** Jobs running now. */
+  /** Handlers executing now, counting those that ignored their abort signal and still run. */
   get runningCount(): number {
-    return this.running.size;
+    return this.running.size + this.lingering.size;
   }
 
   /** Opens the store, loads the tasks and starts claiming. */
@@ -238,7 +238,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   private info(): WorkerInfo {
     const { name, queues, concurrency } = this.options;
-    return { id: name, host: hostname(), pid: process.pid, queues, concurrency, running: this.running.size, startedAt: this.startedAt };
+    return { id: name, host: hostname(), pid: process.pid, queues, concurrency, running: this.runningCount, startedAt: this.startedAt };
   }
 
   private dutyHost() {

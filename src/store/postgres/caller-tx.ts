@@ -37,6 +37,9 @@ export function callerClient(tx: unknown): Queryable {
       try {
         return await client.query(text, values);
       } catch (err) {
+        // node-postgres rejects a failed query before the server's ReadyForQuery updates
+        // getTransactionStatus(), so a just-failed transaction can still read 'T' above.
+        if ((err as { code?: unknown }).code === '25P02') throw failedTransaction();
         throw mapError(err);
       }
     },
@@ -54,12 +57,9 @@ function checkTransactionStatus(tx: { getTransactionStatus?: unknown }): void {
       'tx is not inside BEGIN, so the jobs would be committed at once whatever your transaction does: run `BEGIN` on it first',
     );
   }
-  if (status === 'E') {
-    throw new ValidationError(
-      'tx',
-      EXPECTED,
-      'a client whose transaction has failed',
-      'Your transaction has failed; roll it back (`ROLLBACK`) and start again',
-    );
-  }
+  if (status === 'E') throw failedTransaction();
+}
+
+function failedTransaction(): ValidationError {
+  return new ValidationError('tx', EXPECTED, 'a client whose transaction has failed', 'Your transaction has failed; roll it back (`ROLLBACK`) and start again');
 }
