@@ -235,7 +235,11 @@ describe('postgres engine across a server restart', () => {
       await waitUntil(async () => (await locker.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'ordo-test-loop' AND wait_event_type = 'Lock'`)).rowCount === 1, 5000, 'the cancel to wait');
 
       await server.stop();
-      expect(await blocked).toBeInstanceOf(StoreUnavailableError);
+      // The shutdown ends the locker's session too, so the cancel may win the lock and commit
+      // first; either way it must settle without crashing the process, and a failure must be
+      // a StoreUnavailableError (the terminate-during-lock case is pinned down above).
+      const outcome = await blocked;
+      if (outcome !== null) expect(outcome).toBeInstanceOf(StoreUnavailableError);
       await server.start();
       const before = done;
       await waitUntil(() => done >= before + 20, 20_000, 'the loop to carry on after the restart');
