@@ -3,11 +3,11 @@
  * Commands stay thin: parse, call the client, print.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { createOrdo, type Ordo } from '../client/ordo.js';
+import { createOrdo, resolveDatabase, type Ordo } from '../client/ordo.js';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
-import { checkDatabaseLocator, DEFAULT_DATABASE, isPostgresUrl } from '../store/open.js';
+import { checkDatabaseLocator, DEFAULT_DATABASE, isPostgresUrl, sqlitePath } from '../store/open.js';
 import { loadTasks } from '../tasks/loader.js';
 import { fileConfig } from './config.js';
 
@@ -24,7 +24,7 @@ export function globalOptions(command: Command): GlobalOptions {
   const flags = command.optsWithGlobals<GlobalOptions>();
   const file = fileConfig();
   return {
-    db: flags.db ?? process.env.ORDO_DATABASE_URL ?? process.env.DATABASE_URL ?? file.db,
+    db: resolveDatabase(flags.db) ?? file.db,
     schema: flags.schema ?? process.env.ORDO_SCHEMA ?? file.schema,
     tasks: flags.tasks ?? process.env.ORDO_TASKS ?? file.tasks,
   };
@@ -43,7 +43,7 @@ export async function openClient(command: Command, needs: ClientNeeds = {}): Pro
   const options = globalOptions(command);
   const db = options.db ?? DEFAULT_DATABASE;
   checkDatabaseLocator(db);
-  if (!needs.create && !isPostgresUrl(db) && !existsSync(db.replace(/^sqlite:(\/\/)?/i, ''))) {
+  if (!needs.create && !isPostgresUrl(db) && !existsSync(sqlitePath(db))) {
     throw new ConfigError(`database: no Ordo database at ${resolve(db)}; check --db (or ORDO_DATABASE_URL), or enqueue a job or start a worker first`);
   }
   const tasks = await loadTasks(options.tasks ?? DEFAULT_TASKS_DIR, { required: options.tasks !== undefined });

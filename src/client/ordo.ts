@@ -129,10 +129,14 @@ export function resolveDatabase(db?: string): string | undefined {
   return db ?? process.env.ORDO_DATABASE_URL ?? process.env.DATABASE_URL;
 }
 
+/** Opens (and migrates) the store that `db`, the environment or the default names. */
+export function openConfiguredStore(options: { db?: string; schema?: string }): Promise<Store> {
+  return openStore(resolveDatabase(options.db), options.schema ? { schema: options.schema } : {});
+}
+
 /** Opens a client on the database (migrating it if needed) with the given tasks. */
 export async function createOrdo(options: OrdoOptions = {}): Promise<Ordo> {
   const tasks = await resolveTaskSource(options.tasks);
   if (options.store) return new Ordo(options.store, tasks, false);
-  const store = await openStore(resolveDatabase(options.db), options.schema ? { schema: options.schema } : {});
-  return new Ordo(store, tasks, true);
+  return new Ordo(await openConfiguredStore(options), tasks, true);
 }

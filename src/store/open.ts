@@ -18,6 +18,11 @@ export function isPostgresUrl(db: string): boolean {
   return /^postgres(ql)?:\/\//i.test(db);
 }
 
+/** The file of a SQLite locator (`sqlite:` prefix optional). */
+export function sqlitePath(db: string): string {
+  return db.replace(/^sqlite:(\/\/)?/i, '');
+}
+
 /** Refuses locators that are neither a SQLite path nor a well-formed postgres:// URL. */
 export function checkDatabaseLocator(db: string): void {
   if (!isPostgresUrl(db) && /^[a-z][a-z0-9+.-]*:\/\//i.test(db) && !/^sqlite:/i.test(db)) {
@@ -42,7 +47,7 @@ export async function openStore(db: string = DEFAULT_DATABASE, options: OpenStor
     store = createPostgresStore({ url: db, schema: options.schema ?? 'ordo' });
   } else {
     const { createSqliteStore } = await import('./sqlite/engine.js');
-    store = createSqliteStore({ path: db.replace(/^sqlite:(\/\/)?/i, '') });
+    store = createSqliteStore({ path: sqlitePath(db) });
   }
   if (options.migrate !== false) {
     try {

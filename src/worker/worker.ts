@@ -11,10 +11,9 @@ import { backoffDelay } from '../core/retry.js';
 import { sleep } from '../core/sleep.js';
 import type { JobFinish, JobRecord, WorkerInfo } from '../core/types.js';
 import type { JobRef, Store } from '../store/contract.js';
-import { openStore } from '../store/open.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { resolveTaskSource } from '../tasks/source.js';
-import { resolveDatabase } from '../client/ordo.js';
+import { openConfiguredStore } from '../client/ordo.js';
 import { Attempt } from './attempt.js';
 import { Completer } from './completer.js';
 import { Duties } from './duties.js';
@@ -111,7 +110,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private async open(): Promise<void> {
     const { options } = this;
     this.tasks = await resolveTaskSource(options.tasks, { required: true });
-    this.store = options.store ?? (await openStore(resolveDatabase(options.db), options.schema ? { schema: options.schema } : {}));
+    this.store = options.store ?? (await openConfiguredStore(options));
     this.completer = new Completer(this.store, this.logger, (finishes, applied) => this.written(finishes, applied));
     this.progress = new ProgressWriter(this.store, options.name, (err) => this.storeError(err, 'progress'));
     this.duties = new Duties(this.dutyHost());

@@ -22,6 +22,7 @@
  * contract requires, so nothing waits forever.)
  */
 import pg from 'pg';
+import { backoffDelay } from '../../core/retry.js';
 import { type Queryable, endClient } from './pool.js';
 
 /** First reconnect delay; it doubles per failed attempt up to `MAX_BACKOFF_MS`. */
@@ -154,9 +155,8 @@ export class JobsListener {
 
   private retryLater(): void {
     if (this.stopped || this.timer) return;
-    const ceiling = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** this.failures);
     this.failures++;
-    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    const delay = backoffDelay(this.failures, { baseMs: BASE_BACKOFF_MS, capMs: MAX_BACKOFF_MS });
     this.timer = setTimeout(() => {
       this.timer = null;
       this.start();

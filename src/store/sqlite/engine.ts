@@ -10,6 +10,8 @@
  * survives its file being briefly unusable.
  */
 import { OrdoError, StoreUnavailableError, ValidationError } from '../../core/errors.js';
+import { backoffDelay } from '../../core/retry.js';
+import { sleep } from '../../core/sleep.js';
 import type { Store, StoreCapabilities } from '../contract.js';
 import { SqliteConnection } from './connection.js';
 import { busyError, isBusyError, toStoreError } from './errors.js';
@@ -39,10 +41,11 @@ export interface SqliteStoreOptions {
 
 /** How long one call keeps retrying while another process holds the write lock, by default. */
 export const LOCK_WAIT_BUDGET_MS = 10_000;
-/** First pause between tries; it doubles per try up to LOCK_BACKOFF_CAP_MS, with jitter. */
-const LOCK_BACKOFF_MS = 5;
-/** Longest pause: a lock released during a pause is noticed at most this late. */
-const LOCK_BACKOFF_CAP_MS = 100;
+/**
+ * Pauses between tries: 5 ms doubling per try, with jitter, up to 100 ms (a lock released
+ * during a pause is noticed at most this late).
+ */
+const LOCK_BACKOFF = { baseMs: 5, capMs: 100 };
 
 type Unit<T> = (c: SqliteConnection, now: number) => T;
 
@@ -148,7 +151,7 @@ class SqliteStore implements Store {
         return unit(this.connection(), this.clock());
       } catch (err) {
         if (!isBusyError(err)) throw this.failed(err);
-        const pause = lockBackoff(attempt);
+        const pause = backoffDelay(attempt + 1, LOCK_BACKOFF);
         if (Date.now() + pause > deadline) throw busyError(this.path, this.lockWaitMs, err);
         await sleep(pause);
       }
@@ -172,12 +175,3 @@ class SqliteStore implements Store {
   }
 }
 
-/** Exponential backoff with "equal jitter": half fixed, half random, so waiters spread out. */
-function lockBackoff(attempt: number): number {
-  const ceiling = Math.min(LOCK_BACKOFF_CAP_MS, LOCK_BACKOFF_MS * 2 ** attempt);
-  return ceiling / 2 + Math.random() * (ceiling / 2);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

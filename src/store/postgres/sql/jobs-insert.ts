@@ -22,6 +22,7 @@
  */
 import { ValidationError } from '../../../core/errors.js';
 import type { InsertResult, JobInsert } from '../../../core/types.js';
+import { sleep } from '../../../core/sleep.js';
 import { compareIds } from '../../records.js';
 import type { PgContext } from '../context.js';
 import type { Queryable } from '../pool.js';
@@ -92,7 +93,7 @@ async function retryDeadlock<T>(fn: () => Promise<T>, tries = 5): Promise<T> {
     } catch (err) {
       if ((err as { code?: unknown }).code !== '40P01' || attempt >= tries) throw err;
       // A short jittered pause lets the transaction that won finish before we try again.
-      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
+      await sleep(10 + Math.random() * 40);
     }
   }
 }
