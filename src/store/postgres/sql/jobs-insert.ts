@@ -109,12 +109,29 @@ export async function insertJobs(
 ): Promise<{ results: InsertResult[]; queues: string[] }> {
   const results: (InsertResult | undefined)[] = new Array(jobs.length);
   const queues = new Set<string>();
+  await lockUniqueKeys(ctx, client, jobs);
   let todo = jobs.map((_, index) => index);
   for (let round = 0; todo.length > 0; round++) {
     if (round === MAX_ROUNDS) throw new Error(`jobInsertMany: unique keys kept changing state during ${MAX_ROUNDS} attempts`);
     todo = await insertRound(ctx, client, jobs, todo, results, queues);
   }
   return { results: results as InsertResult[], queues: [...queues] };
+}
+
+/**
+ * Takes a transaction advisory lock per unique key, in one sorted order, before inserting.
+ * The unique index alone locks keys in each batch's own order, so two batches taking the
+ * same keys in opposite orders deadlock and wait out `deadlock_timeout`, and a few such
+ * batches could chain into the lock timeout. Sorted locks make them queue instead. A
+ * transaction without a unique key takes none; the locks end with the transaction.
+ */
+async function lockUniqueKeys(ctx: PgContext, client: Queryable, jobs: readonly JobInsert[]): Promise<void> {
+  const keys = [...new Set(jobs.map((job) => job.uniqueKey).filter((key): key is string => key !== null))].sort();
+  if (keys.length === 0) return;
+  await client.query(
+    `SELECT count(pg_advisory_xact_lock(hashtextextended($1 || k, 0))) FROM unnest($2::text[]) AS k`,
+    [`ordo:unique:${ctx.schema}:`, keys],
+  );
 }
 
 /** One insert of the jobs at `indexes`; returns the indexes still without a result. */
