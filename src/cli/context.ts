@@ -3,11 +3,11 @@
  * Commands stay thin: parse, call the client, print.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { createOrdo, resolveDatabase, type Ordo } from '../client/ordo.js';
+import { createOrdo, type Ordo } from '../client/ordo.js';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
-import { checkDatabaseLocator, DEFAULT_DATABASE, isPostgresUrl, sqlitePath } from '../store/open.js';
+import { checkDatabaseLocator, DEFAULT_DATABASE, isPostgresUrl, resolveDatabase, sqlitePath } from '../store/open.js';
 import { loadTasks } from '../tasks/loader.js';
 import { fileConfig } from './config.js';
 

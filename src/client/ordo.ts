@@ -5,7 +5,7 @@
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { JOB_STATES, type InsertResult, type JobFilter, type JobRecord, type JobState, type Page, type QueueStats, type WorkerRecord } from '../core/types.js';
 import type { Store } from '../store/contract.js';
-import { openStore } from '../store/open.js';
+import { openConfiguredStore } from '../store/open.js';
 import { TaskRegistry, type TaskSummary } from '../tasks/registry.js';
 import { resolveTaskSource, type TaskSource } from '../tasks/source.js';
 import { checkQueueName } from '../core/names.js';
@@ -122,16 +122,6 @@ function checkJobId(id: unknown): string {
     throw new ValidationError('id', 'a job id (a positive whole number such as 42)', id);
   }
   return text;
-}
-
-/** The database named by options, then ORDO_DATABASE_URL, then DATABASE_URL, then the default file. */
-export function resolveDatabase(db?: string): string | undefined {
-  return db ?? process.env.ORDO_DATABASE_URL ?? process.env.DATABASE_URL;
-}
-
-/** Opens (and migrates) the store that `db`, the environment or the default names. */
-export function openConfiguredStore(options: { db?: string; schema?: string }): Promise<Store> {
-  return openStore(resolveDatabase(options.db), options.schema ? { schema: options.schema } : {});
 }
 
 /** Opens a client on the database (migrating it if needed) with the given tasks. */

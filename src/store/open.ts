@@ -59,3 +59,14 @@ export async function openStore(db: string = DEFAULT_DATABASE, options: OpenStor
   }
   return store;
 }
+
+/** The database named by options, then ORDO_DATABASE_URL, then DATABASE_URL; undefined: the default file. */
+export function resolveDatabase(db?: string): string | undefined {
+  return db ?? process.env.ORDO_DATABASE_URL ?? process.env.DATABASE_URL;
+}
+
+/** Opens (and migrates) the store that `db`, the environment or the default names. */
+export function openConfiguredStore(options: { db?: string; schema?: string }): Promise<Store> {
+  const schema = options.schema ?? process.env.ORDO_SCHEMA;
+  return openStore(resolveDatabase(options.db), schema ? { schema } : {});
+}

@@ -13,7 +13,7 @@ import type { JobFinish, JobRecord, WorkerInfo } from '../core/types.js';
 import type { JobRef, Store } from '../store/contract.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { resolveTaskSource } from '../tasks/source.js';
-import { openConfiguredStore } from '../client/ordo.js';
+import { openConfiguredStore } from '../store/open.js';
 import { Attempt } from './attempt.js';
 import { Completer } from './completer.js';
 import { Duties } from './duties.js';

@@ -1,0 +1,47 @@
+/**
+ * Every default Ordo uses, defined once. Options modules, the config resolver and `--help`
+ * read them from here, so a default can never differ between the TypeScript API and the CLI.
+ */
+
+export const DEFAULTS = {
+  /** The embedded database when none is named. */
+  database: './.ordo/ordo.db',
+  /** PostgreSQL schema holding Ordo's tables. */
+  schema: 'ordo',
+  /** Folder of task modules. */
+  tasksDir: './tasks',
+  /** Queues a worker serves when none are named. */
+  queues: ['default'] as readonly string[],
+  /** Queues `ordo dev` serves. */
+  devQueues: ['high', 'default', 'low'] as readonly string[],
+  /** Jobs a worker runs at once. */
+  concurrency: 10,
+  /** How long a claim holds a job without a heartbeat. */
+  leaseMs: 30_000,
+  /** How often running jobs are checked for cancellation. */
+  cancelCheckMs: 1_000,
+  /** Longest idle sleep between claims when no wake-up arrives. */
+  pollMs: 1_000,
+  /** How often expired leases of dead workers are recovered. */
+  rescueMs: 5_000,
+  /** On stop, how long running jobs may take before they are aborted and released. */
+  graceMs: 10_000,
+  /** Most jobs claimed by one statement. */
+  claimBatch: 50,
+} as const;
+
+/**
+ * Limits on options. A lease shorter than `minLeaseMs` leaves heartbeats (a third of the
+ * lease) too little room for a garbage-collection pause or a slow statement: every job would
+ * risk running twice.
+ */
+export const LIMITS = {
+  minLeaseMs: 1_000,
+  maxLeaseMs: 86_400_000,
+  maxConcurrency: 10_000,
+  maxClaimBatch: 1_000,
+  maxIntervalMs: 3_600_000,
+} as const;
+
+/** Heartbeats come this many times per lease, so one late or failed beat never lets it lapse. */
+export const HEARTBEATS_PER_LEASE = 3;
