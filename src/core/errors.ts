@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'store_unavailable'
+  | 'store_lost'
   | 'config'
   | 'permanent'
   | 'timeout'
@@ -53,6 +54,16 @@ export class ConfigError extends OrdoError {
 export class StoreUnavailableError extends OrdoError {
   constructor(message: string, cause?: unknown) {
     super('store_unavailable', message, { retryable: true, cause });
+  }
+}
+
+/**
+ * The database is gone for good under a running process (its SQLite file was deleted,
+ * replaced or made read-only): retrying cannot help; the process must stop and say so.
+ */
+export class StoreLostError extends OrdoError {
+  constructor(message: string, cause?: unknown) {
+    super('store_lost', message, { retryable: false, cause });
   }
 }
 
