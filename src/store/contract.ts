@@ -23,6 +23,8 @@ import type {
   WorkerRecord,
 } from '../core/types.js';
 
+export type { StoreClock } from './clock.js';
+
 export type EngineName = 'sqlite' | 'postgres';
 
 export interface StoreCapabilities {

@@ -3,6 +3,7 @@
  * PostgreSQL engine; anything else is a SQLite file path (`sqlite:` prefix optional).
  */
 import { ConfigError } from '../core/errors.js';
+import type { StoreClock } from './clock.js';
 import type { Store } from './contract.js';
 
 export interface OpenStoreOptions {
@@ -10,6 +11,8 @@ export interface OpenStoreOptions {
   schema?: string;
   /** Run migrations on open. @defaultValue true */
   migrate?: boolean;
+  /** For tests: a clock ahead of the store's real one (the database's, for PostgreSQL). */
+  clock?: StoreClock;
 }
 
 export const DEFAULT_DATABASE = './.ordo/ordo.db';
@@ -44,10 +47,10 @@ export async function openStore(db: string = DEFAULT_DATABASE, options: OpenStor
   let store: Store;
   if (isPostgresUrl(db)) {
     const { createPostgresStore } = await import('./postgres/engine.js');
-    store = createPostgresStore({ url: db, schema: options.schema ?? 'ordo' });
+    store = createPostgresStore({ url: db, schema: options.schema ?? 'ordo', ...(options.clock ? { clock: options.clock } : {}) });
   } else {
     const { createSqliteStore } = await import('./sqlite/engine.js');
-    store = createSqliteStore({ path: sqlitePath(db) });
+    store = createSqliteStore({ path: sqlitePath(db), ...(options.clock ? { clock: options.clock } : {}) });
   }
   if (options.migrate !== false) {
     try {

@@ -15,6 +15,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import type { EngineName, Store } from '../../src/store/contract.js';
 import { openStore } from '../../src/store/open.js';
+import { TestClock } from './clock.js';
 
 export interface EngineFixture {
   name: EngineName;
@@ -57,10 +58,16 @@ export const postgresFixture: EngineFixture = {
 
 export const engines: EngineFixture[] = [sqliteFixture, postgresFixture];
 
-/** Opens a migrated store on a fresh database of this engine. */
-export async function freshStore(engine: EngineFixture): Promise<Store> {
+/** Opens a migrated store on a fresh database of this engine (on `clock`, when given). */
+export async function freshStore(engine: EngineFixture, options: { clock?: TestClock } = {}): Promise<Store> {
   const { db, schema } = await engine.freshDatabase();
-  return openStore(db, schema ? { schema } : {});
+  return openStore(db, { ...(schema ? { schema } : {}), ...(options.clock ? { clock: options.clock } : {}) });
+}
+
+/** A fresh store of this engine on its own TestClock, for tests that move time forward. */
+export async function freshClockedStore(engine: EngineFixture): Promise<{ store: Store; clock: TestClock }> {
+  const clock = new TestClock();
+  return { store: await freshStore(engine, { clock }), clock };
 }
 
 /** Schemas dropped per statement: few enough locks for any server's lock table. */

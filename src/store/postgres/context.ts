@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../../core/errors.js';
+import type { StoreClock } from '../clock.js';
 import type { Db } from './pool.js';
 
 export interface PgContext {
@@ -15,6 +16,8 @@ export interface PgContext {
   readonly s: string;
   /** The LISTEN/NOTIFY channel that carries "jobs available on queue X" signals. */
   readonly channel: string;
+  /** A test clock: statements through `db` already run on it (see clock.ts); others must shift. */
+  readonly clock?: StoreClock;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/i;

@@ -12,7 +12,9 @@
  */
 import { ConfigError, ValidationError } from '../../core/errors.js';
 import type { Store, StoreCapabilities } from '../contract.js';
+import { type StoreClock, checkClock } from '../clock.js';
 import { callerClient } from './caller-tx.js';
+import { clockedDb, clockedQueryable } from './clock.js';
 import { type PgContext, channelFor, quoteSchema } from './context.js';
 import { JobsListener } from './listener.js';
 import { runMigrations } from './migrations.js';
@@ -45,6 +47,8 @@ export interface PostgresStoreOptions {
   queryTimeoutMs?: number;
   /** Longest wait for a connection, new or a free one from the pool. @defaultValue 10000 */
   connectTimeoutMs?: number;
+  /** For tests: the database's clock moved ahead by the clock's offset (see clock.ts). */
+  clock?: StoreClock;
 }
 
 /** A Postgres store; `listening()` is the one addition to the Store contract. */
@@ -68,8 +72,12 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     queryTimeoutMs: timeout('queryTimeoutMs', options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS, 100),
     connectTimeoutMs: timeout('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, 100),
   };
+  const clock = checkClock(options.clock);
   const db = createDb(connection);
-  return new PostgresEngine({ db, schema, s, channel: channelFor(schema) }, connection);
+  const ctx: PgContext = clock
+    ? { db: clockedDb(db, clock), schema, s, channel: channelFor(schema), clock }
+    : { db, schema, s, channel: channelFor(schema) };
+  return new PostgresEngine(ctx, db, connection);
 }
 
 function poolSizeOf(poolSize: unknown = 10): number {
@@ -95,11 +103,13 @@ class PostgresEngine implements PostgresStore {
   private readonly leaders: LeaderLocks;
   private closing: Promise<void> | null = null;
 
+  /** `db` is the unshifted pool: migrations run on it, so a `DEFAULT now()` stays `now()`. */
   constructor(
     private readonly ctx: PgContext,
+    db: Db,
     connection: PoolOptions & { queryTimeoutMs: number },
   ) {
-    this.db = ctx.db;
+    this.db = db;
     const config = clientConfig(connection);
     this.listener = new JobsListener({
       config,
@@ -122,7 +132,10 @@ class PostgresEngine implements PostgresStore {
     if (jobs.length === 0) return [];
     // In the caller's transaction: nothing is committed yet, so only its NOTIFY (delivered at
     // its COMMIT) may signal, through LISTEN.
-    if (tx !== undefined) return (await insertJobs(this.ctx, callerClient(tx), jobs)).results;
+    if (tx !== undefined) {
+      const client = this.ctx.clock ? clockedQueryable(callerClient(tx), this.ctx.clock) : callerClient(tx);
+      return (await insertJobs(this.ctx, client, jobs)).results;
+    }
     // Without unique keys the insert is one statement, atomic on its own; with them, the
     // collision lookup must share the insert's transaction.
     const { results, queues } = hasUniqueKeys(jobs)
@@ -186,6 +199,6 @@ class PostgresEngine implements PostgresStore {
 
   /** The pool as a `Queryable` (statements auto-commit one by one). */
   private poolClient(): Queryable {
-    return { query: async (text, values) => ({ rows: await this.db.rows({ text, values }) }) };
+    return { query: async (text, values) => ({ rows: await this.ctx.db.rows({ text, values }) }) };
   }
 }

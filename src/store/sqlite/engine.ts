@@ -12,6 +12,7 @@
 import { OrdoError, StoreUnavailableError, ValidationError } from '../../core/errors.js';
 import { backoffDelay } from '../../core/retry.js';
 import { sleep } from '../../core/sleep.js';
+import { type StoreClock, checkClock, clockOffset } from '../clock.js';
 import type { Store, StoreCapabilities } from '../contract.js';
 import { SqliteConnection } from './connection.js';
 import { busyError, isBusyError, toStoreError } from './errors.js';
@@ -30,8 +31,12 @@ import { heartbeatWorker, listWorkers, markWorkerStopped } from './sql/workers.j
 export interface SqliteStoreOptions {
   /** The database file; its folder is created when missing. `:memory:` for a private, throwaway database. */
   path: string;
-  /** The store's clock, in ms since the epoch. @defaultValue Date.now */
-  clock?: () => number;
+  /**
+   * For tests: a StoreClock moves the store's time ahead of this process's clock by its
+   * offset (as on PostgreSQL); a function is the store's time itself, in ms since the epoch
+   * (SQLite only: it can also stop time). @defaultValue Date.now
+   */
+  clock?: StoreClock | (() => number);
   /**
    * How long one call waits, retrying, while another process holds the database's write
    * lock, before it fails with StoreUnavailableError. @defaultValue LOCK_WAIT_BUDGET_MS (10 s)
@@ -53,7 +58,14 @@ type Unit<T> = (c: SqliteConnection, now: number) => T;
 export function createSqliteStore(options: SqliteStoreOptions): Store {
   const lockWaitMs = options.lockWaitMs ?? LOCK_WAIT_BUDGET_MS;
   if (!Number.isFinite(lockWaitMs) || lockWaitMs < 0) throw new ValidationError('lockWaitMs', 'a number of milliseconds >= 0', lockWaitMs);
-  return new SqliteStore(options.path, options.clock ?? Date.now, lockWaitMs);
+  return new SqliteStore(options.path, sqliteClock(options.clock), lockWaitMs);
+}
+
+/** SQLite's clock is this process's: Date.now(), plus a test clock's offset. */
+function sqliteClock(option: SqliteStoreOptions['clock']): () => number {
+  if (typeof option === 'function') return option;
+  const clock = checkClock(option);
+  return clock ? () => Date.now() + clockOffset(clock) : Date.now;
 }
 
 class SqliteStore implements Store {

@@ -18,6 +18,8 @@
  * has an `error` listener for its whole life: a cut connection only marks it broken.
  */
 import pg from 'pg';
+import { clockOffset } from '../../clock.js';
+import { shiftedText } from '../clock.js';
 import type { PgContext } from '../context.js';
 import { closedError, isConnectionError, mapError } from '../errors.js';
 import { endClient } from '../pool.js';
@@ -72,7 +74,7 @@ export class LeaderLocks {
           candidate.leader = (rows[0] as { ok: boolean }).ok;
         }
         // Also proves the session (and so the lock) is still alive.
-        if (candidate.leader) await candidate.client.query(recordSql(this.ctx.s), [params.name, params.holderId, params.ttlMs]);
+        if (candidate.leader) await candidate.client.query(shiftedText(recordSql(this.ctx.s), clockOffset(this.ctx.clock)), [params.name, params.holderId, params.ttlMs]);
         return candidate.leader;
       } catch (err) {
         await this.drop(key);
