@@ -26,10 +26,10 @@ export function parseDuration(input: string | number, field = 'duration'): numbe
 }
 
 /** Longest duration accepted: 100 years, far inside what a Date can hold once added to now. */
-const MAX_MS = 36_500 * UNIT_MS.d!;
+export const MAX_DURATION_MS = 36_500 * UNIT_MS.d!;
 
 function bounded(ms: number, field: string, input: unknown): number {
-  if (!(ms <= MAX_MS)) throw new ValidationError(field, 'a duration of at most 100 years (36500d)', input);
+  if (!(ms <= MAX_DURATION_MS)) throw new ValidationError(field, 'a duration of at most 100 years (36500d)', input);
   return ms;
 }
 
@@ -42,15 +42,26 @@ export function parseTime(input: string | number | Date, field = 'at'): Date {
     if (Number(input) >= 1e11) throw new ValidationError(field, 'epoch SECONDS (10 digits today, such as 1767323045)', input, 'That looks like milliseconds; divide by 1000');
     date = new Date(Number(input) * 1000);
   }
-  else if (/^\d{4}-\d{2}-\d{2}/.test(input.trim())) date = new Date(input.trim());
+  else if (/^\d{4}-\d{2}-\d{2}/.test(input.trim()) && calendarDay(input.trim())) date = new Date(input.trim());
   // Invalid Dates (NaN) and times past what a Date can hold are refused alike.
   if (date && !Number.isNaN(date.getTime())) return date;
   throw new ValidationError(field, 'an ISO 8601 time (2026-01-02T03:04:05Z) or epoch seconds (1767323045)', input);
 }
 
+/**
+ * Whether the `YYYY-MM-DD` an ISO time starts with is a day of the calendar: `Date` would
+ * read 2026-02-30 as March 2 instead of refusing it.
+ */
+function calendarDay(text: string): boolean {
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
 /** Formats milliseconds compactly for people: 7820000 → `2h10m20s`. */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
+  // Rounded first, so 999.6 ms reads `1s`, not `1000ms`.
+  if (Math.round(ms) < 1000) return `${Math.round(ms)}ms`;
   let rest = Math.round(ms / 1000);
   const parts: string[] = [];
   for (const [unit, size] of [['d', 86_400], ['h', 3_600], ['m', 60], ['s', 1]] as const) {

@@ -6,7 +6,8 @@
  * Unix socket, durability switched off (a test database needs speed, not crash safety), and
  * enough connections for several test files that each open many pools. Its log is kept in
  * memory and shown only if the start fails, so a green run prints nothing.
- * `startEmbeddedPostgres` is also used by tests that need a server of their own to restart.
+ * Projects that list this setup share one server. `startEmbeddedPostgres` is also used by
+ * tests that need a server of their own to restart.
  */
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -35,15 +36,31 @@ const USER = 'ordo';
 const PASSWORD = 'ordo';
 const DATABASE = 'ordo_test';
 
+/**
+ * One server for the whole run, however many projects list this setup: vitest loads the
+ * file once per project (each with its own module instance), so the server is kept on
+ * `globalThis` of the main process and stopped when the last project tears down.
+ */
+interface SharedServer {
+  server: Promise<EmbeddedServer>;
+  users: number;
+}
+const holder = globalThis as { ordoTestPostgres?: SharedServer };
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const external = process.env.ORDO_TEST_DATABASE_URL;
   if (external) {
     project.provide('postgresUrl', external);
     return async () => {};
   }
-  const server = await startEmbeddedPostgres();
-  project.provide('postgresUrl', server.url);
-  return server.destroy;
+  const shared = (holder.ordoTestPostgres ??= { server: startEmbeddedPostgres(), users: 0 });
+  shared.users++;
+  project.provide('postgresUrl', (await shared.server).url);
+  return async () => {
+    if (--shared.users > 0) return;
+    delete holder.ordoTestPostgres;
+    await (await shared.server).destroy();
+  };
 }
 
 export interface EmbeddedServer {
