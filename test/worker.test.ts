@@ -203,7 +203,8 @@ describe.each(engines)('worker on $name', (engine) => {
     // A worker that claims and then dies: it never heartbeats or finishes.
     const [claimed] = await store.jobClaim({ workerId: 'dead-worker', queues: ['default'], limit: 1, leaseMs: 200 });
     expect(claimed!.id).toBe(id);
-    await setup([task], { rescueMs: 100 });
+    // The rescuer waits one lease of quiet after gaining leadership: keep it short.
+    await setup([task], { rescueMs: 100, leaseMs: 1_000 });
     const job = await settled(id);
     expect(job.state).toBe('succeeded');
     expect(job.attempts.map((a) => [a.outcome, a.worker])).toEqual([['worker_lost', 'dead-worker'], ['succeeded', workers[0]!.name]]);
@@ -292,7 +293,7 @@ describe.each(engines)('worker on $name', (engine) => {
     const task = defineTask('plain', async () => 'ok');
     const worker = await setup([task]);
     let calls = 0;
-    worker.on('job:start', () => {
+    worker.events.on('job:started', () => {
       calls++;
       throw new Error('metrics bug');
     });
@@ -330,7 +331,7 @@ describe.each(engines)('worker on $name', (engine) => {
     ordo = await createOrdo({ store, tasks: [task] });
     const { id } = await ordo.enqueue('zombie', {});
     const [first] = await store.jobClaim({ workerId: 'zombie-worker', queues: ['default'], limit: 1, leaseMs: 100 });
-    await setup([task], { rescueMs: 50 });
+    await setup([task], { rescueMs: 50, leaseMs: 1_000 });
     const job = await settled(id);
     const late = await store.jobFinishMany({
       finishes: [{ id, attempt: first!.attempt, workerId: 'zombie-worker', state: 'succeeded', outcome: 'succeeded', startedAt: new Date(), finishedAt: new Date(), result: 'zombie' }],

@@ -5,11 +5,12 @@
  * millisecond. When the store is unavailable, the batch is kept and retried with backoff: a
  * job that finished while the database was away is recorded once it is back.
  */
+import { StoreLostError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { backoffDelay } from '../core/retry.js';
 import type { JobFinish } from '../core/types.js';
 import type { Store } from '../store/contract.js';
-import { Wakeup } from './wakeup.js';
+import { Wakeup } from '../services/wakeup.js';
 
 /** Most finishes written by one statement. */
 const MAX_BATCH = 500;
@@ -27,11 +28,18 @@ export class Completer {
     private readonly store: Store,
     private readonly logger: Logger,
     private readonly onWritten: (finishes: JobFinish[], applied: Set<string>) => void,
+    /** A failed write; a `StoreLostError` also stops the completer (retrying cannot help). */
+    private readonly onError: (err: unknown) => void = () => {},
   ) {}
 
   /** Jobs whose finish is waiting to be written (their leases must still be extended). */
   get waiting(): readonly JobFinish[] {
     return this.queue;
+  }
+
+  /** Cuts a backoff wait short: the store is known to be back. */
+  retryNow(): void {
+    if (this.failures > 0) this.interrupt.wake();
   }
 
   add(finish: JobFinish): void {
@@ -78,6 +86,11 @@ export class Completer {
       this.failures = 0;
       this.onWritten(batch, new Set(applied));
     } catch (err) {
+      this.onError(err);
+      if (err instanceof StoreLostError) {
+        this.stopped = true;
+        return;
+      }
       this.failures++;
       const delay = backoffDelay(this.failures, RETRY);
       if (this.failures === 1 || this.failures % 20 === 0) {

@@ -1,17 +1,27 @@
 /**
- * Worker options → resolved options: every field defaulted, validated and documented here.
+ * Worker options → resolved options: every field defaulted (from `core/defaults.ts`),
+ * validated and documented here.
  */
 import { hostname } from 'node:os';
+import { DEFAULTS, HEARTBEATS_PER_LEASE, LIMITS } from '../core/defaults.js';
 import { ValidationError } from '../core/errors.js';
+import type { EventBus, OrdoEvents } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
+import { checkQueueName } from '../core/names.js';
 import type { Store } from '../store/contract.js';
 import type { TaskSource } from '../tasks/source.js';
-import { checkQueueName } from '../core/names.js';
+
+/**
+ * How long a handler that ignores its abort signal keeps its job before the retry is written
+ * anyway. Long, because writing it may let the job run twice at once; bounded, because a
+ * handler that never returns would otherwise keep its job (and its slot) forever.
+ */
+export const DEFAULT_HOLD_LIMIT_MS = 600_000;
 
 export interface WorkerOptions {
   /** SQLite file path or postgres:// URL. @defaultValue ORDO_DATABASE_URL ?? DATABASE_URL ?? './.ordo/ordo.db' */
   db?: string;
-  /** PostgreSQL schema. @defaultValue 'ordo' */
+  /** PostgreSQL schema. @defaultValue ORDO_SCHEMA ?? 'ordo' */
   schema?: string;
   /** An open store to use instead of `db` (not closed by `stop()`). */
   store?: Store;
@@ -23,7 +33,7 @@ export interface WorkerOptions {
   concurrency?: number;
   /** Unique name of this worker. @defaultValue `${hostname}:${pid}` plus a suffix when several run in one process */
   name?: string;
-  /** How long a claim holds a job without a heartbeat. @defaultValue 30000 */
+  /** How long a claim holds a job without a heartbeat; at least 1 s (`LIMITS.minLeaseMs`). @defaultValue 30000 */
   leaseMs?: number;
   /** How often leases and the worker row are refreshed; at most leaseMs / 2. @defaultValue leaseMs / 3 */
   heartbeatMs?: number;
@@ -31,26 +41,37 @@ export interface WorkerOptions {
   cancelCheckMs?: number;
   /** Longest idle sleep between claims when no wake-up arrives. @defaultValue 1000 */
   pollMs?: number;
-  /** How often expired leases of dead workers are recovered. @defaultValue 5000 */
+  /** How often expired leases of dead workers are recovered (by the maintenance leader). @defaultValue 5000 */
   rescueMs?: number;
   /** On stop, how long running jobs may take to finish before they are aborted and released. @defaultValue 10000 */
   shutdownGraceMs?: number;
   /** Most jobs claimed by one statement. @defaultValue 50 */
   claimBatch?: number;
+  /**
+   * Also host the maintenance services (the lease rescuer, run only while this process
+   * leads the `maintenance` role), so a deployment of workers only recovers a dead worker's
+   * jobs. `false` leaves that to another process. @defaultValue true
+   */
+  maintenance?: boolean;
+  /** How long a handler that ignores its abort signal keeps its job before its retry is written anyway. @defaultValue 600000 */
+  holdLimitMs?: number;
+  /** Publish the worker's events on this bus (shared with other parts) instead of its own. */
+  events?: EventBus<OrdoEvents>;
   logger?: Logger;
 }
 
-export interface ResolvedWorkerOptions extends Required<Omit<WorkerOptions, 'db' | 'schema' | 'store' | 'logger'>> {
+export interface ResolvedWorkerOptions extends Required<Omit<WorkerOptions, 'db' | 'schema' | 'store' | 'logger' | 'events'>> {
   db: string | undefined;
   schema: string | undefined;
   store: Store | undefined;
   logger: Logger | undefined;
+  events: EventBus<OrdoEvents> | undefined;
 }
 
 let workersInProcess = 0;
 
-function positiveInt(value: number, field: string, max: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new ValidationError(field, `a whole number from 1 to ${max}`, value);
+function wholeNumber(value: number, field: string, min: number, max: number, hint?: string): number {
+  if (!Number.isInteger(value) || value < min || value > max) throw new ValidationError(field, `a whole number from ${min} to ${max}`, value, hint);
   return value;
 }
 
@@ -60,30 +81,35 @@ function nonNegative(value: number, field: string): number {
 }
 
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
-  const queues = options.queues ?? ['default'];
+  const queues = options.queues ?? [...DEFAULTS.queues];
   if (!Array.isArray(queues) || queues.length === 0) throw new ValidationError('queues', 'a non-empty list of queue names such as high,default,low', queues);
   queues.forEach((queue, i) => checkQueueName(queue, `queues[${i}]`));
-  const leaseMs = positiveInt(options.leaseMs ?? 30_000, 'leaseMs', 86_400_000);
+  const leaseMs = wholeNumber(options.leaseMs ?? DEFAULTS.leaseMs, 'leaseMs', LIMITS.minLeaseMs, LIMITS.maxLeaseMs, 'A shorter lease leaves heartbeats no room for a pause or a slow statement, so jobs would run twice');
   // At most half the lease, so one late or failed heartbeat never lets a lease lapse.
-  const heartbeatMs = positiveInt(options.heartbeatMs ?? Math.max(1, Math.floor(leaseMs / 3)), 'heartbeatMs', Math.max(1, Math.floor(leaseMs / 2)));
+  const heartbeatMs = wholeNumber(options.heartbeatMs ?? Math.floor(leaseMs / HEARTBEATS_PER_LEASE), 'heartbeatMs', 1, Math.floor(leaseMs / 2));
   const suffix = workersInProcess++ === 0 ? '' : `:${workersInProcess}`;
   const name = options.name ?? `${hostname()}:${process.pid}${suffix}`;
   if (typeof name !== 'string' || name.length === 0 || name.length > 200) throw new ValidationError('name', 'a worker name of 1 to 200 characters', name);
+  const maintenance = options.maintenance ?? true;
+  if (typeof maintenance !== 'boolean') throw new ValidationError('maintenance', 'true or false', maintenance);
   return {
     db: options.db,
     schema: options.schema,
     store: options.store,
     tasks: options.tasks,
     queues: [...new Set(queues)],
-    concurrency: positiveInt(options.concurrency ?? 10, 'concurrency', 10_000),
+    concurrency: wholeNumber(options.concurrency ?? DEFAULTS.concurrency, 'concurrency', 1, LIMITS.maxConcurrency),
     name,
     leaseMs,
     heartbeatMs,
-    cancelCheckMs: positiveInt(options.cancelCheckMs ?? 1_000, 'cancelCheckMs', 3_600_000),
-    pollMs: positiveInt(options.pollMs ?? 1_000, 'pollMs', 3_600_000),
-    rescueMs: positiveInt(options.rescueMs ?? 5_000, 'rescueMs', 3_600_000),
-    shutdownGraceMs: nonNegative(options.shutdownGraceMs ?? 10_000, 'shutdownGraceMs'),
-    claimBatch: positiveInt(options.claimBatch ?? 50, 'claimBatch', 1_000),
+    cancelCheckMs: wholeNumber(options.cancelCheckMs ?? DEFAULTS.cancelCheckMs, 'cancelCheckMs', 1, LIMITS.maxIntervalMs),
+    pollMs: wholeNumber(options.pollMs ?? DEFAULTS.pollMs, 'pollMs', 1, LIMITS.maxIntervalMs),
+    rescueMs: wholeNumber(options.rescueMs ?? DEFAULTS.rescueMs, 'rescueMs', 1, LIMITS.maxIntervalMs),
+    shutdownGraceMs: nonNegative(options.shutdownGraceMs ?? DEFAULTS.graceMs, 'shutdownGraceMs'),
+    claimBatch: wholeNumber(options.claimBatch ?? DEFAULTS.claimBatch, 'claimBatch', 1, LIMITS.maxClaimBatch),
+    maintenance,
+    holdLimitMs: wholeNumber(options.holdLimitMs ?? DEFAULT_HOLD_LIMIT_MS, 'holdLimitMs', 1, LIMITS.maxIntervalMs),
+    events: options.events,
     logger: options.logger,
   };
 }

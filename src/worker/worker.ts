@@ -1,74 +1,69 @@
 /**
- * The worker: claims due jobs up to its free slots, runs each as an `Attempt`, and hands
- * results to the `Completer`; its `Duties` keep leases alive, notice cancellations and
- * recover jobs of dead workers. `stop()` stops claiming, lets running jobs end within the
- * grace period, then aborts and releases the rest: none is lost.
+ * The worker: composes the parts along the data flow and owns their lifecycle. The
+ * `Producer` claims due jobs up to the free slots, the `Executor` runs each as an `Attempt`,
+ * the `Completer` writes finishes in batches, the `LeaseKeeper` keeps leases alive and
+ * notices cancellations; unless `maintenance: false`, the process also hosts `Maintenance`
+ * (the lease rescuer, run by one process of the deployment at a time). `stop()` stops
+ * claiming, lets running jobs end within the grace period, then aborts and releases the
+ * rest: none is lost. Events go to `worker.events`.
  */
-import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
+import { StoreLostError } from '../core/errors.js';
+import { EventBus, type OrdoEvents } from '../core/events.js';
 import { createLogger, type Logger } from '../core/logger.js';
-import { backoffDelay } from '../core/retry.js';
-import { sleep } from '../core/sleep.js';
-import type { JobFinish, JobRecord, WorkerInfo } from '../core/types.js';
-import type { JobRef, Store } from '../store/contract.js';
+import type { JobFinish, WorkerInfo } from '../core/types.js';
+import { Maintenance } from '../maintenance/maintenance.js';
+import { Service } from '../services/service.js';
+import type { Store } from '../store/contract.js';
+import { openConfiguredStore } from '../store/open.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { resolveTaskSource } from '../tasks/source.js';
-import { openConfiguredStore } from '../store/open.js';
-import { Attempt } from './attempt.js';
 import { Completer } from './completer.js';
-import { Duties } from './duties.js';
+import { Executor } from './executor.js';
+import { LeaseKeeper } from './lease-keeper.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
+import { Producer } from './producer.js';
 import { ProgressWriter } from './progress.js';
-import { Wakeup } from './wakeup.js';
 
-/** Events a worker emits; tests and metrics listen to them instead of polling. */
-export interface WorkerEvents {
-  'job:start': [job: JobRecord];
-  /** The attempt's result was written (`applied: false` if its lease had been lost meanwhile). */
-  'job:finish': [finish: JobFinish, applied: boolean];
-  'job:lost': [job: JobRecord];
-  'store:error': [error: unknown, during: string];
-}
-
-type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+/** The worker's events: the runtime event map (kept as a name for existing imports). */
+export type WorkerEvents = OrdoEvents;
 
 /** How long `stop()` keeps retrying to record results while the database is away. */
 const DRAIN_LIMIT_MS = 30_000;
-/** Shortest idle wait after a claim that found nothing: the loop can never spin hot. */
-const MIN_IDLE_WAIT_MS = 10;
+/** Store failures in a row between two repeated warnings. */
+const WARN_EVERY = 20;
 
-export class Worker extends EventEmitter<WorkerEvents> {
+interface Parts {
+  store: Store;
+  tasks: TaskRegistry;
+  completer: Completer;
+  progress: ProgressWriter;
+  executor: Executor;
+  keeper: LeaseKeeper;
+  producer: Producer;
+  maintenance: Maintenance | null;
+}
+
+export class Worker extends Service {
   readonly options: ResolvedWorkerOptions;
+  /** Runtime events: `job:started`, `job:finished`, `job:retried`, `job:lost`, `jobs:rescued`, `worker:up`, `worker:down`, `store:error`. */
+  readonly events: EventBus<OrdoEvents>;
+  /** Resolves once the worker has stopped: with the error that stopped it (a lost database), else null. */
+  readonly closed: Promise<Error | null>;
   private readonly logger: Logger;
-  private readonly running = new Map<string, Attempt>();
-  /**
-   * Handlers whose attempt ended (timeout, cancel, shutdown, lost lease) but which ignored
-   * their abort signal and are still executing. They keep their slot until they return, so
-   * `concurrency` bounds what really runs.
-   */
-  private readonly lingering = new Set<Attempt>();
-  private readonly unknownTasks = new Set<string>();
-  /** Wakes the claim loop: a slot freed, a job became available, or stop. */
-  private readonly wakeup = new Wakeup();
-  /** Wakes only on stop: backoff after store errors is not cut short by finishing jobs. */
-  private readonly stopWake = new Wakeup();
-  private state: State = 'idle';
-  private store!: Store;
-  private tasks!: TaskRegistry;
-  private completer!: Completer;
-  private progress!: ProgressWriter;
-  private duties!: Duties;
-  private starting: Promise<void> | null = null;
-  private loop: Promise<void> | null = null;
-  private stopping: Promise<void> | null = null;
-  private unsubscribe: () => void = () => {};
+  private parts: Parts | null = null;
   private failures = 0;
+  private fatal: Error | null = null;
+  private resolveClosed!: (error: Error | null) => void;
   private readonly startedAt = new Date();
 
   constructor(options: WorkerOptions) {
-    super();
-    this.options = resolveWorkerOptions(options);
-    this.logger = (this.options.logger ?? createLogger()).child({ worker: this.options.name });
+    const resolved = resolveWorkerOptions(options);
+    super(resolved.shutdownGraceMs);
+    this.options = resolved;
+    this.logger = (resolved.logger ?? createLogger()).child({ worker: resolved.name });
+    this.events = resolved.events ?? new EventBus<OrdoEvents>((event, err) => this.logger.error({ event, err: (err as Error)?.message ?? String(err) }, 'an event listener threw; ignored'));
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
   }
 
   get name(): string {
@@ -77,128 +72,124 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** Handlers executing now, counting those that ignored their abort signal and still run. */
   get runningCount(): number {
-    return this.running.size + this.lingering.size;
+    return this.parts?.executor.busy ?? 0;
+  }
+
+  /** True while this process leads the maintenance role. */
+  get isMaintenanceLeader(): boolean {
+    return this.parts?.maintenance?.isLeader ?? false;
   }
 
   /** Opens the store, loads the tasks and starts claiming. */
-  start(): Promise<void> {
-    if (this.state !== 'idle') return this.starting ?? Promise.resolve();
-    this.state = 'starting';
-    this.starting = this.open().then(
-      () => {
-        if (this.state !== 'starting') return; // stop() came first; shutdown tears down
-        this.state = 'running';
-        this.logger.info({ queues: this.options.queues, concurrency: this.options.concurrency, tasks: this.tasks.size, engine: this.store.engine }, 'worker started');
-        this.loop = this.claimLoop();
-      },
-      async (err) => {
-        this.state = 'idle';
-        await this.closeStore();
-        throw err;
-      },
-    );
-    return this.starting;
-  }
-
-  /** Stops claiming, waits up to `graceMs` for running jobs, then aborts and releases them. */
-  stop(options: { graceMs?: number } = {}): Promise<void> {
-    if (this.state === 'idle' || this.state === 'stopped') return Promise.resolve();
-    this.stopping ??= this.shutdown(options.graceMs ?? this.options.shutdownGraceMs);
-    return this.stopping;
-  }
-
-  private async open(): Promise<void> {
+  protected async onStart(): Promise<void> {
     const { options } = this;
-    this.tasks = await resolveTaskSource(options.tasks, { required: true });
-    this.store = options.store ?? (await openConfiguredStore(options));
-    this.completer = new Completer(this.store, this.logger, (finishes, applied) => this.written(finishes, applied));
-    this.progress = new ProgressWriter(this.store, options.name, (err) => this.storeError(err, 'progress'));
-    this.duties = new Duties(this.dutyHost());
-    this.unsubscribe = this.store.onJobsAvailable((queue) => {
-      if (options.queues.includes(queue)) this.wakeup.wake();
-    });
-    await this.store.workerHeartbeat({ worker: this.info() });
-    this.duties.start();
-  }
-
-  private async claimLoop(): Promise<void> {
-    const { options } = this;
-    while (this.state === 'running') {
-      // Let every job that ends in this turn of the event loop free its slot first, so one
-      // claim takes them all instead of one claim per finished job.
-      if (this.running.size > 0) await new Promise((resolve) => setImmediate(resolve));
-      const free = options.concurrency - this.running.size - this.lingering.size;
-      if (free <= 0) {
-        await this.wakeup.wait(options.pollMs);
-        continue;
-      }
-      const limit = Math.min(free, options.claimBatch);
-      try {
-        const jobs = await this.store.jobClaim({ workerId: options.name, queues: options.queues, limit, leaseMs: options.leaseMs });
-        this.storeOk();
-        for (const job of jobs) void this.execute(job);
-        if (jobs.length === limit || this.state !== 'running') continue;
-        const dueIn = await this.store.jobNextDueIn({ queues: options.queues });
-        const floor = jobs.length === 0 ? MIN_IDLE_WAIT_MS : 0;
-        await this.wakeup.wait(Math.max(floor, dueIn === null ? options.pollMs : Math.min(dueIn, options.pollMs)));
-      } catch (err) {
-        this.storeError(err, 'claim');
-        await this.stopWake.wait(backoffDelay(this.failures, { baseMs: 250, capMs: 10_000 }));
-      }
-    }
-  }
-
-  private async execute(job: JobRecord): Promise<void> {
-    const attempt = new Attempt(job);
-    this.running.set(job.id, attempt);
-    let finish: JobFinish | null = null;
+    const tasks = await resolveTaskSource(options.tasks, { required: true });
+    const store = options.store ?? (await openConfiguredStore(options));
     try {
-      this.notify('job:start', job);
-      finish = await attempt.run(this.tasks.get(job.task), {
-        workerId: this.options.name,
-        log: (message) => this.logger.info({ jobId: job.id, task: job.task }, message),
-        progress: (percent) => {
-          if (this.running.get(job.id) === attempt) this.progress.report(job, percent);
-        },
-      });
+      const parts = this.compose(store, tasks);
+      this.parts = parts;
+      await store.workerHeartbeat({ worker: this.info() });
+      await parts.keeper.start();
+      await parts.maintenance?.start();
+      if (this.stopSignal.aborted) return; // stop() came first: claim nothing
+      await parts.producer.start();
+      this.events.emit('worker:up', this.info());
+      this.logger.info({ queues: options.queues, concurrency: options.concurrency, tasks: tasks.size, engine: store.engine, maintenance: options.maintenance }, 'worker started');
     } catch (err) {
-      // Attempt.run turns handler errors into finishes; reaching here is a bug of ours. The
-      // job is left to its lease: the rescue sweep retries it.
-      this.logger.error({ jobId: job.id, err: (err as Error)?.stack ?? String(err) }, 'internal error while running a job');
-    } finally {
-      this.running.delete(job.id);
-      this.progress.forget(job.id);
-      if (attempt.reason) this.linger(attempt);
-      this.wakeup.wake();
-    }
-    if (finish) {
-      if (finish.outcome === 'released' && !this.tasks.has(job.task)) this.warnUnknownTask(job.task);
-      this.completer.add(finish);
-    } else if (attempt.reason === 'lost') {
-      this.logger.warn({ jobId: job.id, task: job.task }, 'lease lost (another worker took the job over); result discarded');
-      this.notify('job:lost', job);
+      await this.teardown();
+      throw err;
     }
   }
 
-  /** Says once per task name that this worker hands such jobs back for others. */
-  private warnUnknownTask(task: string): void {
-    if (this.unknownTasks.has(task)) return;
-    this.unknownTasks.add(task);
-    this.logger.warn({ task, known: this.tasks.names() }, 'no task by this name here; its jobs are handed back (uncharged) for a worker that defines it');
-  }
-
-  /** Keeps the slot of an aborted handler until it really returns. */
-  private linger(attempt: Attempt): void {
-    this.lingering.add(attempt);
-    let settled = false;
-    void attempt.handlerSettled.then(() => {
-      settled = true;
-      this.lingering.delete(attempt);
-      this.wakeup.wake();
+  private compose(store: Store, tasks: TaskRegistry): Parts {
+    const { options, events, logger } = this;
+    const onError = (err: unknown, during: string) => this.storeError(err, during);
+    const completer = new Completer(store, logger, (finishes, applied) => this.written(finishes, applied), (err) => onError(err, 'finish'));
+    const progress = new ProgressWriter(store, options.name, (err) => onError(err, 'progress'));
+    const producerRef: { current?: Producer } = {};
+    const executor = new Executor({
+      workerId: options.name,
+      tasks,
+      logger,
+      events,
+      holdLimitMs: options.holdLimitMs,
+      complete: (finish) => completer.add(finish),
+      progress: (job, percent) => progress.report(job, percent),
+      forgetProgress: (id) => progress.forget(id),
+      freed: () => producerRef.current?.wake(),
     });
-    setTimeout(() => {
-      if (!settled) this.logger.warn({ jobId: attempt.job.id, task: attempt.job.task, reason: attempt.reason }, 'handler ignores its abort signal and still runs; it keeps its slot until it returns');
-    }, 1_000).unref();
+    const keeper = new LeaseKeeper({
+      store,
+      workerId: options.name,
+      leaseMs: options.leaseMs,
+      heartbeatMs: options.heartbeatMs,
+      cancelCheckMs: options.cancelCheckMs,
+      holder: {
+        held: () => [...executor.held(), ...completer.waiting.map(({ id, attempt }) => ({ id, attempt }))],
+        runningIds: () => executor.runningIds(),
+        lost: (ref) => executor.lost(ref),
+        cancelRequested: (ref) => executor.cancelRequested(ref),
+      },
+      info: () => this.info(),
+      onOk: () => this.storeOk(),
+      onError,
+    });
+    const producer = new Producer({
+      store,
+      workerId: options.name,
+      queues: options.queues,
+      concurrency: options.concurrency,
+      claimBatch: options.claimBatch,
+      leaseMs: options.leaseMs,
+      pollMs: options.pollMs,
+      busy: () => executor.busy,
+      execute: (job) => void executor.execute(job),
+      catchUp: async () => {
+        await keeper.heartbeat();
+        completer.retryNow();
+      },
+      onOk: () => this.storeOk(),
+      onError,
+    });
+    producerRef.current = producer;
+    const maintenance = options.maintenance
+      ? new Maintenance({ store, holderId: options.name, leaseMs: options.leaseMs, rescueMs: options.rescueMs, logger, events, onStoreError: onError, onRescued: () => producer.wake() })
+      : null;
+    return { store, tasks, completer, progress, executor, keeper, producer, maintenance };
+  }
+
+  /** Stops claiming, waits up to the grace period for running jobs, then aborts and releases them. */
+  protected async onStop(): Promise<void> {
+    const parts = this.parts;
+    if (parts) {
+      await parts.producer.stop();
+      await this.drainRunning(parts.executor);
+      const unwritten = await parts.completer.drain(this.fatal ? 0 : DRAIN_LIMIT_MS);
+      if (unwritten.length > 0) {
+        this.logger.error({ unrecorded: unwritten.length }, 'could not record some results; those jobs run again after their lease expires');
+      }
+      await parts.keeper.stop();
+      await parts.maintenance?.stop();
+      if (!this.fatal) await parts.store.workerStopped({ id: this.options.name }).catch((err) => this.storeError(err, 'stop'));
+      await this.teardown();
+      this.events.emit('worker:down', { id: this.options.name });
+      this.logger.info('worker stopped');
+    }
+    this.resolveClosed(this.fatal);
+  }
+
+  /** Waits for running jobs until the grace period is over, then aborts the rest (they are released). */
+  private async drainRunning(executor: Executor): Promise<void> {
+    const abort = () => {
+      if (executor.runningCount > 0) this.logger.warn({ released: executor.runningCount }, 'grace period over: aborting and releasing running jobs');
+      executor.abortAll('shutdown');
+    };
+    if (executor.runningCount > 0) this.logger.info({ running: executor.runningCount }, 'stopping: waiting for running jobs');
+    if (this.abortSignal.aborted) abort();
+    else this.abortSignal.addEventListener('abort', abort, { once: true });
+    await executor.whenIdle();
+    this.abortSignal.removeEventListener('abort', abort);
+    executor.abortAll('shutdown'); // writes finishes still held for lingering handlers
   }
 
   private written(finishes: JobFinish[], applied: Set<string>): void {
@@ -208,25 +199,26 @@ export class Worker extends EventEmitter<WorkerEvents> {
       else if (finish.outcome !== 'succeeded' && finish.outcome !== 'released') {
         this.logger.info({ jobId: finish.id, outcome: finish.outcome, next: finish.state, error: finish.error?.message }, 'attempt ended');
       }
-      this.notify('job:finish', finish, ok);
-    }
-  }
-
-  /** Emits an event; a listener that throws is logged and cannot break the worker. */
-  private notify<E extends keyof WorkerEvents>(event: E, ...args: WorkerEvents[E]): void {
-    try {
-      (this.emit as (event: E, ...args: WorkerEvents[E]) => boolean)(event, ...args);
-    } catch (err) {
-      this.logger.error({ event, err: (err as Error)?.message ?? String(err) }, 'a worker event listener threw; ignored');
+      this.events.emit('job:finished', finish, ok);
+      if (ok && finish.state === 'pending' && finish.outcome !== 'released') this.events.emit('job:retried', finish);
     }
   }
 
   private storeError(err: unknown, during: string): void {
+    this.events.emit('store:error', err, during);
+    if (err instanceof StoreLostError) return this.lost(err);
     this.failures++;
-    this.notify('store:error', err, during);
-    if (this.failures === 1 || this.failures % 20 === 0) {
+    if (this.failures === 1 || this.failures % WARN_EVERY === 0) {
       this.logger.warn({ during, failures: this.failures, err: (err as Error)?.message ?? String(err) }, 'database unavailable; backing off and retrying');
     }
+  }
+
+  /** The database is gone for good: say so once, and stop. */
+  private lost(err: StoreLostError): void {
+    if (this.fatal) return;
+    this.fatal = err;
+    this.logger.error({ err: err.message }, 'the database is gone; stopping the worker');
+    void this.stop({ graceMs: 0 });
   }
 
   private storeOk(): void {
@@ -236,59 +228,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   private info(): WorkerInfo {
-    const { name, queues, concurrency } = this.options;
-    return { id: name, host: hostname(), pid: process.pid, queues, concurrency, running: this.runningCount, startedAt: this.startedAt };
+    const { name, queues, concurrency, heartbeatMs } = this.options;
+    // How long after its last heartbeat this worker still counts as alive: two beats and a second.
+    const info = { id: name, host: hostname(), pid: process.pid, queues, concurrency, running: this.runningCount, startedAt: this.startedAt, livenessMs: 2 * heartbeatMs + 1_000 };
+    return info;
   }
 
-  private dutyHost() {
-    return {
-      store: this.store,
-      options: this.options,
-      running: this.running,
-      waitingRefs: (): JobRef[] => this.completer.waiting.map(({ id, attempt }) => ({ id, attempt })),
-      info: () => this.info(),
-      storeOk: () => this.storeOk(),
-      storeError: (err: unknown, during: string) => this.storeError(err, during),
-      rescued: (counts: { rescued: number; failed: number; cancelled: number }) => {
-        this.logger.warn(counts, 'recovered jobs whose worker stopped heartbeating');
-        this.wakeup.wake();
-      },
-    };
-  }
-
-  private async shutdown(graceMs: number): Promise<void> {
-    const wasStarting = this.state === 'starting';
-    this.state = 'stopping';
-    this.wakeup.wake();
-    this.stopWake.wake();
-    if (wasStarting) await this.starting?.catch(() => undefined);
-    if (!this.store) return void (this.state = 'stopped');
-    await this.loop;
-    await this.drainRunning(graceMs);
-    const unwritten = this.completer ? await this.completer.drain(DRAIN_LIMIT_MS) : [];
-    if (unwritten.length > 0) {
-      this.logger.error({ unrecorded: unwritten.length }, 'could not record some results; those jobs run again after their lease expires');
-    }
-    await this.duties?.stop();
-    this.unsubscribe();
-    await this.store.workerStopped({ id: this.options.name }).catch((err) => this.storeError(err, 'stop'));
-    await this.closeStore();
-    this.state = 'stopped';
-    this.logger.info('worker stopped');
-  }
-
-  /** Waits for running jobs up to `graceMs`, then aborts the rest (they are released). */
-  private async drainRunning(graceMs: number): Promise<void> {
-    const deadline = Date.now() + graceMs;
-    if (this.running.size > 0) this.logger.info({ running: this.running.size, graceMs }, 'stopping: waiting for running jobs');
-    while (this.running.size > 0 && Date.now() < deadline) await sleep(Math.min(50, Math.max(1, deadline - Date.now())));
-    if (this.running.size > 0) this.logger.warn({ released: this.running.size }, 'grace period over: aborting and releasing running jobs');
-    for (const attempt of this.running.values()) attempt.abort('shutdown');
-    while (this.running.size > 0) await sleep(5);
-  }
-
-  private async closeStore(): Promise<void> {
-    if (this.store && !this.options.store) await this.store.close().catch(() => undefined);
+  private async teardown(): Promise<void> {
+    const store = this.parts?.store;
+    if (store && !this.options.store) await store.close().catch(() => undefined);
   }
 }
 

@@ -1,0 +1,100 @@
+/**
+ * Leadership of one role (e.g. `maintenance`) as a service: asks the store every `ttlMs / 3`
+ * to take or keep the role, knows whether it leads now and under which term, resigns on
+ * stop, and steps down at once when an election fails or answers "not you". Services that
+ * must run in one process only (the rescuer, later the cron enqueuer) read `isLeader` and
+ * `term`; a new term means leadership changed hands, so whatever the leader knew before may
+ * be stale.
+ */
+import type { Logger } from '../core/logger.js';
+import type { Store } from '../store/contract.js';
+import { Service } from '../services/service.js';
+import { Ticker } from '../services/ticker.js';
+
+/** What `leaderElect` answers: the term while leader, else null. */
+export type Leadership = { term: number } | null;
+
+export interface ElectorOptions {
+  store: Store;
+  /** The role, e.g. `maintenance`. */
+  role: string;
+  /** Who asks: unique per process and role (a worker's name). */
+  holderId: string;
+  /** How long leadership lasts without renewal; renewed every third of it. */
+  ttlMs: number;
+  logger: Logger;
+  /** A failed election (the store is away); the elector has stepped down already. */
+  onError(err: unknown): void;
+}
+
+export class Elector extends Service {
+  private current: Leadership = null;
+  private readonly listeners = new Set<(leadership: Leadership) => void>();
+  private readonly ticker: Ticker;
+  /** Terms handed out locally when the store answers a bare boolean (see `leadership`). */
+  private localTerms = 0;
+
+  constructor(private readonly options: ElectorOptions) {
+    super();
+    this.ticker = new Ticker(Math.max(1, Math.floor(options.ttlMs / 3)), () => this.elect(), options.onError);
+  }
+
+  get isLeader(): boolean {
+    return this.current !== null;
+  }
+
+  /** The current term while leader, else null. */
+  get term(): number | null {
+    return this.current?.term ?? null;
+  }
+
+  /** Calls `listener` whenever leadership is gained, lost or changes term. Returns an unsubscribe. */
+  onChange(listener: (leadership: Leadership) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  protected async onStart(): Promise<void> {
+    this.ticker.start({ immediately: true });
+  }
+
+  protected async onStop(): Promise<void> {
+    await this.ticker.stop();
+    if (!this.current) return;
+    this.set(null);
+    const { store, role, holderId } = this.options;
+    await store.leaderResign({ name: role, holderId }).catch(this.options.onError);
+  }
+
+  private async elect(): Promise<void> {
+    const { store, role, holderId, ttlMs } = this.options;
+    try {
+      const answer = await store.leaderElect({ name: role, holderId, ttlMs });
+      if (this.stopSignal.aborted) return;
+      this.set(this.leadership(answer as unknown));
+    } catch (err) {
+      // Cannot tell whether we still lead: act as if not, so no two leaders act at once.
+      this.set(null);
+      throw err;
+    }
+  }
+
+  /**
+   * The store's answer as a leadership. Stores that answer a boolean (no term kept) get a
+   * local term that changes whenever this elector gains the role anew.
+   */
+  private leadership(answer: unknown): Leadership {
+    if (answer && typeof answer === 'object' && typeof (answer as { term?: unknown }).term === 'number') return { term: (answer as { term: number }).term };
+    if (answer !== true) return null;
+    return this.current ?? { term: ++this.localTerms };
+  }
+
+  private set(next: Leadership): void {
+    if (next?.term === this.current?.term && (next === null) === (this.current === null)) return;
+    const gained = !this.current && next;
+    this.current = next;
+    if (gained) this.options.logger.info({ role: this.options.role, term: next.term }, 'leadership gained');
+    else if (!next) this.options.logger.info({ role: this.options.role }, 'leadership lost');
+    for (const listener of this.listeners) listener(next);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Maintenance: the services that must run in one process of a deployment at a time, under
+ * leadership of the role `maintenance` — today the lease rescuer; the pruner and the cron
+ * enqueuer join here. Any process may host it (a worker does unless `maintenance: false`,
+ * the coming scheduler process and `ordo dev` will): the elector picks one host, and when it
+ * dies another takes over, so a deployment of workers only still recovers a dead worker's
+ * jobs.
+ */
+import { HEARTBEATS_PER_LEASE } from '../core/defaults.js';
+import type { EventBus, OrdoEvents } from '../core/events.js';
+import type { Logger } from '../core/logger.js';
+import type { Store } from '../store/contract.js';
+import { Service } from '../services/service.js';
+import { Elector } from './elector.js';
+import { Rescuer } from './rescuer.js';
+
+/** The leadership role the maintenance services run under. */
+export const MAINTENANCE_ROLE = 'maintenance';
+
+export interface MaintenanceOptions {
+  store: Store;
+  /** Who this host is in the leaders table (a worker's name). */
+  holderId: string;
+  /** The job lease of the deployment: the rescuer's quiet time after any gap. */
+  leaseMs: number;
+  /** Time between lease rescue sweeps. */
+  rescueMs: number;
+  /**
+   * How long leadership lasts without renewal (renewed every third of it). A dead leader is
+   * replaced after at most this long. @defaultValue leaseMs / 2
+   */
+  leaderTtlMs?: number;
+  logger: Logger;
+  events?: EventBus<OrdoEvents>;
+  /** A store call failed; `during` names which. @defaultValue a warning in the log */
+  onStoreError?(err: unknown, during: string): void;
+  /** Jobs were given back to pending. */
+  onRescued?(): void;
+}
+
+export class Maintenance extends Service {
+  readonly elector: Elector;
+  readonly rescuer: Rescuer;
+
+  constructor(options: MaintenanceOptions) {
+    super();
+    const { store, holderId, leaseMs, logger } = options;
+    const onStoreError = options.onStoreError ?? ((err: unknown, during: string) => logger.warn({ during, err: (err as Error)?.message ?? String(err) }, 'maintenance: store call failed; retrying'));
+    this.elector = new Elector({
+      store,
+      role: MAINTENANCE_ROLE,
+      holderId,
+      ttlMs: options.leaderTtlMs ?? Math.max(1, Math.floor(leaseMs / 2)),
+      logger,
+      onError: (err) => onStoreError(err, 'leader election'),
+    });
+    this.rescuer = new Rescuer({
+      store,
+      elector: this.elector,
+      rescueMs: options.rescueMs,
+      leaseMs,
+      // Late by more than a heartbeat interval: the holders in this process may have missed one.
+      stallMs: Math.max(1, Math.floor(leaseMs / HEARTBEATS_PER_LEASE)),
+      logger,
+      events: options.events,
+      onError: (err) => onStoreError(err, 'rescue'),
+      onRescued: options.onRescued,
+    });
+  }
+
+  get isLeader(): boolean {
+    return this.elector.isLeader;
+  }
+
+  protected async onStart(): Promise<void> {
+    await this.elector.start();
+    await this.rescuer.start();
+  }
+
+  protected async onStop(): Promise<void> {
+    await this.rescuer.stop();
+    await this.elector.stop();
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The lease rescuer: while its process leads the `maintenance` role, it gives running jobs
+ * whose lease expired (their worker died or stalled) back to pending every `rescueMs`
+ * (`jobRescueExpired`; the lost attempt is recorded as `worker_lost`).
+ *
+ * It waits one full lease of quiet first, whenever it (re)gains leadership, gets the
+ * database back after a failed call, or finds its own timers ran late (the process was
+ * frozen: a blocked event loop, a suspended machine). After such a gap, leases may have
+ * lapsed only because their holders could not reach the database or run their timers
+ * either; a holder that is alive renews its leases (heartbeats are fenced by holder, not by
+ * expiry) and writes the results it kept within that lease, so its jobs are neither taken
+ * away nor run twice. Only leases still expired after that are a dead worker's.
+ */
+import type { EventBus, OrdoEvents } from '../core/events.js';
+import type { Logger } from '../core/logger.js';
+import type { Store } from '../store/contract.js';
+import { Service } from '../services/service.js';
+import { Ticker } from '../services/ticker.js';
+import type { Elector } from './elector.js';
+
+export interface RescuerOptions {
+  store: Store;
+  elector: Elector;
+  /** Time between sweeps. */
+  rescueMs: number;
+  /** The job lease: the quiet time to wait before a sweep after a gap (see above). */
+  leaseMs: number;
+  /** Timer lateness that counts as a frozen process. */
+  stallMs: number;
+  logger: Logger;
+  events?: EventBus<OrdoEvents>;
+  onError(err: unknown): void;
+  /** Called after a sweep that gave jobs back, e.g. to wake a claim loop in this process. */
+  onRescued?(): void;
+}
+
+export class Rescuer extends Service {
+  private readonly ticker: Ticker;
+  /** Since when the conditions for a sweep have held without a gap; null: not now. */
+  private quietSince: number | null = null;
+  private term: number | null = null;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly options: RescuerOptions) {
+    super();
+    this.ticker = new Ticker(options.rescueMs, (lateMs) => this.tick(lateMs), options.onError);
+    this.unsubscribe = options.elector.onChange(() => this.rearm());
+  }
+
+  /** Milliseconds until the next sweep may run, or null while not leader. For tests and status. */
+  get waitingMs(): number | null {
+    if (this.quietSince === null) return null;
+    return Math.max(0, this.quietSince + this.options.leaseMs - Date.now());
+  }
+
+  protected async onStart(): Promise<void> {
+    this.ticker.start({ immediately: true });
+  }
+
+  protected async onStop(): Promise<void> {
+    this.unsubscribe();
+    await this.ticker.stop();
+  }
+
+  /** Starts the quiet time again (or ends it while not leader). */
+  private rearm(): void {
+    const { elector } = this.options;
+    this.term = elector.term;
+    this.quietSince = elector.isLeader ? Date.now() : null;
+  }
+
+  private async tick(lateMs: number): Promise<void> {
+    const { elector, leaseMs, stallMs } = this.options;
+    if (!elector.isLeader || elector.term !== this.term || lateMs > stallMs) this.rearm();
+    if (this.quietSince === null || Date.now() - this.quietSince < leaseMs) {
+      // Come back when the quiet time is over rather than a whole interval later.
+      if (this.quietSince !== null) this.ticker.runSoon(Math.min(this.options.rescueMs, this.waitingMs ?? 0));
+      return;
+    }
+    try {
+      await this.sweep();
+    } catch (err) {
+      this.rearm();
+      throw err;
+    }
+  }
+
+  private async sweep(): Promise<void> {
+    const { rescued, failed, cancelled } = await this.options.store.jobRescueExpired();
+    const counts = { rescued: rescued.length, failed: failed.length, cancelled: cancelled.length };
+    if (counts.rescued + counts.failed + counts.cancelled === 0) return;
+    this.options.logger.warn(counts, 'recovered jobs whose worker stopped heartbeating');
+    this.options.events?.emit('jobs:rescued', counts);
+    this.options.onRescued?.();
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The executor: runs each claimed job as an `Attempt` and hands its finish to the completer.
+ * It owns what runs now: attempts in flight, and handlers whose attempt was aborted but that
+ * ignored the signal and still execute ("lingering"). A lingering handler keeps its slot
+ * until it really returns, so `concurrency` bounds what actually runs.
+ *
+ * A lingering handler also keeps its job when the finish would let the job run again (a
+ * timeout with attempts left): the finish is held, not written, and the lease keeper keeps
+ * its lease alive, so no retry starts while the old attempt still runs. JavaScript cannot
+ * kill a promise, so the hold is bounded: after `holdLimitMs` the retry is written anyway
+ * (and logged), or one handler that never returns would keep its job forever. Finishes that
+ * end the job (failed for good, cancelled) and releases on shutdown are written at once.
+ */
+import type { EventBus, OrdoEvents } from '../core/events.js';
+import type { Logger } from '../core/logger.js';
+import type { JobFinish, JobRecord } from '../core/types.js';
+import type { JobRef } from '../store/contract.js';
+import type { TaskRegistry } from '../tasks/registry.js';
+import { Attempt, type AbortReason } from './attempt.js';
+import type { LeaseHolder } from './lease-keeper.js';
+
+/** After this long, an aborted handler that still runs is reported in the log. */
+const LINGER_WARNING_MS = 1_000;
+
+export interface ExecutorOptions {
+  workerId: string;
+  tasks: TaskRegistry;
+  logger: Logger;
+  events: EventBus<OrdoEvents>;
+  /** Longest time a finish is held for a handler that ignores its abort signal. */
+  holdLimitMs: number;
+  /** Receives each finish to write. */
+  complete(finish: JobFinish): void;
+  progress(job: JobRecord, percent: number): void;
+  forgetProgress(jobId: string): void;
+  /** A slot was freed. */
+  freed(): void;
+}
+
+interface Held {
+  attempt: Attempt;
+  finish: JobFinish;
+  timer: NodeJS.Timeout;
+}
+
+export class Executor implements LeaseHolder {
+  private readonly running = new Map<string, Attempt>();
+  private readonly lingering = new Set<Attempt>();
+  /** Finishes of lingering handlers, by job id, written when the handler returns. */
+  private readonly heldFinishes = new Map<string, Held>();
+  private readonly unknownTasks = new Set<string>();
+  private readonly idle = new Set<() => void>();
+
+  constructor(private readonly options: ExecutorOptions) {}
+
+  /** Handlers executing now, counting those that ignored their abort signal and still run. */
+  get busy(): number {
+    return this.running.size + this.lingering.size;
+  }
+
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  held(): JobRef[] {
+    const refs = [...this.running.values()].map(({ job }) => ({ id: job.id, attempt: job.attempt }));
+    for (const { finish } of this.heldFinishes.values()) refs.push({ id: finish.id, attempt: finish.attempt });
+    return refs;
+  }
+
+  runningIds(): string[] {
+    return [...this.running.keys()];
+  }
+
+  lost(ref: JobRef): void {
+    this.current(ref)?.abort('lost');
+    const held = this.heldFinishes.get(ref.id);
+    if (held && held.finish.attempt === ref.attempt) {
+      this.release(ref.id);
+      this.options.logger.warn({ jobId: ref.id, attempt: ref.attempt }, 'lease lost while its handler still ran; retry left to the new holder');
+    }
+  }
+
+  cancelRequested(ref: JobRef): void {
+    this.current(ref)?.abort('cancel');
+    // A cancel wins over the held retry: writing it ends the job, so nothing can overlap.
+    const held = this.heldFinishes.get(ref.id);
+    if (held && held.finish.attempt === ref.attempt) this.writeHeld(ref.id);
+  }
+
+  /** Aborts every running attempt (shutdown: they are released) and writes held finishes. */
+  abortAll(reason: AbortReason): void {
+    for (const attempt of this.running.values()) attempt.abort(reason);
+    for (const id of [...this.heldFinishes.keys()]) this.writeHeld(id);
+  }
+
+  /** Resolves when no attempt is running (lingering handlers are not waited for). */
+  whenIdle(): Promise<void> {
+    if (this.running.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.add(resolve));
+  }
+
+  async execute(job: JobRecord): Promise<void> {
+    const { options } = this;
+    const attempt = new Attempt(job);
+    this.running.set(job.id, attempt);
+    let finish: JobFinish | null = null;
+    try {
+      options.events.emit('job:started', job, options.workerId);
+      finish = await attempt.run(options.tasks.get(job.task), {
+        workerId: options.workerId,
+        log: (message) => options.logger.info({ jobId: job.id, task: job.task }, message),
+        progress: (percent) => {
+          if (this.running.get(job.id) === attempt) options.progress(job, percent);
+        },
+      });
+    } catch (err) {
+      // Attempt.run turns handler errors into finishes; reaching here is a bug of ours. The
+      // job is left to its lease: the rescuer retries it.
+      options.logger.error({ jobId: job.id, err: (err as Error)?.stack ?? String(err) }, 'internal error while running a job');
+    } finally {
+      this.running.delete(job.id);
+      options.forgetProgress(job.id);
+      if (attempt.reason) this.linger(attempt);
+      options.freed();
+      if (this.running.size === 0) this.notifyIdle();
+    }
+    this.ended(attempt, finish);
+  }
+
+  private ended(attempt: Attempt, finish: JobFinish | null): void {
+    const { job } = attempt;
+    if (!finish) {
+      if (attempt.reason !== 'lost') return;
+      this.options.logger.warn({ jobId: job.id, task: job.task }, 'lease lost (another worker took the job over); result discarded');
+      this.options.events.emit('job:lost', job, this.options.workerId);
+      return;
+    }
+    if (finish.outcome === 'released' && !this.options.tasks.has(job.task)) this.warnUnknownTask(job.task);
+    if (this.lingering.has(attempt) && finish.state === 'pending' && finish.outcome !== 'released') this.hold(attempt, finish);
+    else this.options.complete(finish);
+  }
+
+  /** Keeps the finish of a lingering handler until it returns, or `holdLimitMs` passed. */
+  private hold(attempt: Attempt, finish: JobFinish): void {
+    const timer = setTimeout(() => {
+      this.options.logger.error(
+        { jobId: finish.id, task: attempt.job.task, heldMs: this.options.holdLimitMs },
+        'handler ignored its abort signal and still runs; its retry is written anyway and may overlap it',
+      );
+      this.writeHeld(finish.id);
+    }, this.options.holdLimitMs);
+    timer.unref();
+    this.heldFinishes.set(finish.id, { attempt, finish, timer });
+  }
+
+  private writeHeld(id: string): void {
+    const held = this.release(id);
+    if (held) this.options.complete(held.finish);
+  }
+
+  private release(id: string): Held | undefined {
+    const held = this.heldFinishes.get(id);
+    if (!held) return undefined;
+    clearTimeout(held.timer);
+    this.heldFinishes.delete(id);
+    return held;
+  }
+
+  /** The running attempt `ref` names, if it is still that attempt. */
+  private current(ref: JobRef): Attempt | undefined {
+    const attempt = this.running.get(ref.id);
+    return attempt && attempt.job.attempt === ref.attempt ? attempt : undefined;
+  }
+
+  /** Keeps the slot of an aborted handler until it really returns. */
+  private linger(attempt: Attempt): void {
+    this.lingering.add(attempt);
+    let settled = false;
+    void attempt.handlerSettled.then(() => {
+      settled = true;
+      this.lingering.delete(attempt);
+      const held = this.heldFinishes.get(attempt.job.id);
+      if (held?.attempt === attempt) this.writeHeld(attempt.job.id);
+      this.options.freed();
+    });
+    setTimeout(() => {
+      if (!settled) this.options.logger.warn({ jobId: attempt.job.id, task: attempt.job.task, reason: attempt.reason }, 'handler ignores its abort signal and still runs; it keeps its slot (and a retry waits) until it returns');
+    }, LINGER_WARNING_MS).unref();
+  }
+
+  /** Says once per task name that this worker hands such jobs back for others. */
+  private warnUnknownTask(task: string): void {
+    if (this.unknownTasks.has(task)) return;
+    this.unknownTasks.add(task);
+    this.options.logger.warn({ task, known: this.options.tasks.names() }, 'no task by this name here; its jobs are handed back (uncharged) for a worker that defines it');
+  }
+
+  private notifyIdle(): void {
+    for (const resolve of this.idle) resolve();
+    this.idle.clear();
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The lease keeper: keeps what this worker holds. Every `heartbeatMs` it extends the leases
+ * of the jobs it holds (attempts running, attempts whose handler still runs after an abort,
+ * finishes waiting to be written) and refreshes the worker row; every `cancelCheckMs` it
+ * looks for cancellations requested for its running jobs. What the store answers (a lease
+ * lost, a cancellation requested) goes to the executor.
+ *
+ * A heartbeat that fails is retried within a second, not a whole interval later: after the
+ * database comes back, the worker's leases must be renewed before a rescuer would take its
+ * jobs away (the rescuer waits a full lease after any gap; see maintenance/rescuer.ts).
+ */
+import type { WorkerInfo } from '../core/types.js';
+import type { JobRef, Store } from '../store/contract.js';
+import { Service } from '../services/service.js';
+import { Ticker } from '../services/ticker.js';
+
+/** Longest wait before retrying a failed heartbeat. */
+const RETRY_MS = 1_000;
+
+export interface LeaseHolder {
+  /** Every job held now, with the attempt held. */
+  held(): JobRef[];
+  /** Ids of running attempts (for the cancellation check). */
+  runningIds(): string[];
+  /** The store no longer gives this worker the attempt. */
+  lost(ref: JobRef): void;
+  /** Someone asked to cancel the held attempt. */
+  cancelRequested(ref: JobRef): void;
+}
+
+export interface LeaseKeeperOptions {
+  store: Store;
+  workerId: string;
+  leaseMs: number;
+  heartbeatMs: number;
+  cancelCheckMs: number;
+  holder: LeaseHolder;
+  info(): WorkerInfo;
+  onOk(): void;
+  onError(err: unknown, during: string): void;
+}
+
+export class LeaseKeeper extends Service {
+  private readonly heartbeats: Ticker;
+  private readonly cancelChecks: Ticker;
+
+  constructor(private readonly options: LeaseKeeperOptions) {
+    super();
+    this.heartbeats = new Ticker(options.heartbeatMs, () => this.heartbeat(), (err) => {
+      options.onError(err, 'heartbeat');
+      this.heartbeats.runSoon(Math.min(RETRY_MS, options.heartbeatMs));
+    });
+    this.cancelChecks = new Ticker(options.cancelCheckMs, () => this.checkCancellations(), (err) => options.onError(err, 'cancel check'));
+  }
+
+  /** Heartbeats now (after the current one, if one is under way). */
+  beatNow(): void {
+    this.heartbeats.runSoon(0);
+  }
+
+  protected async onStart(): Promise<void> {
+    this.heartbeats.start();
+    this.cancelChecks.start();
+  }
+
+  protected async onStop(): Promise<void> {
+    await Promise.all([this.heartbeats.stop(), this.cancelChecks.stop()]);
+  }
+
+  /** One heartbeat: the held leases, then the worker row. Throws when the store is away. */
+  async heartbeat(): Promise<void> {
+    const { store, workerId, leaseMs, holder } = this.options;
+    const jobs = holder.held();
+    if (jobs.length > 0) {
+      const sent = new Map(jobs.map((ref) => [ref.id, ref]));
+      const { lost, cancelRequested } = await store.jobHeartbeat({ workerId, jobs, leaseMs });
+      // Named with the attempt the heartbeat was about: the job may have been retried and
+      // claimed again by this worker while the call was under way.
+      for (const id of lost) holder.lost(sent.get(id)!);
+      for (const id of cancelRequested) holder.cancelRequested(sent.get(id)!);
+    }
+    await store.workerHeartbeat({ worker: this.options.info() });
+    this.options.onOk();
+  }
+
+  private async checkCancellations(): Promise<void> {
+    const { store, workerId, holder } = this.options;
+    if (holder.runningIds().length === 0) return;
+    for (const id of await store.jobCancelRequested({ workerId })) {
+      const ref = holder.held().find((held) => held.id === id);
+      if (ref) holder.cancelRequested(ref);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The producer: owns the worker's slots and its claim loop. It claims due jobs, up to the
+ * free slots, and hands each to the executor; an idle worker sleeps until the next due job
+ * (`jobNextDueIn`), a wake-up (a freed slot, an insert, a rescue) or the poll interval,
+ * whichever is first. After a failed store call it backs off, and before claiming again it
+ * catches up (`catchUp`: renew its leases, write the results it kept), so a worker never
+ * claims anew before what it already holds is safe.
+ */
+import type { JobRecord } from '../core/types.js';
+import { backoffDelay } from '../core/retry.js';
+import type { Store } from '../store/contract.js';
+import { pause, Service } from '../services/service.js';
+import { Wakeup } from '../services/wakeup.js';
+
+/** Shortest idle wait after a claim that found nothing: the loop can never spin hot. */
+const MIN_IDLE_WAIT_MS = 10;
+const BACKOFF = { baseMs: 250, capMs: 10_000 };
+
+export interface ProducerOptions {
+  store: Store;
+  workerId: string;
+  queues: readonly string[];
+  concurrency: number;
+  claimBatch: number;
+  leaseMs: number;
+  pollMs: number;
+  /** Slots in use now. */
+  busy(): number;
+  execute(job: JobRecord): void;
+  /** Renews held leases and writes kept results; throws while the store is away. */
+  catchUp(): Promise<void>;
+  onOk(): void;
+  onError(err: unknown, during: string): void;
+}
+
+export class Producer extends Service {
+  private readonly wakeup = new Wakeup();
+  private loop: Promise<void> | null = null;
+  private unsubscribe: () => void = () => {};
+  private failures = 0;
+
+  constructor(private readonly options: ProducerOptions) {
+    super();
+    this.stopSignal.addEventListener('abort', () => this.wakeup.wake());
+  }
+
+  /** Claims again soon: a slot freed or jobs became available. */
+  wake(): void {
+    this.wakeup.wake();
+  }
+
+  protected async onStart(): Promise<void> {
+    const { store, queues } = this.options;
+    this.unsubscribe = store.onJobsAvailable((queue) => {
+      if (queues.includes(queue)) this.wakeup.wake();
+    });
+    this.loop = this.claimLoop();
+  }
+
+  protected async onStop(): Promise<void> {
+    this.wakeup.wake();
+    await this.loop;
+    this.unsubscribe();
+  }
+
+  private async claimLoop(): Promise<void> {
+    const { options } = this;
+    while (!this.stopSignal.aborted) {
+      // Let every job that ends in this turn of the event loop free its slot first, so one
+      // claim takes them all instead of one claim per finished job.
+      if (options.busy() > 0) await new Promise((resolve) => setImmediate(resolve));
+      const free = options.concurrency - options.busy();
+      if (free <= 0) {
+        await this.wakeup.wait(options.pollMs);
+        continue;
+      }
+      try {
+        await this.claimOnce(Math.min(free, options.claimBatch));
+      } catch (err) {
+        this.failures++;
+        options.onError(err, 'claim');
+        await pause(backoffDelay(this.failures, BACKOFF), this.stopSignal);
+      }
+    }
+  }
+
+  private async claimOnce(limit: number): Promise<void> {
+    const { options } = this;
+    if (this.failures > 0) await options.catchUp();
+    const jobs = await options.store.jobClaim({ workerId: options.workerId, queues: options.queues, limit, leaseMs: options.leaseMs });
+    this.failures = 0;
+    options.onOk();
+    for (const job of jobs) options.execute(job);
+    if (jobs.length === limit || this.stopSignal.aborted) return;
+    const dueIn = await options.store.jobNextDueIn({ queues: options.queues });
+    const floor = jobs.length === 0 ? MIN_IDLE_WAIT_MS : 0;
+    await this.wakeup.wait(Math.max(floor, dueIn === null ? options.pollMs : Math.min(dueIn, options.pollMs)));
+  }
+}
