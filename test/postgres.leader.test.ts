@@ -18,25 +18,25 @@ describe('postgres leader election', () => {
     const schema = freshSchema('ldr');
     const a = await pg.open({ schema, applicationName: 'ordo-test-leader-a' });
     const b = await pg.open({ schema });
-    expect(await a.leaderElect({ ...elect, holderId: 'a' })).toBe(true);
-    expect(await b.leaderElect({ ...elect, holderId: 'b' })).toBe(false);
+    expect(await a.leaderElect({ ...elect, holderId: 'a' })).toEqual({ term: expect.any(Number) });
+    expect(await b.leaderElect({ ...elect, holderId: 'b' })).toBeNull();
     const holder = await pg.admin<{ holder: string }>(`SELECT holder FROM "${schema}".leaders WHERE name = 'scheduler'`);
     expect(holder).toEqual([{ holder: 'a' }]);
 
     expect(await terminateSessions('ordo-test-leader-a', HOLDER_LOCK)).toBe(1);
     // No ttl to wait for: the lock died with the session.
-    expect(await b.leaderElect({ ...elect, holderId: 'b' })).toBe(true);
-    expect(await a.leaderElect({ ...elect, holderId: 'a' }).catch(() => false)).toBe(false);
-    expect(await a.leaderElect({ ...elect, holderId: 'a' })).toBe(false);
+    expect(await b.leaderElect({ ...elect, holderId: 'b' })).toEqual({ term: expect.any(Number) });
+    expect(await a.leaderElect({ ...elect, holderId: 'a' }).catch(() => null)).toBeNull();
+    expect(await a.leaderElect({ ...elect, holderId: 'a' })).toBeNull();
   });
 
   it('fails over when the holder store closes', async () => {
     const schema = freshSchema('ldr');
     const a = await pg.open({ schema });
     const b = await pg.open({ schema });
-    expect(await a.leaderElect({ ...elect, holderId: 'a' })).toBe(true);
+    expect(await a.leaderElect({ ...elect, holderId: 'a' })).toEqual({ term: expect.any(Number) });
     await a.close();
-    expect(await b.leaderElect({ ...elect, holderId: 'b' })).toBe(true);
+    expect(await b.leaderElect({ ...elect, holderId: 'b' })).toEqual({ term: expect.any(Number) });
   });
 
   it('keeps one connection per role and holder, and releases it on resign', async () => {
@@ -55,10 +55,10 @@ describe('postgres leader election', () => {
   it('does not mix up two holders of one role in the same process', async () => {
     const schema = freshSchema('ldr');
     const store = await pg.open({ schema });
-    expect(await store.leaderElect({ ...elect, holderId: 'one' })).toBe(true);
-    expect(await store.leaderElect({ ...elect, holderId: 'two' })).toBe(false);
+    expect(await store.leaderElect({ ...elect, holderId: 'one' })).toEqual({ term: expect.any(Number) });
+    expect(await store.leaderElect({ ...elect, holderId: 'two' })).toBeNull();
     await store.leaderResign({ name: 'scheduler', holderId: 'one' });
-    expect(await store.leaderElect({ ...elect, holderId: 'two' })).toBe(true);
+    expect(await store.leaderElect({ ...elect, holderId: 'two' })).toEqual({ term: expect.any(Number) });
   });
 
   it('counts an elect that does not answer in time as not leader, and lets the lock go', async () => {
@@ -66,7 +66,7 @@ describe('postgres leader election', () => {
     // Elect statements time out after min(5 s, queryTimeoutMs).
     const a = await pg.open({ schema, applicationName: 'ordo-test-leader-slow', queryTimeoutMs: 1000 });
     const b = await pg.open({ schema });
-    expect(await a.leaderElect({ ...elect, holderId: 'a' })).toBe(true);
+    expect(await a.leaderElect({ ...elect, holderId: 'a' })).toEqual({ term: expect.any(Number) });
     // Holding the leaders row makes a's next elect wait on it.
     const blocker = new pgDriver.Client({ connectionString: testUrl() });
     await blocker.connect();
@@ -74,7 +74,7 @@ describe('postgres leader election', () => {
       await blocker.query('BEGIN');
       await blocker.query(`SELECT 1 FROM "${schema}".leaders WHERE name = 'scheduler' FOR UPDATE`);
       const started = Date.now();
-      expect(await a.leaderElect({ ...elect, holderId: 'a' })).toBe(false);
+      expect(await a.leaderElect({ ...elect, holderId: 'a' })).toBeNull();
       expect(Date.now() - started).toBeLessThan(4000);
       const held = async (): Promise<number> =>
         (await pg.admin(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'ordo-test-leader-slow' AND ${HOLDER_LOCK}`)).length;
@@ -82,6 +82,6 @@ describe('postgres leader election', () => {
     } finally {
       await blocker.end();
     }
-    expect(await b.leaderElect({ ...elect, holderId: 'b' })).toBe(true);
+    expect(await b.leaderElect({ ...elect, holderId: 'b' })).toEqual({ term: expect.any(Number) });
   });
 });

@@ -8,6 +8,7 @@
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OrdoError, StoreUnavailableError, ValidationError } from '../src/core/errors.js';
+import type { CallerTransaction } from '../src/store/contract.js';
 import { finishOf, job } from './support/jobs.js';
 import { freshSchema, heardQueues, testUrl, usePostgres } from './support/postgres.js';
 import { sleep, waitUntil } from './support/wait.js';
@@ -88,7 +89,7 @@ describe('postgres transactional enqueue', () => {
 
   it('rejects a tx that cannot run queries', async () => {
     const store = await pgs.open();
-    await expect(store.jobInsertMany({ jobs: [job()], tx: { begin: true } })).rejects.toThrow(ValidationError);
+    await expect(store.jobInsertMany({ jobs: [job()], tx: { begin: true } as unknown as CallerTransaction })).rejects.toThrow(ValidationError);
   });
 
   it('rejects a client that is not inside BEGIN, and creates nothing', async () => {

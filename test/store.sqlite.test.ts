@@ -76,14 +76,14 @@ describe('sqlite engine', () => {
     const versions = db.prepare('SELECT version FROM schema_migrations').all();
     const mode = db.pragma('journal_mode', { simple: true });
     db.close();
-    expect(versions).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(versions).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     expect(mode).toBe('wal');
   });
 
   it('declares its capabilities and refuses transactional enqueue', async () => {
     const store = await open(tempPath('ordo.db'));
     expect(store.capabilities).toEqual({ crossProcessNotify: false, transactionalEnqueue: false });
-    const refused = store.jobInsertMany({ jobs: [job()], tx: {} });
+    const refused = store.jobInsertMany({ jobs: [job()], tx: { query: async () => ({ rows: [] }) } });
     await expect(refused).rejects.toBeInstanceOf(OrdoError);
     await expect(refused).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringContaining('PostgreSQL') });
   });

@@ -141,12 +141,18 @@ export interface WorkerInfo {
   pid: number;
   queues: string[];
   concurrency: number;
+  /** Jobs running now. Written by heartbeats; listings count it from the jobs themselves. */
   running: number;
   startedAt: Date;
+  /**
+   * How long after `lastSeenAt` the worker still counts as alive (about two heartbeat
+   * intervals plus a second, so one late beat does not make it look dead).
+   */
+  livenessMs: number;
 }
 
 export interface WorkerRecord extends WorkerInfo {
   lastSeenAt: Date;
-  /** `alive` if seen within the liveness window, `stopped` after a clean stop, else `stale`. */
+  /** `alive` while `lastSeenAt + livenessMs` is ahead of the store's clock, `stopped` after a clean stop, else `stale`. */
   status: 'alive' | 'stale' | 'stopped';
 }

@@ -34,6 +34,15 @@ export interface StoreCapabilities {
   transactionalEnqueue: boolean;
 }
 
+/**
+ * The caller's own transaction, for `jobInsertMany({ tx })` (engines with
+ * `transactionalEnqueue`): the node-postgres client shape, a client checked out of a pool
+ * (`await pool.connect()`) after `BEGIN`. The engine checks it is one before use.
+ */
+export interface CallerTransaction {
+  query(text: string, values?: unknown[]): Promise<unknown>;
+}
+
 export interface JobRef {
   id: string;
   attempt: number;
@@ -54,7 +63,7 @@ export interface Store {
    * `tx` (engines with `transactionalEnqueue`) is the caller's client inside its own
    * transaction: the jobs exist if and only if that transaction commits.
    */
-  jobInsertMany(params: { readonly jobs: readonly JobInsert[]; readonly tx?: unknown }): Promise<InsertResult[]>;
+  jobInsertMany(params: { readonly jobs: readonly JobInsert[]; readonly tx?: CallerTransaction }): Promise<InsertResult[]>;
 
   jobGet(params: { readonly id: string }): Promise<JobRecord | null>;
 
@@ -161,17 +170,23 @@ export interface Store {
   /** Marks a worker as cleanly stopped. */
   workerStopped(params: { readonly id: string }): Promise<void>;
 
-  /** Workers seen within the last `staleAfterMs` are `alive`; rows older than a day are omitted. */
-  workerList(params: { readonly staleAfterMs: number }): Promise<WorkerRecord[]>;
+  /**
+   * Workers seen within the last day, by id. `alive` while `lastSeenAt + livenessMs` is ahead
+   * of the store's clock, `stopped` after `workerStopped` (until the next heartbeat), else
+   * `stale`. `running` counts the jobs the worker holds now (state running, locked by it).
+   */
+  workerList(): Promise<WorkerRecord[]>;
 
   /**
-   * Tries to take or keep leadership of role `name` for `holderId`, for `ttlMs`. Returns
-   * true while `holderId` is the leader. Call it again well within `ttlMs` to keep it.
+   * Tries to take or keep leadership of role `name` for `holderId`, for `ttlMs`. Returns the
+   * role's `term` while `holderId` is the leader, else null. The term increases every time
+   * leadership changes hands (kept in the `leaders` row), so writes of a deposed leader can
+   * be told apart. Call it again well within `ttlMs` to keep it.
    * Postgres holds a session advisory lock (failover as soon as the holder's connection
    * dies); SQLite a lease row (failover when the lease expires). Correctness never depends
    * on it: it only saves duplicate work.
    */
-  leaderElect(params: { readonly name: string; readonly holderId: string; readonly ttlMs: number }): Promise<boolean>;
+  leaderElect(params: { readonly name: string; readonly holderId: string; readonly ttlMs: number }): Promise<{ term: number } | null>;
 
   /** Gives leadership up at once, if held. */
   leaderResign(params: { readonly name: string; readonly holderId: string }): Promise<void>;

@@ -2,6 +2,7 @@
  * Chooses the engine from a database locator: `postgres://` or `postgresql://` URLs open the
  * PostgreSQL engine; anything else is a SQLite file path (`sqlite:` prefix optional).
  */
+import { DEFAULTS } from '../core/defaults.js';
 import { ConfigError } from '../core/errors.js';
 import type { StoreClock } from './clock.js';
 import type { Store } from './contract.js';
@@ -13,9 +14,15 @@ export interface OpenStoreOptions {
   migrate?: boolean;
   /** For tests: a clock ahead of the store's real one (the database's, for PostgreSQL). */
   clock?: StoreClock;
+  /**
+   * `false`: open only an existing Ordo database (read-only tools). A SQLite file that does
+   * not exist, or a PostgreSQL schema that does not exist, is refused with a ConfigError
+   * naming it, and nothing is created. @defaultValue true
+   */
+  create?: boolean;
 }
 
-export const DEFAULT_DATABASE = './.ordo/ordo.db';
+export const DEFAULT_DATABASE = DEFAULTS.database;
 
 export function isPostgresUrl(db: string): boolean {
   return /^postgres(ql)?:\/\//i.test(db);
@@ -44,15 +51,17 @@ export async function openStore(db: string = DEFAULT_DATABASE, options: OpenStor
     throw new ConfigError(`database: expected a SQLite file path or a postgres:// URL, received ${JSON.stringify(db)}`);
   }
   checkDatabaseLocator(db);
+  const shared = { ...(options.clock ? { clock: options.clock } : {}), create: options.create !== false };
   let store: Store;
   if (isPostgresUrl(db)) {
     const { createPostgresStore } = await import('./postgres/engine.js');
-    store = createPostgresStore({ url: db, schema: options.schema ?? 'ordo', ...(options.clock ? { clock: options.clock } : {}) });
+    store = createPostgresStore({ url: db, schema: options.schema ?? DEFAULTS.schema, ...shared });
   } else {
     const { createSqliteStore } = await import('./sqlite/engine.js');
-    store = createSqliteStore({ path: sqlitePath(db), ...(options.clock ? { clock: options.clock } : {}) });
+    store = createSqliteStore({ path: sqlitePath(db), ...shared });
   }
-  if (options.migrate !== false) {
+  // With `create: false` the check is migrate()'s first step, so it runs even when not migrating.
+  if (options.migrate !== false || options.create === false) {
     try {
       await store.migrate();
     } catch (err) {
@@ -68,8 +77,11 @@ export function resolveDatabase(db?: string): string | undefined {
   return db ?? process.env.ORDO_DATABASE_URL ?? process.env.DATABASE_URL;
 }
 
-/** Opens (and migrates) the store that `db`, the environment or the default names. */
-export function openConfiguredStore(options: { db?: string; schema?: string }): Promise<Store> {
+/**
+ * Opens (and migrates) the store that `db`, the environment or the default names.
+ * `create: false` (read-only tools) refuses a database that holds no Ordo tables.
+ */
+export function openConfiguredStore(options: { db?: string; schema?: string; create?: boolean }): Promise<Store> {
   const schema = options.schema ?? process.env.ORDO_SCHEMA;
-  return openStore(resolveDatabase(options.db), schema ? { schema } : {});
+  return openStore(resolveDatabase(options.db), { ...(schema ? { schema } : {}), ...(options.create === false ? { create: false } : {}) });
 }

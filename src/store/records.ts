@@ -14,6 +14,18 @@ export const DEFAULT_RESCUE_LIMIT = 1000;
 /** Workers not seen for this long are left out of listings. */
 export const WORKER_LIST_HORIZON_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * The liveness window of a worker that did not declare one (rows written before workers
+ * did): the fixed window listings used until then. Same as the migrations' column default.
+ */
+export const LEGACY_LIVENESS_MS = 60_000;
+
+/** The liveness window a heartbeat records: the worker's own, when it is a usable number. */
+export function livenessOf(worker: { readonly livenessMs?: number }): number {
+  const ms = worker.livenessMs;
+  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? Math.round(ms) : LEGACY_LIVENESS_MS;
+}
+
 /** An attempt as stored in the `attempts` JSON array. */
 export interface StoredAttempt {
   attempt: number;

@@ -49,6 +49,11 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
   /** For tests: the database's clock moved ahead by the clock's offset (see clock.ts). */
   clock?: StoreClock;
+  /**
+   * `false`: `migrate()` refuses a schema that does not exist or holds no Ordo tables with a
+   * ConfigError, and creates nothing (read-only tools). @defaultValue true
+   */
+  create?: boolean;
 }
 
 /** A Postgres store; `listening()` is the one addition to the Store contract. */
@@ -77,7 +82,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const ctx: PgContext = clock
     ? { db: clockedDb(db, clock), schema, s, channel: channelFor(schema), clock }
     : { db, schema, s, channel: channelFor(schema) };
-  return new PostgresEngine(ctx, db, connection);
+  return new PostgresEngine(ctx, db, connection, options.create !== false);
 }
 
 function poolSizeOf(poolSize: unknown = 10): number {
@@ -108,6 +113,7 @@ class PostgresEngine implements PostgresStore {
     private readonly ctx: PgContext,
     db: Db,
     connection: PoolOptions & { queryTimeoutMs: number },
+    private readonly create: boolean,
   ) {
     this.db = db;
     const config = clientConfig(connection);
@@ -121,7 +127,7 @@ class PostgresEngine implements PostgresStore {
     this.leaders = new LeaderLocks(ctx, config, Math.min(ELECT_TIMEOUT_MS, connection.queryTimeoutMs));
   }
 
-  migrate: Store['migrate'] = () => runMigrations(this.db, this.ctx.schema, this.ctx.s);
+  migrate: Store['migrate'] = () => runMigrations(this.db, this.ctx.schema, this.ctx.s, this.create);
 
   close(): Promise<void> {
     this.closing ??= Promise.all([this.listener.close(), this.leaders.close()]).then(() => this.db.close());
@@ -184,7 +190,7 @@ class PostgresEngine implements PostgresStore {
 
   workerHeartbeat: Store['workerHeartbeat'] = ({ worker }) => heartbeatWorker(this.ctx, worker);
   workerStopped: Store['workerStopped'] = ({ id }) => markWorkerStopped(this.ctx, id);
-  workerList: Store['workerList'] = ({ staleAfterMs }) => listWorkers(this.ctx, staleAfterMs);
+  workerList: Store['workerList'] = () => listWorkers(this.ctx);
   leaderElect: Store['leaderElect'] = (params) => this.leaders.elect(params);
   leaderResign: Store['leaderResign'] = (params) => this.leaders.resign(params);
 

@@ -101,6 +101,20 @@ const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'leader terms, worker liveness, running jobs by worker',
+    sql: (s) => `
+      -- Increases every time leadership of a role changes hands (written when the advisory
+      -- lock is taken), so a deposed leader's writes can be told apart.
+      ALTER TABLE ${s}.leaders ADD COLUMN term bigint NOT NULL DEFAULT 0;
+      -- How long after last_seen_at the worker still counts as alive (rows written before:
+      -- the 60 s that was fixed until then).
+      ALTER TABLE ${s}.workers ADD COLUMN liveness_ms integer NOT NULL DEFAULT 60000;
+      -- workerList counts each worker's running jobs from the jobs themselves.
+      CREATE INDEX jobs_running_by ON ${s}.jobs (locked_by) WHERE state = 'running';
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */
@@ -108,13 +122,14 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 
 /**
  * Reads the schema's version and, only when it is behind, creates the schema if missing and
- * applies every newer migration, in one transaction serialised by an advisory lock keyed on
+ * applies every newer migration (`create: false`: refuses a schema without Ordo tables), in one transaction serialised by an advisory lock keyed on
  * the schema name.
  */
-export async function runMigrations(db: Db, schema: string, quoted: string): Promise<void> {
+export async function runMigrations(db: Db, schema: string, quoted: string, create = true): Promise<void> {
   const pooled: Queryable = { query: async (text, values) => ({ rows: await db.rows({ text, values }) }) };
   const current = await currentVersion(pooled, quoted);
   checkNotNewer(schema, current);
+  if (current === 0 && !create) throw missingSchema(schema);
   if (current === SCHEMA_VERSION) return;
   try {
     await db.transaction((client) => migrate(client, schema, quoted), { queryTimeoutMs: MIGRATION_QUERY_TIMEOUT_MS });
@@ -144,6 +159,15 @@ async function migrate(client: Queryable, schema: string, quoted: string): Promi
     await client.query(migration.sql(quoted));
     await client.query(`INSERT INTO ${quoted}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
   }
+}
+
+/** Opened with `create: false`, and the schema does not exist or holds no Ordo tables. */
+function missingSchema(schema: string): ConfigError {
+  return new ConfigError(
+    `PostgreSQL schema ${JSON.stringify(schema)} does not exist or holds no Ordo tables; nothing was created. ` +
+      'Check the schema (--schema or ORDO_SCHEMA) and the database (--db or ORDO_DATABASE_URL)',
+    { schema },
+  );
 }
 
 function checkNotNewer(schema: string, current: number): void {

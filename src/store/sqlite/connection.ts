@@ -8,10 +8,10 @@
  * an `await`. Writes that read first use `BEGIN IMMEDIATE`: a deferred transaction that
  * upgrades from read to write can hit SQLITE_BUSY_SNAPSHOT, which busy_timeout does not retry.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { folderError, toStoreError } from './errors.js';
+import { folderError, missingDatabase, toStoreError } from './errors.js';
 
 /**
  * Milliseconds SQLite itself waits for another connection's write lock before SQLITE_BUSY.
@@ -33,12 +33,19 @@ export class SqliteConnection {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly runInTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
 
-  /** Opens `path`; throws a ConfigError or StoreUnavailableError that names the file. */
-  constructor(readonly path: string) {
-    if (!isMemoryPath(path)) createFolder(path);
+  /**
+   * Opens `path`; throws a ConfigError or StoreUnavailableError that names the file.
+   * `create: false` opens only an existing file and creates neither it nor its folder.
+   */
+  constructor(
+    readonly path: string,
+    create = true,
+  ) {
+    if (!isMemoryPath(path) && create) createFolder(path);
+    if (!isMemoryPath(path) && !create && !existsSync(path)) throw missingDatabase(path, 'does not exist');
     let db: Database.Database | undefined;
     try {
-      db = new Database(path);
+      db = new Database(path, { fileMustExist: !create && !isMemoryPath(path) });
       applyPragmas(db);
     } catch (err) {
       db?.close();

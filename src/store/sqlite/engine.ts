@@ -42,6 +42,12 @@ export interface SqliteStoreOptions {
    * lock, before it fails with StoreUnavailableError. @defaultValue LOCK_WAIT_BUDGET_MS (10 s)
    */
   lockWaitMs?: number;
+  /**
+   * `false`: open only an existing Ordo database; a missing file or one without Ordo tables
+   * is refused with a ConfigError by the first call (`migrate()`), and nothing is created.
+   * @defaultValue true
+   */
+  create?: boolean;
 }
 
 /** How long one call keeps retrying while another process holds the write lock, by default. */
@@ -58,7 +64,7 @@ type Unit<T> = (c: SqliteConnection, now: number) => T;
 export function createSqliteStore(options: SqliteStoreOptions): Store {
   const lockWaitMs = options.lockWaitMs ?? LOCK_WAIT_BUDGET_MS;
   if (!Number.isFinite(lockWaitMs) || lockWaitMs < 0) throw new ValidationError('lockWaitMs', 'a number of milliseconds >= 0', lockWaitMs);
-  return new SqliteStore(options.path, sqliteClock(options.clock), lockWaitMs);
+  return new SqliteStore(options.path, sqliteClock(options.clock), lockWaitMs, options.create !== false);
 }
 
 /** SQLite's clock is this process's: Date.now(), plus a test clock's offset. */
@@ -79,11 +85,12 @@ class SqliteStore implements Store {
     private readonly path: string,
     private readonly clock: () => number,
     private readonly lockWaitMs: number,
+    private readonly create: boolean,
   ) {
     this.signal = new JobsAvailableSignal(path);
   }
 
-  migrate: Store['migrate'] = () => this.run((c, now) => runMigrations(c, now));
+  migrate: Store['migrate'] = () => this.run((c, now) => runMigrations(c, now, this.create));
 
   async close(): Promise<void> {
     if (this.closed) return;
@@ -144,9 +151,9 @@ class SqliteStore implements Store {
 
   workerHeartbeat: Store['workerHeartbeat'] = ({ worker }) => this.run((c, now) => heartbeatWorker(c, now, worker));
   workerStopped: Store['workerStopped'] = ({ id }) => this.run((c, now) => markWorkerStopped(c, now, id));
-  workerList: Store['workerList'] = ({ staleAfterMs }) => this.run((c, now) => listWorkers(c, now, staleAfterMs));
+  workerList: Store['workerList'] = () => this.run((c, now) => listWorkers(c, now));
   leaderElect: Store['leaderElect'] = (params) => this.run((c, now) => electLeader(c, now, params));
-  leaderResign: Store['leaderResign'] = (params) => this.run((c) => resignLeader(c, params));
+  leaderResign: Store['leaderResign'] = (params) => this.run((c, now) => resignLeader(c, now, params));
 
   onJobsAvailable(listener: (queue: string) => void): () => void {
     return this.signal.subscribe(listener);
@@ -172,7 +179,7 @@ class SqliteStore implements Store {
 
   private connection(): SqliteConnection {
     if (this.closed) throw new OrdoError('store_unavailable', `the SQLite store for ${this.path} is closed; open a new one`);
-    this.conn ??= new SqliteConnection(this.path);
+    this.conn ??= new SqliteConnection(this.path, this.create);
     return this.conn;
   }
 

@@ -44,6 +44,14 @@ export function busyError(path: string, waitedMs: number, cause: unknown): Store
   );
 }
 
+/** A database opened with `create: false` that is missing or holds no Ordo tables; nothing was created. */
+export function missingDatabase(path: string, what: 'does not exist' | 'holds no Ordo tables'): ConfigError {
+  return new ConfigError(
+    `SQLite database ${path} ${what}; nothing was created. Check the database path (--db or ORDO_DATABASE_URL), or run a worker or an enqueue against it first to create it`,
+    { path },
+  );
+}
+
 /** Raised by a failing `mkdir` of the database's folder. */
 export function folderError(dir: string, path: string, cause: unknown): ConfigError {
   const reason = cause instanceof Error ? cause.message : String(cause);

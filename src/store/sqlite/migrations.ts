@@ -8,6 +8,7 @@
  */
 import { ConfigError } from '../../core/errors.js';
 import type { SqliteConnection } from './connection.js';
+import { missingDatabase } from './errors.js';
 
 interface Migration {
   version: number;
@@ -92,14 +93,34 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX jobs_due ON jobs (queue, run_at) WHERE state = 'pending';
     `,
   },
+  {
+    version: 3,
+    name: 'leader terms, worker liveness, running jobs by worker',
+    sql: `
+      -- Increases every time leadership of a role changes hands (a lapsed or resigned lease
+      -- taken again counts), so a deposed leader's writes can be told apart.
+      ALTER TABLE leaders ADD COLUMN term INTEGER NOT NULL DEFAULT 0;
+      -- How long after last_seen_at the worker still counts as alive (rows written before:
+      -- the 60 s that was fixed until then).
+      ALTER TABLE workers ADD COLUMN liveness_ms INTEGER NOT NULL DEFAULT 60000;
+      -- workerList counts each worker's running jobs from the jobs themselves.
+      CREATE INDEX jobs_running_by ON jobs (locked_by) WHERE state = 'running';
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 
-/** Applies every migration newer than the database's version, all in one transaction. */
-export function runMigrations(conn: SqliteConnection, now: number): void {
+/**
+ * Applies every migration newer than the database's version, all in one transaction.
+ * `create: false` upgrades an Ordo database but refuses (creating nothing) one without Ordo tables.
+ */
+export function runMigrations(conn: SqliteConnection, now: number, create = true): void {
   conn.write(() => {
+    if (!create && !conn.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get()) {
+      throw missingDatabase(conn.path, 'holds no Ordo tables');
+    }
     conn.db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version    INTEGER PRIMARY KEY,
       name       TEXT    NOT NULL,

@@ -3,8 +3,10 @@
  * on a connection dedicated to that (role, holder) pair. The lock lives exactly as long as
  * the holder's session: if the process dies, or its connection closes or is cut, Postgres
  * drops the lock at once and the next candidate to ask becomes leader. No lease to expire,
- * so `ttlMs` only sets `expires_at` of the informational `leaders` row (who leads, for
- * operators); the row is never consulted to decide anything.
+ * so `ttlMs` only sets `expires_at` of the `leaders` row (who leads, for operators); the row
+ * never decides who leads. It does keep the role's `term`: taking the lock increments it
+ * (in the same session, so a holder that lost its lock cannot write a term), keeping the
+ * lock reads it back. Resigning ends `expires_at` and keeps the row, so terms never go back.
  *
  * Each candidate keeps its connection between calls (one per role per process), so asking
  * again every few seconds costs one round trip, not a new connection. Correctness never
@@ -29,9 +31,18 @@ export const ELECT_TIMEOUT_MS = 5_000;
 
 const lockKey = `hashtextextended('ordo:leader:' || $1 || ':' || $2, 0)`;
 
-const recordSql = (s: string): string => `
-  INSERT INTO ${s}.leaders (name, holder, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond')
-  ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at`;
+/** Written right after the lock is taken: a new term. */
+const takeSql = (s: string): string => `
+  INSERT INTO ${s}.leaders (name, holder, expires_at, term) VALUES ($1, $2, now() + $3 * interval '1 millisecond', 1)
+  ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at, term = ${s}.leaders.term + 1
+  RETURNING term`;
+
+/** Written while the lock is held: the same term (a row someone removed is recreated). */
+const keepSql = (s: string): string => `
+  INSERT INTO ${s}.leaders (name, holder, expires_at, term) VALUES ($1, $2, now() + $3 * interval '1 millisecond', 1)
+  ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at,
+    term = CASE WHEN ${s}.leaders.holder = excluded.holder THEN ${s}.leaders.term ELSE ${s}.leaders.term + 1 END
+  RETURNING term`;
 
 interface Candidate {
   client: pg.Client;
@@ -63,23 +74,26 @@ export class LeaderLocks {
     this.config = { ...config, query_timeout: timeoutMs, statement_timeout: timeoutMs };
   }
 
-  /** True while `holderId` holds the lock of role `name`. */
-  elect(params: LeaderParams & { readonly ttlMs: number }): Promise<boolean> {
+  /** The role's term while `holderId` holds the lock of role `name`; null when another does. */
+  elect(params: LeaderParams & { readonly ttlMs: number }): Promise<{ term: number } | null> {
     return this.serial(params, async (key) => {
       if (this.closed) throw closedError();
       const candidate = await this.candidate(key);
       try {
-        if (!candidate.leader) {
+        const taken = !candidate.leader;
+        if (taken) {
           const { rows } = await candidate.client.query(`SELECT pg_try_advisory_lock(${lockKey}) AS ok`, [this.ctx.schema, params.name]);
           candidate.leader = (rows[0] as { ok: boolean }).ok;
         }
+        if (!candidate.leader) return null;
         // Also proves the session (and so the lock) is still alive.
-        if (candidate.leader) await candidate.client.query(shiftedText(recordSql(this.ctx.s), clockOffset(this.ctx.clock)), [params.name, params.holderId, params.ttlMs]);
-        return candidate.leader;
+        const sql = shiftedText((taken ? takeSql : keepSql)(this.ctx.s), clockOffset(this.ctx.clock));
+        const { rows } = await candidate.client.query(sql, [params.name, params.holderId, params.ttlMs]);
+        return { term: Number((rows[0] as { term: string | number }).term) };
       } catch (err) {
         await this.drop(key);
         // Too slow (a half-open connection, a lock wait): not leader, and no longer holding.
-        if (isTimeout(err)) return false;
+        if (isTimeout(err)) return null;
         throw mapError(err);
       }
     });
@@ -91,7 +105,10 @@ export class LeaderLocks {
       const candidate = this.candidates.get(key);
       if (candidate?.leader && !candidate.broken) {
         await candidate.client
-          .query(`DELETE FROM ${this.ctx.s}.leaders WHERE name = $1 AND holder = $2`, [params.name, params.holderId])
+          .query(shiftedText(`UPDATE ${this.ctx.s}.leaders SET expires_at = now() WHERE name = $1 AND holder = $2`, clockOffset(this.ctx.clock)), [
+            params.name,
+            params.holderId,
+          ])
           .then(() => candidate.client.query(`SELECT pg_advisory_unlock(${lockKey})`, [this.ctx.schema, params.name]))
           .catch(() => undefined); // closing the session below releases the lock anyway
       }
