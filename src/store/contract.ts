@@ -1,29 +1,34 @@
 /**
  * The Store contract: every persistent operation Ordo performs, named entity-first, one
- * readonly params object per call. Each engine (sqlite, postgres) owns all of its SQL and
+ * readonly params object per call, one interface per entity (in `contract/`), composed here
+ * with the store's lifecycle. Each engine (sqlite, postgres) owns all of its SQL and
  * implements exactly this; nothing above the store writes SQL. The conformance suite in
- * `store/contract/` runs unchanged against every engine.
+ * `test/store-contract/` runs unchanged against every engine.
  *
  * Semantics every engine must keep (see docs/architecture.md):
- * - Time is the store's clock (SQLite: the process clock; Postgres: `now()`).
+ * - Time is the store's clock (SQLite: the process clock; Postgres: `now()`), moved only by
+ *   a test clock (clock.ts).
  * - Every write to a running job is fenced by `(id, attempt, workerId, state='running')`,
  *   so a worker whose lease expired can never overwrite the attempt that replaced it.
  * - A job that succeeds first time costs two writes: its claim and its finish.
+ * - A job moves between states only as core/states.ts allows.
+ *
+ * Entities still to come get their own interface next to these, composed into `Store` the
+ * same way, with their own area in the conformance suite: `ScheduleStore` (recurring jobs),
+ * `WorkflowStore` (jobs that wait on other jobs), flow keys (limits shared by jobs of one
+ * key) and tokens (API credentials for a remote client). A method is named entity-first
+ * (`scheduleUpsert`, `workflowGet`) so the composed interface stays readable.
  */
-import type {
-  InsertResult,
-  JobFilter,
-  JobFinish,
-  JobInsert,
-  JobRecord,
-  JobState,
-  Page,
-  QueueStats,
-  WorkerInfo,
-  WorkerRecord,
-} from '../core/types.js';
+import type { JobStore } from './contract/jobs.js';
+import type { LeaderStore } from './contract/leaders.js';
+import type { QueueStore } from './contract/queues.js';
+import type { WorkerStore } from './contract/workers.js';
 
 export type { StoreClock } from './clock.js';
+export type { CallerTransaction, JobRef, JobStore } from './contract/jobs.js';
+export type { LeaderStore } from './contract/leaders.js';
+export type { QueueStore } from './contract/queues.js';
+export type { WorkerStore } from './contract/workers.js';
 
 export type EngineName = 'sqlite' | 'postgres';
 
@@ -34,21 +39,8 @@ export interface StoreCapabilities {
   transactionalEnqueue: boolean;
 }
 
-/**
- * The caller's own transaction, for `jobInsertMany({ tx })` (engines with
- * `transactionalEnqueue`): the node-postgres client shape, a client checked out of a pool
- * (`await pool.connect()`) after `BEGIN`. The engine checks it is one before use.
- */
-export interface CallerTransaction {
-  query(text: string, values?: unknown[]): Promise<unknown>;
-}
-
-export interface JobRef {
-  id: string;
-  attempt: number;
-}
-
-export interface Store {
+/** Opening and closing a store, and what it is. */
+export interface StoreLifecycle {
   readonly engine: EngineName;
   readonly capabilities: StoreCapabilities;
 
@@ -56,145 +48,7 @@ export interface Store {
   migrate(): Promise<void>;
   /** Releases connections and listeners. Idempotent. */
   close(): Promise<void>;
-
-  /**
-   * Inserts jobs in one transaction, in order. A job whose `uniqueKey` matches a job that is
-   * `pending` or `running` is not inserted: its result is that job's id with `created: false`.
-   * `tx` (engines with `transactionalEnqueue`) is the caller's client inside its own
-   * transaction: the jobs exist if and only if that transaction commits.
-   */
-  jobInsertMany(params: { readonly jobs: readonly JobInsert[]; readonly tx?: CallerTransaction }): Promise<InsertResult[]>;
-
-  jobGet(params: { readonly id: string }): Promise<JobRecord | null>;
-
-  /** Newest first (by id, descending). `total` counts all rows matching the filter. */
-  jobList(params: { readonly filter?: JobFilter; readonly page?: Page }): Promise<{ jobs: JobRecord[]; total: number }>;
-
-  /**
-   * Claims up to `limit` due jobs (`pending`, `runAt <= now`, queue not paused) for
-   * `workerId`: state `running`, `attempt + 1`, `lockedBy = workerId`,
-   * `lockedUntil = now + leaseMs`, `startedAt = now`, `progress = null`.
-   * Order: queues in the order given (never a job of a later queue while one of an earlier
-   * queue is due), then `priority` ascending (lower runs first), then `runAt`, then id.
-   * Concurrent claimers never receive the same job.
-   */
-  jobClaim(params: {
-    readonly workerId: string;
-    readonly queues: readonly string[];
-    readonly limit: number;
-    readonly leaseMs: number;
-  }): Promise<JobRecord[]>;
-
-  /**
-   * Extends the lease of the worker's running jobs to `now + leaseMs` (fenced). Returns the
-   * ids in `jobs` that this worker no longer holds (`lost`: finished, rescued or re-claimed
-   * by someone else) and the held ones whose cancellation was requested.
-   */
-  jobHeartbeat(params: {
-    readonly workerId: string;
-    readonly jobs: readonly JobRef[];
-    readonly leaseMs: number;
-  }): Promise<{ lost: string[]; cancelRequested: string[] }>;
-
-  /** Ids among the worker's running jobs whose cancellation was requested. Read-only. */
-  jobCancelRequested(params: { readonly workerId: string }): Promise<string[]>;
-
-  /** Records progress (0–100) of a running attempt (fenced). False if not held. */
-  jobProgress(params: JobRef & { readonly workerId: string; readonly progress: number }): Promise<boolean>;
-
-  /**
-   * Ends running attempts, all in one transaction (fenced each). The attempt record
-   * (`outcome`, times, worker, result, error, logs) is appended to the job's `attempts`;
-   * its `finishedAt` is the store's clock (the finish's own `finishedAt` is not used), so it
-   * shares one clock with the claim's `startedAt`,
-   * except for `outcome: 'released'` (shutdown, or a worker that cannot run the task), which
-   * gives the attempt back: `attempt - 1`, state `pending`, nothing recorded, `result` and
-   * `lastError` unchanged. `result`/`lastError`/`finishedAt` reflect the last finish.
-   * `pending` finishes, retries and releases alike, are due at `now + (retryDelayMs ?? 0)`.
-   *
-   * A requested cancellation is never lost: a job whose `cancelRequested` is set that a
-   * finish would put back to `pending` ends `cancelled` instead (`finishedAt = now`, `runAt`
-   * unchanged). A retry still appends its attempt record and sets `result`/`lastError`; a
-   * release still appends nothing and still gives the attempt back. Finishes to a terminal
-   * state keep that state.
-   * Returns the ids that were applied; others were not held any more.
-   */
-  jobFinishMany(params: { readonly finishes: readonly JobFinish[] }): Promise<{ applied: string[] }>;
-
-  /**
-   * Cancels a job. Pending: `cancelled` at once. Running: sets `cancelRequested`; its worker
-   * aborts it and finishes it as `cancelled`, and if the attempt ends any other way that
-   * would put the job back to `pending` (a retry, a release, a lease rescue), the job ends
-   * `cancelled` instead, so it never runs again. An attempt that succeeds or fails for good
-   * before the worker notices keeps that state. Terminal: unchanged.
-   * `cancelRequested` stays set on the finished job as a record of the request.
-   * Returns the state after the call, or null if there is no such job.
-   */
-  jobCancel(params: { readonly id: string }): Promise<{ state: JobState; cancelRequested: boolean } | null>;
-
-  /**
-   * Puts a `failed` or `cancelled` job back to `pending`, due now, with one more attempt
-   * allowed (`maxAttempts = max(maxAttempts, attempt + 1)`) and `cancelRequested` cleared,
-   * so an earlier cancellation does not cancel the retried run; history is kept.
-   * Returns null if there is no such job; `retried: false` if it was not in a retryable state.
-   */
-  jobRetry(params: { readonly id: string }): Promise<{ retried: boolean; state: JobState } | null>;
-
-  /**
-   * Recovers running jobs whose lease expired (their worker died or stalled): appends an
-   * attempt with outcome `worker_lost`; then `failed` if `attempt >= maxAttempts`, else
-   * `cancelled` if its cancellation was requested, else back to `pending` due now.
-   * Returns the ids per new state: `rescued` (pending), `failed`, `cancelled`.
-   * Safe to run in many processes at once; each job is rescued once.
-   */
-  jobRescueExpired(params?: { readonly limit?: number }): Promise<{ rescued: string[]; failed: string[]; cancelled: string[] }>;
-
-  /** Deletes a queue's `pending` jobs (all of them, or only those in `states`). Returns the count. */
-  jobDeleteMany(params: { readonly queue: string; readonly states?: readonly JobState[] }): Promise<number>;
-
-  /**
-   * Milliseconds until the earliest pending job of these queues is due (0 if one is due
-   * now), or null if there is none. Paused queues are left out. Lets an idle worker sleep
-   * exactly as long as needed.
-   */
-  jobNextDueIn(params: { readonly queues: readonly string[] }): Promise<number | null>;
-
-  /** Counts per queue and state, for every queue that has jobs or a paused flag. */
-  queueStats(): Promise<QueueStats[]>;
-
-  queueSetPaused(params: { readonly queue: string; readonly paused: boolean }): Promise<void>;
-
-  /** Upserts a worker's heartbeat row; `lastSeenAt = now`. */
-  workerHeartbeat(params: { readonly worker: WorkerInfo }): Promise<void>;
-
-  /** Marks a worker as cleanly stopped. */
-  workerStopped(params: { readonly id: string }): Promise<void>;
-
-  /**
-   * Workers seen within the last day, by id. `alive` while `lastSeenAt + livenessMs` is ahead
-   * of the store's clock, `stopped` after `workerStopped` (until the next heartbeat), else
-   * `stale`. `running` counts the jobs the worker holds now (state running, locked by it).
-   */
-  workerList(): Promise<WorkerRecord[]>;
-
-  /**
-   * Tries to take or keep leadership of role `name` for `holderId`, for `ttlMs`. Returns the
-   * role's `term` while `holderId` is the leader, else null. The term increases every time
-   * leadership changes hands (kept in the `leaders` row), so writes of a deposed leader can
-   * be told apart. Call it again well within `ttlMs` to keep it.
-   * Postgres holds a session advisory lock (failover as soon as the holder's connection
-   * dies); SQLite a lease row (failover when the lease expires). Correctness never depends
-   * on it: it only saves duplicate work.
-   */
-  leaderElect(params: { readonly name: string; readonly holderId: string; readonly ttlMs: number }): Promise<{ term: number } | null>;
-
-  /** Gives leadership up at once, if held. */
-  leaderResign(params: { readonly name: string; readonly holderId: string }): Promise<void>;
-
-  /**
-   * Subscribes to "jobs may be due on these queues" signals, raised after inserts, retries
-   * and releases (in-process for SQLite; LISTEN/NOTIFY for Postgres). Returns an unsubscribe
-   * function. Callers still poll as a fallback.
-   */
-  onJobsAvailable(listener: (queue: string) => void): () => void;
 }
+
+/** Everything a store does: each entity's operations and the lifecycle. */
+export interface Store extends StoreLifecycle, JobStore, QueueStore, WorkerStore, LeaderStore {}

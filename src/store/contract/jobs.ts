@@ -1,0 +1,133 @@
+/**
+ * The jobs entity of the Store contract: insert, read, claim, heartbeat, finish, cancel,
+ * retry, rescue, delete, and the "jobs available" signal. A job's states and the operations
+ * that move it between them are the table in core/states.ts.
+ */
+import type { InsertResult, JobFilter, JobFinish, JobInsert, JobRecord, JobState, Page } from '../../core/types.js';
+
+/**
+ * The caller's own transaction, for `jobInsertMany({ tx })` (engines with
+ * `transactionalEnqueue`): the node-postgres client shape, a client checked out of a pool
+ * (`await pool.connect()`) after `BEGIN`. The engine checks it is one before use.
+ */
+export interface CallerTransaction {
+  query(text: string, values?: unknown[]): Promise<unknown>;
+}
+
+/** One attempt of one job: what fences every write to a running job. */
+export interface JobRef {
+  id: string;
+  attempt: number;
+}
+
+/** Every operation on jobs. */
+export interface JobStore {
+  /**
+   * Inserts jobs in one transaction, in order. A job whose `uniqueKey` matches a job that is
+   * `pending` or `running` is not inserted: its result is that job's id with `created: false`.
+   * `tx` (engines with `transactionalEnqueue`) is the caller's client inside its own
+   * transaction: the jobs exist if and only if that transaction commits.
+   */
+  jobInsertMany(params: { readonly jobs: readonly JobInsert[]; readonly tx?: CallerTransaction }): Promise<InsertResult[]>;
+
+  jobGet(params: { readonly id: string }): Promise<JobRecord | null>;
+
+  /** Newest first (by id, descending). `total` counts all rows matching the filter. */
+  jobList(params: { readonly filter?: JobFilter; readonly page?: Page }): Promise<{ jobs: JobRecord[]; total: number }>;
+
+  /**
+   * Claims up to `limit` due jobs (`pending`, `runAt <= now`, queue not paused) for
+   * `workerId`: state `running`, `attempt + 1`, `lockedBy = workerId`,
+   * `lockedUntil = now + leaseMs`, `startedAt = now`, `progress = null`.
+   * Order: queues in the order given (never a job of a later queue while one of an earlier
+   * queue is due), then `priority` ascending (lower runs first), then `runAt`, then id.
+   * Concurrent claimers never receive the same job.
+   */
+  jobClaim(params: {
+    readonly workerId: string;
+    readonly queues: readonly string[];
+    readonly limit: number;
+    readonly leaseMs: number;
+  }): Promise<JobRecord[]>;
+
+  /**
+   * Extends the lease of the worker's running jobs to `now + leaseMs` (fenced). Returns the
+   * ids in `jobs` that this worker no longer holds (`lost`: finished, rescued or re-claimed
+   * by someone else) and the held ones whose cancellation was requested.
+   */
+  jobHeartbeat(params: {
+    readonly workerId: string;
+    readonly jobs: readonly JobRef[];
+    readonly leaseMs: number;
+  }): Promise<{ lost: string[]; cancelRequested: string[] }>;
+
+  /** Ids among the worker's running jobs whose cancellation was requested. Read-only. */
+  jobCancelRequested(params: { readonly workerId: string }): Promise<string[]>;
+
+  /** Records progress (0–100) of a running attempt (fenced). False if not held. */
+  jobProgress(params: JobRef & { readonly workerId: string; readonly progress: number }): Promise<boolean>;
+
+  /**
+   * Ends running attempts, all in one transaction (fenced each). The attempt record
+   * (`outcome`, times, worker, result, error, logs) is appended to the job's `attempts`;
+   * its `finishedAt` is the store's clock (the finish's own `finishedAt` is not used), so it
+   * shares one clock with the claim's `startedAt`,
+   * except for `outcome: 'released'` (shutdown, or a worker that cannot run the task), which
+   * gives the attempt back: `attempt - 1`, state `pending`, nothing recorded, `result` and
+   * `lastError` unchanged. `result`/`lastError`/`finishedAt` reflect the last finish.
+   * `pending` finishes, retries and releases alike, are due at `now + (retryDelayMs ?? 0)`.
+   *
+   * A requested cancellation is never lost: a job whose `cancelRequested` is set that a
+   * finish would put back to `pending` ends `cancelled` instead (`finishedAt = now`, `runAt`
+   * unchanged). A retry still appends its attempt record and sets `result`/`lastError`; a
+   * release still appends nothing and still gives the attempt back. Finishes to a terminal
+   * state keep that state.
+   * Returns the ids that were applied; others were not held any more.
+   */
+  jobFinishMany(params: { readonly finishes: readonly JobFinish[] }): Promise<{ applied: string[] }>;
+
+  /**
+   * Cancels a job. Pending: `cancelled` at once. Running: sets `cancelRequested`; its worker
+   * aborts it and finishes it as `cancelled`, and if the attempt ends any other way that
+   * would put the job back to `pending` (a retry, a release, a lease rescue), the job ends
+   * `cancelled` instead, so it never runs again. An attempt that succeeds or fails for good
+   * before the worker notices keeps that state. Terminal: unchanged.
+   * `cancelRequested` stays set on the finished job as a record of the request.
+   * Returns the state after the call, or null if there is no such job.
+   */
+  jobCancel(params: { readonly id: string }): Promise<{ state: JobState; cancelRequested: boolean } | null>;
+
+  /**
+   * Puts a `failed` or `cancelled` job back to `pending`, due now, with one more attempt
+   * allowed (`maxAttempts = max(maxAttempts, attempt + 1)`) and `cancelRequested` cleared,
+   * so an earlier cancellation does not cancel the retried run; history is kept.
+   * Returns null if there is no such job; `retried: false` if it was not in a retryable state.
+   */
+  jobRetry(params: { readonly id: string }): Promise<{ retried: boolean; state: JobState } | null>;
+
+  /**
+   * Recovers running jobs whose lease expired (their worker died or stalled): appends an
+   * attempt with outcome `worker_lost`; then `failed` if `attempt >= maxAttempts`, else
+   * `cancelled` if its cancellation was requested, else back to `pending` due now.
+   * Returns the ids per new state: `rescued` (pending), `failed`, `cancelled`.
+   * Safe to run in many processes at once; each job is rescued once.
+   */
+  jobRescueExpired(params?: { readonly limit?: number }): Promise<{ rescued: string[]; failed: string[]; cancelled: string[] }>;
+
+  /** Deletes a queue's `pending` jobs (all of them, or only those in `states`). Returns the count. */
+  jobDeleteMany(params: { readonly queue: string; readonly states?: readonly JobState[] }): Promise<number>;
+
+  /**
+   * Milliseconds until the earliest pending job of these queues is due (0 if one is due
+   * now), or null if there is none. Paused queues are left out. Lets an idle worker sleep
+   * exactly as long as needed.
+   */
+  jobNextDueIn(params: { readonly queues: readonly string[] }): Promise<number | null>;
+
+  /**
+   * Subscribes to "jobs may be due on these queues" signals, raised after inserts, retries
+   * and releases (in-process for SQLite; LISTEN/NOTIFY for Postgres). Returns an unsubscribe
+   * function. Callers still poll as a fallback.
+   */
+  onJobsAvailable(listener: (queue: string) => void): () => void;
+}
