@@ -1,16 +1,33 @@
 /**
- * Ordo's public API: the client, the worker, task definitions, errors and types.
+ * Ordo's public API: the client, the worker, task definitions, settings, events, errors and
+ * types.
  */
-export { createOrdo, Ordo, type OrdoOptions, type EnqueueItem } from './client/ordo.js';
+export { createOrdo, Ordo, type OrdoOptions, type EnqueueItem, type CancelResult } from './client/ordo.js';
 export type { EnqueueOptions } from './client/enqueue-options.js';
-export { createWorker, Worker, type WorkerEvents } from './worker/worker.js';
+export { createWorker, Worker } from './worker/worker.js';
 export type { WorkerOptions } from './worker/options.js';
 export { defineTask, isTaskDefinition, type TaskContext, type TaskDefinition, type TaskHandler, type TaskOptions } from './tasks/define.js';
 export { TaskRegistry, type TaskSummary } from './tasks/registry.js';
 export { loadTasks } from './tasks/loader.js';
 export { openStore, DEFAULT_DATABASE, type OpenStoreOptions } from './store/open.js';
 export type { Store, StoreCapabilities, EngineName } from './store/contract.js';
-export { OrdoError, ValidationError, NotFoundError, ConfigError, StoreUnavailableError, PermanentError, type ErrorCode } from './core/errors.js';
+export { resolveConfig, resolveStoreSettings, type ConfigFlags, type OrdoConfig } from './config/resolve.js';
+export { DEFAULTS, LIMITS } from './core/defaults.js';
+export { EventBus, type OrdoEvents, type OrdoEventName } from './core/events.js';
+export {
+  OrdoError,
+  ValidationError,
+  NotFoundError,
+  ConflictError,
+  ConfigError,
+  StoreUnavailableError,
+  StoreLostError,
+  PermanentError,
+  ERROR_MAPPING,
+  errorMapping,
+  type ErrorCode,
+  type ErrorMapping,
+} from './core/errors.js';
 export { parseDuration, parseTime, formatDuration } from './core/duration.js';
 export { DEFAULT_RETRY, backoffDelay, type RetryPolicy } from './core/retry.js';
 export { createLogger, type Logger } from './core/logger.js';

@@ -1,23 +1,25 @@
 /**
- * The command line as a user sees it: the built `ordo` binary in a child process, on a temp
- * SQLite file, with the example tasks. Asserts what is printed, the exit codes (2 bad input,
- * 3 not found) and what ends up in the database.
+ * The command line as a user sees it, run in-process through `main(args, io)` with captured
+ * output, on a temp SQLite file, with the example tasks. Asserts what is printed, the exit
+ * codes (2 bad input, 3 not found, 5 not possible in the job's state) and what ends up in
+ * the database. Workers run as real processes (`cli.process.test.ts` covers what needs one).
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JobRecord, QueueStats, WorkerRecord } from '../src/core/types.js';
-import { EXAMPLE_TASKS, openDb, runCli, runCliOk, startWorker, useTempDatabase, waitFor, type CliResult } from './support/processes.js';
+import { runMain, runMainOk } from './support/cli-run.js';
+import { EXAMPLE_TASKS, openDb, startWorker, useTempDatabase, waitFor, type CliResult } from './support/processes.js';
 
 const temp = useTempDatabase();
 
 /** `ordo --db DB --tasks examples/tasks ARGS...` */
 function ordo(...args: string[]): Promise<CliResult> {
-  return runCli(['--db', temp.db, '--tasks', EXAMPLE_TASKS, ...args]);
+  return runMain(['--db', temp.db, '--tasks', EXAMPLE_TASKS, ...args]);
 }
 
 async function ordoOk(...args: string[]): Promise<string> {
-  return runCliOk(['--db', temp.db, '--tasks', EXAMPLE_TASKS, ...args]);
+  return runMainOk(['--db', temp.db, '--tasks', EXAMPLE_TASKS, ...args]);
 }
 
 async function showJob(id: string): Promise<JobRecord> {
@@ -173,12 +175,14 @@ describe('ordo jobs', () => {
   it('read commands refuse a database that does not exist, naming it, and create nothing', async () => {
     const typo = join(temp.dir, 'typo', 'ordo.db');
     for (const args of [['jobs', 'list'], ['jobs', 'show', '1'], ['queues', 'stats'], ['workers']]) {
-      const result = await runCli(['--db', typo, ...args]);
+      const result = await runMain(['--db', typo, ...args]);
       expect(result.code).toBe(2);
-      expect(result.stderr).toContain(`no Ordo database at ${typo}`);
+      expect(result.stderr).toContain(typo);
+      expect(result.stderr).toContain('does not exist');
+      expect(result.stderr).toContain('--db');
     }
     expect(existsSync(join(temp.dir, 'typo'))).toBe(false);
-    const scheme = await runCli(['--db', 'mysql://host/db', 'jobs', 'list']);
+    const scheme = await runMain(['--db', 'mysql://host/db', 'jobs', 'list']);
     expect(scheme.code).toBe(2);
     expect(scheme.stderr).toContain('mysql:// is not supported');
   });
@@ -217,9 +221,71 @@ describe('ordo jobs', () => {
     expect(failed.jobs[0]!.lastError?.message).toContain('upstream crm unavailable');
     const workers = JSON.parse(await ordoOk('workers', '--json')) as WorkerRecord[];
     expect(workers).toEqual([expect.objectContaining({ id: 'cli-worker', status: 'alive', queues: ['high'], pid: worker.pid })]);
+    // The table shows the liveness: status, and how long ago the last heartbeat was.
+    const table = (await ordoOk('workers')).split('\n');
+    expect(table[0]).toMatch(/^ID\s+STATUS\s+HEARTBEAT\s+QUEUES\s+RUNNING/);
+    expect(table[1]).toMatch(/^cli-worker\s+alive\s+\d+(ms|s) ago \(alive up to \d+s\)\s+high\s+0\/10/);
     worker.kill('SIGTERM');
     expect((await worker.exited).code).toBe(0);
     expect((JSON.parse(await ordoOk('workers', '--json')) as WorkerRecord[])[0]).toMatchObject({ id: 'cli-worker', status: 'stopped' });
+    expect((await ordoOk('workers')).split('\n')[1]).toMatch(/^cli-worker\s+stopped\s+\d+(ms|s) ago\s+high/);
+  });
+});
+
+describe('ordo jobs cancel and retry: the rules of the client', () => {
+  it('cancelling twice says the job is already cancelled (exit 0), not that cancellation was requested', async () => {
+    const id = (await ordoOk('enqueue', 'send_email', EMAIL)).trim();
+    expect(await ordoOk('jobs', 'cancel', id)).toBe(`job ${id}: cancelled\n`);
+    const again = await ordo('jobs', 'cancel', id);
+    expect(again).toMatchObject({ code: 0, stdout: `job ${id}: already cancelled\n` });
+    expect(again.stdout).not.toContain('requested');
+  });
+
+  it('a running job: cancellation requested, then already requested', async () => {
+    const id = (await ordoOk('enqueue', 'send_email', EMAIL)).trim();
+    const client = await openDb(temp.db);
+    expect((await client.store.jobClaim({ workerId: 'w1', queues: ['default'], limit: 1, leaseMs: 30_000 })).map((j) => j.id)).toEqual([id]);
+    expect(await ordoOk('jobs', 'cancel', id)).toBe(`job ${id}: cancellation requested; its worker aborts it\n`);
+    expect(await ordoOk('jobs', 'cancel', id)).toBe(`job ${id}: cancellation already requested; its worker aborts it\n`);
+    expect(await showJob(id)).toMatchObject({ state: 'running', cancelRequested: true });
+  });
+
+  it('cancelling a finished job and retrying a pending one are conflicts (exit 5); retrying a cancelled one works', async () => {
+    const id = (await ordoOk('enqueue', 'send_email', EMAIL)).trim();
+    const pending = await ordo('jobs', 'retry', id);
+    expect(pending.code).toBe(5);
+    expect(pending.stderr).toBe(`ordo: job ${id} is pending; only failed or cancelled jobs can be retried\n`);
+    await ordoOk('jobs', 'cancel', id);
+    expect(await ordoOk('jobs', 'retry', id)).toBe(`job ${id}: pending again\n`);
+    expect((await showJob(id)).state).toBe('pending');
+    const client = await openDb(temp.db);
+    const [job] = await client.store.jobClaim({ workerId: 'w1', queues: ['default'], limit: 1, leaseMs: 30_000 });
+    const now = new Date();
+    await client.store.jobFinishMany({ finishes: [{ id, attempt: job!.attempt, workerId: 'w1', state: 'succeeded', outcome: 'succeeded', startedAt: now, finishedAt: now }] });
+    const ended = await ordo('jobs', 'cancel', id);
+    expect(ended.code).toBe(5);
+    expect(ended.stderr).toContain(`job ${id} already ended (succeeded)`);
+    expect((await ordo('jobs', 'retry', '999')).code).toBe(3);
+  });
+
+  it('--delay and --timeout need a unit: a bare number is refused (exit 2) asking for one', async () => {
+    for (const [flag, value] of [['--delay', '5'], ['--timeout', '30']] as const) {
+      const result = await ordo('enqueue', 'send_email', EMAIL, flag, value);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`${flag}: expected a duration with a unit such as 5s, 5m or 500ms, received string "${value}"`);
+      expect(result.stderr).toContain(`${value}s, ${value}m or ${value}ms`);
+    }
+    expect((await listJobs()).total).toBe(0);
+    const id = (await ordoOk('enqueue', 'send_email', EMAIL, '--delay', '500ms')).trim();
+    const job = await showJob(id);
+    expect(new Date(job.runAt).getTime() - new Date(job.createdAt).getTime()).toBe(500);
+  });
+
+  it('-f - reads the payloads from standard input', async () => {
+    const stdin = '{"email":"1@b.com","message":"one"}\n{"email":"2@b.com","message":"two"}\n';
+    const ids = (await runMainOk(['--db', temp.db, '--tasks', EXAMPLE_TASKS, 'enqueue', 'send_email', '-f', '-'], { stdin })).trim().split('\n');
+    expect(ids).toHaveLength(2);
+    expect((await showJob(ids[1]!)).payload).toEqual({ email: '2@b.com', message: 'two' });
   });
 });
 
@@ -266,7 +332,7 @@ describe('ordo tasks', () => {
   });
 
   it('a --tasks folder that does not exist is a configuration error (exit 2)', async () => {
-    const result = await runCli(['--db', temp.db, '--tasks', join(temp.dir, 'missing'), 'tasks']);
+    const result = await runMain(['--db', temp.db, '--tasks', join(temp.dir, 'missing'), 'tasks']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('does not exist');
   });

@@ -1,13 +1,16 @@
 /**
  * The client over both engines: option resolution, validation errors that name the field,
- * unique keys, batches that are all-or-nothing, and the read side.
+ * unique keys, batches that are all-or-nothing, the read side, the rules of cancel and retry
+ * (typed errors), `job:enqueued` events, and the database and schema taken from the
+ * environment.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createOrdo, type Ordo } from '../src/client/ordo.js';
-import { ValidationError } from '../src/core/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../src/core/errors.js';
+import { EventBus, type OrdoEvents } from '../src/core/events.js';
 import { defineTask } from '../src/tasks/define.js';
-import { dropCreatedSchemas, engines, freshStore } from './support/engines.js';
+import { dropCreatedSchemas, engines, freshStore, postgresFixture } from './support/engines.js';
 
 const email = defineTask(
   'send_email',
@@ -113,13 +116,87 @@ describe.each(engines)('client on $name', (engine) => {
     expect((await ordo.listJobs({ queue: 'even' })).jobs.map((j) => j.state)).toEqual(['cancelled']);
   });
 
-  it('retries a cancelled job and refuses to retry a pending one; unknown ids are not found', async () => {
+  it('retries a cancelled job and refuses to retry a pending one (a conflict); unknown ids are not found', async () => {
     const { id } = await ordo.enqueue('other', {});
-    expect(await ordo.retry(id)).toEqual({ retried: false, state: 'pending' });
+    await expect(ordo.retry(id)).rejects.toThrow(ConflictError);
+    await expect(ordo.retry(id)).rejects.toThrow(`job ${id} is pending; only failed or cancelled jobs can be retried`);
     await ordo.cancel(id);
     expect(await ordo.retry(id)).toEqual({ retried: true, state: 'pending' });
     expect(await ordo.getJob(id)).toMatchObject({ state: 'pending', cancelRequested: false });
-    await expect(ordo.cancel('999999')).rejects.toThrow(/job "999999" does not exist/);
+    for (const call of [() => ordo.cancel('999999'), () => ordo.retry('999999'), () => ordo.job('999999')]) {
+      await expect(call()).rejects.toThrow(NotFoundError);
+      await expect(call()).rejects.toThrow(/job "999999" does not exist/);
+    }
+    expect(await ordo.getJob('999999')).toBeNull();
     expect(ordo.listTasks().map((t) => t.name)).toEqual(['send_email']);
+  });
+
+  it('cancels once: again says it is already cancelled; a finished job is a conflict', async () => {
+    const { id } = await ordo.enqueue('other', {});
+    expect(await ordo.cancel(id)).toEqual({ state: 'cancelled', cancelRequested: false });
+    expect(await ordo.cancel(id)).toEqual({ state: 'cancelled', cancelRequested: false, already: true });
+    expect((await ordo.job(id)).state).toBe('cancelled');
+    const [claimed] = await ordo.store.jobClaim({ workerId: 'w1', queues: ['default'], limit: 1, leaseMs: 30_000 });
+    expect(claimed).toBeUndefined();
+    const running = await ordo.enqueue('other', {});
+    const [job] = await ordo.store.jobClaim({ workerId: 'w1', queues: ['default'], limit: 1, leaseMs: 30_000 });
+    expect(job!.id).toBe(running.id);
+    expect(await ordo.cancel(running.id)).toEqual({ state: 'running', cancelRequested: true });
+    expect(await ordo.cancel(running.id)).toEqual({ state: 'running', cancelRequested: true, already: true });
+    const now = new Date();
+    await ordo.store.jobFinishMany({ finishes: [{ id: running.id, attempt: 1, workerId: 'w1', state: 'succeeded', outcome: 'succeeded', startedAt: now, finishedAt: now, result: 'done' }] });
+    await expect(ordo.cancel(running.id)).rejects.toThrow(ConflictError);
+    await expect(ordo.cancel(running.id)).rejects.toThrow(`job ${running.id} already ended (succeeded); only pending or running jobs can be cancelled`);
+  });
+
+  it('publishes job:enqueued on its bus for every job, created or matched by its unique key', async () => {
+    const seen: OrdoEvents['job:enqueued'][0][] = [];
+    ordo.events.on('job:enqueued', (job) => seen.push(job));
+    const first = await ordo.enqueue('send_email', { email: 'a@b.com', message: 'x' }, { uniqueKey: 'k' });
+    const again = await ordo.enqueue('send_email', { email: 'a@b.com', message: 'x' }, { uniqueKey: 'k' });
+    const [batch] = await ordo.enqueueMany([{ task: 'other', options: { queue: 'low' } }]);
+    expect(seen).toEqual([
+      { id: first.id, task: 'send_email', queue: 'mail', created: true },
+      { id: again.id, task: 'send_email', queue: 'mail', created: false },
+      { id: batch!.id, task: 'other', queue: 'low', created: true },
+    ]);
+  });
+
+  it('migrates on request and names its engine', async () => {
+    expect(await ordo.migrate()).toEqual({ engine: engine.name });
+    expect(ordo.engine).toBe(engine.name);
+  });
+});
+
+describe('createOrdo', () => {
+  it('shares the bus it is given', async () => {
+    const events = new EventBus<OrdoEvents>();
+    const ordo = await createOrdo({ store: await freshStore(engines[0]!), events });
+    const seen: string[] = [];
+    events.on('job:enqueued', (job) => seen.push(job.id));
+    const { id } = await ordo.enqueue('other', {});
+    expect(ordo.events).toBe(events);
+    expect(seen).toEqual([id]);
+    await ordo.store.close();
+  });
+
+  it('takes the database from ORDO_DATABASE_URL and the schema from ORDO_SCHEMA', async () => {
+    const { db, schema } = await postgresFixture.freshDatabase();
+    const saved = { url: process.env.ORDO_DATABASE_URL, schema: process.env.ORDO_SCHEMA };
+    process.env.ORDO_DATABASE_URL = db;
+    process.env.ORDO_SCHEMA = schema!;
+    try {
+      const ordo = await createOrdo();
+      const { id } = await ordo.enqueue('other', {});
+      await ordo.close();
+      const direct = await createOrdo({ db, schema });
+      expect((await direct.job(id)).task).toBe('other');
+      await direct.close();
+    } finally {
+      for (const [key, value] of [['ORDO_DATABASE_URL', saved.url], ['ORDO_SCHEMA', saved.schema]] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
   });
 });

@@ -1,67 +1,64 @@
 /**
- * Options every command shares (`--db`, `--schema`, `--tasks`) and the client they open.
- * Commands stay thin: parse, call the client, print.
+ * What every command shares: the injected streams, the settings resolved from the global
+ * options (`--db`, `--schema`, `--tasks`), and the client they open. Commands stay thin:
+ * parse, call the client, print.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { createOrdo, type Ordo } from '../client/ordo.js';
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError } from '../core/errors.js';
-import { checkDatabaseLocator, DEFAULT_DATABASE, isPostgresUrl, resolveDatabase, sqlitePath } from '../store/open.js';
-import { loadTasks } from '../tasks/loader.js';
-import { fileConfig } from './config.js';
-
-export interface GlobalOptions {
-  db?: string;
-  schema?: string;
-  tasks?: string;
-}
-
-export const DEFAULT_TASKS_DIR = './tasks';
-
-/** Flags, then environment, then ordo.config.json; unset where none says. */
-export function globalOptions(command: Command): GlobalOptions {
-  const flags = command.optsWithGlobals<GlobalOptions>();
-  const file = fileConfig();
-  return {
-    db: resolveDatabase(flags.db) ?? file.db,
-    schema: flags.schema ?? process.env.ORDO_SCHEMA ?? file.schema,
-    tasks: flags.tasks ?? process.env.ORDO_TASKS ?? file.tasks,
-  };
-}
+import { createOrdo, loadTaskFolder, type Ordo, type TaskRegistry } from '../client/ordo.js';
+import { resolveConfig, type ConfigFlags, type OrdoConfig } from '../config/resolve.js';
+import { DEFAULTS } from '../core/defaults.js';
+import type { CliIO } from './io.js';
+import { Printer } from './output.js';
 
 export interface ClientNeeds {
-  /** May create the SQLite file (enqueue, migrate); read commands must not, a typo would go unnoticed. */
+  /** May create the database (enqueue, migrate); read commands must not, a typo would go unnoticed. */
   create?: boolean;
 }
 
-/**
- * Opens a client. The tasks folder is loaded so payloads are validated at enqueue; the
- * default folder may be missing, one named with --tasks must exist.
- */
-export async function openClient(command: Command, needs: ClientNeeds = {}): Promise<Ordo> {
-  const options = globalOptions(command);
-  const db = options.db ?? DEFAULT_DATABASE;
-  checkDatabaseLocator(db);
-  if (!needs.create && !isPostgresUrl(db) && !existsSync(sqlitePath(db))) {
-    throw new ConfigError(`database: no Ordo database at ${resolve(db)}; check --db (or ORDO_DATABASE_URL), or enqueue a job or start a worker first`);
+export class CliContext {
+  readonly print: Printer;
+  /** Set by a command whose exit code is not simply 0 on success (a worker that stopped on its own). */
+  exitCode: number | undefined;
+
+  constructor(readonly io: CliIO) {
+    this.print = new Printer(io, io.env.ORDO_DEBUG !== undefined && io.env.ORDO_DEBUG !== '');
   }
-  const tasks = await loadTasks(options.tasks ?? DEFAULT_TASKS_DIR, { required: options.tasks !== undefined });
-  return createOrdo({ db, schema: options.schema, tasks });
-}
 
-/** The tasks folder a command loads, for messages. */
-export function tasksFolder(command: Command): string {
-  return resolve(globalOptions(command).tasks ?? DEFAULT_TASKS_DIR);
-}
+  /** Settings: the command's flags and the global ones, then environment, config file, defaults. */
+  config(command: Command, flags: ConfigFlags = {}): Promise<OrdoConfig> {
+    const globals = command.optsWithGlobals<{ db?: string; schema?: string; tasks?: string }>();
+    return resolveConfig({ db: globals.db, schema: globals.schema, tasks: globals.tasks, ...flags }, { env: this.io.env, cwd: this.io.cwd });
+  }
 
-/** Runs `body` with an open client and closes it afterwards. */
-export async function withClient<T>(command: Command, body: (ordo: Ordo) => Promise<T>, needs: ClientNeeds = {}): Promise<T> {
-  const ordo = await openClient(command, needs);
-  try {
-    return await body(ordo);
-  } finally {
-    await ordo.close();
+  /** The tasks folder a command loads: the one named, else `DEFAULTS.tasksDir` (which may be missing). */
+  tasksFolder(config: OrdoConfig): string {
+    return config.tasks ?? resolve(this.io.cwd, DEFAULTS.tasksDir);
+  }
+
+  loadTasks(config: OrdoConfig): Promise<TaskRegistry> {
+    return loadTaskFolder(this.tasksFolder(config), { required: config.tasks !== undefined });
+  }
+
+  /**
+   * Opens a client with the tasks folder loaded, so payloads are validated at enqueue; the
+   * default folder may be missing, a named one must exist.
+   */
+  async openClient(command: Command, needs: ClientNeeds = {}): Promise<{ ordo: Ordo; config: OrdoConfig }> {
+    const config = await this.config(command);
+    const tasks = await this.loadTasks(config);
+    const ordo = await createOrdo({ db: config.db, schema: config.schema, tasks, create: needs.create === true });
+    return { ordo, config };
+  }
+
+  /** Runs `body` with an open client and closes it afterwards. */
+  async withClient<T>(command: Command, body: (ordo: Ordo, config: OrdoConfig) => Promise<T>, needs: ClientNeeds = {}): Promise<T> {
+    const { ordo, config } = await this.openClient(command, needs);
+    try {
+      return await body(ordo, config);
+    } finally {
+      await ordo.close();
+    }
   }
 }
 

@@ -1,16 +1,17 @@
 /**
- * `ordo enqueue TASK [PAYLOAD...]`: prints the new job's id (or ids, for a file).
+ * `ordo enqueue TASK [PAYLOAD...]`: prints the new job's id (or ids, for a file). Durations
+ * need a unit here (`--delay 5` is refused: seconds or milliseconds?).
  */
 import type { Command } from 'commander';
 import type { EnqueueOptions } from '../client/enqueue-options.js';
 import type { Ordo } from '../client/ordo.js';
-import { parseDuration, parseTime } from '../core/duration.js';
+import { durationSetting } from '../config/duration.js';
+import { parseTime } from '../core/duration.js';
 import { ValidationError } from '../core/errors.js';
 import { MAX_ATTEMPTS_LIMIT } from '../core/retry.js';
 import type { JsonObject } from '../core/types.js';
-import { validatePayload } from '../tasks/registry.js';
-import { intOption, tasksFolder, withClient } from './context.js';
-import { endStatusLine, printJson, statusLine } from './output.js';
+import { intOption, type CliContext } from './context.js';
+import type { Printer } from './output.js';
 import { payloadFromArgs, payloadsFromFile, type FilePayload } from './payload.js';
 
 interface EnqueueFlags {
@@ -28,7 +29,7 @@ interface EnqueueFlags {
 /** Jobs inserted per statement for a file; also how often progress is shown. */
 const CHUNK = 1_000;
 
-export function registerEnqueue(program: Command): void {
+export function registerEnqueue(cli: CliContext, program: Command): void {
   program
     .command('enqueue')
     .description('enqueue a job: prints its id')
@@ -37,7 +38,7 @@ export function registerEnqueue(program: Command): void {
     .option('-f, --file <file>', 'read payloads from a file (- for standard input): one JSON object, or JSON Lines (one per line)')
     .option('-q, --queue <queue>', 'queue name (default: the task\'s queue, else "default")')
     .option('-p, --priority <n>', 'priority within the queue; lower runs first', intOption('--priority', -1_000_000, 1_000_000))
-    .option('-d, --delay <duration>', 'run after a delay: 90s, 5m, 2h10m20s')
+    .option('-d, --delay <duration>', 'run after a delay, with a unit: 90s, 5m, 2h10m20s, 500ms')
     .option('--at <time>', 'run at a time: ISO 8601 or epoch seconds')
     .option('--max-attempts <n>', 'attempts in all, retries included', intOption('--max-attempts', 1, MAX_ATTEMPTS_LIMIT))
     .option('--unique-key <key>', 'if a job with this key is pending or running, print its id instead of enqueueing another')
@@ -46,30 +47,30 @@ export function registerEnqueue(program: Command): void {
     .action(async (task: string, tokens: string[], flags: EnqueueFlags, command: Command) => {
       if (flags.delay !== undefined && flags.at !== undefined) throw new ValidationError('--delay', 'either --delay or --at, not both', `--delay ${flags.delay} --at ${flags.at}`);
       if (flags.file && tokens.length > 0) throw new ValidationError('payload', 'the payload either as arguments or with -f FILE, not both', tokens.join(' '));
-      const fromFile = flags.file ? payloadsFromFile(flags.file) : null;
+      const fromFile = flags.file ? payloadsFromFile(flags.file, cli.io) : null;
       const payloads = fromFile ? fromFile.map((p) => p.payload) : [payloadFromArgs(tokens)];
       // Time flags are parsed here so an error names the flag the user typed (--delay, not delay).
       const options: EnqueueOptions = {
         queue: flags.queue,
         priority: flags.priority,
-        delay: flags.delay === undefined ? undefined : parseDuration(flags.delay, '--delay'),
+        delay: flags.delay === undefined ? undefined : durationSetting(flags.delay, '--delay'),
         runAt: flags.at === undefined ? undefined : parseTime(flags.at, '--at'),
         maxAttempts: flags.maxAttempts,
         uniqueKey: flags.uniqueKey,
-        timeout: flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout'),
+        timeout: flags.timeout === undefined ? undefined : durationSetting(flags.timeout, '--timeout'),
       };
-      await withClient(command, async (ordo) => {
+      await cli.withClient(command, async (ordo, config) => {
         if (!ordo.tasks.has(task)) {
-          process.stderr.write(
-            `ordo: note: no task named ${task} in ${tasksFolder(command)}, so its own options (queue, priority, retries) are not applied and its payload is not checked; the job waits for a worker that defines it\n`,
+          cli.print.note(
+            `note: no task named ${task} in ${cli.tasksFolder(config)}, so its own options (queue, priority, retries) are not applied and its payload is not checked; the job waits for a worker that defines it`,
           );
         }
         if (fromFile) checkFilePayloads(ordo, task, fromFile);
-        const results = await enqueueAll(ordo, task, payloads, options);
+        const results = await enqueueAll(cli.print, ordo, task, payloads, options);
         const existing = results.filter((r) => !r.created).length;
-        if (existing > 0) process.stderr.write(`ordo: note: ${existing} job(s) with this unique key already pending or running; printed the existing id, nothing enqueued for them\n`);
-        if (flags.json) printJson(results.length === 1 ? results[0] : results);
-        else process.stdout.write(`${results.map((r) => r.id).join('\n')}\n`);
+        if (existing > 0) cli.print.note(`note: ${existing} job(s) with this unique key already pending or running; printed the existing id, nothing enqueued for them`);
+        if (flags.json) cli.print.json(results.length === 1 ? results[0] : results);
+        else cli.print.line(results.map((r) => r.id).join('\n'));
       }, { create: true });
     });
 }
@@ -79,11 +80,10 @@ export function registerEnqueue(program: Command): void {
  * bad line inserts nothing (even past the first chunk) and the error names its line.
  */
 function checkFilePayloads(ordo: Ordo, task: string, payloads: FilePayload[]): void {
-  const definition = ordo.tasks.get(task);
-  if (!definition) return;
+  if (!ordo.tasks.has(task)) return;
   for (const { payload, where } of payloads) {
     try {
-      validatePayload(definition, payload);
+      ordo.checkPayload(task, payload);
     } catch (err) {
       if (err instanceof Error) err.message = `${where}: ${err.message}`;
       throw err;
@@ -92,14 +92,14 @@ function checkFilePayloads(ordo: Ordo, task: string, payloads: FilePayload[]): v
 }
 
 /** Inserts in chunks; the options are the same for every job, so a bad option fails the first chunk. */
-async function enqueueAll(ordo: Ordo, task: string, payloads: JsonObject[], options: EnqueueOptions) {
+async function enqueueAll(print: Printer, ordo: Ordo, task: string, payloads: JsonObject[], options: EnqueueOptions) {
   const items = payloads.map((payload) => ({ task, payload, options }));
   if (items.length <= CHUNK) return ordo.enqueueMany(items);
   const results = [];
   for (let i = 0; i < items.length; i += CHUNK) {
     results.push(...(await ordo.enqueueMany(items.slice(i, i + CHUNK))));
-    statusLine(`enqueued ${results.length}/${items.length}`);
+    print.status(`enqueued ${results.length}/${items.length}`);
   }
-  endStatusLine();
+  print.endStatus();
   return results;
 }

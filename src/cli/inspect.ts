@@ -1,40 +1,46 @@
 /**
- * `ordo tasks` and `ordo workers`: what this project defines and who is running it.
+ * `ordo tasks`, `ordo workers` and `ordo migrate`: what this project defines, who is running
+ * it, and the database schema.
  */
 import type { Command } from 'commander';
-import { loadTasks } from '../tasks/loader.js';
-import { DEFAULT_TASKS_DIR, globalOptions, withClient } from './context.js';
-import { printJson, printTable } from './output.js';
+import { formatDuration } from '../core/duration.js';
+import type { WorkerRecord } from '../core/types.js';
+import type { CliContext } from './context.js';
 import { readCommand } from './read-command.js';
 
-export function registerInspect(program: Command): void {
+export function registerInspect(cli: CliContext, program: Command): void {
   // Listing tasks reads the tasks folder only: no database is opened (or created).
   program
     .command('tasks')
     .description('list the tasks defined in the tasks folder')
     .option('--json', 'print JSON')
     .action(async (flags: { json?: boolean }, command: Command) => {
-      const given = globalOptions(command).tasks;
-      const tasks = (await loadTasks(given ?? DEFAULT_TASKS_DIR, { required: given !== undefined })).list();
-      if (flags.json) return printJson(tasks);
-      printTable(tasks.map((t) => ({ ...t, schema: t.hasSchema ? 'yes' : 'no' })), ['name', 'queue', 'schema', 'description', 'source']);
+      const tasks = (await cli.loadTasks(await cli.config(command))).list();
+      if (flags.json) return cli.print.json(tasks);
+      cli.print.table(tasks.map((t) => ({ ...t, schema: t.hasSchema ? 'yes' : 'no' })), ['name', 'queue', 'schema', 'description', 'source']);
     });
 
-  readCommand(program, {
+  readCommand(cli, program, {
     name: 'workers',
-    description: 'list workers and when they were last seen',
+    description: 'list workers: alive (heartbeating), stale (stopped heartbeating) or stopped, and when each was last seen',
     read: (ordo) => ordo.listWorkers(),
-    row: (w) => ({ ...w, queues: w.queues.join(','), running: `${w.running}/${w.concurrency}` }),
-    columns: ['id', 'status', 'queues', 'running', 'lastSeenAt', 'startedAt'],
+    row: (w) => ({ ...w, queues: w.queues.join(','), running: `${w.running}/${w.concurrency}`, heartbeat: heartbeatAge(w) }),
+    columns: ['id', 'status', 'heartbeat', 'queues', 'running', 'lastSeenAt', 'startedAt'],
   });
 
   program
     .command('migrate')
     .description('create or upgrade the database schema (other commands also do this on first use)')
     .action(async (_flags: unknown, command: Command) => {
-      await withClient(command, async (ordo) => {
-        await ordo.store.migrate();
-        process.stdout.write(`database schema is up to date (${ordo.store.engine})\n`);
+      await cli.withClient(command, async (ordo) => {
+        const { engine } = await ordo.migrate();
+        cli.print.line(`database schema is up to date (${engine})`);
       }, { create: true });
     });
+}
+
+/** How long ago the worker last heartbeated, and how long it counts as alive without one. */
+function heartbeatAge(worker: WorkerRecord): string {
+  const age = `${formatDuration(Math.max(0, Date.now() - worker.lastSeenAt.getTime()))} ago`;
+  return worker.status === 'stopped' ? age : `${age} (alive up to ${formatDuration(worker.livenessMs)})`;
 }

@@ -4,6 +4,7 @@
  * Anything but a JSON object is refused with what was received and the form expected.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ValidationError } from '../core/errors.js';
 import type { JsonObject } from '../core/types.js';
 
@@ -35,11 +36,11 @@ export interface FilePayload {
 }
 
 /** The payloads of a file: one JSON object, or JSON Lines. */
-export function payloadsFromFile(file: string): FilePayload[] {
+export function payloadsFromFile(file: string, from: { cwd: string; readStdin(): string }): FilePayload[] {
   let text: string;
   try {
     // `-f -` reads standard input, so payloads can be piped in.
-    text = readFileSync(file === '-' ? 0 : file, 'utf8');
+    text = file === '-' ? from.readStdin() : readFileSync(resolve(from.cwd, file), 'utf8');
   } catch (err) {
     throw new ValidationError('-f', 'a readable file of JSON objects (one object, or one per line)', file, (err as NodeJS.ErrnoException).code ?? String(err));
   }

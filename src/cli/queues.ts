@@ -2,14 +2,13 @@
  * `ordo queues stats|clean|pause|resume`.
  */
 import type { Command } from 'commander';
-import { withClient } from './context.js';
-import { printJson } from './output.js';
+import type { CliContext } from './context.js';
 import { readCommand } from './read-command.js';
 
-export function registerQueues(program: Command): void {
+export function registerQueues(cli: CliContext, program: Command): void {
   const queues = program.command('queues').description('queue statistics and control');
 
-  readCommand(queues, {
+  readCommand(cli, queues, {
     name: 'stats',
     description: 'jobs per queue and state',
     read: (ordo) => ordo.stats(),
@@ -23,10 +22,10 @@ export function registerQueues(program: Command): void {
     .argument('<queue>', 'queue name')
     .option('--json', 'print {queue, deleted} as JSON')
     .action(async (queue: string, flags: { json?: boolean }, command: Command) => {
-      await withClient(command, async (ordo) => {
+      await cli.withClient(command, async (ordo) => {
         const deleted = await ordo.clean(queue);
-        if (flags.json) printJson({ queue, deleted });
-        else process.stdout.write(`deleted ${deleted} pending job(s) from queue ${queue}\n`);
+        if (flags.json) cli.print.json({ queue, deleted });
+        else cli.print.line(`deleted ${deleted} pending job(s) from queue ${queue}`);
       });
     });
 
@@ -36,9 +35,9 @@ export function registerQueues(program: Command): void {
       .description(name === 'pause' ? 'stop workers from starting jobs of a queue' : 'let workers start jobs of a queue again')
       .argument('<queue>', 'queue name')
       .action(async (queue: string, _flags: unknown, command: Command) => {
-        await withClient(command, async (ordo) => {
+        await cli.withClient(command, async (ordo) => {
           await (name === 'pause' ? ordo.pause(queue) : ordo.resume(queue));
-          process.stdout.write(`queue ${queue} ${verb}\n`);
+          cli.print.line(`queue ${queue} ${verb}`);
         });
       });
   }

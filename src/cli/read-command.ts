@@ -1,12 +1,11 @@
 /**
- * The shape shared by the commands that only list something (`tasks`, `workers`,
- * `queues stats`): open a client, read, print JSON with `--json`, else a table. Declaring
- * them through one helper keeps their flags, output and client lifetime the same.
+ * The shape shared by the commands that only list something (`workers`, `queues stats`):
+ * open a client read-only, read, print JSON with `--json`, else a table. Declaring them
+ * through one helper keeps their flags, output and client lifetime the same.
  */
 import type { Command } from 'commander';
 import type { Ordo } from '../client/ordo.js';
-import { withClient } from './context.js';
-import { printJson, printTable } from './output.js';
+import type { CliContext } from './context.js';
 
 export interface ReadCommandSpec<T> {
   name: string;
@@ -20,16 +19,16 @@ export interface ReadCommandSpec<T> {
 }
 
 /** Adds a listing command to `parent`. */
-export function readCommand<T>(parent: Command, spec: ReadCommandSpec<T>): void {
+export function readCommand<T>(cli: CliContext, parent: Command, spec: ReadCommandSpec<T>): void {
   parent
     .command(spec.name)
     .description(spec.description)
     .option('--json', 'print JSON')
     .action(async (flags: { json?: boolean }, command: Command) => {
-      await withClient(command, async (ordo) => {
+      await cli.withClient(command, async (ordo) => {
         const items = await spec.read(ordo);
-        if (flags.json) return printJson(items);
-        printTable(items.map((item) => spec.row(item)), spec.columns);
+        if (flags.json) return cli.print.json(items);
+        cli.print.table(items.map((item) => spec.row(item)), spec.columns);
       });
     });
 }

@@ -1,16 +1,22 @@
 /**
- * `ordo worker` and `ordo dev`: a worker in this process, stopped gracefully by
- * SIGTERM/SIGINT (a second signal exits at once). On a terminal it reports its running
- * count every few seconds while anything changes.
+ * `ordo worker` and `ordo dev`: a worker in this process, built from the resolved settings,
+ * stopped gracefully by SIGTERM/SIGINT (a second signal exits at once). The worker also hosts
+ * the maintenance services unless `--no-maintenance`. On a terminal it reports its running
+ * count every few seconds while anything changes. The command ends when the worker does:
+ * 0 after a signal, non-zero when it stopped on its own (its database was lost).
  */
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseDuration } from '../core/duration.js';
+import type { OrdoConfig } from '../config/resolve.js';
+import { DEFAULTS, LIMITS } from '../core/defaults.js';
+import { formatDuration } from '../core/duration.js';
+import { ERROR_MAPPING, OrdoError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
-import { DEFAULT_DATABASE } from '../store/open.js';
 import { createWorker, type Worker } from '../worker/worker.js';
-import { fileConfig } from './config.js';
-import { DEFAULT_TASKS_DIR, globalOptions, intOption } from './context.js';
+import type { WorkerOptions } from '../worker/options.js';
+import { intOption, type CliContext } from './context.js';
+import { printNextSteps } from './dev-help.js';
 
 interface WorkerFlags {
   queues?: string;
@@ -19,6 +25,7 @@ interface WorkerFlags {
   lease?: string;
   grace?: string;
   poll?: string;
+  maintenance?: boolean;
 }
 
 /** The example tasks shipped with the package, used by `ordo dev` when no tasks folder is set. */
@@ -26,100 +33,119 @@ export const EXAMPLE_TASKS_DIR = fileURLToPath(new URL('../../examples/tasks', i
 
 function addWorkerOptions(command: Command): Command {
   return command
-    .option('-q, --queues <queues>', 'queues to serve, in order of precedence (default: "queues" of ordo.config.json, else default; for dev high,default,low)')
-    .option('-c, --concurrency <n>', 'jobs run at once (default 10)', intOption('--concurrency', 1, 10_000))
+    .option('-q, --queues <queues>', `queues to serve, in order of precedence (default: "queues" of the config file, else ${DEFAULTS.queues.join(',')}; for dev ${DEFAULTS.devQueues.join(',')})`)
+    .option('-c, --concurrency <n>', `jobs run at once (default ${DEFAULTS.concurrency})`, intOption('--concurrency', 1, LIMITS.maxConcurrency))
     .option('-n, --name <name>', 'worker name (default host:pid)')
-    .option('--lease <duration>', 'lease per claim, renewed by heartbeats', '30s')
-    .option('--grace <duration>', 'on SIGTERM, how long running jobs may finish before they are released', '10s')
-    .option('--poll <duration>', 'longest idle wait between claims', '1s');
+    .option('--lease <duration>', `lease per claim, renewed by heartbeats (default ${formatDuration(DEFAULTS.leaseMs)})`)
+    .option('--grace <duration>', `on SIGTERM, how long running jobs may finish before they are released (default ${formatDuration(DEFAULTS.graceMs)})`)
+    .option('--poll <duration>', `longest idle wait between claims (default ${formatDuration(DEFAULTS.pollMs)})`)
+    .option('--no-maintenance', 'leave recovering the jobs of dead workers to another process (by default every worker process takes part, one at a time)');
 }
 
-export function registerWorker(program: Command): void {
+export function registerWorker(cli: CliContext, program: Command): void {
   addWorkerOptions(program.command('worker').description('run a worker: claims and runs jobs until SIGTERM/SIGINT')).action(
     async (flags: WorkerFlags, command: Command) => {
-      const options = globalOptions(command);
-      await runWorker(command, flags, options.tasks ?? DEFAULT_TASKS_DIR);
+      cli.exitCode = await runWorker(cli, command, flags, false);
     },
   );
-
-  addWorkerOptions(program.command('dev').description('run Ordo for development: a worker with the example tasks on the embedded database'))
-    .action(async (flags: WorkerFlags, command: Command) => {
-      const options = globalOptions(command);
-      const tasks = options.tasks ?? EXAMPLE_TASKS_DIR;
-      flags.queues ??= fileConfig().queues?.join(',') ?? 'high,default,low';
-      const worker = await runWorker(command, flags, tasks);
-      printNextSteps(options.db ?? DEFAULT_DATABASE, worker);
-    });
+  addWorkerOptions(program.command('dev').description('run Ordo for development: a worker with the example tasks on the embedded database')).action(
+    async (flags: WorkerFlags, command: Command) => {
+      cli.exitCode = await runWorker(cli, command, flags, true);
+    },
+  );
 }
 
-async function runWorker(command: Command, flags: WorkerFlags, tasks: string): Promise<Worker> {
-  const options = globalOptions(command);
-  const leaseMs = parseDuration(flags.lease ?? '30s', '--lease');
-  const worker = createWorker({
-    db: options.db,
-    schema: options.schema,
-    tasks,
-    queues: (flags.queues ?? fileConfig().queues?.join(',') ?? 'default').split(',').map((q) => q.trim()).filter(Boolean),
-    concurrency: flags.concurrency ?? fileConfig().concurrency,
+function workerOptions(cli: CliContext, config: OrdoConfig, flags: WorkerFlags, dev: boolean): WorkerOptions & { maintenance: boolean } {
+  return {
+    db: config.db,
+    schema: config.schema,
+    tasks: config.tasks ?? (dev ? EXAMPLE_TASKS_DIR : resolve(cli.io.cwd, DEFAULTS.tasksDir)),
+    queues: config.queues ?? [...(dev ? DEFAULTS.devQueues : DEFAULTS.queues)],
+    concurrency: config.concurrency,
     name: flags.name,
-    leaseMs,
-    shutdownGraceMs: parseDuration(flags.grace ?? '10s', '--grace'),
-    pollMs: Math.max(1, parseDuration(flags.poll ?? '1s', '--poll')),
-    logger: createLogger(),
-  });
-  await worker.start();
-  stopOnSignals(worker);
-  if (process.stderr.isTTY) reportActivity(worker);
-  return worker;
+    leaseMs: config.leaseMs,
+    shutdownGraceMs: config.graceMs,
+    pollMs: config.pollMs,
+    maintenance: config.maintenance,
+    logger: createLogger({ level: config.logLevel, format: config.logFormat, destination: cli.io.stderr as unknown as NodeJS.WritableStream }),
+  };
 }
 
-function stopOnSignals(worker: Worker): void {
+/** Runs a worker until it stops; returns the exit code. */
+async function runWorker(cli: CliContext, command: Command, flags: WorkerFlags, dev: boolean): Promise<number> {
+  const { queues, concurrency, lease, grace, poll, maintenance } = flags;
+  const config = await cli.config(command, { queues, concurrency, lease, grace, poll, maintenance });
+  const worker = createWorker(workerOptions(cli, config, flags, dev));
+  const ended = whenEnded(worker);
+  await worker.start();
+  if (dev) printNextSteps(cli.io.stderr, config.db, worker, config.graceMs);
+  const removeSignals = stopOnSignals(cli, worker, ended);
+  if (cli.io.stderr.isTTY) reportActivity(cli, worker, ended.promise);
+  const code = await ended.promise;
+  removeSignals();
+  return code;
+}
+
+interface Ending {
+  promise: Promise<number>;
+  /** A stop was asked for: the exit code comes from how that stop went. */
+  asked: boolean;
+  resolve(code: number): void;
+}
+
+/** Resolves with the exit code once the worker is down: 1, or the lost database's code, if no one asked it to stop. */
+function whenEnded(worker: Worker): Ending {
+  let lost = false;
+  const ending = { asked: false } as Ending;
+  ending.promise = new Promise<number>((resolve) => (ending.resolve = resolve));
+  worker.events.on('store:error', (err) => {
+    if (err instanceof OrdoError && err.code === 'store_lost') lost = true;
+  });
+  worker.events.on('worker:down', () => {
+    if (!ending.asked) ending.resolve(lost ? ERROR_MAPPING.store_lost.exitCode : 1);
+  });
+  return ending;
+}
+
+function stopOnSignals(cli: CliContext, worker: Worker, ending: Ending): () => void {
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     if (++signals > 1) {
-      process.stderr.write(`ordo: second ${signal}: exiting now; running jobs are recovered when their lease expires\n`);
+      cli.print.note(`second ${signal}: exiting now; running jobs are recovered when their lease expires`);
       process.exit(130);
     }
-    process.stderr.write(`ordo: ${signal}: stopping (again to exit at once)\n`);
+    cli.print.note(`${signal}: stopping (again to exit at once)`);
+    ending.asked = true;
     worker.stop().then(
-      () => process.exit(0),
+      () => ending.resolve(0),
       (err) => {
-        process.stderr.write(`ordo: stop failed: ${(err as Error).message}\n`);
-        process.exit(1);
+        cli.print.note(`stop failed: ${(err as Error).message}`);
+        ending.resolve(1);
       },
     );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  return () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  };
 }
 
-function reportActivity(worker: Worker): void {
+function reportActivity(cli: CliContext, worker: Worker, ended: Promise<number>): void {
   let done = 0;
   let failed = 0;
   let last = '';
-  worker.on('job:finish', (finish) => {
+  worker.events.on('job:finished', (finish, applied) => {
+    if (!applied) return;
     if (finish.outcome === 'succeeded') done++;
     else if (finish.state === 'failed') failed++;
   });
   const timer = setInterval(() => {
     const line = `running ${worker.runningCount}/${worker.options.concurrency} · succeeded ${done} · failed ${failed}`;
-    if (line !== last) process.stderr.write(`${new Date().toTimeString().slice(0, 8)} ${line}\n`);
+    if (line !== last) cli.io.stderr.write(`${new Date().toTimeString().slice(0, 8)} ${line}\n`);
     last = line;
   }, 5_000);
   timer.unref();
-}
-
-function printNextSteps(db: string, worker: Worker): void {
-  process.stderr.write(`
-Ordo is running: worker ${worker.name} on ${db}, queues ${worker.options.queues.join(',')}.
-Try, from another shell:
-  npx ordo enqueue send_email '{"email":"a@b.com","message":"hi"}'
-  npx ordo enqueue generate_report '{"title":"weekly","rows":40}'
-  npx ordo enqueue flaky_sync '{"source":"crm"}'     # fails twice, then succeeds
-  npx ordo enqueue send_email '{"email":"later@b.com","message":"hi"}' --delay 30s
-  npx ordo jobs list          npx ordo jobs show ID        npx ordo queues stats
-  npx ordo tasks              npx ordo workers
-Stop with Ctrl-C: running jobs get 10s to finish, then go back to pending for the next worker.
-
-`);
+  void ended.then(() => clearInterval(timer));
 }

@@ -8,6 +8,7 @@ import { checkPriority, checkQueueName, checkTaskName } from '../core/names.js';
 import { ValidationError } from '../core/errors.js';
 import { DEFAULT_RETRY, checkRetryPolicy, type RetryPolicy } from '../core/retry.js';
 import type { Json, JobInsert, JsonObject } from '../core/types.js';
+import type { CallerTransaction } from '../store/contract.js';
 import type { TaskDefinition } from '../tasks/define.js';
 import { taskTimeoutMs, validatePayload } from '../tasks/registry.js';
 
@@ -32,7 +33,7 @@ export interface EnqueueOptions {
    * PostgreSQL only: the caller's client inside its own open transaction. The job exists if
    * and only if that transaction commits.
    */
-  tx?: unknown;
+  tx?: CallerTransaction;
 }
 
 /** Checks that a payload is a JSON object and returns its JSON form. */

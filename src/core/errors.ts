@@ -1,6 +1,7 @@
 /**
  * One error root with a stable `code`. Adapters (CLI, HTTP) map codes to exit codes and
- * statuses in one table each; messages always say what was wrong and what to do.
+ * statuses through one table, `ERROR_MAPPING`; messages always say what was wrong and what
+ * to do.
  */
 
 export type ErrorCode =
@@ -41,6 +42,13 @@ export class ValidationError extends OrdoError {
 export class NotFoundError extends OrdoError {
   constructor(what: string, id: string) {
     super('not_found', `${what} ${JSON.stringify(id)} does not exist`, { details: { what, id } });
+  }
+}
+
+/** The action is not possible in the job's current state (retrying a pending job, cancelling a finished one). */
+export class ConflictError extends OrdoError {
+  constructor(message: string, options: { retryable?: boolean; details?: Record<string, unknown> } = {}) {
+    super('conflict', message, options);
   }
 }
 
@@ -90,4 +98,33 @@ export function describeValue(value: unknown): string {
   const kind = Array.isArray(value) ? 'array' : typeof value;
   const short = text.length > 80 ? `${text.slice(0, 77)}...` : text;
   return `${kind} ${short}`;
+}
+
+/** How an adapter reports an error code: the CLI's exit code and the HTTP status. */
+export interface ErrorMapping {
+  exitCode: number;
+  httpStatus: number;
+}
+
+/**
+ * The one table from error code to exit code and HTTP status. Exit codes: 2 bad input or
+ * configuration, 3 not found, 4 database unavailable or lost, 5 not possible in the job's
+ * state, 1 otherwise. A configuration error is the caller's on the command line but the
+ * operator's behind HTTP, hence 2 and 500.
+ */
+export const ERROR_MAPPING: Readonly<Record<ErrorCode, ErrorMapping>> = {
+  invalid_argument: { exitCode: 2, httpStatus: 400 },
+  config: { exitCode: 2, httpStatus: 500 },
+  not_found: { exitCode: 3, httpStatus: 404 },
+  store_unavailable: { exitCode: 4, httpStatus: 503 },
+  store_lost: { exitCode: 4, httpStatus: 503 },
+  conflict: { exitCode: 5, httpStatus: 409 },
+  permanent: { exitCode: 1, httpStatus: 500 },
+  timeout: { exitCode: 1, httpStatus: 504 },
+  cancelled: { exitCode: 1, httpStatus: 409 },
+};
+
+/** Exit code and HTTP status of any thrown value: errors that are not Ordo's map to 1 and 500. */
+export function errorMapping(err: unknown): ErrorMapping {
+  return err instanceof OrdoError ? ERROR_MAPPING[err.code] : { exitCode: 1, httpStatus: 500 };
 }

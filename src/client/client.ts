@@ -1,0 +1,158 @@
+/**
+ * The client (`Ordo`, opened by `createOrdo` in `ordo.ts`): what users call, and what the CLI and the HTTP API sit on. One code path for
+ * every way in: it validates input, resolves options, applies the rules of each action
+ * (see `job-actions.ts`), calls the store and throws typed errors (`ValidationError`,
+ * `NotFoundError`, `ConflictError`) that adapters map through `ERROR_MAPPING`.
+ */
+import { NotFoundError, ValidationError } from '../core/errors.js';
+import { EventBus, type OrdoEvents } from '../core/events.js';
+import { JOB_STATES, type InsertResult, type Json, type JobFilter, type JobRecord, type Page, type QueueStats, type WorkerRecord } from '../core/types.js';
+import type { EngineName, Store } from '../store/contract.js';
+import type { TaskRegistry, TaskSummary } from '../tasks/registry.js';
+import { validatePayload } from '../tasks/registry.js';
+import { checkQueueName } from '../core/names.js';
+import { resolvePage } from '../core/page.js';
+import { resolveEnqueue, type EnqueueOptions } from './enqueue-options.js';
+import { cancelJob, retryJob, type CancelResult } from './job-actions.js';
+
+export interface EnqueueItem {
+  task: string;
+  payload?: unknown;
+  options?: EnqueueOptions;
+}
+
+export class Ordo {
+  /**
+   * @param events Where `job:enqueued` is published; share one bus with a worker to see
+   *   the whole life of a job in one place.
+   */
+  constructor(
+    readonly store: Store,
+    readonly tasks: TaskRegistry,
+    private readonly ownsStore: boolean,
+    readonly events: EventBus<OrdoEvents> = new EventBus<OrdoEvents>(),
+  ) {}
+
+  /** The engine behind this client. */
+  get engine(): EngineName {
+    return this.store.engine;
+  }
+
+  /** Enqueues one job. Returns its id; `created: false` when `uniqueKey` matched an active job. */
+  async enqueue(task: string, payload?: unknown, options: EnqueueOptions = {}): Promise<InsertResult> {
+    const [result] = await this.enqueueMany([{ task, payload, options }], { tx: options.tx });
+    return result!;
+  }
+
+  /**
+   * Enqueues many jobs in one transaction: all or none. Publishes `job:enqueued` for each once
+   * the insert returns (inside a caller's `tx`: before that transaction commits).
+   */
+  async enqueueMany(items: readonly EnqueueItem[], options: { tx?: EnqueueOptions['tx'] } = {}): Promise<InsertResult[]> {
+    const jobs = items.map((item, index) => {
+      try {
+        return resolveEnqueue(item.task, item.payload, item.options ?? {}, this.tasks.get(item.task));
+      } catch (err) {
+        if (items.length > 1 && err instanceof Error) err.message = `job ${index + 1}: ${err.message}`;
+        throw err;
+      }
+    });
+    if (jobs.length === 0) return [];
+    const results = await this.store.jobInsertMany({ jobs, tx: options.tx });
+    results.forEach((result, i) => this.events.emit('job:enqueued', { id: result.id, task: jobs[i]!.task, queue: jobs[i]!.queue, created: result.created }));
+    return results;
+  }
+
+  /**
+   * Checks a payload against the schema of a task this client knows (nothing to check for
+   * an unknown task); `enqueue` does the same. Useful to check a whole batch up front.
+   */
+  checkPayload(task: string, payload: unknown): void {
+    validatePayload(this.tasks.get(task), payload as Json);
+  }
+
+  /** One job with its attempts, or null if there is none (see `job` for the throwing form). */
+  async getJob(id: string): Promise<JobRecord | null> {
+    return this.store.jobGet({ id: checkJobId(id) });
+  }
+
+  /** One job with its attempts; a `NotFoundError` if there is none. */
+  async job(id: string): Promise<JobRecord> {
+    const job = await this.getJob(id);
+    if (!job) throw new NotFoundError('job', id);
+    return job;
+  }
+
+  async listJobs(filter: JobFilter = {}, page: Page = {}): Promise<{ jobs: JobRecord[]; total: number }> {
+    for (const state of [filter.state ?? []].flat()) {
+      if (!JOB_STATES.includes(state)) throw new ValidationError('state', `one of ${JOB_STATES.join(', ')}`, state);
+    }
+    if (filter.queue !== undefined) checkQueueName(filter.queue);
+    return this.store.jobList({ filter, page: resolvePage(page, { limit: 'limit', offset: 'offset' }) });
+  }
+
+  /**
+   * Cancels a pending job at once, or asks a running job's worker to abort it. Cancelling
+   * again changes nothing and says so (`already: true`); a finished job is a `ConflictError`,
+   * an unknown id a `NotFoundError`.
+   */
+  async cancel(id: string): Promise<CancelResult> {
+    return cancelJob(this.store, checkJobId(id));
+  }
+
+  /**
+   * Runs a failed or cancelled job again, with one more attempt allowed. A job in any other
+   * state is a `ConflictError`, an unknown id a `NotFoundError`.
+   */
+  async retry(id: string): Promise<{ retried: true; state: 'pending' }> {
+    return retryJob(this.store, checkJobId(id));
+  }
+
+  async stats(): Promise<QueueStats[]> {
+    return this.store.queueStats();
+  }
+
+  /** Deletes a queue's pending jobs. Returns how many were deleted. */
+  async clean(queue: string): Promise<number> {
+    return this.store.jobDeleteMany({ queue: checkQueueName(queue), states: ['pending'] });
+  }
+
+  /** Workers stop claiming from a paused queue; running jobs finish. */
+  async pause(queue: string): Promise<void> {
+    await this.store.queueSetPaused({ queue: checkQueueName(queue), paused: true });
+  }
+
+  async resume(queue: string): Promise<void> {
+    await this.store.queueSetPaused({ queue: checkQueueName(queue), paused: false });
+  }
+
+  /**
+   * Workers seen in the last day: `alive` while their last heartbeat is within their own
+   * `livenessMs`, `stopped` after a clean stop, else `stale`.
+   */
+  async listWorkers(): Promise<WorkerRecord[]> {
+    return this.store.workerList();
+  }
+
+  listTasks(): TaskSummary[] {
+    return this.tasks.list();
+  }
+
+  /** Creates or upgrades the database schema (opening a client already does, unless told not to). */
+  async migrate(): Promise<{ engine: EngineName }> {
+    await this.store.migrate();
+    return { engine: this.store.engine };
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsStore) await this.store.close();
+  }
+}
+
+function checkJobId(id: unknown): string {
+  const text = typeof id === 'number' ? String(id) : id;
+  if (typeof text !== 'string' || !/^[1-9]\d{0,18}$/.test(text)) {
+    throw new ValidationError('id', 'a job id (a positive whole number such as 42)', id);
+  }
+  return text;
+}
