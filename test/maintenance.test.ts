@@ -109,22 +109,7 @@ describe('Elector', () => {
     await waitUntil(() => !e.isLeader, 2_000, 'stepping down on a failed election');
     expect(errors[0]).toBe(stub.answer);
     await e.stop();
-    expect(stub.resigned).toBe(0); // not leader at stop: nothing to resign
-  });
-
-  it('gives each new leadership its own term when the store answers a bare boolean', async () => {
-    const stub = stubStore();
-    (stub as { answer: unknown }).answer = true;
-    const e = elector(stub.store);
-    await e.start();
-    await waitUntil(() => e.isLeader, 2_000, 'leadership');
-    const first = e.term;
-    (stub as { answer: unknown }).answer = false;
-    await waitUntil(() => !e.isLeader, 2_000, 'stepping down');
-    (stub as { answer: unknown }).answer = true;
-    await waitUntil(() => e.isLeader, 2_000, 'leadership again');
-    expect(e.term).toBeGreaterThan(first!);
-    await e.stop();
+    expect(stub.resigned).toBe(1); // a failed election may have left the role ours in the store
   });
 });
 
@@ -193,7 +178,8 @@ describe.each(engines)('maintenance on $name', (engine) => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect([a.isLeader, b.isLeader]).toEqual([true, false]);
 
-      const [{ id }] = (await store.jobInsertMany({ jobs: [job()] })) as [{ id: string }];
+      const [inserted] = await store.jobInsertMany({ jobs: [job()] });
+      const id = inserted!.id;
       await store.jobClaim({ workerId: 'dead', queues: ['default'], limit: 1, leaseMs: 60_000 });
       clock.advance(61_000);
       await waitUntil(async () => (await store.jobGet({ id }))?.state === 'pending', 5_000, 'the expired job to be rescued');

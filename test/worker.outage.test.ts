@@ -62,7 +62,7 @@ describe.each(engines)('a worker through an outage longer than its lease on $nam
     });
     const ordo = await createOrdo({ store: real, tasks: [task] });
     try {
-      const ids = [];
+      const ids: string[] = [];
       for (const gate of ['short', 'short', 'long'] as const) ids.push((await ordo.enqueue('gated', { gate })).id);
       worker = createWorker({ store: db.store, tasks: [task], leaseMs: 1_000, heartbeatMs: 500, rescueMs: 20, pollMs: 20, logger: createLogger({ level: 'silent' }) });
       await worker.start();
@@ -88,7 +88,7 @@ describe.each(engines)('a worker through an outage longer than its lease on $nam
       openLong();
       for (const id of ids) {
         const job = await waitFor(() => ordo.getJob(id), (j) => j?.state === 'succeeded', `job ${id} to succeed`);
-        expect(job.attempts.map((a) => [a.attempt, a.outcome, a.worker])).toEqual([[1, 'succeeded', worker.name]]);
+        expect(job!.attempts.map((a) => [a.attempt, a.outcome, a.worker])).toEqual([[1, 'succeeded', worker.name]]);
       }
       expect([...runs.values()]).toEqual([1, 1, 1]);
     } finally {

@@ -31,8 +31,6 @@ export class Elector extends Service {
   private current: Leadership = null;
   private readonly listeners = new Set<(leadership: Leadership) => void>();
   private readonly ticker: Ticker;
-  /** Terms handed out locally when the store answers a bare boolean (see `leadership`). */
-  private localTerms = 0;
 
   constructor(private readonly options: ElectorOptions) {
     super();
@@ -60,8 +58,9 @@ export class Elector extends Service {
 
   protected async onStop(): Promise<void> {
     await this.ticker.stop();
-    if (!this.current) return;
     this.set(null);
+    // Also when not leader now: a failed election may have left the role ours in the store,
+    // and resigning frees what the store keeps for this candidate (a PostgreSQL session).
     const { store, role, holderId } = this.options;
     await store.leaderResign({ name: role, holderId }).catch(this.options.onError);
   }
@@ -71,22 +70,12 @@ export class Elector extends Service {
     try {
       const answer = await store.leaderElect({ name: role, holderId, ttlMs });
       if (this.stopSignal.aborted) return;
-      this.set(this.leadership(answer as unknown));
+      this.set(answer ? { term: answer.term } : null);
     } catch (err) {
       // Cannot tell whether we still lead: act as if not, so no two leaders act at once.
       this.set(null);
       throw err;
     }
-  }
-
-  /**
-   * The store's answer as a leadership. Stores that answer a boolean (no term kept) get a
-   * local term that changes whenever this elector gains the role anew.
-   */
-  private leadership(answer: unknown): Leadership {
-    if (answer && typeof answer === 'object' && typeof (answer as { term?: unknown }).term === 'number') return { term: (answer as { term: number }).term };
-    if (answer !== true) return null;
-    return this.current ?? { term: ++this.localTerms };
   }
 
   private set(next: Leadership): void {
