@@ -13,7 +13,7 @@ import { EventBus, type OrdoEvents } from '../core/events.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import type { JobFinish, WorkerInfo } from '../core/types.js';
 import { Maintenance } from '../maintenance/maintenance.js';
-import { Service } from '../services/service.js';
+import { Service, type StopOptions } from '../services/service.js';
 import type { Store } from '../store/contract.js';
 import { openConfiguredStore } from '../store/open.js';
 import type { TaskRegistry } from '../tasks/registry.js';
@@ -158,7 +158,6 @@ export class Worker extends Service {
     return { store, tasks, completer, progress, executor, keeper, producer, maintenance };
   }
 
-  /** Stops claiming, waits up to the grace period for running jobs, then aborts and releases them. */
   protected async onStop(): Promise<void> {
     const parts = this.parts;
     if (parts) {
@@ -175,7 +174,15 @@ export class Worker extends Service {
       this.events.emit('worker:down', { id: this.options.name });
       this.logger.info('worker stopped');
     }
-    this.resolveClosed(this.fatal);
+  }
+
+  /** Stops claiming, waits up to the grace period (`shutdownGraceMs`) for running jobs, then aborts and releases them. */
+  override stop(options?: StopOptions): Promise<void> {
+    const stopping = super.stop(options);
+    void stopping.then(() => {
+      if (this.state === 'stopped') this.resolveClosed(this.fatal);
+    });
+    return stopping;
   }
 
   /** Waits for running jobs until the grace period is over, then aborts the rest (they are released). */
