@@ -6,7 +6,9 @@
  * keep (rows rescued per sweep, how long worker rows stay listed). Engines import this module;
  * it imports neither engine. Each engine's `rows.ts` keeps its own row↔column mapping.
  */
-import type { AttemptOutcome, AttemptRecord, ErrorInfo, JobFilter, JobFinish, JobRecord, Json, LogLine } from '../core/types.js';
+import { ValidationError } from '../core/errors.js';
+import { statesMovedBy } from '../core/states.js';
+import type { AttemptOutcome, AttemptRecord, ErrorInfo, JobFilter, JobFinish, JobRecord, JobState, Json, LogLine } from '../core/types.js';
 
 /** Rows rescued per call unless the caller says otherwise; the next sweep takes the rest. */
 export const DEFAULT_RESCUE_LIMIT = 1000;
@@ -24,6 +26,17 @@ export const LEGACY_LIVENESS_MS = 60_000;
 export function livenessOf(worker: { readonly livenessMs?: number }): number {
   const ms = worker.livenessMs;
   return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? Math.round(ms) : LEGACY_LIVENESS_MS;
+}
+
+/**
+ * The states `jobDeleteMany` may delete, checked against the state machine: `pending` when
+ * none are named; a `running` job is refused, since its worker's finish would find it gone.
+ */
+export function deletableStates(states: readonly JobState[] = ['pending']): readonly JobState[] {
+  const allowed = statesMovedBy('jobDeleteMany', 'deleted');
+  const refused = states.find((state) => !allowed.includes(state));
+  if (refused !== undefined) throw new ValidationError('states', `states jobs can be deleted in (${allowed.join(', ')})`, refused);
+  return states;
 }
 
 /** An attempt as stored in the `attempts` JSON array. */

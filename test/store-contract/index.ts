@@ -18,6 +18,7 @@ import { leaderCases } from './leader.js';
 import { notifyCases } from './notify.js';
 import { queuesCases } from './queues.js';
 import { rescueCases } from './rescue.js';
+import { stateMachineCases } from './state-machine.js';
 import { useContractContext } from './support.js';
 import { workersCases } from './workers.js';
 
@@ -32,6 +33,7 @@ export function exerciseStore(fixture: EngineFixture): void {
     describe('jobs: cancel, retry, delete', () => jobsCancelRetryCases(ctx));
     describe('jobs: rescue expired leases', () => rescueCases(ctx));
     describe('jobs: a requested cancellation is never lost', () => cancelRequestedCases(ctx));
+    describe('jobs: the state machine, every move and every refusal', () => stateMachineCases(ctx));
     describe('queues', () => queuesCases(ctx));
     describe('workers', () => workersCases(ctx));
     describe('leader election', () => leaderCases(ctx));

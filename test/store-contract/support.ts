@@ -7,6 +7,7 @@ import { afterEach, beforeEach, expect } from 'vitest';
 import type { JobInsert, JobRecord } from '../../src/core/types.js';
 import type { Store } from '../../src/store/contract.js';
 import { openStore } from '../../src/store/open.js';
+import { TestClock } from '../support/clock.js';
 import { type EngineFixture, freshStore } from '../support/engines.js';
 
 export { finishOf, job } from '../support/jobs.js';
@@ -23,6 +24,8 @@ export interface ContractContext {
   readonly fixture: EngineFixture;
   /** This test's store: fresh, empty, migrated; closed after the test. */
   readonly store: Store;
+  /** The clock of this test's store: at real time until a test advances it. */
+  readonly clock: TestClock;
   /** `count` more stores on one fresh database of their own, as separate processes would have. */
   openShared(count: number): Promise<Store[]>;
 }
@@ -30,9 +33,11 @@ export interface ContractContext {
 /** Registers the hooks that give each test of the calling `describe` its own store. */
 export function useContractContext(fixture: EngineFixture): ContractContext {
   let current: Store | undefined;
+  let clock = new TestClock();
   const extra: Store[] = [];
   beforeEach(async () => {
-    current = await freshStore(fixture);
+    clock = new TestClock();
+    current = await freshStore(fixture, { clock });
   });
   afterEach(async () => {
     const open = [current, ...extra.splice(0)].filter((s): s is Store => s !== undefined);
@@ -44,6 +49,9 @@ export function useContractContext(fixture: EngineFixture): ContractContext {
     get store(): Store {
       if (!current) throw new Error('the contract store is only available inside a test');
       return current;
+    },
+    get clock(): TestClock {
+      return clock;
     },
     async openShared(count) {
       const { db, schema } = await fixture.freshDatabase();

@@ -9,15 +9,18 @@
  * bounded by `lock_timeout` and then fails as a retryable conflict.
  */
 import { OrdoError } from '../../../core/errors.js';
+import { canTransition } from '../../../core/states.js';
 import type { JobState } from '../../../core/types.js';
 import type { PgContext } from '../context.js';
 import type { Queryable } from '../pool.js';
 import { isLockTimeout } from '../errors.js';
+import { deletableStates } from '../../records.js';
 import { isRowId } from '../rows.js';
 import { UNIQUE_KEY_LOCK_TIMEOUT_MS, activeJobsWithKeys } from './unique-keys.js';
 
 const stateSql = (s: string): string => `SELECT state, cancel_requested, queue, unique_key FROM ${s}.jobs WHERE id = $1 FOR UPDATE`;
 
+// The moves these statements make, and the states they start from, are core/states.ts's table.
 const cancelPendingSql = (s: string): string => `UPDATE ${s}.jobs SET state = 'cancelled', finished_at = now() WHERE id = $1 AND state = 'pending'`;
 
 const requestCancelSql = (s: string): string => `UPDATE ${s}.jobs SET cancel_requested = true WHERE id = $1 AND state = 'running'`;
@@ -46,7 +49,7 @@ export async function cancelJob(ctx: PgContext, id: string): Promise<{ state: Jo
   return ctx.db.transaction(async (client) => {
     const row = await readState(ctx, client, id);
     if (!row) return null;
-    if (row.state === 'pending') {
+    if (canTransition(row.state, 'cancelled', 'jobCancel')) {
       await client.query(cancelPendingSql(ctx.s), [id]);
       return { state: 'cancelled', cancelRequested: false };
     }
@@ -66,7 +69,7 @@ export async function retryJob(ctx: PgContext, id: string): Promise<{ retried: b
       async (client) => {
         const row = await readState(ctx, client, id);
         if (!row) return null;
-        if (row.state !== 'failed' && row.state !== 'cancelled') return { retried: false, state: row.state };
+        if (!canTransition(row.state, 'pending', 'jobRetry')) return { retried: false, state: row.state };
         if (row.unique_key !== null) await assertKeyFree(ctx, client, id, row.unique_key);
         await client.query(retrySql(ctx.s), [id, ctx.channel]);
         return { retried: true, state: 'pending' as const, queue: row.queue };
@@ -88,9 +91,10 @@ export async function retryJob(ctx: PgContext, id: string): Promise<{ retried: b
 }
 
 /** Deletes a queue's jobs in `states` (pending only by default); returns how many. */
-export async function deleteJobs(ctx: PgContext, queue: string, states: readonly JobState[] = ['pending']): Promise<number> {
-  if (states.length === 0) return 0;
-  const rows = await ctx.db.rows<{ n: number }>({ text: deleteSql(ctx.s), values: [queue, states] });
+export async function deleteJobs(ctx: PgContext, queue: string, states?: readonly JobState[]): Promise<number> {
+  const deletable = deletableStates(states);
+  if (deletable.length === 0) return 0;
+  const rows = await ctx.db.rows<{ n: number }>({ text: deleteSql(ctx.s), values: [queue, deletable] });
   return rows[0]?.n ?? 0;
 }
 

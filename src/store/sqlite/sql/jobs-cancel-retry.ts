@@ -4,13 +4,16 @@
  * the same state even when workers are claiming and finishing at the same time.
  */
 import { OrdoError } from '../../../core/errors.js';
+import { canTransition } from '../../../core/states.js';
 import type { JobState } from '../../../core/types.js';
 import type { SqliteConnection } from '../connection.js';
+import { deletableStates } from '../../records.js';
 import { toRowId } from '../rows.js';
 import { activeJobWithKey } from './unique-keys.js';
 
 const STATE = `SELECT state, cancel_requested, queue, unique_key FROM jobs WHERE id = ?`;
 
+// The moves these statements make, and the states they start from, are core/states.ts's table.
 const CANCEL_PENDING = `
   UPDATE jobs SET state = 'cancelled', finished_at = @now
   WHERE id = @id AND state = 'pending'`;
@@ -41,7 +44,7 @@ export function cancelJob(c: SqliteConnection, now: number, jobId: string): { st
   return c.write(() => {
     const row = c.prepare(STATE).get(id) as StateRow | undefined;
     if (!row) return null;
-    if (row.state === 'pending') {
+    if (canTransition(row.state, 'cancelled', 'jobCancel')) {
       c.prepare(CANCEL_PENDING).run({ id, now });
       return { state: 'cancelled', cancelRequested: false };
     }
@@ -60,7 +63,7 @@ export function retryJob(c: SqliteConnection, now: number, jobId: string): { ret
   return c.write(() => {
     const row = c.prepare(STATE).get(id) as StateRow | undefined;
     if (!row) return null;
-    if (row.state !== 'failed' && row.state !== 'cancelled') return { retried: false, state: row.state };
+    if (!canTransition(row.state, 'pending', 'jobRetry')) return { retried: false, state: row.state };
     if (row.unique_key !== null) assertKeyFree(c, jobId, row.unique_key);
     c.prepare(RETRY).run({ id, now });
     return { retried: true, state: 'pending', queue: row.queue };
@@ -68,9 +71,10 @@ export function retryJob(c: SqliteConnection, now: number, jobId: string): { ret
 }
 
 /** Deletes a queue's jobs in `states` (pending only by default); returns how many. */
-export function deleteJobs(c: SqliteConnection, queue: string, states: readonly JobState[] = ['pending']): number {
-  if (states.length === 0) return 0;
-  return c.write(() => c.prepare(DELETE).run(queue, JSON.stringify(states)).changes);
+export function deleteJobs(c: SqliteConnection, queue: string, states?: readonly JobState[]): number {
+  const deletable = deletableStates(states);
+  if (deletable.length === 0) return 0;
+  return c.write(() => c.prepare(DELETE).run(queue, JSON.stringify(deletable)).changes);
 }
 
 // Retrying would make two active jobs share a unique key, which enqueue promises never happens.
