@@ -98,4 +98,10 @@ function applyPragmas(db: Database.Database): void {
   // can drop the last commits, and it never corrupts the file.
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
+  // No memory-mapped I/O of the database file (this build's default, stated here on
+  // purpose): reads through a mapping of a file truncated by another program (a file
+  // copied over it in place) end the process with SIGBUS and no log line, where read()
+  // returns an error the store can report. WAL's -shm index is always mapped; SQLite
+  // keeps it valid when it is deleted, but nothing can guard against its truncation.
+  db.pragma('mmap_size = 0');
 }

@@ -7,15 +7,18 @@
  * the write lock longer, the unit is retried with jittered exponential backoff, awaiting
  * between tries, for up to `lockWaitMs` (10 s), and then reported as StoreUnavailableError.
  * The connection opens on first use, and reopens after an error about the file, so a store
- * survives its file being briefly unusable.
+ * survives its file being briefly unusable; but never a different file: a file deleted,
+ * replaced or made read-only under the store is reported as StoreLostError by every later
+ * call (file-watch.ts), instead of writing on into a file no other process sees.
  */
-import { OrdoError, StoreUnavailableError, ValidationError } from '../../core/errors.js';
+import { OrdoError, StoreLostError, StoreUnavailableError, ValidationError } from '../../core/errors.js';
 import { backoffDelay } from '../../core/retry.js';
 import { sleep } from '../../core/sleep.js';
 import { type StoreClock, checkClock, clockOffset } from '../clock.js';
 import type { Store, StoreCapabilities } from '../contract.js';
-import { SqliteConnection } from './connection.js';
-import { busyError, isBusyError, toStoreError } from './errors.js';
+import { SqliteConnection, isMemoryPath } from './connection.js';
+import { busyError, isBusyError, sqliteCode, toStoreError } from './errors.js';
+import { FileWatch, readOnlyLost } from './file-watch.js';
 import { runMigrations } from './migrations.js';
 import { JobsAvailableSignal } from './notify.js';
 import { cancelJob, deleteJobs, retryJob } from './sql/jobs-cancel-retry.js';
@@ -80,6 +83,9 @@ class SqliteStore implements Store {
   private conn: SqliteConnection | null = null;
   private closed = false;
   private readonly signal: JobsAvailableSignal;
+  private readonly watch: FileWatch | null;
+  /** Set once the file is gone for good: every later call throws it. */
+  private lost: StoreLostError | null = null;
 
   constructor(
     private readonly path: string,
@@ -88,6 +94,7 @@ class SqliteStore implements Store {
     private readonly create: boolean,
   ) {
     this.signal = new JobsAvailableSignal(path);
+    this.watch = isMemoryPath(path) ? null : new FileWatch(path);
   }
 
   migrate: Store['migrate'] = () => this.run((c, now) => runMigrations(c, now, this.create));
@@ -167,6 +174,8 @@ class SqliteStore implements Store {
     const deadline = Date.now() + this.lockWaitMs;
     for (let attempt = 0; ; attempt++) {
       try {
+        if (this.lost) throw this.lost;
+        this.watch?.check();
         return unit(this.connection(), this.clock());
       } catch (err) {
         if (!isBusyError(err)) throw this.failed(err);
@@ -179,18 +188,46 @@ class SqliteStore implements Store {
 
   private connection(): SqliteConnection {
     if (this.closed) throw new OrdoError('store_unavailable', `the SQLite store for ${this.path} is closed; open a new one`);
-    this.conn ??= new SqliteConnection(this.path, this.create);
+    if (this.conn) return this.conn;
+    // Reopening must find the file it had: opening a missing path would create a new one.
+    this.watch?.check(true);
+    this.conn = new SqliteConnection(this.path, this.create);
+    this.watch?.remember();
     return this.conn;
   }
 
-  // An error about the file itself drops the connection, so the next call opens it afresh.
+  // An error about the file itself drops the connection, so the next call opens it afresh,
+  // unless the file is gone for good: then the store is lost, and stays so.
   private failed(err: unknown): unknown {
+    const lost = err instanceof StoreLostError ? err : this.lostBy(err);
+    if (lost) {
+      this.lost = lost;
+      this.conn?.close();
+      this.conn = null;
+      return lost;
+    }
     const mapped = toStoreError(err, this.path);
     if (mapped instanceof StoreUnavailableError && this.conn) {
       this.conn.close();
       this.conn = null;
     }
     return mapped;
+  }
+
+  /** After an I/O, open or read-only error: is the file still the one opened, and writable? */
+  private lostBy(err: unknown): StoreLostError | null {
+    const code = sqliteCode(err);
+    if (!this.watch || !/^SQLITE_(IOERR|CANTOPEN|READONLY)/.test(code)) return null;
+    try {
+      this.watch.check(true);
+    } catch (lost) {
+      if (lost instanceof StoreLostError) return lost;
+      throw lost;
+    }
+    // A write refused on a file that was writable when opened: it became read-only (a
+    // remount, or a process whose rights changed), which no retry mends.
+    if (code.startsWith('SQLITE_READONLY') && this.watch.known && this.watch.wasWritable) return readOnlyLost(this.path, err);
+    return null;
   }
 }
 

@@ -60,7 +60,8 @@ export function folderError(dir: string, path: string, cause: unknown): ConfigEr
   });
 }
 
-function sqliteCode(err: unknown): string {
+/** The SQLite result code of a better-sqlite3 error (`SQLITE_BUSY`, …), or '' for other errors. */
+export function sqliteCode(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : '';
 }
