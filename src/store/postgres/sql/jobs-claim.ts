@@ -34,7 +34,7 @@ import { type JobRow, isRowId, jobColumns, jobFromRow } from '../rows.js';
 /** Priority levels a claim visits one by one per queue before walking the rest in order. */
 export const MAX_LEVELS = 8;
 
-/** The claim statement for schema `s` (exported for the plan tests). */
+/** The claim statement for schema `s` (exported for the plan tests): pending -> running, core/states.ts. */
 export const claimSql = (s: string): string => `
   WITH picked AS MATERIALIZED (
     SELECT j.id

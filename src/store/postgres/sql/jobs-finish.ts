@@ -36,6 +36,7 @@ import { attemptJson, isRowId, isoSql, jsonParam, storableJson } from '../rows.j
  */
 const FENCE_KEY = `(t.id || ':' || t.attempt || ':' || t.locked_by)`;
 
+// The state CASE below makes the moves out of `running` by jobFinishMany in core/states.ts.
 const finishSql = (s: string): string => `
   WITH done AS (
     UPDATE ${s}.jobs AS t

@@ -12,6 +12,7 @@ import { DEFAULT_RESCUE_LIMIT } from '../../records.js';
 import type { PgContext } from '../context.js';
 import { isoSql as iso } from '../rows.js';
 
+// The state CASE below makes the moves out of `running` by jobRescueExpired in core/states.ts.
 const rescueSql = (s: string): string => `
   WITH expired AS MATERIALIZED (
     SELECT id, attempt,

@@ -38,7 +38,8 @@ const NEXT_PRIORITY = `
   SELECT MIN(priority) AS priority FROM jobs
   WHERE queue = @queue AND state = 'pending' AND priority > @after`;
 
-// Claims the first @limit due jobs of @queue whose priority matches `level`, in `order`.
+// Claims the first @limit due jobs of @queue whose priority matches `level`, in `order`
+// (the move pending -> running by jobClaim in core/states.ts).
 const claimSql = (level: string, order: string): string => `
   UPDATE jobs
   SET state = 'running', attempt = attempt + 1, locked_by = @workerId,

@@ -23,6 +23,7 @@ import { attemptJson, toRowId } from '../rows.js';
 // True when the job goes back to pending: a pending finish and no cancellation requested.
 const REQUEUE = `(@state = 'pending' AND cancel_requested = 0)`;
 
+// The state CASEs below make the moves out of `running` by jobFinishMany in core/states.ts.
 const FINISH = `
   UPDATE jobs
   SET state = CASE WHEN @state = 'pending' AND cancel_requested = 1 THEN 'cancelled' ELSE @state END,

@@ -19,6 +19,7 @@ const EXPIRED = `
 // True when the job goes back to pending: attempts left and no cancellation requested.
 const REQUEUE = `(attempt < max_attempts AND cancel_requested = 0)`;
 
+// The state CASE below makes the moves out of `running` by jobRescueExpired in core/states.ts.
 const RESCUE = `
   UPDATE jobs
   SET state = CASE WHEN attempt >= max_attempts THEN 'failed'
