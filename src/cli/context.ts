@@ -6,6 +6,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { resolve } from 'node:path';
 import { createOrdo, loadTaskFolder, type Ordo, type TaskRegistry } from '../client/ordo.js';
+import { envValue } from '../config/env.js';
 import { resolveConfig, type ConfigFlags, type OrdoConfig } from '../config/resolve.js';
 import { DEFAULTS } from '../core/defaults.js';
 import type { CliIO } from './io.js';
@@ -22,7 +23,8 @@ export class CliContext {
   exitCode: number | undefined;
 
   constructor(readonly io: CliIO) {
-    this.print = new Printer(io, io.env.ORDO_DEBUG !== undefined && io.env.ORDO_DEBUG !== '');
+    // Read before any setting resolves: an error resolving them must honour it too.
+    this.print = new Printer(io, envValue(io.env, 'ORDO_DEBUG') !== undefined);
   }
 
   /** Settings: the command's flags and the global ones, then environment, config file, defaults. */
