@@ -20,8 +20,8 @@ const drivers = {
 const layers = {
   core: { regex: '^\\.\\./', message: 'src/core/ imports nothing of ours outside core: it is the leaf every layer builds on.' },
   config: { regex: '^\\.\\./(?!core/)', message: 'src/config/ imports only src/core/, so every entry point can use it without pulling in an engine.' },
-  entry: { regex: '^\\.\\./(store|tasks)/', message: 'Entry points (cli/, server/) go through the client or the config module, never store/ or tasks/.' },
-  worker: { regex: '^\\.\\./client/', message: 'src/worker/ does not import the client: it opens the configured store through store/.' },
+  entry: { regex: '^(\\.\\./)+(store|tasks)/', message: 'Entry points (cli/, server/) go through the client or the config module, never store/ or tasks/.' },
+  worker: { regex: '^(\\.\\./)+client/', message: 'src/worker/ does not import the client: it opens the configured store through store/.' },
 };
 
 function restrict(files, ...patterns) {

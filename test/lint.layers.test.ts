@@ -26,7 +26,9 @@ describe('layering lint', () => {
     ['src/worker/anything.ts', "import { x } from 'pg';", /Only src\/store\/postgres\/ imports pg/],
     ['src/cli/anything.ts', "import { x } from '../store/open.js';", /Entry points .* never store\/ or tasks\//],
     ['src/cli/anything.ts', "import type { x } from '../tasks/registry.js';", /Entry points .* never store\/ or tasks\//],
-    ['src/server/routes/anything.ts', "import { x } from '../store/open.js';", /Entry points .* never store\/ or tasks\//],
+    ['src/server/routes/anything.ts', "import { x } from '../../store/open.js';", /Entry points .* never store\/ or tasks\//],
+    ['src/cli/commands/anything.ts', "import { x } from '../../tasks/loader.js';", /Entry points .* never store\/ or tasks\//],
+    ['src/worker/parts/anything.ts', "import { x } from '../../client/ordo.js';", /src\/worker\/ does not import the client/],
     ['src/worker/anything.ts', "import { x } from '../client/ordo.js';", /src\/worker\/ does not import the client/],
   ];
 
