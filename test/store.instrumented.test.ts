@@ -48,8 +48,15 @@ describe.each(engines)('instrumented store: $name', (engine) => {
     const bad = { task: 'x' } as never;
     const error = await store.jobInsertMany({ jobs: [bad] }).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(Error);
-    expect(calls).toEqual([{ method: 'jobInsertMany', durationMs: expect.any(Number), error }]);
+    expect(calls).toEqual([{ method: 'jobInsertMany', durationMs: expect.any(Number), error, errorCode: expect.any(String) }]);
     expect(stats().jobInsertMany).toMatchObject({ calls: 1, errors: 1 });
+  });
+
+  it("classifies an error by its code", async () => {
+    const calls: StoreCall[] = [];
+    const { store } = await fresh((call) => calls.push(call));
+    await store.jobDeleteMany({ queue: 'default', states: ['running'] }).catch(() => undefined);
+    expect(calls).toEqual([expect.objectContaining({ method: 'jobDeleteMany', errorCode: 'invalid_argument' })]);
   });
 
   it('keeps answering when the listener throws', async () => {

@@ -18,6 +18,8 @@ export interface StoreCall {
   durationMs: number;
   /** What the call threw or rejected with; absent when it succeeded. */
   error?: unknown;
+  /** The error's class: its `code` (`store_unavailable`, `conflict`, …), or `unknown`. */
+  errorCode?: string;
 }
 
 /** Totals of one method since the wrapper was made. */
@@ -57,7 +59,7 @@ export function instrumentStore<S extends Store>(inner: S, options: InstrumentOp
     entry.maxMs = Math.max(entry.maxMs, durationMs);
     totals.set(method, entry);
     try {
-      options.onCall?.(failed ? { method, durationMs, error } : { method, durationMs });
+      options.onCall?.(failed ? { method, durationMs, error, errorCode: codeOf(error) } : { method, durationMs });
     } catch {
       // The listener's failure is its own; the caller gets the store's answer.
     }
@@ -101,6 +103,11 @@ function timed(method: string, fn: (...args: unknown[]) => unknown, target: obje
       },
     );
   };
+}
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'unknown';
 }
 
 function isPromise(value: unknown): value is Promise<unknown> {
