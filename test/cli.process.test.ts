@@ -1,13 +1,13 @@
 /**
  * What only a real `ordo` process shows: a reader that closes the pipe early (`ordo ... |
- * head -1`) must not turn a command that did its work into a stack trace and exit 1, and the
- * installed binary answers `--version`. Runs the built CLI (`npm run build` first).
+ * head -1`) must not turn a command that did its work into a stack trace and exit 1, the
+ * installed binary answers `--version`, and a worker whose database vanished exits non-zero. Runs the built CLI (`npm run build` first).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, EXAMPLE_TASKS, REPO_DIR, openDb, runCli, tempDir, useTempDatabase } from './support/processes.js';
+import { CLI, EXAMPLE_TASKS, REPO_DIR, openDb, runCli, startWorker, tempDir, useTempDatabase } from './support/processes.js';
 
 const temp = useTempDatabase();
 
@@ -54,4 +54,13 @@ it('the installed binary prints the package version', async () => {
   const { version } = JSON.parse(readFileSync(join(REPO_DIR, 'package.json'), 'utf8')) as { version: string };
   const result = await runCli(['--version']);
   expect(result).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
+});
+
+it('ordo worker exits non-zero, saying why, when its SQLite file is deleted under it', async () => {
+  const worker = await startWorker(temp.db, EXAMPLE_TASKS, ['--poll', '50ms', '--no-maintenance']);
+  rmSync(temp.db);
+  const result = await worker.exited;
+  expect(result.code).toBe(4);
+  expect(result.stderr).toContain('the database is gone');
+  expect(result.stderr).toContain(temp.db);
 });
