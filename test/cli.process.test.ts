@@ -58,6 +58,7 @@ it('the installed binary prints the package version', async () => {
 
 it('ordo worker exits non-zero, saying why, when its SQLite file is deleted under it', async () => {
   const worker = await startWorker(temp.db, EXAMPLE_TASKS, ['--poll', '50ms', '--no-maintenance']);
+  expect(worker.stderr).toContain('"maintenance":false'); // --no-maintenance reached the worker
   rmSync(temp.db);
   const result = await worker.exited;
   expect(result.code).toBe(4);

@@ -224,7 +224,7 @@ describe('ordo jobs', () => {
     // The table shows the liveness: status, and how long ago the last heartbeat was.
     const table = (await ordoOk('workers')).split('\n');
     expect(table[0]).toMatch(/^ID\s+STATUS\s+HEARTBEAT\s+QUEUES\s+RUNNING/);
-    expect(table[1]).toMatch(/^cli-worker\s+alive\s+\d+(ms|s) ago \(alive up to \d+s\)\s+high\s+0\/10/);
+    expect(table[1]).toMatch(/^cli-worker\s+alive\s+\d+(ms|s) ago \(liveness \d+s\)\s+high\s+0\/10/);
     worker.kill('SIGTERM');
     expect((await worker.exited).code).toBe(0);
     expect((JSON.parse(await ordoOk('workers', '--json')) as WorkerRecord[])[0]).toMatchObject({ id: 'cli-worker', status: 'stopped' });

@@ -39,8 +39,8 @@ export function registerInspect(cli: CliContext, program: Command): void {
     });
 }
 
-/** How long ago the worker last heartbeated, and how long it counts as alive without one. */
+/** How long ago the worker last heartbeated, and how long after one it counts as alive (its liveness). */
 function heartbeatAge(worker: WorkerRecord): string {
   const age = `${formatDuration(Math.max(0, Date.now() - worker.lastSeenAt.getTime()))} ago`;
-  return worker.status === 'stopped' ? age : `${age} (alive up to ${formatDuration(worker.livenessMs)})`;
+  return worker.status === 'stopped' ? age : `${age} (liveness ${formatDuration(worker.livenessMs)})`;
 }
