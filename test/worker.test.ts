@@ -11,7 +11,7 @@ import type { Store } from '../src/store/contract.js';
 import { defineTask, type TaskDefinition } from '../src/tasks/define.js';
 import { createWorker, type Worker } from '../src/worker/worker.js';
 import type { WorkerOptions } from '../src/worker/options.js';
-import { dropCreatedSchemas, engines, freshStore } from './support/engines.js';
+import { dropCreatedSchemas, engines, freshClockedStore, freshStore } from './support/engines.js';
 import { sleep, waitFor } from './support/wait.js';
 
 const quiet = createLogger({ level: 'silent' });
@@ -204,8 +204,11 @@ describe.each(engines)('worker on $name', (engine) => {
     const [claimed] = await store.jobClaim({ workerId: 'dead-worker', queues: ['default'], limit: 1, leaseMs: 200 });
     expect(claimed!.id).toBe(id);
     // The rescuer waits one lease of quiet after gaining leadership: keep it short.
-    await setup([task], { rescueMs: 100, leaseMs: 1_000 });
+    const worker = await setup([task], { rescueMs: 100, leaseMs: 1_000 });
+    const rescued: unknown[] = [];
+    worker.events.on('jobs:rescued', (counts) => rescued.push(counts));
     const job = await settled(id);
+    expect(rescued).toEqual([{ rescued: 1, failed: 0, cancelled: 0 }]);
     expect(job.state).toBe('succeeded');
     expect(job.attempts.map((a) => [a.outcome, a.worker])).toEqual([['worker_lost', 'dead-worker'], ['succeeded', workers[0]!.name]]);
   });
@@ -287,6 +290,53 @@ describe.each(engines)('worker on $name', (engine) => {
     expect(job).toMatchObject({ state: 'succeeded', result: null });
     expect(runs).toBe(1);
     expect(job.attempts[0]!.logs?.[0]?.message).toMatch(/could not be stored as JSON/);
+  });
+
+  it('publishes job:started, job:finished and job:retried on worker.events', async () => {
+    const task = defineTask('twice', { retry: { maxAttempts: 2, baseMs: 10, capMs: 10 } }, async (_p, ctx) => {
+      if (ctx.attempt === 1) throw new Error('first try');
+      return 'ok';
+    });
+    const worker = await setup([task]);
+    const seen: string[] = [];
+    worker.events.on('job:started', (job, workerId) => seen.push(`started ${job.attempt} by ${workerId}`));
+    worker.events.on('job:finished', (finish, applied) => seen.push(`finished ${finish.attempt} ${finish.outcome} → ${finish.state} ${applied ? 'applied' : 'discarded'}`));
+    worker.events.on('job:retried', (finish) => seen.push(`retried ${finish.attempt}`));
+    await ordo.enqueue('twice', {});
+    await waitFor(() => seen.length, (n) => n === 5, 'five events');
+    expect(seen).toEqual([
+      `started 1 by ${worker.name}`,
+      'finished 1 failed → pending applied',
+      'retried 1',
+      `started 2 by ${worker.name}`,
+      'finished 2 succeeded → succeeded applied',
+    ]);
+  });
+
+  it('publishes job:lost when the lease of a running attempt was taken away', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const task = defineTask('held', async (_p, ctx) => {
+      if (ctx.attempt === 1) await gate; // ignores its signal: ends when the test says
+    });
+    const clocked = await freshClockedStore(engine);
+    store = clocked.store;
+    ordo = await createOrdo({ store, tasks: [task] });
+    const worker = await setup([task], { leaseMs: 1_000, maintenance: false });
+    const lost: string[] = [];
+    worker.events.on('job:lost', (job, workerId) => lost.push(`${job.id} attempt ${job.attempt} by ${workerId}`));
+    const { id } = await ordo.enqueue('held', {});
+    await settled(id, ['running']);
+    clocked.clock.advance(5_000); // the lease lapses in the store's time
+    expect((await store.jobRescueExpired()).rescued).toEqual([id]);
+    try {
+      await waitFor(() => lost.length, (n) => n === 1, 'job:lost');
+      expect(lost).toEqual([`${id} attempt 1 by ${worker.name}`]);
+    } finally {
+      release();
+    }
+    const job = await settled(id);
+    expect(job.attempts.map((a) => [a.attempt, a.outcome])).toEqual([[1, 'worker_lost'], [2, 'succeeded']]);
   });
 
   it('survives an event listener that throws', async () => {

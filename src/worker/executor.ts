@@ -37,6 +37,12 @@ export interface ExecutorOptions {
   freed(): void;
 }
 
+/**
+ * Running attempts are keyed by job and attempt: a worker whose lease was taken away may
+ * claim the same job again while its old attempt still runs.
+ */
+const keyOf = (ref: JobRef): string => `${ref.id}#${ref.attempt}`;
+
 interface Held {
   attempt: Attempt;
   finish: JobFinish;
@@ -46,7 +52,7 @@ interface Held {
 export class Executor implements LeaseHolder {
   private readonly running = new Map<string, Attempt>();
   private readonly lingering = new Set<Attempt>();
-  /** Finishes of lingering handlers, by job id, written when the handler returns. */
+  /** Finishes of lingering handlers, by job and attempt, written when the handler returns. */
   private readonly heldFinishes = new Map<string, Held>();
   private readonly unknownTasks = new Set<string>();
   private readonly idle = new Set<() => void>();
@@ -69,29 +75,26 @@ export class Executor implements LeaseHolder {
   }
 
   runningIds(): string[] {
-    return [...this.running.keys()];
+    return [...this.running.values()].map(({ job }) => job.id);
   }
 
   lost(ref: JobRef): void {
-    this.current(ref)?.abort('lost');
-    const held = this.heldFinishes.get(ref.id);
-    if (held && held.finish.attempt === ref.attempt) {
-      this.release(ref.id);
+    this.running.get(keyOf(ref))?.abort('lost');
+    if (this.release(keyOf(ref))) {
       this.options.logger.warn({ jobId: ref.id, attempt: ref.attempt }, 'lease lost while its handler still ran; retry left to the new holder');
     }
   }
 
   cancelRequested(ref: JobRef): void {
-    this.current(ref)?.abort('cancel');
+    this.running.get(keyOf(ref))?.abort('cancel');
     // A cancel wins over the held retry: writing it ends the job, so nothing can overlap.
-    const held = this.heldFinishes.get(ref.id);
-    if (held && held.finish.attempt === ref.attempt) this.writeHeld(ref.id);
+    this.writeHeld(keyOf(ref));
   }
 
   /** Aborts every running attempt (shutdown: they are released) and writes held finishes. */
   abortAll(reason: AbortReason): void {
     for (const attempt of this.running.values()) attempt.abort(reason);
-    for (const id of [...this.heldFinishes.keys()]) this.writeHeld(id);
+    for (const key of [...this.heldFinishes.keys()]) this.writeHeld(key);
   }
 
   /** Resolves when no attempt is running (lingering handlers are not waited for). */
@@ -103,7 +106,8 @@ export class Executor implements LeaseHolder {
   async execute(job: JobRecord): Promise<void> {
     const { options } = this;
     const attempt = new Attempt(job);
-    this.running.set(job.id, attempt);
+    const key = keyOf(job);
+    this.running.set(key, attempt);
     let finish: JobFinish | null = null;
     try {
       options.events.emit('job:started', job, options.workerId);
@@ -111,7 +115,7 @@ export class Executor implements LeaseHolder {
         workerId: options.workerId,
         log: (message) => options.logger.info({ jobId: job.id, task: job.task }, message),
         progress: (percent) => {
-          if (this.running.get(job.id) === attempt) options.progress(job, percent);
+          if (this.running.get(key) === attempt) options.progress(job, percent);
         },
       });
     } catch (err) {
@@ -119,7 +123,7 @@ export class Executor implements LeaseHolder {
       // job is left to its lease: the rescuer retries it.
       options.logger.error({ jobId: job.id, err: (err as Error)?.stack ?? String(err) }, 'internal error while running a job');
     } finally {
-      this.running.delete(job.id);
+      this.running.delete(key);
       options.forgetProgress(job.id);
       if (attempt.reason) this.linger(attempt);
       options.freed();
@@ -148,29 +152,23 @@ export class Executor implements LeaseHolder {
         { jobId: finish.id, task: attempt.job.task, heldMs: this.options.holdLimitMs },
         'handler ignored its abort signal and still runs; its retry is written anyway and may overlap it',
       );
-      this.writeHeld(finish.id);
+      this.writeHeld(keyOf(finish));
     }, this.options.holdLimitMs);
     timer.unref();
-    this.heldFinishes.set(finish.id, { attempt, finish, timer });
+    this.heldFinishes.set(keyOf(finish), { attempt, finish, timer });
   }
 
-  private writeHeld(id: string): void {
-    const held = this.release(id);
+  private writeHeld(key: string): void {
+    const held = this.release(key);
     if (held) this.options.complete(held.finish);
   }
 
-  private release(id: string): Held | undefined {
-    const held = this.heldFinishes.get(id);
+  private release(key: string): Held | undefined {
+    const held = this.heldFinishes.get(key);
     if (!held) return undefined;
     clearTimeout(held.timer);
-    this.heldFinishes.delete(id);
+    this.heldFinishes.delete(key);
     return held;
-  }
-
-  /** The running attempt `ref` names, if it is still that attempt. */
-  private current(ref: JobRef): Attempt | undefined {
-    const attempt = this.running.get(ref.id);
-    return attempt && attempt.job.attempt === ref.attempt ? attempt : undefined;
   }
 
   /** Keeps the slot of an aborted handler until it really returns. */
@@ -180,8 +178,7 @@ export class Executor implements LeaseHolder {
     void attempt.handlerSettled.then(() => {
       settled = true;
       this.lingering.delete(attempt);
-      const held = this.heldFinishes.get(attempt.job.id);
-      if (held?.attempt === attempt) this.writeHeld(attempt.job.id);
+      this.writeHeld(keyOf(attempt.job));
       this.options.freed();
     });
     setTimeout(() => {

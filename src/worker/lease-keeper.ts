@@ -70,10 +70,9 @@ export class LeaseKeeper extends Service {
   /** One heartbeat: the held leases, then the worker row. Throws when the store is away. */
   async heartbeat(): Promise<void> {
     const { store, workerId, leaseMs, holder } = this.options;
-    const jobs = holder.held();
-    if (jobs.length > 0) {
-      const sent = new Map(jobs.map((ref) => [ref.id, ref]));
-      const { lost, cancelRequested } = await store.jobHeartbeat({ workerId, jobs, leaseMs });
+    const sent = this.latestAttempts();
+    if (sent.size > 0) {
+      const { lost, cancelRequested } = await store.jobHeartbeat({ workerId, jobs: [...sent.values()], leaseMs });
       // Named with the attempt the heartbeat was about: the job may have been retried and
       // claimed again by this worker while the call was under way.
       for (const id of lost) holder.lost(sent.get(id)!);
@@ -83,11 +82,33 @@ export class LeaseKeeper extends Service {
     this.options.onOk();
   }
 
+  /**
+   * The latest held attempt of each job. An older attempt of a job this worker claimed again
+   * (its lease had been taken away meanwhile) is lost for certain: it is reported at once,
+   * since the store answers by job id and could not tell the two apart.
+   */
+  private latestAttempts(): Map<string, JobRef> {
+    const latest = new Map<string, JobRef>();
+    const older: JobRef[] = [];
+    for (const ref of this.options.holder.held()) {
+      const seen = latest.get(ref.id);
+      if (seen && seen.attempt >= ref.attempt) {
+        if (seen.attempt > ref.attempt) older.push(ref);
+        continue;
+      }
+      if (seen) older.push(seen);
+      latest.set(ref.id, ref);
+    }
+    for (const ref of older) this.options.holder.lost(ref);
+    return latest;
+  }
+
   private async checkCancellations(): Promise<void> {
     const { store, workerId, holder } = this.options;
     if (holder.runningIds().length === 0) return;
+    const latest = this.latestAttempts();
     for (const id of await store.jobCancelRequested({ workerId })) {
-      const ref = holder.held().find((held) => held.id === id);
+      const ref = latest.get(id);
       if (ref) holder.cancelRequested(ref);
     }
   }

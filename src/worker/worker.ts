@@ -8,7 +8,6 @@
  * rest: none is lost. Events go to `worker.events`.
  */
 import { hostname } from 'node:os';
-import { StoreLostError } from '../core/errors.js';
 import { EventBus, type OrdoEvents } from '../core/events.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import type { JobFinish, WorkerInfo } from '../core/types.js';
@@ -24,14 +23,13 @@ import { LeaseKeeper } from './lease-keeper.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
 import { Producer } from './producer.js';
 import { ProgressWriter } from './progress.js';
+import { StoreHealth } from './store-health.js';
 
 /** The worker's events: the runtime event map (kept as a name for existing imports). */
 export type WorkerEvents = OrdoEvents;
 
 /** How long `stop()` keeps retrying to record results while the database is away. */
 const DRAIN_LIMIT_MS = 30_000;
-/** Store failures in a row between two repeated warnings. */
-const WARN_EVERY = 20;
 
 interface Parts {
   store: Store;
@@ -52,8 +50,7 @@ export class Worker extends Service {
   readonly closed: Promise<Error | null>;
   private readonly logger: Logger;
   private parts: Parts | null = null;
-  private failures = 0;
-  private fatal: Error | null = null;
+  private readonly health: StoreHealth;
   private resolveClosed!: (error: Error | null) => void;
   private readonly startedAt = new Date();
 
@@ -64,6 +61,12 @@ export class Worker extends Service {
     this.logger = (resolved.logger ?? createLogger()).child({ worker: resolved.name });
     this.events = resolved.events ?? new EventBus<OrdoEvents>((event, err) => this.logger.error({ event, err: (err as Error)?.message ?? String(err) }, 'an event listener threw; ignored'));
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.health = new StoreHealth(this.logger, this.events, {
+      // Kept results are written as soon as the database answers again.
+      onBack: () => this.parts?.completer.retryNow(),
+      // Retrying cannot help: stop now, releasing what can still be released.
+      onLost: () => void this.stop({ graceMs: 0 }),
+    });
   }
 
   get name(): string {
@@ -103,7 +106,8 @@ export class Worker extends Service {
 
   private compose(store: Store, tasks: TaskRegistry): Parts {
     const { options, events, logger } = this;
-    const onError = (err: unknown, during: string) => this.storeError(err, during);
+    const onError = (err: unknown, during: string) => this.health.error(err, during);
+    const onOk = () => this.health.ok();
     const completer = new Completer(store, logger, (finishes, applied) => this.written(finishes, applied), (err) => onError(err, 'finish'));
     const progress = new ProgressWriter(store, options.name, (err) => onError(err, 'progress'));
     const producerRef: { current?: Producer } = {};
@@ -131,7 +135,7 @@ export class Worker extends Service {
         cancelRequested: (ref) => executor.cancelRequested(ref),
       },
       info: () => this.info(),
-      onOk: () => this.storeOk(),
+      onOk,
       onError,
     });
     const producer = new Producer({
@@ -148,7 +152,7 @@ export class Worker extends Service {
         await keeper.heartbeat();
         completer.retryNow();
       },
-      onOk: () => this.storeOk(),
+      onOk,
       onError,
     });
     producerRef.current = producer;
@@ -163,13 +167,14 @@ export class Worker extends Service {
     if (parts) {
       await parts.producer.stop();
       await this.drainRunning(parts.executor);
-      const unwritten = await parts.completer.drain(this.fatal ? 0 : DRAIN_LIMIT_MS);
+      const lost = this.health.lostWith !== null;
+      const unwritten = await parts.completer.drain(lost ? 0 : DRAIN_LIMIT_MS);
       if (unwritten.length > 0) {
         this.logger.error({ unrecorded: unwritten.length }, 'could not record some results; those jobs run again after their lease expires');
       }
       await parts.keeper.stop();
       await parts.maintenance?.stop();
-      if (!this.fatal) await parts.store.workerStopped({ id: this.options.name }).catch((err) => this.storeError(err, 'stop'));
+      if (!lost) await parts.store.workerStopped({ id: this.options.name }).catch((err) => this.health.error(err, 'stop'));
       await this.teardown();
       this.events.emit('worker:down', { id: this.options.name });
       this.logger.info('worker stopped');
@@ -180,7 +185,7 @@ export class Worker extends Service {
   override stop(options?: StopOptions): Promise<void> {
     const stopping = super.stop(options);
     void stopping.then(() => {
-      if (this.state === 'stopped') this.resolveClosed(this.fatal);
+      if (this.state === 'stopped') this.resolveClosed(this.health.lostWith);
     });
     return stopping;
   }
@@ -209,29 +214,6 @@ export class Worker extends Service {
       this.events.emit('job:finished', finish, ok);
       if (ok && finish.state === 'pending' && finish.outcome !== 'released') this.events.emit('job:retried', finish);
     }
-  }
-
-  private storeError(err: unknown, during: string): void {
-    this.events.emit('store:error', err, during);
-    if (err instanceof StoreLostError) return this.lost(err);
-    this.failures++;
-    if (this.failures === 1 || this.failures % WARN_EVERY === 0) {
-      this.logger.warn({ during, failures: this.failures, err: (err as Error)?.message ?? String(err) }, 'database unavailable; backing off and retrying');
-    }
-  }
-
-  /** The database is gone for good: say so once, and stop. */
-  private lost(err: StoreLostError): void {
-    if (this.fatal) return;
-    this.fatal = err;
-    this.logger.error({ err: err.message }, 'the database is gone; stopping the worker');
-    void this.stop({ graceMs: 0 });
-  }
-
-  private storeOk(): void {
-    if (this.failures === 0) return;
-    this.logger.info({ after: this.failures }, 'database reachable again');
-    this.failures = 0;
   }
 
   private info(): WorkerInfo {
