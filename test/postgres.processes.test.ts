@@ -87,7 +87,7 @@ async function allFinished(query: Query, schema: string, timeoutMs: number): Pro
   await waitFor('every job to finish', async () => {
     const counts = await stateCounts(query, schema);
     return (counts.pending ?? 0) + (counts.running ?? 0) === 0;
-  }, { timeoutMs, intervalMs: 100 });
+  }, { timeoutMs, intervalMs: 50 });
 }
 
 /** Job ids recorded per worker process: pid → ids, from `<dir>/<prefix><pid>.log`. */
@@ -182,10 +182,11 @@ describe('ordo worker processes (postgres)', () => {
     const url = testUrl();
     const schema = schemaForTest('kill');
     const out = tempDir('ordo-done-');
-    const flags = ['--lease', '2s', '--concurrency', '4'];
+    // The shortest lease a worker takes: the rescuer waits out one lease before it sweeps.
+    const flags = ['--lease', '1s', '--concurrency', '4'];
     const [doomed, ...survivors] = await Promise.all(['doomed', 'keep-a', 'keep-b'].map((name) => worker(url, schema, name, flags)));
     const client = await openDb(url, { schema });
-    const ids = (await client.enqueueMany(Array.from({ length: 40 }, () => ({ task: 'slow.nap', payload: { ms: 1000, out } })))).map((r) => r.id);
+    const ids = (await client.enqueueMany(Array.from({ length: 40 }, () => ({ task: 'slow.nap', payload: { ms: 500, out } })))).map((r) => r.id);
     const heldBy = async (name: string): Promise<string[]> => (await client.listJobs({ state: 'running', workerId: name })).jobs.map((job) => job.id).sort();
     await waitFor('the doomed worker to run 4 jobs', async () => (await heldBy('doomed')).length === 4, { intervalMs: 20 });
     doomed!.kill('SIGKILL');
@@ -212,7 +213,7 @@ describe('ordo worker processes (postgres)', () => {
     const bySurvivors = [...idsByProcess(out, 'done-')].filter(([pid]) => pid !== doomed!.pid).flatMap(([, done]) => done);
     expect(bySurvivors.length).toBe(new Set(bySurvivors).size);
     for (const survivor of survivors) expect(survivor.running).toBe(true);
-    console.log(`[pg e2e] kill -9 with 2 s lease: ${held.length} jobs held by the dead worker; all ${ids.length} jobs done ${recoveredAt - killedAt} ms after the kill`);
+    console.log(`[pg e2e] kill -9 with 1 s lease: ${held.length} jobs held by the dead worker; all ${ids.length} jobs done ${recoveredAt - killedAt} ms after the kill`);
   });
 
   it('carries on after a PostgreSQL restart: nothing lost, nothing run twice, one-line warnings', async () => {
@@ -222,7 +223,8 @@ describe('ordo worker processes (postgres)', () => {
     const out = tempDir('ordo-done-');
     const workers = await Promise.all(['r-a', 'r-b'].map((name) => worker(url, schema, name, ['--concurrency', '5'])));
     const client = await openDb(url, { schema });
-    const total = 302;
+    // Enough 200 ms jobs to keep both workers busy before the outage and after it.
+    const total = 102;
     await client.enqueueMany(Array.from({ length: total - 2 }, () => ({ task: 'slow.nap', payload: { ms: 200, out } })));
     const before = on(await connect(url));
     await waitFor('both workers to be busy', async () => {

@@ -41,7 +41,7 @@ async function waitUntilAllFinished(client: Ordo, timeoutMs: number): Promise<vo
   await waitFor('every job to finish', async () => {
     const stats = await client.stats();
     return stats.every((s) => s.pending === 0 && s.running === 0);
-  }, { timeoutMs, intervalMs: 200 });
+  }, { timeoutMs, intervalMs: 50 });
 }
 
 /** Resolves with the jobs `workerId` runs once it runs exactly `count` of them. */
@@ -54,10 +54,14 @@ async function waitForRunning(client: Ordo, workerId: string, count: number): Pr
 
 describe('ordo worker processes (sqlite)', () => {
   it('runs a job enqueued from the CLI and records its one attempt', async () => {
-    await startWorker(temp.db, EXAMPLE_TASKS, ['--name', 'e2e-worker', '--poll', '200ms']);
-    const id = (await runCliOk(['--db', temp.db, '--tasks', EXAMPLE_TASKS, 'enqueue', 'send_email', '{"email":"a@b.com","message":"hi"}'])).trim();
+    // The worker starts while the job is enqueued: two process start-ups at once, not in turn.
+    const [, enqueued] = await Promise.all([
+      startWorker(temp.db, EXAMPLE_TASKS, ['--name', 'e2e-worker', '--poll', '100ms']),
+      runCliOk(['--db', temp.db, '--tasks', EXAMPLE_TASKS, 'enqueue', 'send_email', '{"email":"a@b.com","message":"hi"}']),
+    ]);
+    const id = enqueued.trim();
     const client = await openDb(temp.db);
-    await waitFor('the job to succeed', async () => (await client.getJob(id))?.state === 'succeeded', { timeoutMs: 15_000 });
+    await waitFor('the job to succeed', async () => (await client.getJob(id))?.state === 'succeeded', { timeoutMs: 15_000, intervalMs: 20 });
     const job = JSON.parse(await runCliOk(['--db', temp.db, 'jobs', 'show', id, '--json'])) as JobRecord;
     expect(job).toMatchObject({ state: 'succeeded', attempt: 1, lockedBy: 'e2e-worker', result: { delivered: true, to: 'a@b.com' }, lastError: null });
     expect(job.attempts).toHaveLength(1);
@@ -82,9 +86,13 @@ describe('ordo worker processes (sqlite)', () => {
   async function runScripts(tasks: string, jobs: Record<string, object>): Promise<Record<string, JobRecord>> {
     const listed = JSON.parse(await runCliOk(['--db', temp.db, '--tasks', tasks, 'tasks', '--json'])) as { name: string }[];
     expect(listed.map((t) => t.name)).toEqual(Object.keys(jobs).sort());
-    await startWorker(temp.db, tasks, ['--poll', '200ms']);
-    const ids: Record<string, string> = {};
-    for (const [task, payload] of Object.entries(jobs)) ids[task] = (await enqueueFile(tasks, task, [payload]))[0]!;
+    // The worker starts while the jobs are enqueued, each by a CLI process of its own.
+    const entries = Object.entries(jobs);
+    const [, ...enqueued] = await Promise.all([
+      startWorker(temp.db, tasks, ['--poll', '100ms']),
+      ...entries.map(([task, payload]) => enqueueFile(tasks, task, [payload])),
+    ]);
+    const ids = Object.fromEntries(entries.map(([task], index) => [task, enqueued[index]![0]!]));
     const client = await openDb(temp.db);
     await waitUntilAllFinished(client, 15_000);
     const result: Record<string, JobRecord> = {};
@@ -110,20 +118,21 @@ describe('ordo worker processes (sqlite)', () => {
 
   it('recovers the jobs of a worker killed with SIGKILL: worker_lost, then succeeded elsewhere', async () => {
     const out = tempDir('ordo-done-');
-    const ids = await enqueueFile(TEST_TASKS, 'slow.nap', Array.from({ length: 8 }, () => ({ ms: 1500, out })));
-    const doomed = await startWorker(temp.db, TEST_TASKS, ['--name', 'doomed', '--lease', '2s', '--concurrency', '4', '--poll', '100ms']);
+    const ids = await enqueueFile(TEST_TASKS, 'slow.nap', Array.from({ length: 8 }, () => ({ ms: 1000, out })));
+    // The shortest lease a worker takes: the rescuer waits out one lease before it sweeps.
+    const doomed = await startWorker(temp.db, TEST_TASKS, ['--name', 'doomed', '--lease', '1s', '--concurrency', '4', '--poll', '100ms']);
     const client = await openDb(temp.db);
     const runningAtKill = await waitForRunning(client, 'doomed', 4);
     doomed.kill('SIGKILL');
     expect((await doomed.exited).signal).toBe('SIGKILL');
-    await startWorker(temp.db, TEST_TASKS, ['--name', 'rescuer', '--lease', '2s', '--concurrency', '8', '--poll', '100ms']);
+    await startWorker(temp.db, TEST_TASKS, ['--name', 'rescuer', '--lease', '1s', '--concurrency', '8', '--poll', '100ms']);
     await waitUntilAllFinished(client, 30_000);
 
     const jobs = await allJobs(client, ids.length);
     expect(jobs).toHaveLength(8);
     for (const job of jobs) expect(job.state, `job ${job.id}`).toBe('succeeded');
     const lost = jobs.filter((job) => job.attempts.some((a) => a.outcome === 'worker_lost'));
-    // The kill came within milliseconds of the claim, well inside the 1.5 s each job takes.
+    // The kill came within milliseconds of the claim, well inside the 1 s each job takes.
     expect(lost.map((j) => j.id).sort()).toEqual(runningAtKill.map((j) => j.id).sort());
     for (const job of jobs) {
       const expected = lost.includes(job) ? [[1, 'worker_lost', 'doomed'], [2, 'succeeded', 'rescuer']] : [[1, 'succeeded', 'rescuer']];
@@ -138,7 +147,8 @@ describe('ordo worker processes (sqlite)', () => {
 
   it('on SIGTERM releases running jobs without charging an attempt and exits 0; another worker finishes them', async () => {
     const out = tempDir('ordo-done-');
-    const ids = await enqueueFile(TEST_TASKS, 'slow.nap', Array.from({ length: 6 }, () => ({ ms: 1500, out })));
+    // Each job takes 1 s: far longer than noticing two run, the signal and the 300 ms grace.
+    const ids = await enqueueFile(TEST_TASKS, 'slow.nap', Array.from({ length: 6 }, () => ({ ms: 1000, out })));
     const stopping = await startWorker(temp.db, TEST_TASKS, ['--name', 'stopping', '--concurrency', '2', '--grace', '300ms', '--poll', '100ms']);
     const client = await openDb(temp.db);
     const running = await waitForRunning(client, 'stopping', 2);

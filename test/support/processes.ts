@@ -80,13 +80,32 @@ export class CliProcess {
     if (this.running) this.child.kill(signal);
   }
 
-  /** Waits until stdout or stderr contains `text`; fails early if the process exits first. */
-  async waitForOutput(text: string, timeoutMs = 15_000): Promise<void> {
-    await waitFor(`output ${JSON.stringify(text)} from ordo ${this.args.join(' ')}`, async () => {
-      if (this.stdout.includes(text) || this.stderr.includes(text)) return true;
-      if (!this.running) throw new Error(`ordo ${this.args.join(' ')} exited before printing ${JSON.stringify(text)}:\n${this.stderr}`);
-      return false;
-    }, { timeoutMs, intervalMs: 25 });
+  /**
+   * Resolves as soon as stdout or stderr contains `text` (checked on every chunk, no
+   * polling); fails early if the process exits first, or after `timeoutMs`.
+   */
+  waitForOutput(text: string, timeoutMs = 15_000): Promise<void> {
+    const what = `ordo ${this.args.join(' ')}`;
+    return new Promise<void>((resolve, reject) => {
+      const seen = (): boolean => this.stdout.includes(text) || this.stderr.includes(text);
+      const finish = (error?: Error): void => {
+        clearTimeout(timer);
+        this.child.stdout!.off('data', check);
+        this.child.stderr!.off('data', check);
+        this.child.off('close', closed);
+        if (error) reject(error);
+        else resolve();
+      };
+      // Listeners run after the collecting ones above, so the output is complete here.
+      const check = (): void => void (seen() && finish());
+      const closed = (): void => finish(seen() ? undefined : new Error(`${what} exited before printing ${JSON.stringify(text)}:\n${this.stderr}`));
+      const timer = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms waiting for output ${JSON.stringify(text)} from ${what}:\n${this.stderr}`)), timeoutMs);
+      this.child.stdout!.on('data', check);
+      this.child.stderr!.on('data', check);
+      this.child.once('close', closed);
+      if (seen()) finish();
+      else if (!this.running) closed();
+    });
   }
 }
 
