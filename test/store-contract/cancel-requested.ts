@@ -6,7 +6,7 @@
  */
 import { expect, it } from 'vitest';
 import type { JobRecord } from '../../src/core/types.js';
-import { type ContractContext, LONG_LEASE_MS, SHORT_LEASE_MS, claimOne, expectNear, finishOf, insert, job, mustGet, sleep } from './support.js';
+import { type ContractContext, LONG_LEASE_MS, SHORT_LEASE_MS, claimOne, expectNear, finishOf, insert, job, mustGet } from './support.js';
 
 const boom = { message: 'boom', name: 'Error' };
 /** Long enough for a SHORT_LEASE_MS lease to be expired by any clock involved. */
@@ -28,7 +28,7 @@ export function cancelRequestedCases(ctx: ContractContext): void {
 
   it('ends a retry as cancelled, still recording the failed attempt', async () => {
     const running = await runningWithCancelRequest();
-    const before = Date.now();
+    const before = ctx.clock.now().getTime();
     const retry = finishOf(running, { state: 'pending', outcome: 'failed', error: boom, retryDelayMs: 0 });
     expect(await ctx.store.jobFinishMany({ finishes: [retry] })).toEqual({ applied: [running.id] });
     const ended = await mustGet(ctx.store, running.id);
@@ -40,7 +40,7 @@ export function cancelRequestedCases(ctx: ContractContext): void {
 
   it('ends a release as cancelled: the attempt is given back and nothing recorded', async () => {
     const running = await runningWithCancelRequest();
-    const before = Date.now();
+    const before = ctx.clock.now().getTime();
     const release = finishOf(running, { state: 'pending', outcome: 'released' });
     expect(await ctx.store.jobFinishMany({ finishes: [release] })).toEqual({ applied: [running.id] });
     const ended = await mustGet(ctx.store, running.id);
@@ -51,8 +51,8 @@ export function cancelRequestedCases(ctx: ContractContext): void {
 
   it('ends a rescued job as cancelled, recording the lost attempt', async () => {
     const running = await runningWithCancelRequest({ maxAttempts: 3 }, SHORT_LEASE_MS);
-    await sleep(PAST_LEASE_MS);
-    const before = Date.now();
+    ctx.clock.advance(PAST_LEASE_MS);
+    const before = ctx.clock.now().getTime();
     expect(await ctx.store.jobRescueExpired()).toEqual({ rescued: [], failed: [], cancelled: [running.id] });
     const ended = await mustGet(ctx.store, running.id);
     expect(ended).toMatchObject({ state: 'cancelled', attempt: 1, cancelRequested: true, lockedUntil: null });
@@ -67,7 +67,7 @@ export function cancelRequestedCases(ctx: ContractContext): void {
     expect(await mustGet(ctx.store, succeeded.id)).toMatchObject({ state: 'succeeded', result: 'done' });
 
     const exhausted = await runningWithCancelRequest({ maxAttempts: 1 }, SHORT_LEASE_MS);
-    await sleep(PAST_LEASE_MS);
+    ctx.clock.advance(PAST_LEASE_MS);
     expect(await ctx.store.jobRescueExpired()).toEqual({ rescued: [], failed: [exhausted.id], cancelled: [] });
     expect((await mustGet(ctx.store, exhausted.id)).state).toBe('failed');
   });
@@ -80,7 +80,7 @@ export function cancelRequestedCases(ctx: ContractContext): void {
     await ctx.store.jobFinishMany({
       finishes: [finishOf(retried, { state: 'pending', outcome: 'failed', error: boom }), finishOf(released, { state: 'pending', outcome: 'released' })],
     });
-    await sleep(PAST_LEASE_MS);
+    ctx.clock.advance(PAST_LEASE_MS);
     expect(await ctx.store.jobRescueExpired()).toEqual({ rescued: [lost.id], failed: [], cancelled: [] });
     for (const id of [retried.id, released.id, lost.id]) expect((await mustGet(ctx.store, id)).state).toBe('pending');
   });

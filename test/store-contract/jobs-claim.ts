@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JobRecord } from '../../src/core/types.js';
 import type { Store } from '../../src/store/contract.js';
-import { type ContractContext, LONG_LEASE_MS, SHORT_LEASE_MS, claimOne, expectNear, finishOf, insert, job, mustGet, sleep } from './support.js';
+import { type ContractContext, LONG_LEASE_MS, SHORT_LEASE_MS, claimOne, expectNear, finishOf, insert, job, mustGet } from './support.js';
 
 export function jobsClaimCases(ctx: ContractContext): void {
   describe('jobClaim', () => {
@@ -94,10 +94,10 @@ export function jobsClaimCases(ctx: ContractContext): void {
           throw new Error(`the machine is too slow for this test: a claim took over ${delayMs} ms`);
         }
       }
-      // Wait by the store's own clock (it may not be this process's) until the job is due.
+      // Move the store's own clock (it may not be this process's) until the job is due.
       const dueIn = await ctx.store.jobNextDueIn({ queues: [delayed.queue] });
       expect(dueIn).toBeGreaterThan(0);
-      await sleep(dueIn! + 50);
+      ctx.clock.advance(dueIn! + 50);
       expect((await claim(delayed.queue)).map((j) => j.id)).toEqual([delayed.id]);
     });
 

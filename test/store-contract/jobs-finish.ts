@@ -4,7 +4,7 @@
  * a worker that no longer holds the attempt changes nothing and is not reported as applied.
  */
 import { describe, expect, it } from 'vitest';
-import { type ContractContext, SHORT_LEASE_MS, claimOne, expectNear, finishOf, insert, job, mustGet, sleep } from './support.js';
+import { type ContractContext, SHORT_LEASE_MS, claimOne, expectNear, finishOf, insert, job, mustGet } from './support.js';
 
 const boom = { message: 'boom', name: 'Error', stack: 'Error: boom\n    at handler' };
 
@@ -15,7 +15,7 @@ export function jobsFinishCases(ctx: ContractContext): void {
     // A worker whose clock is an hour behind: the attempt's times are the store's, one clock.
     const workerClock = new Date(running.startedAt!.getTime() - 3_600_000);
     const logs = [{ at: new Date(running.startedAt!.getTime() + 10), message: 'halfway' }];
-    const before = Date.now();
+    const before = ctx.clock.now().getTime();
     const outcome = await ctx.store.jobFinishMany({ finishes: [finishOf(running, { result: { sent: 3 }, finishedAt: workerClock, logs })] });
     expect(outcome).toEqual({ applied: [id] });
     const done = await mustGet(ctx.store, id!);
@@ -39,7 +39,7 @@ export function jobsFinishCases(ctx: ContractContext): void {
   it('puts a retry back to pending at now + retryDelayMs, keeping the history', async () => {
     const [id] = await insert(ctx.store, job());
     const first = await claimOne(ctx.store);
-    const before = Date.now();
+    const before = ctx.clock.now().getTime();
     await ctx.store.jobFinishMany({ finishes: [finishOf(first, { state: 'pending', outcome: 'failed', error: boom, retryDelayMs: 60_000 })] });
     const waiting = await mustGet(ctx.store, id!);
     expect(waiting).toMatchObject({ state: 'pending', attempt: 1, lastError: boom, lockedUntil: null });
@@ -51,7 +51,7 @@ export function jobsFinishCases(ctx: ContractContext): void {
     const [id] = await insert(ctx.store, job());
     const first = await claimOne(ctx.store);
     await ctx.store.jobFinishMany({ finishes: [finishOf(first, { state: 'pending', outcome: 'timed_out', error: boom, retryDelayMs: SHORT_LEASE_MS })] });
-    await sleep(SHORT_LEASE_MS + 100);
+    ctx.clock.advance(SHORT_LEASE_MS + 100);
     const second = await claimOne(ctx.store, { workerId: 'worker-2' });
     expect(second).toMatchObject({ id, attempt: 2, lockedBy: 'worker-2' });
     await ctx.store.jobFinishMany({ finishes: [finishOf(second, { result: 'ok' })] });
@@ -76,7 +76,7 @@ export function jobsFinishCases(ctx: ContractContext): void {
   it('gives the attempt back on release: pending, due now, nothing recorded', async () => {
     const [id] = await insert(ctx.store, job());
     const running = await claimOne(ctx.store);
-    const before = Date.now();
+    const before = ctx.clock.now().getTime();
     const outcome = await ctx.store.jobFinishMany({ finishes: [finishOf(running, { state: 'pending', outcome: 'released' })] });
     expect(outcome.applied).toEqual([id]);
     const released = await mustGet(ctx.store, id!);
@@ -88,7 +88,7 @@ export function jobsFinishCases(ctx: ContractContext): void {
   it('makes a release due at now + retryDelayMs when one is given', async () => {
     const [id] = await insert(ctx.store, job());
     const running = await claimOne(ctx.store);
-    const before = Date.now();
+    const before = ctx.clock.now().getTime();
     await ctx.store.jobFinishMany({ finishes: [finishOf(running, { state: 'pending', outcome: 'released', retryDelayMs: 60_000 })] });
     const released = await mustGet(ctx.store, id!);
     expect(released).toMatchObject({ state: 'pending', attempt: 0, attempts: [] });

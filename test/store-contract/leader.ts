@@ -4,7 +4,7 @@
  * The term a leader gets increases every time leadership changes hands, never goes back.
  */
 import { expect, it } from 'vitest';
-import { type ContractContext, sleep } from './support.js';
+import type { ContractContext } from './support.js';
 
 const TTL_MS = 150;
 const LEADS = { term: expect.any(Number) };
@@ -49,7 +49,7 @@ export function leaderCases(ctx: ContractContext): void {
     const first = await a!.leaderElect({ name: 'scheduler', holderId: 'a', ttlMs: TTL_MS });
     expect(first).toEqual(LEADS);
     await a!.close();
-    await sleep(TTL_MS + 100);
+    ctx.clock.advance(TTL_MS + 100);
     const next = await b!.leaderElect({ name: 'scheduler', holderId: 'b', ttlMs: TTL_MS });
     expect(next!.term).toBeGreaterThan(first!.term);
   });

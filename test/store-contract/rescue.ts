@@ -4,7 +4,7 @@
  * alone; the lost worker's late finish is fenced out; concurrent rescuers rescue each job once.
  */
 import { expect, it } from 'vitest';
-import { type ContractContext, LONG_LEASE_MS, SHORT_LEASE_MS, claimOne, expectNear, finishOf, insert, job, mustGet, sleep } from './support.js';
+import { type ContractContext, LONG_LEASE_MS, SHORT_LEASE_MS, claimOne, expectNear, finishOf, insert, job, mustGet } from './support.js';
 
 /** Long enough for a SHORT_LEASE_MS lease to be expired by any clock involved. */
 const PAST_LEASE_MS = SHORT_LEASE_MS + 100;
@@ -13,8 +13,8 @@ export function rescueCases(ctx: ContractContext): void {
   it('puts an expired job back to pending and records the lost attempt', async () => {
     const [id] = await insert(ctx.store, job({ maxAttempts: 2 }));
     const running = await claimOne(ctx.store, { workerId: 'w-dead', leaseMs: SHORT_LEASE_MS });
-    await sleep(PAST_LEASE_MS);
-    const before = Date.now();
+    ctx.clock.advance(PAST_LEASE_MS);
+    const before = ctx.clock.now().getTime();
     expect(await ctx.store.jobRescueExpired()).toEqual({ rescued: [id], failed: [], cancelled: [] });
     const rescued = await mustGet(ctx.store, id!);
     expect(rescued).toMatchObject({ state: 'pending', attempt: 1, lockedUntil: null });
@@ -35,7 +35,7 @@ export function rescueCases(ctx: ContractContext): void {
   it('fails an expired job whose attempts are used up', async () => {
     const [id] = await insert(ctx.store, job({ maxAttempts: 1 }));
     await claimOne(ctx.store, { leaseMs: SHORT_LEASE_MS });
-    await sleep(PAST_LEASE_MS);
+    ctx.clock.advance(PAST_LEASE_MS);
     expect(await ctx.store.jobRescueExpired()).toEqual({ rescued: [], failed: [id], cancelled: [] });
     const failed = await mustGet(ctx.store, id!);
     expect(failed.state).toBe('failed');
@@ -50,7 +50,7 @@ export function rescueCases(ctx: ContractContext): void {
     const done = await claimOne(ctx.store, { leaseMs: SHORT_LEASE_MS });
     await ctx.store.jobHeartbeat({ workerId: 'worker-1', jobs: [beat], leaseMs: LONG_LEASE_MS });
     await ctx.store.jobFinishMany({ finishes: [finishOf(done)] });
-    await sleep(PAST_LEASE_MS);
+    ctx.clock.advance(PAST_LEASE_MS);
     expect(await ctx.store.jobRescueExpired()).toEqual({ rescued: [], failed: [], cancelled: [] });
     expect((await mustGet(ctx.store, live!)).state).toBe('running');
     expect((await mustGet(ctx.store, beating!)).state).toBe('running');
@@ -62,7 +62,7 @@ export function rescueCases(ctx: ContractContext): void {
   it("fences out the lost worker's late finish and heartbeat", async () => {
     const [id] = await insert(ctx.store, job());
     const lost = await claimOne(ctx.store, { workerId: 'w-zombie', leaseMs: SHORT_LEASE_MS });
-    await sleep(PAST_LEASE_MS);
+    ctx.clock.advance(PAST_LEASE_MS);
     await ctx.store.jobRescueExpired();
     const beat = await ctx.store.jobHeartbeat({ workerId: 'w-zombie', jobs: [lost], leaseMs: LONG_LEASE_MS });
     expect(beat.lost).toEqual([id]);
@@ -76,7 +76,7 @@ export function rescueCases(ctx: ContractContext): void {
     const stores = await ctx.openShared(3);
     const ids = await insert(stores[0]!, ...Array.from({ length: 30 }, () => job()));
     await stores[0]!.jobClaim({ workerId: 'w-dead', queues: ['default'], limit: 30, leaseMs: SHORT_LEASE_MS });
-    await sleep(PAST_LEASE_MS);
+    ctx.clock.advance(PAST_LEASE_MS);
     const results = await Promise.all(stores.map((store) => store.jobRescueExpired()));
     const rescued = results.flatMap((r) => r.rescued);
     expect(rescued.sort()).toEqual([...ids].sort());
@@ -88,7 +88,7 @@ export function rescueCases(ctx: ContractContext): void {
   it('respects the limit', async () => {
     await insert(ctx.store, job(), job(), job());
     await ctx.store.jobClaim({ workerId: 'w', queues: ['default'], limit: 3, leaseMs: SHORT_LEASE_MS });
-    await sleep(PAST_LEASE_MS);
+    ctx.clock.advance(PAST_LEASE_MS);
     expect((await ctx.store.jobRescueExpired({ limit: 2 })).rescued).toHaveLength(2);
     expect((await ctx.store.jobRescueExpired({ limit: 2 })).rescued).toHaveLength(1);
   });

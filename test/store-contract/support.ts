@@ -17,7 +17,7 @@ export { sleep, waitUntil } from '../support/wait.js';
 export const CLOCK_SLACK_MS = 1000;
 /** A lease long enough never to expire during a test. */
 export const LONG_LEASE_MS = 60_000;
-/** A lease short enough to expire with a small real wait. */
+/** A lease short enough to expire with a small move of the test clock. */
 export const SHORT_LEASE_MS = 150;
 
 export interface ContractContext {
@@ -26,7 +26,7 @@ export interface ContractContext {
   readonly store: Store;
   /** The clock of this test's store: at real time until a test advances it. */
   readonly clock: TestClock;
-  /** `count` more stores on one fresh database of their own, as separate processes would have. */
+  /** `count` more stores on one fresh database of their own, as separate processes would have, on this test's clock. */
   openShared(count: number): Promise<Store[]>;
 }
 
@@ -57,7 +57,7 @@ export function useContractContext(fixture: EngineFixture): ContractContext {
       const { db, schema } = await fixture.freshDatabase();
       const stores: Store[] = [];
       for (let i = 0; i < count; i++) {
-        const store = await openStore(db, schema ? { schema } : {});
+        const store = await openStore(db, { ...(schema ? { schema } : {}), clock });
         extra.push(store);
         stores.push(store);
       }

@@ -5,7 +5,7 @@
  */
 import { expect, it } from 'vitest';
 import type { WorkerInfo } from '../../src/core/types.js';
-import { type ContractContext, claimOne, expectNear, finishOf, insert, job, sleep } from './support.js';
+import { type ContractContext, claimOne, expectNear, finishOf, insert, job } from './support.js';
 
 function worker(overrides: Partial<WorkerInfo> = {}): WorkerInfo {
   return {
@@ -43,7 +43,7 @@ export function workersCases(ctx: ContractContext): void {
   it('shows a worker not seen within its own liveness window as stale', async () => {
     await ctx.store.workerHeartbeat({ worker: worker({ id: 'short', livenessMs: 50 }) });
     await ctx.store.workerHeartbeat({ worker: worker({ id: 'long', livenessMs: 60_000 }) });
-    await sleep(150);
+    ctx.clock.advance(150);
     const listed = await ctx.store.workerList();
     expect(listed.map((w) => [w.id, w.status])).toEqual([
       ['long', 'alive'],
