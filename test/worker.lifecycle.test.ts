@@ -128,3 +128,26 @@ it('runs jobs and stops cleanly with maintenance: false (no leadership taken)', 
   await ordo.close();
   await store.close();
 });
+
+it('leaves nothing running after a failed start, and starts on a second try', async () => {
+  const real = await freshStore(sqliteFixture);
+  let refuse = true;
+  const store = new Proxy(real, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (key !== 'workerHeartbeat') return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      return (...args: unknown[]) => (refuse ? Promise.reject(new Error('not yet')) : (value as (...a: unknown[]) => unknown).apply(target, args));
+    },
+  }) as Store;
+  const worker = createWorker({ store, tasks: [noop], logger: quiet });
+  await expect(worker.start()).rejects.toThrow('not yet');
+  expect(worker.state).toBe('idle');
+  // Nobody took the maintenance role or keeps it: another host gets it at once.
+  expect(await real.leaderElect({ name: 'maintenance', holderId: 'other', ttlMs: 1_000 })).not.toBeNull();
+  await real.leaderResign({ name: 'maintenance', holderId: 'other' });
+  refuse = false;
+  await worker.start();
+  expect(worker.state).toBe('running');
+  await worker.stop();
+  await real.close();
+});

@@ -51,6 +51,7 @@ export class Worker extends Service {
   private readonly logger: Logger;
   private parts: Parts | null = null;
   private readonly health: StoreHealth;
+  private upEmitted = false;
   private resolveClosed!: (error: Error | null) => void;
   private readonly startedAt = new Date();
 
@@ -88,18 +89,21 @@ export class Worker extends Service {
     const { options } = this;
     const tasks = await resolveTaskSource(options.tasks, { required: true });
     const store = options.store ?? (await openConfiguredStore(options));
+    const parts = this.compose(store, tasks);
     try {
-      const parts = this.compose(store, tasks);
-      this.parts = parts;
       await store.workerHeartbeat({ worker: this.info() });
       await parts.keeper.start();
       await parts.maintenance?.start();
-      if (this.stopSignal.aborted) return; // stop() came first: claim nothing
+      if (this.stopSignal.aborted) return void (this.parts = parts); // stop() came first: claim nothing
       await parts.producer.start();
+      this.parts = parts;
+      this.upEmitted = true;
       this.events.emit('worker:up', this.info());
       this.logger.info({ queues: options.queues, concurrency: options.concurrency, tasks: tasks.size, engine: store.engine, maintenance: options.maintenance }, 'worker started');
     } catch (err) {
-      await this.teardown();
+      await parts.keeper.stop();
+      await parts.maintenance?.stop();
+      await this.closeStore(store);
       throw err;
     }
   }
@@ -175,8 +179,8 @@ export class Worker extends Service {
       await parts.keeper.stop();
       await parts.maintenance?.stop();
       if (!lost) await parts.store.workerStopped({ id: this.options.name }).catch((err) => this.health.error(err, 'stop'));
-      await this.teardown();
-      this.events.emit('worker:down', { id: this.options.name });
+      await this.closeStore(parts.store);
+      if (this.upEmitted) this.events.emit('worker:down', { id: this.options.name });
       this.logger.info('worker stopped');
     }
   }
@@ -223,9 +227,8 @@ export class Worker extends Service {
     return info;
   }
 
-  private async teardown(): Promise<void> {
-    const store = this.parts?.store;
-    if (store && !this.options.store) await store.close().catch(() => undefined);
+  private async closeStore(store: Store): Promise<void> {
+    if (!this.options.store) await store.close().catch(() => undefined);
   }
 }
 
