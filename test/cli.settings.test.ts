@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULTS } from '../src/core/defaults.js';
 import { formatDuration } from '../src/core/duration.js';
 import { runMain, runMainOk } from './support/cli-run.js';
@@ -36,6 +36,30 @@ describe('--help and --version', () => {
       `else ${DEFAULTS.queues.join(',')}; for dev ${DEFAULTS.devQueues.join(',')}`,
       '--no-maintenance',
     ]) expect(worker).toContain(text);
+  });
+});
+
+describe('main(args, io)', () => {
+  it('prints only through the injected streams: help, usage errors, results and errors', async () => {
+    const stdout = vi.spyOn(process.stdout, 'write');
+    const stderr = vi.spyOn(process.stderr, 'write');
+    try {
+      const results = [
+        await runMain(['--help']),
+        await runMain(['jobs', 'list', '--limit']),
+        await runMain(['--db', temp.db, '--tasks', EXAMPLE_TASKS, 'enqueue', 'send_email', EMAIL]),
+        await runMain(['--db', temp.db, 'jobs', 'show', '999']),
+      ];
+      expect(results.map((r) => r.code)).toEqual([0, 2, 0, 3]);
+      expect(results[0]!.stdout).toContain('Usage: ordo');
+      expect(results[1]!.stderr).toContain("option '-n, --limit <n>' argument missing");
+      expect(results[3]!.stderr).toBe('ordo: job "999" does not exist\n');
+      expect(stdout).not.toHaveBeenCalled();
+      expect(stderr).not.toHaveBeenCalled();
+    } finally {
+      stdout.mockRestore();
+      stderr.mockRestore();
+    }
   });
 });
 
