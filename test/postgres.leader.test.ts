@@ -18,14 +18,15 @@ describe('postgres leader election', () => {
     const schema = freshSchema('ldr');
     const a = await pg.open({ schema, applicationName: 'ordo-test-leader-a' });
     const b = await pg.open({ schema });
-    expect(await a.leaderElect({ ...elect, holderId: 'a' })).toEqual({ term: expect.any(Number) });
+    const first = await a.leaderElect({ ...elect, holderId: 'a' });
+    expect(first).toEqual({ term: expect.any(Number) });
     expect(await b.leaderElect({ ...elect, holderId: 'b' })).toBeNull();
-    const holder = await pg.admin<{ holder: string }>(`SELECT holder FROM "${schema}".leaders WHERE name = 'scheduler'`);
-    expect(holder).toEqual([{ holder: 'a' }]);
+    const holder = await pg.admin<{ holder: string; term: string }>(`SELECT holder, term FROM "${schema}".leaders WHERE name = 'scheduler'`);
+    expect(holder).toEqual([{ holder: 'a', term: String(first!.term) }]);
 
     expect(await terminateSessions('ordo-test-leader-a', HOLDER_LOCK)).toBe(1);
-    // No ttl to wait for: the lock died with the session.
-    expect(await b.leaderElect({ ...elect, holderId: 'b' })).toEqual({ term: expect.any(Number) });
+    // No ttl to wait for: the lock died with the session, and the new holder has a new term.
+    expect(await b.leaderElect({ ...elect, holderId: 'b' })).toEqual({ term: first!.term + 1 });
     expect(await a.leaderElect({ ...elect, holderId: 'a' }).catch(() => null)).toBeNull();
     expect(await a.leaderElect({ ...elect, holderId: 'a' })).toBeNull();
   });
