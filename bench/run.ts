@@ -27,7 +27,7 @@ async function once(db: string, schema?: string): Promise<{ enqueue: number; pro
   const enqueueMs = performance.now() - start;
   const worker = createWorker({ store: ordo.store, tasks: [noop], concurrency: CONCURRENCY, logger: createLogger({ level: 'silent' }) });
   let done = 0;
-  const finished = new Promise<void>((resolve) => worker.on('job:finish', () => ++done === JOBS && resolve()));
+  const finished = new Promise<void>((resolve) => worker.events.on('job:finished', () => void (++done === JOBS && resolve())));
   start = performance.now();
   await worker.start();
   await finished;
