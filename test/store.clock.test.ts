@@ -3,9 +3,13 @@
  * leases expire at once, with the store's own clock (the database's, on PostgreSQL) still
  * the one that decides; a store without a clock is unaffected.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import type { Store } from '../src/store/contract.js';
-import { dropCreatedSchemas, engines, freshClockedStore, freshStore } from './support/engines.js';
+import { openStore } from '../src/store/open.js';
+import { shiftedText } from '../src/store/postgres/clock.js';
+import { TestClock } from './support/clock.js';
+import { dropCreatedSchemas, engines, freshClockedStore, freshStore, postgresFixture } from './support/engines.js';
 import { job } from './support/jobs.js';
 
 const MINUTE = 60_000;
@@ -63,5 +67,36 @@ describe.each(engines)('store clock: $name', (engine) => {
     await store.jobInsertMany({ jobs: [job({ delayMs: 10 * MINUTE })] });
     expect(await claim(store)).toEqual([]);
     expect(await store.jobNextDueIn({ queues: ['default'] })).toBeGreaterThan(9 * MINUTE);
+  });
+});
+
+describe('store clock on PostgreSQL: the database clock, shifted', () => {
+  afterAll(dropCreatedSchemas);
+
+  it('rewrites every now() and statement_timestamp() of a statement, and nothing at offset 0', () => {
+    const sql = 'SELECT now(), statement_timestamp(), xnow() FROM t WHERE run_at <= now()';
+    expect(shiftedText(sql, 0)).toBe(sql);
+    expect(shiftedText(sql, 1500)).toBe(
+      "SELECT (now() + 1500 * interval '1 millisecond'), (statement_timestamp() + 1500 * interval '1 millisecond'), xnow() FROM t WHERE run_at <= (now() + 1500 * interval '1 millisecond')",
+    );
+  });
+
+  it("runs a caller's transaction on the shifted clock too", async () => {
+    const { db, schema } = await postgresFixture.freshDatabase();
+    const clock = new TestClock();
+    clock.advance(60 * MINUTE);
+    const store = await openStore(db, { schema: schema!, clock });
+    const client = new pg.Client({ connectionString: inject('postgresUrl') });
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      const [created] = await store.jobInsertMany({ jobs: [job()], tx: client });
+      await client.query('COMMIT');
+      const inserted = await store.jobGet({ id: created!.id });
+      expect(inserted!.createdAt.getTime() - Date.now()).toBeGreaterThan(59 * MINUTE);
+    } finally {
+      await client.end();
+      await store.close();
+    }
   });
 });
