@@ -1,8 +1,9 @@
 /**
  * The one lookup of "which active jobs hold these unique keys", shared by jobInsertMany
  * (the ids of the jobs a batch collided with) and jobRetry (which must not make two active
- * jobs share a key). Active means `pending` or `running`, exactly the predicate of the
- * partial unique index `jobs_unique_active`, which serves the lookup and backs the rule up.
+ * jobs share a key). Active means `pending` or `running` (the states core/states.ts does not
+ * mark terminal), exactly the predicate of the partial unique index `jobs_unique_active`,
+ * which serves the lookup and backs the rule up.
  * Same module as the SQLite engine's.
  */
 import type { PgContext } from '../context.js';

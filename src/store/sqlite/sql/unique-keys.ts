@@ -1,8 +1,9 @@
 /**
  * The one lookup of "which active job holds this unique key", shared by jobInsertMany
  * (deduplication) and jobRetry (which must not make two active jobs share a key). Active
- * means `pending` or `running`, exactly the predicate of the partial unique index
- * `jobs_unique_active`, which serves the lookup and backs the rule up.
+ * means `pending` or `running` (the states core/states.ts does not mark terminal), exactly
+ * the predicate of the partial unique index `jobs_unique_active`, which serves the lookup
+ * and backs the rule up.
  */
 import type { SqliteConnection } from '../connection.js';
 
