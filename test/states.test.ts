@@ -14,6 +14,9 @@ describe('job state machine table', () => {
 
   it('marks succeeded, failed and cancelled terminal', () => {
     expect(JOB_STATES.filter(isTerminal)).toEqual(['succeeded', 'failed', 'cancelled']);
+    // The engines' SQL spells the active (non-terminal) states out, e.g. in the partial
+    // unique index jobs_unique_active: a new active state must be added there too.
+    expect(JOB_STATES.filter((state) => !isTerminal(state))).toEqual(['pending', 'running']);
   });
 
   it('answers canTransition from the table', () => {
