@@ -6,9 +6,13 @@
 import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createOrdo } from '../src/client/ordo.js';
 import { OrdoError, StoreUnavailableError } from '../src/core/errors.js';
+import { createLogger } from '../src/core/logger.js';
 import type { InsertResult } from '../src/core/types.js';
 import { type PostgresStore, createPostgresStore } from '../src/store/postgres/engine.js';
+import { defineTask } from '../src/tasks/define.js';
+import { createWorker } from '../src/worker/worker.js';
 import { type EmbeddedServer, startEmbeddedPostgres } from './support/global-setup.js';
 import { job } from './support/jobs.js';
 import {
@@ -252,6 +256,52 @@ describe('postgres engine across a server restart', () => {
       for (const err of errors) expect(err, String(err)).toBeInstanceOf(StoreUnavailableError);
     } finally {
       await Promise.all([store.close(), locker.end().catch(() => undefined)]);
+    }
+  });
+  it('lets a worker write the results it held through an outage longer than its lease: nothing runs twice', async () => {
+    const schema = freshSchema('held');
+    const store = createPostgresStore({ url: server.url, schema });
+    await store.migrate();
+    const ordo = await createOrdo({ store });
+    const runs = new Map<string, number>();
+    let openShort!: () => void;
+    let openLong!: () => void;
+    const short = new Promise<void>((resolve) => (openShort = resolve));
+    const long = new Promise<void>((resolve) => (openLong = resolve));
+    const task = defineTask('gated', async (payload: { gate: string }, ctx) => {
+      runs.set(ctx.jobId, (runs.get(ctx.jobId) ?? 0) + 1);
+      await (payload.gate === 'short' ? short : long);
+      return payload.gate;
+    });
+    const worker = createWorker({ store, tasks: [task], leaseMs: 1_000, rescueMs: 50, pollMs: 20, logger: createLogger({ level: 'silent' }) });
+    try {
+      const ids: string[] = [];
+      for (const gate of ['short', 'short', 'long']) ids.push((await ordo.enqueue('gated', { gate })).id);
+      await worker.start();
+      await waitUntil(() => runs.size === 3, 10_000, 'all three jobs to start');
+      await waitUntil(() => worker.isMaintenanceLeader, 10_000, 'the worker to lead maintenance');
+
+      await server.stop();
+      openShort(); // two results are kept while the server is down
+      await new Promise((resolve) => setTimeout(resolve, 2_500)); // two and a half leases
+      await server.start();
+
+      for (const id of ids.slice(0, 2)) await waitUntil(async () => (await store.jobGet({ id }).catch(() => null))?.state === 'succeeded', 20_000, `kept result of ${id}`);
+      await waitUntil(() => worker.isMaintenanceLeader, 20_000, 'leadership again');
+      await new Promise((resolve) => setTimeout(resolve, 1_300)); // the rescuer's quiet lease, and some
+      expect((await store.jobGet({ id: ids[2]! }))?.state).toBe('running');
+      openLong();
+      for (const id of ids) {
+        await waitUntil(async () => (await store.jobGet({ id }))?.state === 'succeeded', 10_000, `job ${id} to succeed`);
+        expect((await store.jobGet({ id }))!.attempts.map((a) => [a.attempt, a.outcome, a.worker])).toEqual([[1, 'succeeded', worker.name]]);
+      }
+      expect([...runs.values()]).toEqual([1, 1, 1]);
+    } finally {
+      openShort();
+      openLong();
+      await worker.stop({ graceMs: 0 });
+      await ordo.close();
+      await store.close();
     }
   });
 });
