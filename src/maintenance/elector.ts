@@ -58,7 +58,7 @@ export class Elector extends Service {
 
   protected async onStop(): Promise<void> {
     await this.ticker.stop();
-    this.set(null);
+    this.set(null, 'resigned');
     // Also when not leader now: a failed election may have left the role ours in the store,
     // and resigning frees what the store keeps for this candidate (a PostgreSQL session).
     const { store, role, holderId } = this.options;
@@ -78,12 +78,13 @@ export class Elector extends Service {
     }
   }
 
-  private set(next: Leadership): void {
+  private set(next: Leadership, why: 'resigned' | 'lost' = 'lost'): void {
     if (next?.term === this.current?.term && (next === null) === (this.current === null)) return;
-    const gained = !this.current && next;
+    const { logger, role } = this.options;
+    if (next && !this.current) logger.info({ role, term: next.term }, 'leadership gained');
+    else if (next) logger.info({ role, term: next.term }, 'leadership kept under a new term');
+    else logger.info({ role, term: this.current!.term }, why === 'resigned' ? 'leadership resigned' : 'leadership lost');
     this.current = next;
-    if (gained) this.options.logger.info({ role: this.options.role, term: next.term }, 'leadership gained');
-    else if (!next) this.options.logger.info({ role: this.options.role }, 'leadership lost');
     for (const listener of this.listeners) listener(next);
   }
 }
