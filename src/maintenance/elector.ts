@@ -27,6 +27,7 @@ export interface ElectorOptions {
   onError(err: unknown): void;
 }
 
+/** Holds (or waits for) leadership of one role, with the term the store gives it. */
 export class Elector extends Service {
   private current: Leadership = null;
   private readonly listeners = new Set<(leadership: Leadership) => void>();

@@ -38,6 +38,7 @@ export interface MaintenanceOptions {
   onRescued?(): void;
 }
 
+/** The maintenance services of one host: an elector and the services that run while it leads. */
 export class Maintenance extends Service {
   readonly elector: Elector;
   readonly rescuer: Rescuer;

@@ -34,6 +34,7 @@ export interface RescuerOptions {
   onRescued?(): void;
 }
 
+/** Sweeps expired leases while leader, after a lease of quiet following any gap. */
 export class Rescuer extends Service {
   private readonly ticker: Ticker;
   /** Since when the conditions for a sweep have held without a gap; null: not now. */

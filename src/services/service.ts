@@ -14,6 +14,7 @@ export interface StopOptions {
   graceMs?: number;
 }
 
+/** Base of every long-running part: idempotent start/stop, soft stop, then hard stop after the grace. */
 export abstract class Service {
   // ES private fields: a subclass may use the same names for its own state.
   #current: ServiceState = 'idle';

@@ -7,6 +7,7 @@
  */
 export type Tick = (lateMs: number) => Promise<void>;
 
+/** A periodic duty that never overlaps itself and survives its failures. */
 export class Ticker {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;

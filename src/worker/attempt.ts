@@ -26,6 +26,7 @@ type FinishFields = Pick<JobFinish, 'state' | 'outcome'> & Partial<JobFinish>;
 /** How long a job whose task this worker lacks waits before a worker may claim it again. */
 export const MISSING_TASK_DELAY_MS = 5_000;
 
+/** One run of one job's handler; `run()` resolves with the finish to write (or null: lease lost). */
 export class Attempt {
   readonly logs: LogLine[] = [];
   private dropped = 0;
@@ -140,6 +141,7 @@ export class Attempt {
   }
 }
 
+/** A thrown value as the error record kept with an attempt (name, message, stack). */
 export function errorInfo(err: unknown): ErrorInfo {
   if (err instanceof Error) return { name: err.name, message: err.message, ...(err.stack ? { stack: err.stack } : {}) };
   return { message: typeof err === 'string' ? err : `non-error thrown: ${JSON.stringify(err) ?? String(err)}` };

@@ -16,6 +16,7 @@ import { Wakeup } from '../services/wakeup.js';
 const MAX_BATCH = 500;
 const RETRY = { baseMs: 200, capMs: 5_000 };
 
+/** Writes finishes in batches, retrying with backoff while the store is away. */
 export class Completer {
   private queue: JobFinish[] = [];
   private flushing: Promise<void> | null = null;

@@ -49,6 +49,7 @@ interface Held {
   timer: NodeJS.Timeout;
 }
 
+/** Runs claimed jobs, keeps their slots while handlers run, and hands finishes on (see above). */
 export class Executor implements LeaseHolder {
   private readonly running = new Map<string, Attempt>();
   private readonly lingering = new Set<Attempt>();

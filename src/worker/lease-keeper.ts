@@ -40,6 +40,7 @@ export interface LeaseKeeperOptions {
   onError(err: unknown, during: string): void;
 }
 
+/** Heartbeats the held leases and the worker row, and checks for cancellations. */
 export class LeaseKeeper extends Service {
   private readonly heartbeats: Ticker;
   private readonly cancelChecks: Ticker;

@@ -80,6 +80,7 @@ function nonNegative(value: number, field: string): number {
   return value;
 }
 
+/** Every option defaulted and checked; throws a `ValidationError` naming the field and its bounds. */
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
   const queues = options.queues ?? [...DEFAULTS.queues];
   if (!Array.isArray(queues) || queues.length === 0) throw new ValidationError('queues', 'a non-empty list of queue names such as high,default,low', queues);

@@ -33,6 +33,7 @@ export interface ProducerOptions {
   onError(err: unknown, during: string): void;
 }
 
+/** The claim loop: claims up to the free slots, sleeps until the next due job or a wake-up. */
 export class Producer extends Service {
   private readonly wakeup = new Wakeup();
   private loop: Promise<void> | null = null;

@@ -5,6 +5,7 @@
 import type { JobRecord } from '../core/types.js';
 import type { Store } from '../store/contract.js';
 
+/** Throttled, fenced progress writes per running job. */
 export class ProgressWriter {
   private readonly latest = new Map<string, { job: JobRecord; percent: number; timer: NodeJS.Timeout | null; lastWrite: number }>();
 

@@ -12,6 +12,7 @@ import type { Logger } from '../core/logger.js';
 /** Store failures in a row between two repeated warnings. */
 const WARN_EVERY = 20;
 
+/** Counts, logs and publishes store failures; reports the way back and a lost database. */
 export class StoreHealth {
   private failures = 0;
   /** The error that ended the worker's use of the store, if any. */

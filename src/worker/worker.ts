@@ -42,6 +42,7 @@ interface Parts {
   maintenance: Maintenance | null;
 }
 
+/** A worker in this process: `start()`, `stop({ graceMs })`, `events`, `closed`. */
 export class Worker extends Service {
   readonly options: ResolvedWorkerOptions;
   /** Runtime events: `job:started`, `job:finished`, `job:retried`, `job:lost`, `jobs:rescued`, `worker:up`, `worker:down`, `store:error`. */
