@@ -10,6 +10,14 @@
  * either; a holder that is alive renews its leases (heartbeats are fenced by holder, not by
  * expiry) and writes the results it kept within that lease, so its jobs are neither taken
  * away nor run twice. Only leases still expired after that are a dead worker's.
+ *
+ * What at-least-once means, then: a holder that cannot heartbeat for a whole lease while
+ * the leader can (a handler that blocks its event loop longer than the lease, a network cut
+ * between it and the database) is taken for dead. Its job runs again elsewhere, possibly
+ * while the old handler still runs; the old attempt's late result is discarded by the
+ * fenced finish, and the job ends by the attempt that replaced it. Handlers must therefore
+ * be idempotent (`ctx.jobId`, `ctx.attempt`) and must not block the event loop for as long
+ * as the lease.
  */
 import type { EventBus, OrdoEvents } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
