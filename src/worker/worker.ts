@@ -224,8 +224,7 @@ export class Worker extends Service {
   private info(): WorkerInfo {
     const { name, queues, concurrency, heartbeatMs } = this.options;
     // How long after its last heartbeat this worker still counts as alive: two beats and a second.
-    const info = { id: name, host: hostname(), pid: process.pid, queues, concurrency, running: this.runningCount, startedAt: this.startedAt, livenessMs: 2 * heartbeatMs + 1_000 };
-    return info;
+    return { id: name, host: hostname(), pid: process.pid, queues, concurrency, running: this.runningCount, startedAt: this.startedAt, livenessMs: 2 * heartbeatMs + 1_000 };
   }
 
   private async closeStore(store: Store): Promise<void> {
