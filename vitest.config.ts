@@ -10,6 +10,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { PROJECTS, checkProjects } from './vitest.projects.js';
+import { SpreadingSequencer } from './vitest.sequencer.js';
 
 const ROOT = fileURLToPath(new URL('.', import.meta.url));
 checkProjects(ROOT);
@@ -29,6 +30,7 @@ export default defineConfig({
     // An unhandled rejection or uncaught exception in a test file fails the run (this is
     // vitest's default; spelled out so nobody turns it off by accident).
     dangerouslyIgnoreUnhandledErrors: false,
+    sequence: { sequencer: SpreadingSequencer },
     projects: PROJECTS.map((project) => ({
       extends: true,
       test: {

@@ -22,9 +22,9 @@ import type { TestProject } from 'vitest/node';
 // process.exit(0): that would turn a failed test run (vitest sets process.exitCode = 1 and
 // lets the event loop drain) into exit code 0; its 'exit' handler alone then throws. Servers
 // started here are stopped by their own teardown, so both are removed (signals keep theirs).
-const exitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void };
-exitHook.unhookEvent('beforeExit');
-exitHook.unhookEvent('exit');
+// Each project loads this file anew but shares the hook module: remove only what is there.
+const exitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void; hookedEvents(): string[] };
+for (const event of ['beforeExit', 'exit']) if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
 
 declare module 'vitest' {
   export interface ProvidedContext {
