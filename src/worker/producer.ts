@@ -66,6 +66,9 @@ export class Producer extends Service {
 
   private async claimLoop(): Promise<void> {
     const { options } = this;
+    // The first claim waits a turn of the event loop: whoever awaits `start()` finishes its
+    // set-up (the CLI installs its SIGTERM handler) before any job is taken.
+    await new Promise((resolve) => setImmediate(resolve));
     while (!this.stopSignal.aborted) {
       // Let every job that ends in this turn of the event loop free its slot first, so one
       // claim takes them all instead of one claim per finished job.
