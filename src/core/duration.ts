@@ -38,8 +38,9 @@ export function parseTime(input: string | number | Date, field = 'at'): Date {
   let date: Date | null = null;
   if (input instanceof Date) date = input;
   else if (typeof input === 'number' || /^\d+(\.\d+)?$/.test(String(input).trim())) {
-    // Epoch seconds past 1e11 would be year 5138 or later: almost surely milliseconds.
-    if (Number(input) >= 1e11) throw new ValidationError(field, 'epoch SECONDS (10 digits today, such as 1767323045)', input, 'That looks like milliseconds; divide by 1000');
+    // Epoch seconds past 1e11 would be year 5138 or later: almost surely milliseconds
+    // (Infinity is neither, and is refused below as what it is).
+    if (Number.isFinite(Number(input)) && Number(input) >= 1e11) throw new ValidationError(field, 'epoch SECONDS (10 digits today, such as 1767323045)', input, 'That looks like milliseconds; divide by 1000');
     date = new Date(Number(input) * 1000);
   }
   else if (/^\d{4}-\d{2}-\d{2}/.test(input.trim()) && calendarDay(input.trim())) date = new Date(input.trim());

@@ -132,8 +132,8 @@ describe('parseTime', () => {
 
   it('names milliseconds given as seconds, and refuses what is neither form', () => {
     expect(validationError(() => parseTime(1_767_323_045_000, 'runAt')).message).toMatch(/^runAt: expected epoch SECONDS.*divide by 1000$/);
-    for (const input of ['tomorrow', '', '2026-01-02garbage', '-5', '12:00', 'NaN']) {
-      expect(validationError(() => parseTime(input, 'runAt')).message, input).toMatch(/^runAt: expected an ISO 8601 time/);
+    for (const input of ['tomorrow', '', '2026-01-02garbage', '-5', '12:00', 'NaN', Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(validationError(() => parseTime(input, 'runAt')).message, String(input)).toMatch(/^runAt: expected an ISO 8601 time/);
     }
   });
 });
