@@ -31,8 +31,8 @@ function family(...names: string[]): string[] {
 }
 
 export const PROJECTS: readonly ProjectSpec[] = [
-  // Pure code of src/core and tools that need no database: no PostgreSQL is started.
-  { name: 'unit', include: ['test/core/**/*.test.ts', ...startingWith('config', 'lint')], postgres: false },
+  // Pure code of src/core, the configuration, lint rules and this split: no database at all.
+  { name: 'unit', include: ['test/core/**/*.test.ts', ...startingWith('config', 'lint'), ...family('suite')], postgres: false },
   // The store contract on both engines, the state table walked on both, what one engine promises.
   {
     name: 'contract',
