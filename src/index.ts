@@ -6,11 +6,15 @@ export { createOrdo, Ordo, type OrdoOptions, type EnqueueItem, type CancelResult
 export type { EnqueueOptions } from './client/enqueue-options.js';
 export { createWorker, Worker } from './worker/worker.js';
 export type { WorkerOptions } from './worker/options.js';
+export { Maintenance, MAINTENANCE_ROLE, type MaintenanceOptions } from './maintenance/maintenance.js';
+export { Service, type ServiceState, type StopOptions } from './services/service.js';
 export { defineTask, isTaskDefinition, type TaskContext, type TaskDefinition, type TaskHandler, type TaskOptions } from './tasks/define.js';
 export { TaskRegistry, type TaskSummary } from './tasks/registry.js';
 export { loadTasks } from './tasks/loader.js';
 export { openStore, DEFAULT_DATABASE, type OpenStoreOptions } from './store/open.js';
-export type { Store, StoreCapabilities, EngineName } from './store/contract.js';
+export type { Store, StoreCapabilities, EngineName, CallerTransaction } from './store/contract.js';
+export { instrumentStore, type Instrumented, type InstrumentOptions, type StoreCall, type StoreMethodStats } from './store/instrumented.js';
+export { JOB_STATE_TABLE, JOB_TRANSITIONS, isTerminal, canTransition, type JobTransition, type JobOperation } from './core/states.js';
 export { resolveConfig, resolveStoreSettings, type ConfigFlags, type OrdoConfig } from './config/resolve.js';
 export { DEFAULTS, LIMITS } from './core/defaults.js';
 export { EventBus, type OrdoEvents, type OrdoEventName } from './core/events.js';

@@ -77,9 +77,15 @@ async function runWorker(cli: CliContext, command: Command, flags: WorkerFlags, 
   const config = await cli.config(command, { queues, concurrency, lease, grace, poll, maintenance });
   const worker = createWorker(workerOptions(cli, config, flags, dev));
   const ended = whenEnded(worker);
-  await worker.start();
-  if (dev) printNextSteps(cli.io.stderr, config.db, worker, config.graceMs);
+  // Signals are handled from the start: a SIGTERM while the worker starts still stops it gracefully.
   const removeSignals = stopOnSignals(cli, worker, ended);
+  try {
+    await worker.start();
+  } catch (err) {
+    removeSignals();
+    throw err;
+  }
+  if (dev) printNextSteps(cli.io.stderr, config.db, worker, config.graceMs);
   if (cli.io.stderr.isTTY) reportActivity(cli, worker, ended.promise);
   const code = await ended.promise;
   removeSignals();

@@ -28,6 +28,12 @@ export const DEFAULTS = {
   graceMs: 10_000,
   /** Most jobs claimed by one statement. */
   claimBatch: 50,
+  /**
+   * How long a handler that ignores its abort signal keeps its job before the retry is
+   * written anyway. Long, because writing it may let the job run twice at once; bounded,
+   * because a handler that never returns would otherwise keep its job (and its slot) forever.
+   */
+  holdLimitMs: 600_000,
 } as const;
 
 /**

@@ -30,6 +30,7 @@ export interface ElectorOptions {
 /** Holds (or waits for) leadership of one role, with the term the store gives it. */
 export class Elector extends Service {
   private current: Leadership = null;
+  private failed = 0;
   private readonly listeners = new Set<(leadership: Leadership) => void>();
   private readonly ticker: Ticker;
 
@@ -45,6 +46,11 @@ export class Elector extends Service {
   /** The current term while leader, else null. */
   get term(): number | null {
     return this.current?.term ?? null;
+  }
+
+  /** Elections that failed (the store was away) since start: lets followers notice a gap. */
+  get failures(): number {
+    return this.failed;
   }
 
   /** Calls `listener` whenever leadership is gained, lost or changes term. Returns an unsubscribe. */
@@ -74,6 +80,7 @@ export class Elector extends Service {
       this.set(answer ? { term: answer.term } : null);
     } catch (err) {
       // Cannot tell whether we still lead: act as if not, so no two leaders act at once.
+      this.failed++;
       this.set(null);
       throw err;
     }

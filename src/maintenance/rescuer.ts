@@ -3,9 +3,11 @@
  * whose lease expired (their worker died or stalled) back to pending every `rescueMs`
  * (`jobRescueExpired`; the lost attempt is recorded as `worker_lost`).
  *
- * It waits one full lease of quiet first, whenever it (re)gains leadership, gets the
- * database back after a failed call, or finds its own timers ran late (the process was
- * frozen: a blocked event loop, a suspended machine). After such a gap, leases may have
+ * A process that becomes leader without having seen trouble sweeps at once, so a restarted
+ * worker recovers its dead predecessor's jobs as soon as their leases expired. After a gap it
+ * waits one full lease of quiet first: when it gets leadership back after losing it, gets
+ * the database back after a failed call or election, or finds its own timers ran late (the
+ * process was frozen: a blocked event loop, a suspended machine). After such a gap, leases may have
  * lapsed only because their holders could not reach the database or run their timers
  * either; a holder that is alive renews its leases (heartbeats are fenced by holder, not by
  * expiry) and writes the results it kept within that lease, so its jobs are neither taken
@@ -48,6 +50,10 @@ export class Rescuer extends Service {
   /** Since when the conditions for a sweep have held without a gap; null: not now. */
   private quietSince: number | null = null;
   private term: number | null = null;
+  /** A gap was seen (see above): the next leadership starts with a lease of quiet. */
+  private gap = false;
+  /** The elector's failure count already taken into account. */
+  private failuresSeen = 0;
   private readonly unsubscribe: () => void;
 
   constructor(private readonly options: RescuerOptions) {
@@ -71,16 +77,25 @@ export class Rescuer extends Service {
     await this.ticker.stop();
   }
 
-  /** Starts the quiet time again (or ends it while not leader). */
-  private rearm(): void {
-    const { elector } = this.options;
+  /** Starts the quiet time again after a gap, sweeps at once without one, or ends it while not leader. */
+  private rearm(gap = false): void {
+    const { elector, leaseMs } = this.options;
+    if (elector.failures !== this.failuresSeen) {
+      this.failuresSeen = elector.failures;
+      gap = true;
+    }
+    if (this.term !== null && elector.term !== this.term) gap = true; // leadership lost or re-taken
+    this.gap ||= gap;
     this.term = elector.term;
-    this.quietSince = elector.isLeader ? Date.now() : null;
+    if (!elector.isLeader) return void (this.quietSince = null);
+    this.quietSince = this.gap ? Date.now() : Date.now() - leaseMs;
+    this.gap = false;
   }
 
   private async tick(lateMs: number): Promise<void> {
     const { elector, leaseMs, stallMs } = this.options;
-    if (!elector.isLeader || elector.term !== this.term || lateMs > stallMs) this.rearm();
+    if (lateMs > stallMs) this.rearm(true);
+    else if (!elector.isLeader || elector.term !== this.term || elector.failures !== this.failuresSeen) this.rearm();
     if (this.quietSince === null || Date.now() - this.quietSince < leaseMs) {
       // Come back when the quiet time is over rather than a whole interval later.
       if (this.quietSince !== null) this.ticker.runSoon(Math.min(this.options.rescueMs, this.waitingMs ?? 0));
@@ -89,7 +104,7 @@ export class Rescuer extends Service {
     try {
       await this.sweep();
     } catch (err) {
-      this.rearm();
+      this.rearm(true);
       throw err;
     }
   }

@@ -11,13 +11,6 @@ import { checkQueueName } from '../core/names.js';
 import type { Store } from '../store/contract.js';
 import type { TaskSource } from '../tasks/source.js';
 
-/**
- * How long a handler that ignores its abort signal keeps its job before the retry is written
- * anyway. Long, because writing it may let the job run twice at once; bounded, because a
- * handler that never returns would otherwise keep its job (and its slot) forever.
- */
-export const DEFAULT_HOLD_LIMIT_MS = 600_000;
-
 export interface WorkerOptions {
   /** SQLite file path or postgres:// URL. @defaultValue ORDO_DATABASE_URL ?? DATABASE_URL ?? './.ordo/ordo.db' */
   db?: string;
@@ -109,7 +102,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     shutdownGraceMs: nonNegative(options.shutdownGraceMs ?? DEFAULTS.graceMs, 'shutdownGraceMs'),
     claimBatch: wholeNumber(options.claimBatch ?? DEFAULTS.claimBatch, 'claimBatch', 1, LIMITS.maxClaimBatch),
     maintenance,
-    holdLimitMs: wholeNumber(options.holdLimitMs ?? DEFAULT_HOLD_LIMIT_MS, 'holdLimitMs', 1, LIMITS.maxIntervalMs),
+    holdLimitMs: wholeNumber(options.holdLimitMs ?? DEFAULTS.holdLimitMs, 'holdLimitMs', 1, LIMITS.maxIntervalMs),
     events: options.events,
     logger: options.logger,
   };

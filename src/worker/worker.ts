@@ -25,9 +25,6 @@ import { Producer } from './producer.js';
 import { ProgressWriter } from './progress.js';
 import { StoreHealth } from './store-health.js';
 
-/** The worker's events: the runtime event map (kept as a name for existing imports). */
-export type WorkerEvents = OrdoEvents;
-
 /** How long `stop()` keeps retrying to record results while the database is away. */
 const DRAIN_LIMIT_MS = 30_000;
 
