@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EventBus } from '../../src/core/events.js';
+import { nextEvent } from '../support/wait.js';
 
 interface TestEvents {
   'thing:done': [id: string, n: number];
@@ -73,5 +74,18 @@ describe('EventBus', () => {
     for (let i = 0; i < 50; i++) bus.on('thing:done', () => calls++);
     bus.emit('thing:done', 'x', 1);
     expect(calls).toBe(50);
+  });
+
+  it('can be awaited: the first matching event resolves, and its listener is gone afterwards', async () => {
+    const bus = new EventBus<TestEvents>();
+    const awaited = nextEvent(bus, 'thing:done', (id) => id === 'b');
+    expect(bus.listenerCount('thing:done')).toBe(1);
+    bus.emit('thing:done', 'a', 1);
+    bus.emit('thing:done', 'b', 2);
+    bus.emit('thing:done', 'b', 3);
+    expect(await awaited).toEqual(['b', 2]);
+    expect(bus.listenerCount('thing:done')).toBe(0);
+    await expect(nextEvent(bus, 'other:event', () => true, 20)).rejects.toThrow(/timed out after 20 ms waiting for event other:event/);
+    expect(bus.listenerCount('other:event')).toBe(0);
   });
 });

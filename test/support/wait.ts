@@ -1,7 +1,10 @@
 /**
- * Waiting for conditions in tests without fixed sleeps: poll until true or fail with a
- * message saying what was awaited (and, for `waitFor`, what was last seen).
+ * Waiting for conditions in tests without fixed sleeps: the next matching event of a bus,
+ * or poll until true, failing with a message saying what was awaited (and, for `waitFor`,
+ * what was last seen).
  */
+import type { EventBus } from '../../src/core/events.js';
+
 export async function waitFor<T>(probe: () => Promise<T> | T, accept: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
@@ -24,4 +27,29 @@ export async function waitUntil(check: () => boolean | Promise<boolean>, timeout
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Resolves with the arguments of the first `event` published on `bus` that `accept` takes:
+ * an awaitable condition instead of polling a store or sleeping. Subscribe before causing the
+ * event; fails after `timeoutMs` naming the event.
+ */
+export function nextEvent<Events extends { [K in keyof Events]: unknown[] }, E extends keyof Events & string>(
+  bus: EventBus<Events>,
+  event: E,
+  accept: (...args: Events[E]) => boolean = () => true,
+  timeoutMs = 15_000,
+): Promise<Events[E]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for event ${event}`));
+    }, timeoutMs);
+    const off = bus.on(event, (...args) => {
+      if (!accept(...args)) return;
+      clearTimeout(timer);
+      off();
+      resolve(args);
+    });
+  });
 }
