@@ -118,9 +118,12 @@ describe('ordo worker processes (sqlite)', () => {
 
   it('recovers the jobs of a worker killed with SIGKILL: worker_lost, then succeeded elsewhere', async () => {
     const out = tempDir('ordo-done-');
-    const ids = await enqueueFile(TEST_TASKS, 'slow.nap', Array.from({ length: 8 }, () => ({ ms: 1000, out })));
     // The shortest lease a worker takes: the rescuer waits out one lease before it sweeps.
-    const doomed = await startWorker(temp.db, TEST_TASKS, ['--name', 'doomed', '--lease', '1s', '--concurrency', '4', '--poll', '100ms']);
+    // The worker starts while the jobs are enqueued; it claims them once they are in.
+    const [ids, doomed] = await Promise.all([
+      enqueueFile(TEST_TASKS, 'slow.nap', Array.from({ length: 8 }, () => ({ ms: 1000, out }))),
+      startWorker(temp.db, TEST_TASKS, ['--name', 'doomed', '--lease', '1s', '--concurrency', '4', '--poll', '100ms']),
+    ]);
     const client = await openDb(temp.db);
     const runningAtKill = await waitForRunning(client, 'doomed', 4);
     doomed.kill('SIGKILL');
@@ -148,8 +151,10 @@ describe('ordo worker processes (sqlite)', () => {
   it('on SIGTERM releases running jobs without charging an attempt and exits 0; another worker finishes them', async () => {
     const out = tempDir('ordo-done-');
     // Each job takes 1 s: far longer than noticing two run, the signal and the 300 ms grace.
-    const ids = await enqueueFile(TEST_TASKS, 'slow.nap', Array.from({ length: 6 }, () => ({ ms: 1000, out })));
-    const stopping = await startWorker(temp.db, TEST_TASKS, ['--name', 'stopping', '--concurrency', '2', '--grace', '300ms', '--poll', '100ms']);
+    const [ids, stopping] = await Promise.all([
+      enqueueFile(TEST_TASKS, 'slow.nap', Array.from({ length: 6 }, () => ({ ms: 1000, out }))),
+      startWorker(temp.db, TEST_TASKS, ['--name', 'stopping', '--concurrency', '2', '--grace', '300ms', '--poll', '100ms']),
+    ]);
     const client = await openDb(temp.db);
     const running = await waitForRunning(client, 'stopping', 2);
     stopping.kill('SIGTERM');
