@@ -1,9 +1,9 @@
 /**
  * A handler that blocks the event loop for longer than its lease (CPU-bound work without a
- * break): every timer of the process, heartbeats included, waits for it. When the loop runs
- * again, the worker renews its lease and writes the result before any rescuer of this
- * process acts (a rescuer whose timers ran late waits a lease of quiet), so the job ends by
- * its own attempt instead of being taken away, run again, or failed.
+ * break): every timer of the process, heartbeats included, waits for it. The rescuer of the
+ * same process leaves its own workers' jobs alone (they cannot be dead while it runs), and
+ * when the loop runs again the worker renews its lease and writes the result, so the job ends
+ * by its own attempt instead of being taken away, run again, or failed.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createOrdo } from '../src/client/ordo.js';

@@ -88,6 +88,9 @@ export class PermanentError extends OrdoError {
 /** Shows a received value briefly and unambiguously in an error message. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
+  // JSON would show these as null: say what they are.
+  if (typeof value === 'number' && !Number.isFinite(value)) return `number ${String(value)}`;
+  if (value instanceof Date && Number.isNaN(value.getTime())) return 'an invalid Date';
   let text: string;
   try {
     text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);

@@ -41,16 +41,26 @@ export class EventBus<Events extends { [K in keyof Events]: unknown[] } = OrdoEv
     this.emitter.setMaxListeners(0);
   }
 
-  on<E extends keyof Events & string>(event: E, listener: (...args: Events[E]) => void): () => void {
+  on<E extends keyof Events & string>(event: E, listener: (...args: Events[E]) => unknown): () => void {
     const guarded = (...args: Events[E]) => {
       try {
-        listener(...args);
+        // An async listener's rejection is its error too, not an unhandled rejection.
+        const returned: unknown = listener(...args);
+        if (returned instanceof Promise) returned.catch((err: unknown) => this.reportListenerError(event, err));
       } catch (err) {
-        this.onListenerError(event, err);
+        this.reportListenerError(event, err);
       }
     };
     this.emitter.on(event, guarded as (...args: unknown[]) => void);
     return () => this.emitter.off(event, guarded as (...args: unknown[]) => void);
+  }
+
+  private reportListenerError(event: string, err: unknown): void {
+    try {
+      this.onListenerError(event, err);
+    } catch {
+      // The error reporter failed too: nothing more can be done without breaking the publisher.
+    }
   }
 
   emit<E extends keyof Events & string>(event: E, ...args: Events[E]): void {

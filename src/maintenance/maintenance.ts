@@ -36,6 +36,8 @@ export interface MaintenanceOptions {
   onStoreError?(err: unknown, during: string): void;
   /** Jobs were given back to pending. */
   onRescued?(): void;
+  /** Workers of this process, whose expired leases the rescuer leaves to them (see rescuer.ts). @defaultValue none */
+  localWorkers?(): readonly string[];
 }
 
 /** The maintenance services of one host: an elector and the services that run while it leads. */
@@ -66,6 +68,7 @@ export class Maintenance extends Service {
       events: options.events,
       onError: (err) => onStoreError(err, 'rescue'),
       onRescued: options.onRescued,
+      localWorkers: options.localWorkers,
     });
   }
 

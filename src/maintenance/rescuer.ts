@@ -13,6 +13,10 @@
  * expiry) and writes the results it kept within that lease, so its jobs are neither taken
  * away nor run twice. Only leases still expired after that are a dead worker's.
  *
+ * The workers of the rescuer's own process are left out of every sweep: they share its event
+ * loop, so while it runs they are alive, at worst stalled with it, and a sweep sent before a
+ * stall reaches the database only after it (the timers above cannot see that one coming).
+ *
  * What at-least-once means, then: a holder that cannot heartbeat for a whole lease while
  * the leader can (a handler that blocks its event loop longer than the lease, a network cut
  * between it and the database) is taken for dead. Its job runs again elsewhere, possibly
@@ -21,6 +25,7 @@
  * be idempotent (`ctx.jobId`, `ctx.attempt`) and must not block the event loop for as long
  * as the lease.
  */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { EventBus, OrdoEvents } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import type { Store } from '../store/contract.js';
@@ -42,6 +47,8 @@ export interface RescuerOptions {
   onError(err: unknown): void;
   /** Called after a sweep that gave jobs back, e.g. to wake a claim loop in this process. */
   onRescued?(): void;
+  /** Workers of this process: never dead while the rescuer runs, so their jobs are left to them. */
+  localWorkers?(): readonly string[];
 }
 
 /** Sweeps expired leases while leader, after a lease of quiet following any gap. */
@@ -55,11 +62,20 @@ export class Rescuer extends Service {
   /** The elector's failure count already taken into account. */
   private failuresSeen = 0;
   private readonly unsubscribe: () => void;
+  /**
+   * Event-loop delays of this process since the last tick. A late timer alone misses a block
+   * that began while a sweep was in flight (the next tick is then on time); this does not.
+   */
+  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 });
 
   constructor(private readonly options: RescuerOptions) {
     super();
     this.ticker = new Ticker(options.rescueMs, (lateMs) => this.tick(lateMs), options.onError);
-    this.unsubscribe = options.elector.onChange(() => this.rearm());
+    this.unsubscribe = options.elector.onChange(() => {
+      this.rearm();
+      // Sweep as soon as allowed, not a whole interval after leadership came.
+      if (this.quietSince !== null) this.ticker.runSoon(this.waitingMs ?? 0);
+    });
   }
 
   /** Milliseconds until the next sweep may run, or null while not leader. For tests and status. */
@@ -69,12 +85,21 @@ export class Rescuer extends Service {
   }
 
   protected async onStart(): Promise<void> {
+    this.loopDelay.enable();
     this.ticker.start({ immediately: true });
   }
 
   protected async onStop(): Promise<void> {
     this.unsubscribe();
     await this.ticker.stop();
+    this.loopDelay.disable();
+  }
+
+  /** True if this process was frozen for longer than `stallMs` since the last look. */
+  private wasFrozen(lateMs: number): boolean {
+    const frozen = lateMs > this.options.stallMs || this.loopDelay.max / 1e6 > this.options.stallMs;
+    this.loopDelay.reset();
+    return frozen;
   }
 
   /** Starts the quiet time again after a gap, sweeps at once without one, or ends it while not leader. */
@@ -93,8 +118,8 @@ export class Rescuer extends Service {
   }
 
   private async tick(lateMs: number): Promise<void> {
-    const { elector, leaseMs, stallMs } = this.options;
-    if (lateMs > stallMs) this.rearm(true);
+    const { elector, leaseMs } = this.options;
+    if (this.wasFrozen(lateMs)) this.rearm(true);
     else if (!elector.isLeader || elector.term !== this.term || elector.failures !== this.failuresSeen) this.rearm();
     if (this.quietSince === null || Date.now() - this.quietSince < leaseMs) {
       // Come back when the quiet time is over rather than a whole interval later.
@@ -110,7 +135,7 @@ export class Rescuer extends Service {
   }
 
   private async sweep(): Promise<void> {
-    const { rescued, failed, cancelled } = await this.options.store.jobRescueExpired();
+    const { rescued, failed, cancelled } = await this.options.store.jobRescueExpired({ exceptWorkers: this.options.localWorkers?.() ?? [] });
     const counts = { rescued: rescued.length, failed: failed.length, cancelled: cancelled.length };
     if (counts.rescued + counts.failed + counts.cancelled === 0) return;
     this.options.logger.warn(counts, 'recovered jobs whose worker stopped heartbeating');

@@ -22,6 +22,7 @@ import { Executor } from './executor.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
 import { Producer } from './producer.js';
+import { addWorkerInProcess, removeWorkerInProcess, workersInProcess } from './in-process.js';
 import { ProgressWriter } from './progress.js';
 import { StoreHealth } from './store-health.js';
 
@@ -88,6 +89,7 @@ export class Worker extends Service {
     const tasks = await resolveTaskSource(options.tasks, { required: true });
     const store = options.store ?? (await openConfiguredStore(options));
     const parts = this.compose(store, tasks);
+    addWorkerInProcess(options.name);
     try {
       await store.workerHeartbeat({ worker: this.info() });
       await parts.keeper.start();
@@ -99,6 +101,7 @@ export class Worker extends Service {
       this.events.emit('worker:up', this.info());
       this.logger.info({ queues: options.queues, concurrency: options.concurrency, tasks: tasks.size, engine: store.engine, maintenance: options.maintenance }, 'worker started');
     } catch (err) {
+      removeWorkerInProcess(options.name);
       await parts.keeper.stop();
       await parts.maintenance?.stop();
       await this.closeStore(store);
@@ -159,7 +162,7 @@ export class Worker extends Service {
     });
     producerRef.current = producer;
     const maintenance = options.maintenance
-      ? new Maintenance({ store, holderId: options.name, leaseMs: options.leaseMs, rescueMs: options.rescueMs, logger, events, onStoreError: onError, onRescued: () => producer.wake() })
+      ? new Maintenance({ store, holderId: options.name, leaseMs: options.leaseMs, rescueMs: options.rescueMs, logger, events, onStoreError: onError, onRescued: () => producer.wake(), localWorkers: workersInProcess })
       : null;
     return { store, tasks, completer, progress, executor, keeper, producer, maintenance };
   }
@@ -176,6 +179,7 @@ export class Worker extends Service {
       }
       await parts.keeper.stop();
       await parts.maintenance?.stop();
+      removeWorkerInProcess(this.options.name);
       if (!lost) await parts.store.workerStopped({ id: this.options.name }).catch((err) => this.health.error(err, 'stop'));
       await this.closeStore(parts.store);
       if (this.upEmitted) this.events.emit('worker:down', { id: this.options.name });

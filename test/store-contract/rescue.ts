@@ -32,6 +32,18 @@ export function rescueCases(ctx: ContractContext): void {
     expect(await claimOne(ctx.store, { workerId: 'w-alive' })).toMatchObject({ id, attempt: 2 });
   });
 
+  it('leaves the expired jobs of exceptWorkers alone and rescues the others', async () => {
+    const [mine, theirs] = await insert(ctx.store, job(), job());
+    await claimOne(ctx.store, { workerId: 'w-local', leaseMs: SHORT_LEASE_MS });
+    await claimOne(ctx.store, { workerId: 'w-dead', leaseMs: SHORT_LEASE_MS });
+    ctx.clock.advance(PAST_LEASE_MS);
+    expect(await ctx.store.jobRescueExpired({ exceptWorkers: ['w-local', 'w-other'] })).toEqual({ rescued: [theirs], failed: [], cancelled: [] });
+    expect(await mustGet(ctx.store, mine!)).toMatchObject({ state: 'running', lockedBy: 'w-local' });
+    // The local worker renews its own lease once its event loop runs again.
+    expect(await ctx.store.jobHeartbeat({ workerId: 'w-local', jobs: [{ id: mine!, attempt: 1 }], leaseMs: LONG_LEASE_MS })).toEqual({ lost: [], cancelRequested: [] });
+    expect(await ctx.store.jobRescueExpired({ exceptWorkers: [] })).toEqual({ rescued: [], failed: [], cancelled: [] });
+  });
+
   it('fails an expired job whose attempts are used up', async () => {
     const [id] = await insert(ctx.store, job({ maxAttempts: 1 }));
     await claimOne(ctx.store, { leaseMs: SHORT_LEASE_MS });

@@ -111,8 +111,11 @@ export interface JobStore {
    * `cancelled` if its cancellation was requested, else back to `pending` due now.
    * Returns the ids per new state: `rescued` (pending), `failed`, `cancelled`.
    * Safe to run in many processes at once; each job is rescued once.
+   * Jobs held by `exceptWorkers` are left alone: a rescuer passes the workers of its own
+   * process, which cannot be dead while it runs (only stalled with it, e.g. by a handler that
+   * blocked the event loop), so their leases are theirs to renew.
    */
-  jobRescueExpired(params?: { readonly limit?: number }): Promise<{ rescued: string[]; failed: string[]; cancelled: string[] }>;
+  jobRescueExpired(params?: { readonly limit?: number; readonly exceptWorkers?: readonly string[] }): Promise<{ rescued: string[]; failed: string[]; cancelled: string[] }>;
 
   /** Deletes a queue's `pending` jobs (all of them, or only those in `states`). Returns the count. */
   jobDeleteMany(params: { readonly queue: string; readonly states?: readonly JobState[] }): Promise<number>;

@@ -174,7 +174,7 @@ class PostgresEngine implements PostgresStore {
   };
 
   jobRescueExpired: Store['jobRescueExpired'] = async (params) => {
-    const { rescued, failed, cancelled, queues } = await rescueExpired(this.ctx, params?.limit);
+    const { rescued, failed, cancelled, queues } = await rescueExpired(this.ctx, params?.limit, params?.exceptWorkers);
     this.listener.emit(queues);
     return { rescued, failed, cancelled };
   };

@@ -142,7 +142,7 @@ class SqliteStore implements Store {
   };
 
   jobRescueExpired: Store['jobRescueExpired'] = async (params) => {
-    const { rescued, failed, cancelled, queues } = await this.run((c, now) => rescueExpired(c, now, params?.limit));
+    const { rescued, failed, cancelled, queues } = await this.run((c, now) => rescueExpired(c, now, params?.limit, params?.exceptWorkers));
     this.signal.emit(queues);
     return { rescued, failed, cancelled };
   };

@@ -19,7 +19,7 @@ const rescueSql = (s: string): string => `
            jsonb_build_object('message', 'lease expired: worker ' || coalesce(locked_by, 'unknown')
                                          || ' stopped heartbeating') AS error
     FROM ${s}.jobs
-    WHERE state = 'running' AND locked_until < now()
+    WHERE state = 'running' AND locked_until < now() AND locked_by <> ALL ($3::text[])
     ORDER BY locked_until
     LIMIT $1
     FOR UPDATE SKIP LOCKED
@@ -51,12 +51,13 @@ const rescueSql = (s: string): string => `
   )
   SELECT done.id, done.state, done.queue FROM done CROSS JOIN notified ORDER BY done.id`;
 
-/** Rescues up to `limit` expired jobs; `queues` lists those that got a pending job back. */
+/** Rescues up to `limit` expired jobs, leaving those of `exceptWorkers` alone; `queues` lists those that got a pending job back. */
 export async function rescueExpired(
   ctx: PgContext,
   limit = DEFAULT_RESCUE_LIMIT,
+  exceptWorkers: readonly string[] = [],
 ): Promise<{ rescued: string[]; failed: string[]; cancelled: string[]; queues: string[] }> {
-  const rows = await ctx.db.rows<{ id: string; state: string; queue: string }>({ text: rescueSql(ctx.s), values: [limit, ctx.channel] });
+  const rows = await ctx.db.rows<{ id: string; state: string; queue: string }>({ text: rescueSql(ctx.s), values: [limit, ctx.channel, exceptWorkers] });
   const idsIn = (state: string): string[] => rows.filter((row) => row.state === state).map((row) => row.id);
   return {
     rescued: idsIn('pending'),

@@ -13,6 +13,7 @@ import { lostAttemptJson } from '../rows.js';
 const EXPIRED = `
   SELECT id, queue, attempt, locked_by, started_at FROM jobs
   WHERE state = 'running' AND locked_until < @now
+    AND locked_by NOT IN (SELECT value FROM json_each(@except))
   ORDER BY locked_until
   LIMIT @limit`;
 
@@ -49,14 +50,15 @@ export interface RescueOutcome {
   queues: string[];
 }
 
-/** Rescues up to `limit` expired jobs. */
-export function rescueExpired(c: SqliteConnection, now: number, limit = DEFAULT_RESCUE_LIMIT): RescueOutcome {
+/** Rescues up to `limit` expired jobs, leaving those of `exceptWorkers` alone. */
+export function rescueExpired(c: SqliteConnection, now: number, limit = DEFAULT_RESCUE_LIMIT, exceptWorkers: readonly string[] = []): RescueOutcome {
+  const except = JSON.stringify(exceptWorkers);
   const expired = c.prepare(EXPIRED);
   const rescue = c.prepare(RESCUE);
   const outcome: RescueOutcome = { rescued: [], failed: [], cancelled: [], queues: [] };
   const queues = new Set<string>();
   c.write(() => {
-    for (const row of expired.all({ now, limit }) as ExpiredRow[]) {
+    for (const row of expired.all({ now, limit, except }) as ExpiredRow[]) {
       const error = { message: `lease expired: worker ${row.locked_by ?? 'unknown'} stopped heartbeating` };
       const params = { id: row.id, attempt: row.attempt, now, lastError: JSON.stringify(error), record: lostAttemptJson(row, now, error) };
       const done = rescue.get(params) as { state: 'pending' | 'failed' | 'cancelled' } | undefined;
