@@ -64,10 +64,10 @@ export async function admin<R = Record<string, unknown>>(text: string, values: u
   }
 }
 
-/** Terminates every session of `applicationName`; returns how many there were. */
+/** Terminates every session of `applicationName` and waits (up to 5 s each) until they are gone, locks released; returns how many there were. */
 export async function terminateSessions(applicationName: string, where = 'true'): Promise<number> {
   const rows = await admin<{ pid: number }>(
-    `SELECT pg_terminate_backend(pid), pid FROM pg_stat_activity WHERE application_name = $1 AND ${where}`,
+    `SELECT pg_terminate_backend(pid, 5000), pid FROM pg_stat_activity WHERE application_name = $1 AND ${where}`,
     [applicationName],
   );
   return rows.length;
