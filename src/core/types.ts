@@ -156,3 +156,68 @@ export interface WorkerRecord extends WorkerInfo {
   /** `alive` while `lastSeenAt + livenessMs` is ahead of the store's clock, `stopped` after a clean stop, else `stale`. */
   status: 'alive' | 'stale' | 'stopped';
 }
+
+/** How a schedule's fire times are computed. `tz` is an IANA zone (default UTC). */
+export type ScheduleTiming =
+  | { kind: 'cron'; cron: string; tz: string }
+  | { kind: 'every'; everyMs: number; tz: string }
+  | { kind: 'once'; at: Date; tz: string };
+
+/** What happens to fire times missed while no scheduler ran. */
+export type MisfirePolicy = 'skip' | 'once' | 'all';
+/** What a fire does while the previous fire's job has not ended. */
+export type OverlapPolicy = 'allow' | 'skip' | 'queue';
+
+/** The job a schedule enqueues at each fire: every field resolved, like a `JobInsert`. */
+export interface ScheduleJobTemplate {
+  task: string;
+  queue: string;
+  payload: Json;
+  priority: number;
+  maxAttempts: number;
+  timeoutMs: number | null;
+  backoffBaseMs: number | null;
+  backoffCapMs: number | null;
+}
+
+/** A schedule definition as the client hands it to the store; every field resolved. */
+export interface ScheduleInput {
+  name: string;
+  timing: ScheduleTiming;
+  job: ScheduleJobTemplate;
+  misfire: MisfirePolicy;
+  /** Most missed fires enqueued at once under `misfire: 'all'`. */
+  misfireLimit: number;
+  overlap: OverlapPolicy;
+  /** `code`: declared next to a task and synchronised at start; `api`: made by a user. */
+  source: 'api' | 'code';
+}
+
+export interface ScheduleRecord extends ScheduleInput {
+  id: string;
+  paused: boolean;
+  /** The next fire time; null when a one-off schedule has fired. */
+  nextRunAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  lastFireAt: Date | null;
+  lastJobId: string | null;
+  /** State of the last fire's job now (null: none yet, or pruned). */
+  lastOutcome: JobState | null;
+}
+
+/** One row of the fire ledger: a fire time of a schedule, fired once. */
+export interface ScheduleFire {
+  scheduleId: string;
+  schedule: string;
+  fireTime: Date;
+  firedAt: Date;
+  /** The job enqueued, or null when the overlap policy skipped it. */
+  jobId: string | null;
+  /** Fired by `schedules run`, not by the cadence. */
+  manual: boolean;
+  /** `overlap` when the fire was recorded but its job skipped. */
+  skipped: 'overlap' | null;
+  /** State of the job now (null: skipped or pruned). */
+  jobState: JobState | null;
+}
