@@ -34,6 +34,29 @@ export const DEFAULTS = {
    * because a handler that never returns would otherwise keep its job (and its slot) forever.
    */
   holdLimitMs: 600_000,
+  /** Schedules: how fire times missed or late are treated, and the duties that serve them. */
+  schedules: {
+    /** A fire time is "on time" while now is at most this much past it (`misfire: 'skip'`). */
+    misfireGraceMs: 60_000,
+    /** Most missed fire times enqueued at once under `misfire: 'all'` (the latest ones). */
+    misfireLimit: 100,
+    /** Missed fire times while no scheduler ran: fire the latest one once. */
+    misfire: 'once',
+    /** A fire enqueues its job even while the previous fire's job is still pending or running. */
+    overlap: 'allow',
+    /** Finished jobs and fire-ledger rows older than this are pruned. */
+    pruneAgeMs: 7 * 86_400_000,
+    /** How often the leader prunes. */
+    pruneIntervalMs: 60_000,
+    /** A schedule whose nextRunAt is this far in the past is reported overdue (no scheduler firing it). */
+    overdueGraceMs: 120_000,
+    /** Most due schedules one scheduler fires per store call. */
+    fireBatch: 100,
+    /** Longest scheduler sleep on SQLite, where changes by other processes send no wake-up. */
+    fallbackPollSqliteMs: 1_000,
+    /** Longest scheduler sleep on PostgreSQL, where changes arrive by NOTIFY. */
+    fallbackPollPostgresMs: 30_000,
+  },
 } as const;
 
 /**

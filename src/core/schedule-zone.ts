@@ -1,0 +1,82 @@
+/**
+ * Time zones for schedules: checks an IANA zone name, reads a zone's UTC offset at an
+ * instant, and finds the second occurrence of a repeated wall-clock time (the hour a
+ * fall-back transition plays twice), which schedules skip. Pure: `Intl` only, no clock.
+ */
+import { ValidationError } from './errors.js';
+
+const HOUR_MS = 3_600_000;
+/** Formatters by zone; building one is far slower than using it. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * Returns the canonical spelling of an IANA zone (`europe/london` → `Europe/London`), or
+ * throws a ValidationError naming `field`.
+ */
+export function checkZone(tz: unknown, field = 'tz'): string {
+  if (typeof tz !== 'string' || tz.trim() === '') throw new ValidationError(field, 'an IANA time zone such as Europe/London or UTC', tz);
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: tz.trim() }).resolvedOptions().timeZone;
+  } catch {
+    throw new ValidationError(field, 'an IANA time zone such as Europe/London or UTC', tz);
+  }
+}
+
+function formatter(tz: string): Intl.DateTimeFormat {
+  let format = formatters.get(tz);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz, hourCycle: 'h23', era: 'short',
+      year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+    });
+    formatters.set(tz, format);
+  }
+  return format;
+}
+
+/** The zone's offset from UTC at instant `t` (ms since the epoch), in ms: +05:30 → 19 800 000. */
+export function zoneOffsetMs(t: number, tz: string): number {
+  const parts: Record<string, string> = {};
+  for (const { type, value } of formatter(tz).formatToParts(new Date(t))) parts[type] = value;
+  const year = parts.era === 'BC' ? 1 - Number(parts.year) : Number(parts.year);
+  const wall = Date.UTC(year, Number(parts.month) - 1, Number(parts.day), Number(parts.hour) % 24, Number(parts.minute), Number(parts.second));
+  // Date.UTC maps years 0–99 to 1900–1999; the distant past is not worth a special case here.
+  return wall - Math.floor(t / 1000) * 1000;
+}
+
+/** A stretch of instants whose wall-clock times already happened once, just before it. */
+export interface RepeatedWindow {
+  /** The fall-back transition: first instant of the repeat. */
+  start: number;
+  /** First instant after the repeat (start + the size of the shift). */
+  end: number;
+}
+
+/**
+ * If instant `t` shows a wall-clock time that the zone already showed earlier (the second
+ * pass through the hour a fall-back repeats), the window of such instants; otherwise null.
+ * Probes 3 h and 26 h back, so shifts of any size up to a day are seen.
+ */
+export function repeatedWindow(t: number, tz: string): RepeatedWindow | null {
+  const offset = zoneOffsetMs(t, tz);
+  for (const back of [3 * HOUR_MS, 26 * HOUR_MS]) {
+    const earlier = zoneOffsetMs(t - back, tz);
+    if (earlier <= offset) continue;
+    const shift = earlier - offset;
+    // The same wall time under the earlier offset happened `shift` before t.
+    if (zoneOffsetMs(t - shift, tz) !== earlier) continue;
+    const start = transition(t - shift, t, tz, earlier);
+    return { start, end: start + shift };
+  }
+  return null;
+}
+
+/** The first instant in (lo, hi] whose offset is no longer `before` (to the second). */
+function transition(lo: number, hi: number, tz: string, before: number): number {
+  while (hi - lo > 1000) {
+    const mid = lo + Math.max(1, Math.floor((hi - lo) / 2000)) * 1000;
+    if (zoneOffsetMs(mid, tz) === before) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
