@@ -2,8 +2,10 @@
  * `ordo worker` and `ordo dev`: a worker in this process, built from the resolved settings,
  * stopped gracefully by SIGTERM/SIGINT (a second signal exits at once). The worker also hosts
  * the maintenance services unless `--no-maintenance`. On a terminal it reports its running
- * count every few seconds while anything changes. The command ends when the worker does:
- * 0 after a signal, non-zero when it stopped on its own (its database was lost).
+ * count every few seconds while anything changes. `ordo dev` also runs a scheduler on the
+ * worker's store (after syncing the schedules its tasks declare), so schedules fire without
+ * a second process. The command ends when the worker does: 0 after a signal, non-zero when
+ * it stopped on its own (its database was lost).
  */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
@@ -13,10 +15,13 @@ import { DEFAULTS, LIMITS } from '../core/defaults.js';
 import { formatDuration } from '../core/duration.js';
 import { ERROR_MAPPING, OrdoError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
+import { SchedulerHost } from '../maintenance/scheduler-host.js';
+import { syncCodeSchedules } from '../client/code-schedules.js';
 import { createWorker, type Worker } from '../worker/worker.js';
 import type { WorkerOptions } from '../worker/options.js';
 import { intOption, type CliContext } from './context.js';
 import { printNextSteps } from './dev-help.js';
+import { logSync } from './scheduler.js';
 
 interface WorkerFlags {
   queues?: string;
@@ -75,7 +80,9 @@ function workerOptions(cli: CliContext, config: OrdoConfig, flags: WorkerFlags, 
 async function runWorker(cli: CliContext, command: Command, flags: WorkerFlags, dev: boolean): Promise<number> {
   const { queues, concurrency, lease, grace, poll, maintenance } = flags;
   const config = await cli.config(command, { queues, concurrency, lease, grace, poll, maintenance });
-  const worker = createWorker(workerOptions(cli, config, flags, dev));
+  const options = workerOptions(cli, config, flags, dev);
+  const host = dev ? await startDevScheduler(cli, config, options) : null;
+  const worker = createWorker(host ? { ...options, store: host.store } : options);
   const ended = whenEnded(worker);
   // Signals are handled from the start: a SIGTERM while the worker starts still stops it gracefully.
   const removeSignals = stopOnSignals(cli, worker, ended);
@@ -83,13 +90,29 @@ async function runWorker(cli: CliContext, command: Command, flags: WorkerFlags, 
     await worker.start();
   } catch (err) {
     removeSignals();
+    await host?.stop();
     throw err;
   }
   if (dev) printNextSteps(cli.io.stderr, config.db, worker, config.graceMs);
   if (cli.io.stderr.isTTY) reportActivity(cli, worker, ended.promise);
   const code = await ended.promise;
   removeSignals();
+  await host?.stop(); // after the worker: it closes the store they share
   return code;
+}
+
+/**
+ * `ordo dev`'s scheduler: syncs the schedules the tasks declare and fires due ones, on a
+ * store the worker then shares (so its fires wake the worker at once). Maintenance stays
+ * with the worker. The tasks are loaded here once and handed to the worker as a registry.
+ */
+async function startDevScheduler(cli: CliContext, config: OrdoConfig, options: WorkerOptions): Promise<SchedulerHost> {
+  const tasks = await cli.loadTasks({ ...config, tasks: options.tasks as string });
+  options.tasks = tasks;
+  const logger = options.logger!;
+  const host = new SchedulerHost({ db: config.db, schema: config.schema, maintenance: false, logger, prepare: async (store) => logSync(logger, await syncCodeSchedules(store, tasks)) });
+  await host.start();
+  return host;
 }
 
 interface Ending {

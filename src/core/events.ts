@@ -4,7 +4,7 @@
  * to it instead of each wrapping calls on their own.
  */
 import { EventEmitter } from 'node:events';
-import type { JobFinish, JobRecord, WorkerInfo } from './types.js';
+import type { JobFinish, JobRecord, ScheduleFire, WorkerInfo } from './types.js';
 
 export interface OrdoEvents {
   /** A job was inserted (`created: false`: its unique key matched an active job). */
@@ -22,6 +22,13 @@ export interface OrdoEvents {
   'job:lost': [job: JobRecord, workerId: string];
   /** Jobs whose worker stopped heartbeating were recovered by the rescuer. */
   'jobs:rescued': [counts: { rescued: number; failed: number; cancelled: number }];
+  /** A scheduler recorded a fire of a schedule (its job enqueued, or skipped by the overlap policy). */
+  'schedule:fired': [fire: ScheduleFire];
+  /**
+   * A scheduler found a schedule due longer ago than the overdue grace: no scheduler fired
+   * it in time (none ran, or all were stalled). Sent once until the schedule is on time again.
+   */
+  'schedule:overdue': [overdue: { schedule: string; nextRunAt: Date; lateMs: number }];
   'worker:up': [worker: WorkerInfo];
   'worker:down': [worker: { id: string }];
   /** A store call failed; `during` names what the caller was doing. */

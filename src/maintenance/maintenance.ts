@@ -1,10 +1,10 @@
 /**
  * Maintenance: the services that must run in one process of a deployment at a time, under
- * leadership of the role `maintenance` — today the lease rescuer; the pruner and the cron
- * enqueuer join here. Any process may host it (a worker does unless `maintenance: false`,
- * the coming scheduler process and `ordo dev` will): the elector picks one host, and when it
- * dies another takes over, so a deployment of workers only still recovers a dead worker's
- * jobs.
+ * leadership of the role `maintenance` — the lease rescuer and the retention pruner. Any
+ * process may host it (a worker does unless `maintenance: false`, so do `ordo scheduler`
+ * and `ordo dev`): the elector picks one host, and when it dies another takes over, so a
+ * deployment of workers only still recovers a dead worker's jobs. (The scheduler is not
+ * here: every scheduler process fires, see scheduler.ts.)
  */
 import { HEARTBEATS_PER_LEASE } from '../core/defaults.js';
 import type { EventBus, OrdoEvents } from '../core/events.js';
@@ -12,6 +12,7 @@ import type { Logger } from '../core/logger.js';
 import type { Store } from '../store/contract.js';
 import { Service } from '../services/service.js';
 import { Elector } from './elector.js';
+import { Pruner } from './pruner.js';
 import { Rescuer } from './rescuer.js';
 
 /** The leadership role the maintenance services run under. */
@@ -38,12 +39,17 @@ export interface MaintenanceOptions {
   onRescued?(): void;
   /** Workers of this process, whose expired leases the rescuer leaves to them (see rescuer.ts). @defaultValue none */
   localWorkers?(): readonly string[];
+  /** Finished jobs and fire records older than this are pruned. @defaultValue DEFAULTS.schedules.pruneAgeMs (7 days) */
+  pruneAgeMs?: number;
+  /** Time between prunes. @defaultValue DEFAULTS.schedules.pruneIntervalMs (1 minute) */
+  pruneIntervalMs?: number;
 }
 
 /** The maintenance services of one host: an elector and the services that run while it leads. */
 export class Maintenance extends Service {
   readonly elector: Elector;
   readonly rescuer: Rescuer;
+  readonly pruner: Pruner;
 
   constructor(options: MaintenanceOptions) {
     super();
@@ -70,6 +76,14 @@ export class Maintenance extends Service {
       onRescued: options.onRescued,
       localWorkers: options.localWorkers,
     });
+    this.pruner = new Pruner({
+      store,
+      elector: this.elector,
+      ageMs: options.pruneAgeMs,
+      intervalMs: options.pruneIntervalMs,
+      logger,
+      onError: (err) => onStoreError(err, 'prune'),
+    });
   }
 
   get isLeader(): boolean {
@@ -79,9 +93,11 @@ export class Maintenance extends Service {
   protected async onStart(): Promise<void> {
     await this.elector.start();
     await this.rescuer.start();
+    await this.pruner.start();
   }
 
   protected async onStop(): Promise<void> {
+    await this.pruner.stop();
     await this.rescuer.stop();
     await this.elector.stop();
   }

@@ -1,0 +1,83 @@
+/**
+ * `ordo scheduler`: a process that fires due schedules (every such process fires; the store
+ * splits the work and the fire ledger keeps each fire time to one job) and, unless
+ * `--no-maintenance`, takes part in maintenance (rescuing dead workers' jobs, pruning old
+ * ones) under leadership. At start it syncs the schedules declared in code by the tasks
+ * folder (`--tasks`, else ./tasks if present). SIGTERM/SIGINT stop it gracefully (a second
+ * signal exits at once); it exits non-zero if it stopped on its own (its database was lost).
+ */
+import type { Command } from 'commander';
+import { syncCodeSchedules } from '../client/code-schedules.js';
+import { ERROR_MAPPING, OrdoError } from '../core/errors.js';
+import { createLogger, type Logger } from '../core/logger.js';
+import { SchedulerHost } from '../maintenance/scheduler-host.js';
+import type { CliContext } from './context.js';
+
+interface SchedulerFlags {
+  name?: string;
+  maintenance?: boolean;
+}
+
+export function registerScheduler(cli: CliContext, program: Command): void {
+  program
+    .command('scheduler')
+    .description('run a scheduler: fires due schedules until SIGTERM/SIGINT (run one or more per deployment)')
+    .option('-n, --name <name>', 'name for maintenance leadership (default scheduler:host:pid)')
+    .option('--no-maintenance', 'leave recovering dead workers\u2019 jobs and pruning old ones to other processes')
+    .action(async (flags: SchedulerFlags, command: Command) => {
+      cli.exitCode = await runScheduler(cli, command, flags);
+    });
+}
+
+/** Runs a scheduler until it stops; returns the exit code. */
+async function runScheduler(cli: CliContext, command: Command, flags: SchedulerFlags): Promise<number> {
+  const config = await cli.config(command, { maintenance: flags.maintenance });
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat, destination: cli.io.stderr as unknown as NodeJS.WritableStream });
+  const tasks = await cli.loadTasks(config);
+  const host = new SchedulerHost({
+    db: config.db,
+    schema: config.schema,
+    name: flags.name,
+    maintenance: config.maintenance,
+    leaseMs: config.leaseMs,
+    logger,
+    prepare: async (store) => logSync(logger, await syncCodeSchedules(store, tasks)),
+  });
+  let asked = false;
+  const removeSignals = onSignals(cli, () => {
+    asked = true;
+    void host.stop();
+  });
+  try {
+    await host.start();
+    const lost = await host.closed;
+    if (asked && !lost) return 0;
+    return lost instanceof OrdoError ? ERROR_MAPPING[lost.code].exitCode : 1;
+  } finally {
+    removeSignals();
+  }
+}
+
+export function logSync(logger: Logger, sync: { created: string[]; updated: string[]; unchanged: string[] }): void {
+  if (sync.created.length + sync.updated.length + sync.unchanged.length === 0) return;
+  logger.info(sync, 'schedules declared in code synced');
+}
+
+/** First SIGTERM/SIGINT calls `stop`; a second exits at once. Returns the remover. */
+function onSignals(cli: CliContext, stop: () => void): () => void {
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++signals > 1) {
+      cli.print.note(`second ${signal}: exiting now`);
+      process.exit(130);
+    }
+    cli.print.note(`${signal}: stopping (again to exit at once)`);
+    stop();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  return () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * Retention: while its process leads the `maintenance` role, the pruner deletes finished
+ * jobs (succeeded, failed, cancelled) and fire-ledger rows older than the retention age,
+ * every prune interval, in bounded batches so one tick never holds the database for long.
+ * Pending and running jobs are never pruned. Only the leader prunes: pruning twice at once
+ * is harmless but wasteful.
+ */
+import { DEFAULTS } from '../core/defaults.js';
+import type { Logger } from '../core/logger.js';
+import type { Store } from '../store/contract.js';
+import { Service } from '../services/service.js';
+import { Ticker } from '../services/ticker.js';
+import type { Elector } from './elector.js';
+
+/** Rows one `jobPrune` call deletes at most (of jobs, and of ledger rows). */
+const PRUNE_BATCH = 1_000;
+/** Batches one tick deletes at most; the rest waits for the next tick. */
+const MAX_BATCHES_PER_TICK = 20;
+
+export interface PrunerOptions {
+  store: Store;
+  elector: Elector;
+  /** Finished jobs and ledger rows older than this are deleted. @defaultValue 7 days */
+  ageMs?: number;
+  /** Time between prunes. @defaultValue 1 minute */
+  intervalMs?: number;
+  logger: Logger;
+  onError(err: unknown): void;
+}
+
+/** Deletes old finished jobs and ledger rows while leader. */
+export class Pruner extends Service {
+  private readonly ticker: Ticker;
+  readonly ageMs: number;
+
+  constructor(private readonly options: PrunerOptions) {
+    super();
+    this.ageMs = options.ageMs ?? DEFAULTS.schedules.pruneAgeMs;
+    this.ticker = new Ticker(options.intervalMs ?? DEFAULTS.schedules.pruneIntervalMs, async () => void (await this.tick()), options.onError);
+  }
+
+  protected async onStart(): Promise<void> {
+    this.ticker.start();
+  }
+
+  protected async onStop(): Promise<void> {
+    await this.ticker.stop();
+  }
+
+  /** Prunes now if leader; returns what was deleted. */
+  async tick(): Promise<{ jobs: number; fires: number }> {
+    const total = { jobs: 0, fires: 0 };
+    for (let batch = 0; batch < MAX_BATCHES_PER_TICK; batch++) {
+      if (!this.options.elector.isLeader || this.stopSignal.aborted) break;
+      const { jobs, fires } = await this.options.store.jobPrune({ olderThanMs: this.ageMs, limit: PRUNE_BATCH });
+      total.jobs += jobs;
+      total.fires += fires;
+      if (jobs < PRUNE_BATCH && fires < PRUNE_BATCH) break;
+    }
+    if (total.jobs + total.fires > 0) this.options.logger.info({ ...total, olderThanMs: this.ageMs }, 'pruned finished jobs and fire records');
+    return total;
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * The scheduler: fires due schedules. It asks the store to fire up to `batch` due schedules
+ * at a time (`scheduleFireDue` with `planFires`) until none are left, then sleeps until the
+ * earliest next fire time (`scheduleNextDueIn`), a change to the schedules
+ * (`onSchedulesChanged`) or the fallback poll, whichever comes first.
+ *
+ * Every scheduler process fires, not only a leader: the store splits due schedules between
+ * concurrent callers (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one writer at a time), and
+ * the fire ledger (unique per schedule and fire time) makes a fire time enqueue at most once
+ * however many schedulers run, stall or die. So there is no leader hand-over gap and no
+ * single process that bounds throughput; a scheduler that dies leaves nothing to recover.
+ *
+ * A failing store call is reported (`onError`) and retried with a growing backoff. A
+ * schedule found due longer ago than the overdue grace (no scheduler was running to fire
+ * it) is reported once as `schedule:overdue` and a warning, until it is on time again.
+ */
+import { DEFAULTS } from '../core/defaults.js';
+import type { EventBus, OrdoEvents } from '../core/events.js';
+import type { Logger } from '../core/logger.js';
+import { planFires } from '../core/schedule-timing.js';
+import type { ScheduleFire, ScheduleRecord } from '../core/types.js';
+import type { SchedulePlan, Store } from '../store/contract.js';
+import { Service } from '../services/service.js';
+import { Wakeup } from '../services/wakeup.js';
+
+/** Longest delay a Node timer takes without overflowing (it would fire at once). */
+export const MAX_TIMER_MS = 2_147_483_647;
+/** Sleep after a round that fired nothing while a schedule still looks due (another process holds it). */
+const BUSY_RETRY_MS = 50;
+/** First and longest backoff after a failed store call. */
+const BACKOFF_MIN_MS = 250;
+const BACKOFF_MAX_MS = 5_000;
+
+export interface SchedulerOptions {
+  store: Store;
+  logger: Logger;
+  events?: EventBus<OrdoEvents>;
+  /** Most schedules fired per store call. @defaultValue DEFAULTS.schedules.fireBatch */
+  batch?: number;
+  /**
+   * Longest sleep when no wake-up comes. @defaultValue 1 s on a store whose change
+   * notifications stay in the process (SQLite), 30 s with cross-process notifications (PostgreSQL)
+   */
+  fallbackPollMs?: number;
+  /** How late a due schedule must be to count as overdue. @defaultValue DEFAULTS.schedules.overdueGraceMs */
+  overdueGraceMs?: number;
+  /** A store call failed; the scheduler retries after a backoff. @defaultValue a warning in the log and `store:error` */
+  onError?(err: unknown, during: string): void;
+}
+
+/** Fires due schedules of the store, in every process that runs one. */
+export class Scheduler extends Service {
+  private readonly wakeup = new Wakeup();
+  private loop: Promise<void> | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private failures = 0;
+  /** Overdue schedules already reported, by name, until they are on time again. */
+  private readonly overdue = new Set<string>();
+  private readonly batch: number;
+  private readonly fallbackPollMs: number;
+  private readonly overdueGraceMs: number;
+
+  constructor(private readonly options: SchedulerOptions) {
+    super();
+    const { store } = options;
+    const { fireBatch, fallbackPollPostgresMs, fallbackPollSqliteMs, overdueGraceMs } = DEFAULTS.schedules;
+    this.batch = options.batch ?? fireBatch;
+    this.fallbackPollMs = options.fallbackPollMs ?? (store.capabilities.crossProcessNotify ? fallbackPollPostgresMs : fallbackPollSqliteMs);
+    this.overdueGraceMs = options.overdueGraceMs ?? overdueGraceMs;
+  }
+
+  /** Looks for due schedules now instead of at the end of the current sleep. */
+  wake(): void {
+    this.wakeup.wake();
+  }
+
+  protected async onStart(): Promise<void> {
+    this.unsubscribe = this.options.store.onSchedulesChanged(() => this.wakeup.wake());
+    this.loop = this.run();
+  }
+
+  protected async onStop(): Promise<void> {
+    this.unsubscribe?.();
+    this.wakeup.wake();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopSignal.aborted) {
+      let sleepMs: number;
+      try {
+        sleepMs = await this.round();
+        this.failures = 0;
+      } catch (err) {
+        this.failures++;
+        this.reportError(err);
+        sleepMs = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (this.failures - 1));
+      }
+      if (this.stopSignal.aborted) break;
+      await this.wakeup.wait(Math.min(sleepMs, this.fallbackPollMs, MAX_TIMER_MS));
+    }
+  }
+
+  /** Fires everything due now; returns how long to sleep before the next round. */
+  private async round(): Promise<number> {
+    let fired: ScheduleFire[];
+    let total = 0;
+    do {
+      fired = await this.options.store.scheduleFireDue({ limit: this.batch, plan: (s, now) => this.plan(s, now) });
+      total += fired.length;
+      for (const fire of fired) this.options.events?.emit('schedule:fired', fire);
+      this.reportOverdue();
+    } while (fired.length >= this.batch && !this.stopSignal.aborted);
+    const dueIn = await this.options.store.scheduleNextDueIn();
+    if (dueIn === null) return this.fallbackPollMs;
+    // Due now but nothing fired: another scheduler holds it; look again shortly, not in a busy loop.
+    return dueIn === 0 && total === 0 ? BUSY_RETRY_MS : dueIn;
+  }
+
+  /** Overdue schedules seen by `plan` in the current call, reported after it returns. */
+  private seenLate: { schedule: string; nextRunAt: Date; lateMs: number }[] = [];
+
+  /** `planFires`, noting how late each schedule is (the store calls it inside its transaction). */
+  private plan(schedule: ScheduleRecord, now: Date): SchedulePlan {
+    const lateMs = schedule.nextRunAt ? now.getTime() - schedule.nextRunAt.getTime() : 0;
+    if (lateMs > this.overdueGraceMs) this.seenLate.push({ schedule: schedule.name, nextRunAt: schedule.nextRunAt!, lateMs });
+    else this.overdue.delete(schedule.name);
+    return planFires(schedule, now);
+  }
+
+  private reportOverdue(): void {
+    const seen = this.seenLate;
+    this.seenLate = [];
+    for (const late of seen) {
+      if (this.overdue.has(late.schedule)) continue;
+      this.overdue.add(late.schedule);
+      this.options.logger.warn({ schedule: late.schedule, nextRunAt: late.nextRunAt.toISOString(), lateMs: late.lateMs }, 'schedule overdue: no scheduler fired it in time (was one running?)');
+      this.options.events?.emit('schedule:overdue', late);
+    }
+  }
+
+  private reportError(err: unknown): void {
+    this.seenLate = [];
+    const { onError, logger, events } = this.options;
+    if (onError) return onError(err, 'schedule fire');
+    events?.emit('store:error', err, 'schedule fire');
+    logger.warn({ during: 'schedule fire', err: (err as Error)?.message ?? String(err) }, 'scheduler: store call failed; retrying');
+  }
+}
