@@ -3,6 +3,8 @@
  * types.
  */
 export { createOrdo, Ordo, type OrdoOptions, type EnqueueItem, type CancelResult } from './client/ordo.js';
+export { Schedules, syncCodeSchedules, type ScheduleSpec, type ScheduleView, type ScheduleDetail, type CodeScheduleSync } from './client/ordo.js';
+export { describeTiming, nextFires } from './core/schedule-timing.js';
 export type { EnqueueOptions } from './client/enqueue-options.js';
 export { createWorker, Worker } from './worker/worker.js';
 export type { WorkerOptions } from './worker/options.js';
@@ -10,6 +12,7 @@ export { Maintenance, MAINTENANCE_ROLE, type MaintenanceOptions } from './mainte
 export { Service, type ServiceState, type StopOptions } from './services/service.js';
 export { defineTask, isTaskDefinition, type TaskContext, type TaskDefinition, type TaskHandler, type TaskOptions } from './tasks/define.js';
 export { TaskRegistry, type TaskSummary } from './tasks/registry.js';
+export type { TaskSchedule } from './tasks/schedule.js';
 export { loadTasks } from './tasks/loader.js';
 export { openStore, DEFAULT_DATABASE, type OpenStoreOptions } from './store/open.js';
 export type { Store, StoreCapabilities, EngineName, CallerTransaction } from './store/contract.js';

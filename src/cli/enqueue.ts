@@ -22,6 +22,7 @@ interface EnqueueFlags {
   at?: string;
   maxAttempts?: number;
   uniqueKey?: string;
+  uniqueFor?: string;
   timeout?: string;
   json?: boolean;
 }
@@ -42,10 +43,12 @@ export function registerEnqueue(cli: CliContext, program: Command): void {
     .option('--at <time>', 'run at a time: ISO 8601 or epoch seconds')
     .option('--max-attempts <n>', 'attempts in all, retries included', intOption('--max-attempts', 1, MAX_ATTEMPTS_LIMIT))
     .option('--unique-key <key>', 'if a job with this key is pending or running, print its id instead of enqueueing another')
+    .option('--unique-for <duration>', 'with --unique-key: also print the existing id if a job with the key was created this recently, even if it has finished: 10m, 1h')
     .option('--timeout <duration>', 'abort an attempt after this long: 30s, 5m')
     .option('--json', 'print {id, created} objects as JSON')
     .action(async (task: string, tokens: string[], flags: EnqueueFlags, command: Command) => {
       if (flags.delay !== undefined && flags.at !== undefined) throw new ValidationError('--delay', 'either --delay or --at, not both', `--delay ${flags.delay} --at ${flags.at}`);
+      if (flags.uniqueFor !== undefined && flags.uniqueKey === undefined) throw new ValidationError('--unique-for', '--unique-for together with --unique-key', flags.uniqueFor);
       if (flags.file && tokens.length > 0) throw new ValidationError('payload', 'the payload either as arguments or with -f FILE, not both', tokens.join(' '));
       const fromFile = flags.file ? payloadsFromFile(flags.file, cli.io) : null;
       const payloads = fromFile ? fromFile.map((p) => p.payload) : [payloadFromArgs(tokens)];
@@ -57,6 +60,7 @@ export function registerEnqueue(cli: CliContext, program: Command): void {
         runAt: flags.at === undefined ? undefined : parseTime(flags.at, '--at'),
         maxAttempts: flags.maxAttempts,
         uniqueKey: flags.uniqueKey,
+        uniqueFor: flags.uniqueFor === undefined ? undefined : durationSetting(flags.uniqueFor, '--unique-for'),
         timeout: flags.timeout === undefined ? undefined : durationSetting(flags.timeout, '--timeout'),
       };
       await cli.withClient(command, async (ordo, config) => {
@@ -68,7 +72,7 @@ export function registerEnqueue(cli: CliContext, program: Command): void {
         if (fromFile) checkFilePayloads(ordo, task, fromFile);
         const results = await enqueueAll(cli.print, ordo, task, payloads, options);
         const existing = results.filter((r) => !r.created).length;
-        if (existing > 0) cli.print.note(`note: ${existing} job(s) with this unique key already pending or running; printed the existing id, nothing enqueued for them`);
+        if (existing > 0) cli.print.note(`note: ${existing} job(s) with this unique key already pending or running${flags.uniqueFor ? ` or created in the last ${flags.uniqueFor}` : ''}; printed the existing id, nothing enqueued for them`);
         if (flags.json) cli.print.json(results.length === 1 ? results[0] : results);
         else cli.print.line(results.map((r) => r.id).join('\n'));
       }, { create: true });

@@ -2,7 +2,7 @@
  * The `ordo` command line: a thin layer over the client and the config module. Every read
  * command takes --json; errors print one actionable line and end with the exit code of their
  * category (`ERROR_MAPPING`: 2 bad input, 3 not found, 4 database unavailable, 5 not possible
- * in the job's state, 1 otherwise).
+ * in the job's state or taken, 1 otherwise).
  *
  * `main` runs in-process: the streams, environment and working folder are injected, and the
  * exit code is returned, so tests call it directly and `bin/ordo.js` sets `process.exitCode`.
@@ -15,6 +15,7 @@ import { registerInspect } from './inspect.js';
 import { processIO, type CliIO } from './io.js';
 import { registerJobs } from './jobs.js';
 import { registerQueues } from './queues.js';
+import { registerSchedules } from './schedules.js';
 import { packageVersion } from './version.js';
 import { registerWorker } from './worker.js';
 
@@ -33,6 +34,7 @@ export function buildProgram(cli: CliContext): Command {
   registerWorker(cli, program);
   registerJobs(cli, program);
   registerQueues(cli, program);
+  registerSchedules(cli, program);
   registerInspect(cli, program);
   return program;
 }

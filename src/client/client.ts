@@ -14,6 +14,7 @@ import { checkQueueName } from '../core/names.js';
 import { resolvePage } from '../core/page.js';
 import { resolveEnqueue, type EnqueueOptions } from './enqueue-options.js';
 import { cancelJob, retryJob, type CancelResult } from './job-actions.js';
+import { Schedules } from './schedules.js';
 
 export interface EnqueueItem {
   task: string;
@@ -22,6 +23,9 @@ export interface EnqueueItem {
 }
 
 export class Ordo {
+  /** Schedules: add, update, list, pause, run now, history (see `Schedules`). */
+  readonly schedules: Schedules;
+
   /**
    * @param events Where `job:enqueued` is published; share one bus with a worker to see
    *   the whole life of a job in one place.
@@ -31,7 +35,9 @@ export class Ordo {
     readonly tasks: TaskRegistry,
     private readonly ownsStore: boolean,
     readonly events: EventBus<OrdoEvents> = new EventBus<OrdoEvents>(),
-  ) {}
+  ) {
+    this.schedules = new Schedules(store, tasks);
+  }
 
   /** The engine behind this client. */
   get engine(): EngineName {

@@ -27,6 +27,12 @@ export interface EnqueueOptions {
   retry?: Partial<Pick<RetryPolicy, 'baseMs' | 'capMs' | 'maxAttempts'>>;
   /** While a job with this key is pending or running, enqueueing it again returns that job. */
   uniqueKey?: string;
+  /**
+   * With `uniqueKey`: a window (milliseconds or a duration such as `10m`) during which
+   * enqueueing the key again returns the job created first, even after it finished. A client
+   * that retries a submission it thinks was lost gets one job, not two.
+   */
+  uniqueFor?: number | string;
   /** Abort an attempt after this long: milliseconds or a duration. */
   timeout?: number | string;
   /**
@@ -64,6 +70,9 @@ export function resolveEnqueue(task: string, payload: unknown, options: EnqueueO
   if (unique !== undefined && (typeof unique !== 'string' || unique.length === 0 || unique.length > 500)) {
     throw new ValidationError('uniqueKey', 'a non-empty string of at most 500 characters', unique);
   }
+  if (options.uniqueFor !== undefined && unique === undefined) {
+    throw new ValidationError('uniqueFor', 'uniqueFor together with a uniqueKey (the key it keeps unique)', options.uniqueFor);
+  }
   return {
     task,
     queue: checkQueueName(options.queue ?? taskOptions.queue ?? 'default'),
@@ -76,5 +85,6 @@ export function resolveEnqueue(task: string, payload: unknown, options: EnqueueO
     backoffBaseMs: options.retry?.baseMs ?? null,
     backoffCapMs: options.retry?.capMs ?? null,
     uniqueKey: unique ?? null,
+    uniqueForMs: options.uniqueFor === undefined ? null : parseDuration(options.uniqueFor, 'uniqueFor'),
   };
 }

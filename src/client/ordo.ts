@@ -16,6 +16,9 @@ import { Ordo } from './client.js';
 
 export { Ordo, type EnqueueItem } from './client.js';
 export type { CancelResult } from './job-actions.js';
+export { Schedules, PREVIEW_FIRES, type ScheduleView, type ScheduleDetail } from './schedules.js';
+export type { ScheduleSpec } from './schedule-spec.js';
+export { syncCodeSchedules, type CodeScheduleSync } from './code-schedules.js';
 export type { TaskRegistry };
 
 export interface OrdoOptions {

@@ -8,6 +8,7 @@ import { checkPriority, checkQueueName, checkTaskName } from '../core/names.js';
 import { checkTimeout } from '../core/duration.js';
 import { checkRetryPolicy, type RetryPolicy } from '../core/retry.js';
 import type { Json } from '../core/types.js';
+import { checkTaskSchedule, type TaskSchedule } from './schedule.js';
 
 /** What a handler receives besides its payload. */
 export interface TaskContext {
@@ -38,6 +39,12 @@ export interface TaskOptions<P = unknown> {
   /** Milliseconds (or a duration such as `30s`) after which the attempt is aborted. */
   timeout?: number | string;
   description?: string;
+  /**
+   * Fire this task on a schedule: stored (named after the task unless `schedule.name`) and
+   * kept in step with this declaration when a worker or scheduler starts with the task.
+   * @example { cron: '0 9 * * 1-5', tz: 'Europe/London' }
+   */
+  schedule?: TaskSchedule;
 }
 
 const TASK = Symbol.for('ordo.task');
@@ -68,6 +75,7 @@ export function defineTask<P>(name: string, a: TaskOptions<P> | TaskHandler<P>, 
   if (options.queue !== undefined) checkQueueName(options.queue, field('queue'));
   if (options.priority !== undefined) checkPriority(options.priority, field('priority'));
   if (options.timeout !== undefined) checkTimeout(options.timeout, field('timeout'));
+  if (options.schedule !== undefined) checkTaskSchedule(options.schedule, field('schedule'));
   return Object.freeze({ [TASK]: true as const, name, options, handler });
 }
 

@@ -1,0 +1,142 @@
+/**
+ * `ordo.schedules`: schedules as data, for users, the CLI and the HTTP API. Resolves specs
+ * (`schedule-spec.ts`), calls the store, and adds what people need to read a schedule: an
+ * `overdue` flag (its next fire is late past a grace: no scheduler running, or one stuck)
+ * and, for one schedule, a preview of its next fires.
+ */
+import { DEFAULTS } from '../core/defaults.js';
+import { NotFoundError, ValidationError } from '../core/errors.js';
+import { nextFireAfter, nextFires } from '../core/schedule-timing.js';
+import type { ScheduleFire, ScheduleInput, ScheduleRecord } from '../core/types.js';
+import type { Store } from '../store/contract.js';
+import type { TaskRegistry } from '../tasks/registry.js';
+import { mergeSpec, resolveSchedule, specOf, type ScheduleSpec } from './schedule-spec.js';
+
+/** A schedule as listed: the stored record and whether its next fire is overdue. */
+export interface ScheduleView extends ScheduleRecord {
+  /** Not paused, and its next fire is later than `DEFAULTS.schedules.overdueGraceMs` past due. */
+  overdue: boolean;
+}
+
+/** One schedule with a preview of its coming fires. */
+export interface ScheduleDetail extends ScheduleView {
+  /** The next fire times from `nextRunAt` on (at most 5; none when it will not fire again). */
+  nextFires: Date[];
+}
+
+/** How many fire times `get` previews. */
+export const PREVIEW_FIRES = 5;
+/** Fires `history` returns unless told. */
+export const DEFAULT_HISTORY_LIMIT = 20;
+const MAX_HISTORY_LIMIT = 1_000;
+
+export class Schedules {
+  /**
+   * @param now The time `overdue` is judged at; the store's own clock decides every fire.
+   *   @defaultValue the process clock
+   */
+  constructor(
+    private readonly store: Store,
+    private readonly tasks: TaskRegistry,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Creates a schedule; a `ConflictError` if the name is taken. */
+  async add(name: string, spec: ScheduleSpec): Promise<ScheduleDetail> {
+    const input = resolveSchedule(name, spec, this.tasks.get(spec?.task), 'api');
+    const { record } = await this.store.scheduleUpsert({ schedule: input, mode: 'create', next: nextOf(input) });
+    return this.detail(record);
+  }
+
+  /**
+   * Changes some fields of a schedule and keeps the rest. A new timing recomputes the next
+   * fire; anything else leaves it. A `NotFoundError` for an unknown name.
+   */
+  async update(name: string, change: Partial<ScheduleSpec>): Promise<ScheduleDetail> {
+    const stored = await this.record(name);
+    const spec = mergeSpec(specOf(stored), change ?? {});
+    const input = resolveSchedule(name, spec, this.tasks.get(spec.task), stored.source);
+    const { record } = await this.store.scheduleUpsert({ schedule: input, mode: 'update', next: nextOf(input) });
+    return this.detail(record);
+  }
+
+  /** One schedule with its next fires; a `NotFoundError` for an unknown name. */
+  async get(name: string): Promise<ScheduleDetail> {
+    return this.detail(await this.record(name));
+  }
+
+  /** Every schedule, by name. */
+  async list(): Promise<ScheduleView[]> {
+    const now = this.now();
+    return (await this.store.scheduleList()).map((record) => this.view(record, now));
+  }
+
+  /** Deletes a schedule and its fire history; jobs it enqueued stay. */
+  async remove(name: string): Promise<void> {
+    if (!(await this.store.scheduleDelete({ name: checkName(name) }))) throw new NotFoundError('schedule', name);
+  }
+
+  /** Stops a schedule firing (its missed fires follow the misfire policy on resume). */
+  async pause(name: string): Promise<ScheduleView> {
+    return this.setPaused(name, true);
+  }
+
+  async resume(name: string): Promise<ScheduleView> {
+    return this.setPaused(name, false);
+  }
+
+  /** Fires a schedule once now, recorded as manual; its cadence (`nextRunAt`) stays as it was. */
+  async run(name: string): Promise<ScheduleFire> {
+    const fire = await this.store.scheduleFireNow({ name: checkName(name) });
+    if (!fire) throw new NotFoundError('schedule', name);
+    return fire;
+  }
+
+  /** A schedule's fires, newest first, from its fire ledger. */
+  async history(name: string, options: { limit?: number } = {}): Promise<ScheduleFire[]> {
+    const limit = options.limit ?? DEFAULT_HISTORY_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT) {
+      throw new ValidationError('limit', `a whole number from 1 to ${MAX_HISTORY_LIMIT}`, limit);
+    }
+    await this.record(name);
+    return this.store.scheduleHistory({ name, limit });
+  }
+
+  private async record(name: string): Promise<ScheduleRecord> {
+    const record = await this.store.scheduleGet({ name: checkName(name) });
+    if (!record) throw new NotFoundError('schedule', name);
+    return record;
+  }
+
+  private async setPaused(name: string, paused: boolean): Promise<ScheduleView> {
+    const record = await this.store.scheduleSetPaused({ name: checkName(name), paused });
+    if (!record) throw new NotFoundError('schedule', name);
+    return this.view(record, this.now());
+  }
+
+  private view(record: ScheduleRecord, now: Date): ScheduleView {
+    return { ...record, overdue: isOverdue(record, now) };
+  }
+
+  private detail(record: ScheduleRecord): ScheduleDetail {
+    const next = record.nextRunAt;
+    const fires = next === null ? [] : nextFires(record.timing, new Date(next.getTime() - 1), PREVIEW_FIRES);
+    return { ...this.view(record, this.now()), nextFires: fires };
+  }
+}
+
+/** The first fire of a definition after the store's `now`. */
+export function nextOf(input: ScheduleInput): (now: Date) => Date | null {
+  return (now) => nextFireAfter(input.timing, now);
+}
+
+/** Whether a schedule's next fire is later than the overdue grace past due (never when paused). */
+export function isOverdue(record: Pick<ScheduleRecord, 'paused' | 'nextRunAt'>, now: Date): boolean {
+  if (record.paused || record.nextRunAt === null) return false;
+  return now.getTime() - record.nextRunAt.getTime() > DEFAULTS.schedules.overdueGraceMs;
+}
+
+function checkName(name: unknown): string {
+  if (typeof name !== 'string' || name.length === 0) throw new ValidationError('name', 'a schedule name', name);
+  return name;
+}
