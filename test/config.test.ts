@@ -89,6 +89,17 @@ describe('resolveConfig', () => {
     }
   });
 
+  it('retention: flag > ORDO_RETENTION > file > 7 days, at least a minute, naming where a bad value came from', async () => {
+    const cwd = folder(json({ retention: '3d' }));
+    expect((await resolveConfig({}, { env: {}, cwd: folder() })).retentionMs).toBe(DEFAULTS.schedules.pruneAgeMs);
+    expect((await resolveConfig({}, { env: {}, cwd })).retentionMs).toBe(3 * 86_400_000);
+    expect((await resolveConfig({}, { env: { ORDO_RETENTION: '12h' }, cwd })).retentionMs).toBe(12 * 3_600_000);
+    expect((await resolveConfig({ retention: '30m' }, { env: { ORDO_RETENTION: '12h' }, cwd })).retentionMs).toBe(30 * 60_000);
+    await expect(resolveConfig({ retention: '10s' }, { env: {}, cwd })).rejects.toThrow(/^--retention: expected a retention of at least 1m/);
+    await expect(resolveConfig({}, { env: { ORDO_RETENTION: '7' }, cwd })).rejects.toThrow(/^ORDO_RETENTION: expected a duration with a unit/);
+    await expect(resolveConfig({}, { env: {}, cwd: folder(json({ retention: 'forever' })) })).rejects.toThrow(/ordo\.config\.json: retention: expected a duration/);
+  });
+
   it('refuses a file that is not a JSON object, and two config files at once', async () => {
     await expect(resolveConfig({}, { env: {}, cwd: folder({ 'ordo.config.json': '{ "tasks": ' }) })).rejects.toThrow(/not valid JSON/);
     await expect(resolveConfig({}, { env: {}, cwd: folder({ 'ordo.config.json': '[1]' }) })).rejects.toThrow(/expected an object of settings, received array \[1\]/);

@@ -15,6 +15,7 @@ import { registerInspect } from './inspect.js';
 import { processIO, type CliIO } from './io.js';
 import { registerJobs } from './jobs.js';
 import { registerQueues } from './queues.js';
+import { registerScheduler } from './scheduler.js';
 import { registerSchedules } from './schedules.js';
 import { packageVersion } from './version.js';
 import { registerWorker } from './worker.js';
@@ -36,6 +37,7 @@ export function buildProgram(cli: CliContext): Command {
   registerQueues(cli, program);
   registerSchedules(cli, program);
   registerInspect(cli, program);
+  registerScheduler(cli, program);
   return program;
 }
 

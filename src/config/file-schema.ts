@@ -21,6 +21,7 @@ export const FILE_SCHEMA = z.strictObject({
   grace: duration.optional(),
   poll: duration.optional(),
   maintenance: z.boolean().optional(),
+  retention: duration.optional(),
 });
 
 /** The settings of a config file as written (paths not yet resolved). */
@@ -38,6 +39,7 @@ const EXPECTED: Record<string, string> = {
   grace: 'a duration such as "10s", or a number of milliseconds',
   poll: 'a duration such as "1s", or a number of milliseconds',
   maintenance: 'true or false',
+  retention: 'a duration such as "7d", or a number of milliseconds',
 };
 
 export const FILE_KEYS = Object.keys(EXPECTED).filter((key) => !key.startsWith('$') && key !== 'description');

@@ -3,11 +3,15 @@
  * names it: flags (or a caller's options) > environment > `ordo.config.json|ts` > `DEFAULTS`.
  */
 import { DEFAULTS } from '../core/defaults.js';
+import { ValidationError } from '../core/errors.js';
 import { durationSetting } from './duration.js';
 import { envDatabase, envLogFormat, envValue, type Env } from './env.js';
 import { loadConfigFile } from './file.js';
 import type { FileSettings } from './file-schema.js';
 import { resolveLocation } from './paths.js';
+
+/** Shortest retention: pruning jobs as soon as they finish would leave nothing to inspect. */
+const MIN_RETENTION_MS = 60_000;
 
 /** Settings given on the command line; unset ones fall through to the next source. */
 export interface ConfigFlags {
@@ -23,6 +27,8 @@ export interface ConfigFlags {
   poll?: string | number;
   /** Only `false` counts: hosting maintenance is the default. */
   maintenance?: boolean;
+  /** How long finished jobs and fire-ledger rows are kept (`7d`); a number is milliseconds. */
+  retention?: string | number;
 }
 
 /** Every setting resolved. */
@@ -39,6 +45,8 @@ export interface OrdoConfig {
   graceMs: number;
   pollMs: number;
   maintenance: boolean;
+  /** Finished jobs and fire-ledger rows older than this are pruned by the maintenance leader. */
+  retentionMs: number;
   logLevel: string | undefined;
   logFormat: 'json' | 'pretty' | undefined;
   /** Errors print their stack trace. */
@@ -72,6 +80,7 @@ export async function resolveConfig(flags: ConfigFlags = {}, sources: ConfigSour
     graceMs: duration(flags.grace, '--grace', file.grace, inFile('grace'), DEFAULTS.graceMs),
     pollMs: Math.max(1, duration(flags.poll, '--poll', file.poll, inFile('poll'), DEFAULTS.pollMs)),
     maintenance: flags.maintenance === false ? false : (file.maintenance ?? true),
+    retentionMs: retention(flags.retention, env, file.retention, inFile('retention')),
     logLevel: envValue(env, 'ORDO_LOG_LEVEL'),
     logFormat: envLogFormat(env),
     debug: envValue(env, 'ORDO_DEBUG') !== undefined,
@@ -89,6 +98,15 @@ function duration(flag: string | number | undefined, flagName: string, fromFile:
   if (flag !== undefined) return durationSetting(flag, flagName);
   if (fromFile !== undefined) return durationSetting(fromFile, fileKey);
   return fallback;
+}
+
+/** The retention age: flag, then ORDO_RETENTION, then the file, then the default; at least a minute. */
+function retention(flag: string | number | undefined, env: Env, fromFile: string | number | undefined, fileKey: string): number {
+  const [value, name] = [[flag, '--retention'], [envValue(env, 'ORDO_RETENTION'), 'ORDO_RETENTION'], [fromFile, fileKey]].find(([v]) => v !== undefined) ?? [undefined, ''];
+  if (value === undefined) return DEFAULTS.schedules.pruneAgeMs;
+  const ms = durationSetting(value, String(name));
+  if (ms < MIN_RETENTION_MS) throw new ValidationError(String(name), 'a retention of at least 1m, such as 7d or 12h', value);
+  return ms;
 }
 
 /**
