@@ -1,20 +1,17 @@
 /**
  * Cron expressions for schedules, on `croner`: validation with croner's reason, and the
- * fire times after or at-or-before an instant in a zone, with Ordo's DST rule applied on
- * top: a wall-clock time that happens twice (fall back) fires once, the first time.
- * Croner already moves a wall time that does not exist (spring forward) to the next valid
- * instant, and never returns one instant twice from a strictly-after search.
+ * fire times after or at-or-before an instant in a zone, by Ordo's DST rule: a wall-clock
+ * time that does not exist (spring forward) fires once at the next valid instant; one that
+ * happens twice (fall back) fires once, the first time.
  */
 import { Cron } from 'croner';
 import { ValidationError } from './errors.js';
-import { repeatedWindow } from './schedule-zone.js';
+import { firstInstantOfWall, reachedWall } from './schedule-zone.js';
 
 const EXPECTED = 'a cron expression of 5 or 6 fields (such as "0 9 * * 1-5") or @hourly, @daily, @weekly, @monthly, @yearly';
 /** Compiled expressions by `zone + expression`; kept small, most processes know a few. */
 const cache = new Map<string, Cron>();
 const CACHE_SIZE = 500;
-/** Fall-back windows skipped in one search; a zone has at most one per few months. */
-const MAX_SKIPS = 8;
 
 /**
  * Validates an expression: 5 fields (minute first) or 6 (seconds first), lists, ranges,
@@ -29,7 +26,7 @@ export function checkCron(expression: unknown): string {
   }
   let cron: Cron;
   try {
-    cron = new Cron(text, { paused: true });
+    cron = compiled(text);
   } catch (err) {
     throw new ValidationError('cron', EXPECTED, expression, (err as Error).message.replace(/^CronPattern: /, ''));
   }
@@ -39,43 +36,34 @@ export function checkCron(expression: unknown): string {
   return text;
 }
 
-function compiled(expression: string, tz: string): Cron {
-  const key = `${tz} ${expression}`;
-  let cron = cache.get(key);
+/**
+ * The expression compiled in UTC. Fire times are searched among wall-clock times with
+ * croner in UTC (no DST there), then mapped to instants by the zone: croner's own zone
+ * handling skips some wall times a spring-forward removes (`15 2 * * *` in New York fires
+ * at 3:00 on that day, but `*\/15 2 * * *` not at all) and fires a repeated hour twice.
+ */
+function compiled(expression: string): Cron {
+  let cron = cache.get(expression);
   if (!cron) {
     if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
-    cron = new Cron(expression, { timezone: tz, paused: true });
-    cache.set(key, cron);
+    cron = new Cron(expression, { timezone: 'UTC', paused: true });
+    cache.set(expression, cron);
   }
   return cron;
 }
 
-/** The first fire time strictly after `after` (ms since the epoch), or null if none. */
+/**
+ * The first fire time strictly after `after` (ms since the epoch), or null if none: the
+ * first instant the zone reaches the next matching wall time past the one reached at `after`.
+ */
 export function cronNextAfter(expression: string, tz: string, after: number): number | null {
-  const cron = compiled(expression, tz);
-  let from = after;
-  for (let skip = 0; skip <= MAX_SKIPS; skip++) {
-    const next = cron.nextRun(new Date(from))?.getTime();
-    if (next === undefined) return null;
-    const repeat = repeatedWindow(next, tz);
-    if (!repeat) return next;
-    // The whole repeated window is skipped; the next fire is at or after its end.
-    from = Math.max(from, repeat.end - 1);
-  }
-  return null;
+  const wall = compiled(expression).nextRun(new Date(reachedWall(after, tz)))?.getTime();
+  return wall === undefined ? null : firstInstantOfWall(wall, tz);
 }
 
 /** The last fire time at or before `at` (ms since the epoch), or null if none. */
 export function cronLatestAtOrBefore(expression: string, tz: string, at: number): number | null {
-  const cron = compiled(expression, tz);
   // previousRuns returns runs strictly before its reference (to the millisecond).
-  let before = at + 1;
-  for (let skip = 0; skip <= MAX_SKIPS; skip++) {
-    const previous = cron.previousRuns(1, new Date(before))[0]?.getTime();
-    if (previous === undefined) return null;
-    const repeat = repeatedWindow(previous, tz);
-    if (!repeat) return previous;
-    before = Math.min(before, repeat.start);
-  }
-  return null;
+  const wall = compiled(expression).previousRuns(1, new Date(reachedWall(at, tz) + 1))[0]?.getTime();
+  return wall === undefined ? null : firstInstantOfWall(wall, tz);
 }

@@ -27,7 +27,7 @@ export function planFires(s: Pick<ScheduleRecord, 'timing' | 'nextRunAt' | 'misf
   if (s.nextRunAt === null) return { fireTimes: [], nextRunAt: null };
   if (s.nextRunAt.getTime() > now.getTime()) return { fireTimes: [], nextRunAt: s.nextRunAt };
   const nextRunAt = nextFireAfter(s.timing, now);
-  const limit = s.misfire === 'all' ? Math.max(1, Math.floor(s.misfireLimit)) : 1;
+  const limit = s.misfire === 'all' ? boundedLimit(s.misfireLimit) : 1;
   const due = latestDue(s.timing, s.nextRunAt, now, limit);
   const latest = due.at(-1);
   if (s.misfire === 'skip' && latest && now.getTime() - latest.getTime() > MISFIRE_GRACE_MS) return { fireTimes: [], nextRunAt };
@@ -45,4 +45,9 @@ function latestDue(timing: ScheduleTiming, from: Date, now: Date, limit: number)
     at = new Date(fire.getTime() - 1);
   }
   return due.reverse();
+}
+
+/** `misfireLimit` as a count of at least 1 (the default when it is not a number). */
+function boundedLimit(limit: number): number {
+  return Number.isFinite(limit) ? Math.max(1, Math.floor(limit)) : DEFAULTS.schedules.misfireLimit;
 }

@@ -35,7 +35,7 @@ export interface TimingSpec {
 export function resolveTiming(spec: TimingSpec): ScheduleTiming {
   const given = (['cron', 'every', 'at'] as const).filter((key) => spec[key] !== undefined && spec[key] !== null);
   if (given.length !== 1) {
-    throw new ValidationError('cron | every | at', 'exactly one of cron, every or at', given.length === 0 ? 'none of them' : given.join(' and '));
+    throw new ValidationError('cron | every | at', 'exactly one of cron, every or at', given.length === 0 ? undefined : given);
   }
   const tz = spec.tz === undefined || spec.tz === null ? 'UTC' : checkZone(spec.tz);
   if (spec.cron !== undefined && spec.cron !== null) return { kind: 'cron', cron: checkCron(spec.cron), tz };

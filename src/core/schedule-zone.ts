@@ -1,7 +1,9 @@
 /**
  * Time zones for schedules: checks an IANA zone name, reads a zone's UTC offset at an
- * instant, and finds the second occurrence of a repeated wall-clock time (the hour a
- * fall-back transition plays twice), which schedules skip. Pure: `Intl` only, no clock.
+ * instant, and maps between instants and wall-clock times across DST transitions: the
+ * wall time a zone has reached (a repeated hour counts once) and the first instant it
+ * reaches a wall time (a skipped one is reached when the clock jumps past it).
+ * Pure: `Intl` only, no clock.
  */
 import { ValidationError } from './errors.js';
 
@@ -44,8 +46,39 @@ export function zoneOffsetMs(t: number, tz: string): number {
   return wall - Math.floor(t / 1000) * 1000;
 }
 
+/**
+ * The wall-clock time a zone has reached by instant `t`, as a UTC-based ms count (so
+ * 2026-11-01 01:30 in New York reads as Date.UTC(2026, 10, 1, 1, 30)). While a fall-back
+ * repeats an hour, this stays at the latest wall time already shown: the repeated wall
+ * times count as passed.
+ */
+export function reachedWall(t: number, tz: string): number {
+  const wall = t + zoneOffsetMs(t, tz);
+  const repeat = repeatedWindow(t, tz);
+  return repeat ? Math.max(wall, repeat.start - 1 + zoneOffsetMs(repeat.start - 1, tz)) : wall;
+}
+
+/**
+ * The first instant at which the zone reaches wall-clock time `wall` (UTC-based ms): the
+ * instant it shows it, the first of two if a fall-back repeats it, and the end of the gap
+ * (the first valid instant) if a spring-forward skips it.
+ */
+export function firstInstantOfWall(wall: number, tz: string): number {
+  // Offsets lie within -12 h and +14 h: the instant lies within wall - 14 h and wall + 12 h.
+  const before = zoneOffsetMs(wall - 14 * HOUR_MS, tz);
+  const after = zoneOffsetMs(wall + 12 * HOUR_MS, tz);
+  let first: number | null = null;
+  for (const offset of new Set([before, zoneOffsetMs(wall - before, tz), after])) {
+    const t = wall - offset;
+    if (zoneOffsetMs(t, tz) === offset && (first === null || t < first)) first = t;
+  }
+  if (first !== null) return first;
+  // A gap: the clock jumped from before `wall` to after it at the transition.
+  return transition(wall - after, wall - before, tz, before);
+}
+
 /** A stretch of instants whose wall-clock times already happened once, just before it. */
-export interface RepeatedWindow {
+interface RepeatedWindow {
   /** The fall-back transition: first instant of the repeat. */
   start: number;
   /** First instant after the repeat (start + the size of the shift). */
@@ -57,7 +90,7 @@ export interface RepeatedWindow {
  * pass through the hour a fall-back repeats), the window of such instants; otherwise null.
  * Probes 3 h and 26 h back, so shifts of any size up to a day are seen.
  */
-export function repeatedWindow(t: number, tz: string): RepeatedWindow | null {
+function repeatedWindow(t: number, tz: string): RepeatedWindow | null {
   const offset = zoneOffsetMs(t, tz);
   for (const back of [3 * HOUR_MS, 26 * HOUR_MS]) {
     const earlier = zoneOffsetMs(t - back, tz);
