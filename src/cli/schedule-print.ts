@@ -4,6 +4,7 @@
  * is the client's objects as they are, not these.
  */
 import type { ScheduleDetail, ScheduleView } from '../client/ordo.js';
+import { formatDuration } from '../core/duration.js';
 import { describeTiming } from '../core/schedule-timing.js';
 import type { ScheduleFire } from '../core/types.js';
 import type { Printer } from './output.js';
@@ -40,7 +41,7 @@ export function printSchedule(print: Printer, s: ScheduleDetail): void {
     ['payload', JSON.stringify(job.payload)],
     ['priority', job.priority],
     ['attempts', job.maxAttempts],
-    ['timeout', job.timeoutMs === null ? null : `${job.timeoutMs} ms`],
+    ['timeout', job.timeoutMs === null ? null : formatDuration(job.timeoutMs)],
     ['misfire', s.misfire === 'all' ? `all (at most ${s.misfireLimit})` : s.misfire],
     ['overlap', s.overlap],
     ['source', s.source === 'code' ? 'declared in code' : 'api'],
@@ -60,6 +61,7 @@ export function printSchedule(print: Printer, s: ScheduleDetail): void {
 
 /** A time as the wall clock of `zone` shows it, with the zone's offset: `2026-03-29 09:00:00 GMT+1`. */
 export function inZone(date: Date, zone: string): string {
+  if (zone === 'UTC') return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone: zone,
     hourCycle: 'h23',
