@@ -83,6 +83,11 @@ export interface JobInsert {
   backoffBaseMs: number | null;
   backoffCapMs: number | null;
   uniqueKey: string | null;
+  /**
+   * With `uniqueKey`: a job with the key created within this many ms counts as a duplicate
+   * even if it has finished. Absent or null: only a pending or running job does.
+   */
+  uniqueForMs?: number | null;
 }
 
 export interface InsertResult {

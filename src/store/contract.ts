@@ -13,21 +13,23 @@
  * - A job that succeeds first time costs two writes: its claim and its finish.
  * - A job moves between states only as core/states.ts allows.
  *
- * Entities still to come get their own interface next to these, composed into `Store` the
- * same way, with their own area in the conformance suite: `ScheduleStore` (recurring jobs),
- * `WorkflowStore` (jobs that wait on other jobs), flow keys (limits shared by jobs of one
+ * `ScheduleStore` (recurring jobs and their fire ledger) is composed the same way. Entities
+ * still to come get their own interface next to these, with their own area in the
+ * conformance suite: `WorkflowStore` (jobs that wait on other jobs), flow keys (limits shared by jobs of one
  * key) and tokens (API credentials for a remote client). A method is named entity-first
  * (`scheduleUpsert`, `workflowGet`) so the composed interface stays readable.
  */
 import type { JobStore } from './contract/jobs.js';
 import type { LeaderStore } from './contract/leaders.js';
 import type { QueueStore } from './contract/queues.js';
+import type { ScheduleStore } from './contract/schedules.js';
 import type { WorkerStore } from './contract/workers.js';
 
 export type { StoreClock } from './clock.js';
 export type { CallerTransaction, JobRef, JobStore } from './contract/jobs.js';
 export type { LeaderStore } from './contract/leaders.js';
 export type { QueueStore } from './contract/queues.js';
+export type { SchedulePlan, ScheduleStore, ScheduleUpsertMode } from './contract/schedules.js';
 export type { WorkerStore } from './contract/workers.js';
 
 export type EngineName = 'sqlite' | 'postgres';
@@ -51,4 +53,4 @@ export interface StoreLifecycle {
 }
 
 /** Everything a store does: each entity's operations and the lifecycle. */
-export interface Store extends StoreLifecycle, JobStore, QueueStore, WorkerStore, LeaderStore {}
+export interface Store extends StoreLifecycle, JobStore, QueueStore, WorkerStore, LeaderStore, ScheduleStore {}

@@ -18,6 +18,8 @@ import { leaderCases } from './leader.js';
 import { notifyCases } from './notify.js';
 import { queuesCases } from './queues.js';
 import { rescueCases } from './rescue.js';
+import { scheduleFiresCases } from './schedule-fires.js';
+import { schedulesCases } from './schedules.js';
 import { stateMachineCases } from './state-machine.js';
 import { useContractContext } from './support.js';
 import { workersCases } from './workers.js';
@@ -38,5 +40,7 @@ export function exerciseStore(fixture: EngineFixture): void {
     describe('workers', () => workersCases(ctx));
     describe('leader election', () => leaderCases(ctx));
     describe('notifications', () => notifyCases(ctx));
+    describe('schedules: definitions', () => schedulesCases(ctx));
+    describe('schedules: fires and the ledger', () => scheduleFiresCases(ctx));
   });
 }

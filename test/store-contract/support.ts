@@ -10,7 +10,7 @@ import { openStore } from '../../src/store/open.js';
 import { TestClock } from '../support/clock.js';
 import { type EngineFixture, freshStore } from '../support/engines.js';
 
-export { finishOf, job } from '../support/jobs.js';
+export { everyNext, everyPlan, finishOf, job, schedule } from '../support/jobs.js';
 export { sleep, waitUntil } from '../support/wait.js';
 
 /** Allowed difference between the store's clock and this process's clock in assertions. */

@@ -1,9 +1,11 @@
 /**
- * Builders of what tests hand the Store: a fully resolved job to insert, and the finish of a
- * claimed job. Plain data, no test framework, so child processes (the claimer scripts) can
+ * Builders of what tests hand the Store: a fully resolved job to insert, the finish of a
+ * claimed job, and a schedule definition with a plain fixed-interval timing (the store
+ * tests plan fires with `everyNext`/`everyPlan` below, so they do not depend on the real
+ * timing code). Plain data, no test framework, so child processes (the claimer scripts) can
  * use them too.
  */
-import type { JobFinish, JobInsert, JobRecord } from '../../src/core/types.js';
+import type { JobFinish, JobInsert, JobRecord, ScheduleInput, ScheduleRecord } from '../../src/core/types.js';
 
 /** A due job on queue `default` with every field resolved; override what the test needs. */
 export function job(overrides: Partial<JobInsert> = {}): JobInsert {
@@ -35,4 +37,45 @@ export function finishOf(running: JobRecord, overrides: Partial<JobFinish> = {})
     finishedAt: new Date(),
     ...overrides,
   };
+}
+
+/** A schedule firing every minute, enqueuing `test.task` on `default`; override what the test needs. */
+export function schedule(overrides: Partial<ScheduleInput> & { name?: string } = {}): ScheduleInput {
+  return {
+    name: 'every-minute',
+    timing: { kind: 'every', everyMs: 60_000, tz: 'UTC' },
+    job: {
+      task: 'test.task',
+      queue: 'default',
+      payload: { n: 1 },
+      priority: 0,
+      maxAttempts: 3,
+      timeoutMs: null,
+      backoffBaseMs: null,
+      backoffCapMs: null,
+    },
+    misfire: 'all',
+    misfireLimit: 100,
+    overlap: 'allow',
+    source: 'api',
+    ...overrides,
+  };
+}
+
+/** The first multiple of `everyMs` (since the epoch) after `now`: a schedule's `next`. */
+export function everyNext(everyMs: number): (now: Date) => Date {
+  return (now) => new Date((Math.floor(now.getTime() / everyMs) + 1) * everyMs);
+}
+
+/**
+ * A plan for `every` schedules: every multiple of the interval in [nextRunAt, now] (the
+ * latest only under `misfire: 'once'`, the latest `misfireLimit` under `all`), next = the
+ * first multiple after now. Enough for store tests; the real policy is core's.
+ */
+export function everyPlan(s: ScheduleRecord, now: Date): { fireTimes: Date[]; nextRunAt: Date | null } {
+  const everyMs = s.timing.kind === 'every' ? s.timing.everyMs : 60_000;
+  const times: Date[] = [];
+  for (let t = s.nextRunAt?.getTime() ?? Infinity; t <= now.getTime(); t += everyMs) times.push(new Date(t));
+  const kept = s.misfire === 'all' ? times.slice(-s.misfireLimit) : times.slice(-1);
+  return { fireTimes: kept, nextRunAt: everyNext(everyMs)(now) };
 }

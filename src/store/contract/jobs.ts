@@ -24,7 +24,9 @@ export interface JobRef {
 export interface JobStore {
   /**
    * Inserts jobs in one transaction, in order. A job whose `uniqueKey` matches a job that is
-   * `pending` or `running` is not inserted: its result is that job's id with `created: false`.
+   * `pending` or `running`, or (with `uniqueForMs`) one created within the last `uniqueForMs`
+   * whatever its state, is not inserted: its result is that job's id with `created: false`
+   * (the active one when there are both).
    * `tx` (engines with `transactionalEnqueue`) is the caller's client inside its own
    * transaction: the jobs exist if and only if that transaction commits.
    */
@@ -119,6 +121,14 @@ export interface JobStore {
 
   /** Deletes a queue's `pending` jobs (all of them, or only those in `states`). Returns the count. */
   jobDeleteMany(params: { readonly queue: string; readonly states?: readonly JobState[] }): Promise<number>;
+
+  /**
+   * Retention: deletes `succeeded`, `failed` and `cancelled` jobs that finished before
+   * `now - olderThanMs` (never `pending` or `running` ones), and fire-ledger rows fired
+   * before then, except each schedule's latest fire (so its history never goes blank).
+   * At most `limit` rows of each per call (default 1000); call again while it returns `limit`.
+   */
+  jobPrune(params: { readonly olderThanMs: number; readonly limit?: number }): Promise<{ jobs: number; fires: number }>;
 
   /**
    * Milliseconds until the earliest pending job of these queues is due (0 if one is due

@@ -16,6 +16,8 @@ export interface PgContext {
   readonly s: string;
   /** The LISTEN/NOTIFY channel that carries "jobs available on queue X" signals. */
   readonly channel: string;
+  /** The LISTEN/NOTIFY channel that carries "schedules changed" signals. */
+  readonly schedulesChannel: string;
   /** A test clock: statements through `db` already run on it (see clock.ts); others must shift. */
   readonly clock?: StoreClock;
 }
@@ -41,7 +43,7 @@ export function quoteSchema(schema: unknown): string {
 }
 
 /** The channel of a schema; channel names are limited to 63 bytes like identifiers. */
-export function channelFor(schema: string): string {
-  const channel = `ordo_jobs_${schema}`;
-  return channel.length <= 63 ? channel : `ordo_jobs_${createHash('sha1').update(schema).digest('hex')}`;
+export function channelFor(schema: string, topic: 'jobs' | 'schedules' = 'jobs'): string {
+  const channel = `ordo_${topic}_${schema}`;
+  return channel.length <= 63 ? channel : `ordo_${topic}_${createHash('sha1').update(schema).digest('hex')}`;
 }

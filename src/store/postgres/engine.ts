@@ -11,6 +11,7 @@
  * hangs on a dead connection. Time is always the database's clock.
  */
 import { ConfigError, ValidationError } from '../../core/errors.js';
+import { checkLimit, checkPrune } from '../schedule-records.js';
 import type { Store, StoreCapabilities } from '../contract.js';
 import { type StoreClock, checkClock } from '../clock.js';
 import { callerClient } from './caller-tx.js';
@@ -27,6 +28,9 @@ import { getJob, listJobs, nextDueIn } from './sql/jobs-read.js';
 import { rescueExpired } from './sql/jobs-rescue.js';
 import { ELECT_TIMEOUT_MS, LeaderLocks } from './sql/leaders.js';
 import { queueStats, queuesWithPendingJobs, setQueuePaused } from './sql/queues.js';
+import { pruneJobs } from './sql/jobs-prune.js';
+import { fireDue, fireNow, scheduleHistory } from './sql/schedule-fires.js';
+import { deleteSchedule, getSchedule, listSchedules, scheduleNextDueIn, setSchedulePaused, upsertSchedule } from './sql/schedules.js';
 import { heartbeatWorker, listWorkers, markWorkerStopped } from './sql/workers.js';
 
 export interface PostgresStoreOptions {
@@ -79,9 +83,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   };
   const clock = checkClock(options.clock);
   const db = createDb(connection);
-  const ctx: PgContext = clock
-    ? { db: clockedDb(db, clock), schema, s, channel: channelFor(schema), clock }
-    : { db, schema, s, channel: channelFor(schema) };
+  const channels = { channel: channelFor(schema), schedulesChannel: channelFor(schema, 'schedules') };
+  const ctx: PgContext = clock ? { db: clockedDb(db, clock), schema, s, ...channels, clock } : { db, schema, s, ...channels };
   return new PostgresEngine(ctx, db, connection, options.create !== false);
 }
 
@@ -89,6 +92,9 @@ function poolSizeOf(poolSize: unknown = 10): number {
   if (typeof poolSize !== 'number' || !Number.isInteger(poolSize) || poolSize < 1) throw new ValidationError('poolSize', 'an integer >= 1', poolSize);
   return poolSize;
 }
+
+/** The payload of "schedules changed" signals (their listeners take no argument). */
+const SCHEDULES_CHANGED = 'changed';
 
 /** Longest timeout accepted: Node's timers overflow past 2^31 - 1 ms. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
@@ -105,6 +111,8 @@ class PostgresEngine implements PostgresStore {
   readonly capabilities: StoreCapabilities = { crossProcessNotify: true, transactionalEnqueue: true };
   private readonly db: Db;
   private readonly listener: JobsListener;
+  /** LISTENs on the schedules channel; opened by the first `onSchedulesChanged`. */
+  private readonly schedulesListener: JobsListener;
   private readonly leaders: LeaderLocks;
   private closing: Promise<void> | null = null;
 
@@ -124,13 +132,21 @@ class PostgresEngine implements PostgresStore {
       pingIntervalMs: Math.min(2 * connection.queryTimeoutMs, MAX_TIMEOUT_MS),
       pendingQueues: (client) => queuesWithPendingJobs(ctx, client),
     });
+    this.schedulesListener = new JobsListener({
+      config,
+      channel: ctx.schedulesChannel,
+      isOwnBackend: (pid) => ctx.db.isOwnBackend(pid),
+      pingIntervalMs: Math.min(2 * connection.queryTimeoutMs, MAX_TIMEOUT_MS),
+      // Changes made while it was not listening are unknown: after each connect, one wake-up.
+      pendingQueues: async () => [SCHEDULES_CHANGED],
+    });
     this.leaders = new LeaderLocks(ctx, config, Math.min(ELECT_TIMEOUT_MS, connection.queryTimeoutMs));
   }
 
   migrate: Store['migrate'] = () => runMigrations(this.db, this.ctx.schema, this.ctx.s, this.create);
 
   close(): Promise<void> {
-    this.closing ??= Promise.all([this.listener.close(), this.leaders.close()]).then(() => this.db.close());
+    this.closing ??= Promise.all([this.listener.close(), this.schedulesListener.close(), this.leaders.close()]).then(() => this.db.close());
     return this.closing;
   }
 
@@ -194,9 +210,56 @@ class PostgresEngine implements PostgresStore {
   leaderElect: Store['leaderElect'] = (params) => this.leaders.elect(params);
   leaderResign: Store['leaderResign'] = (params) => this.leaders.resign(params);
 
+  jobPrune: Store['jobPrune'] = (params) => {
+    const { olderThanMs, limit } = checkPrune(params);
+    return pruneJobs(this.ctx, olderThanMs, limit);
+  };
+
+  scheduleUpsert: Store['scheduleUpsert'] = async (params) => {
+    const result = await upsertSchedule(this.ctx, params);
+    if (result.changed) this.schedulesListener.emit([SCHEDULES_CHANGED]);
+    return result;
+  };
+
+  scheduleGet: Store['scheduleGet'] = ({ name }) => getSchedule(this.ctx, name);
+  scheduleList: Store['scheduleList'] = () => listSchedules(this.ctx);
+
+  scheduleDelete: Store['scheduleDelete'] = async ({ name }) => {
+    const deleted = await deleteSchedule(this.ctx, name);
+    if (deleted) this.schedulesListener.emit([SCHEDULES_CHANGED]);
+    return deleted;
+  };
+
+  scheduleSetPaused: Store['scheduleSetPaused'] = async ({ name, paused }) => {
+    const record = await setSchedulePaused(this.ctx, name, paused);
+    if (record) this.schedulesListener.emit([SCHEDULES_CHANGED]);
+    return record;
+  };
+
+  scheduleFireDue: Store['scheduleFireDue'] = async ({ limit, plan }) => {
+    const { fires, queues } = await fireDue(this.ctx, checkLimit(limit), plan);
+    this.listener.emit(queues);
+    return fires;
+  };
+
+  scheduleFireNow: Store['scheduleFireNow'] = async ({ name }) => {
+    const fired = await fireNow(this.ctx, name);
+    if (!fired) return null;
+    this.listener.emit([fired.queue]);
+    return fired.fire;
+  };
+
+  scheduleHistory: Store['scheduleHistory'] = ({ name, limit }) => scheduleHistory(this.ctx, name, limit);
+  scheduleNextDueIn: Store['scheduleNextDueIn'] = () => scheduleNextDueIn(this.ctx);
+
   onJobsAvailable(listener: (queue: string) => void): () => void {
     if (this.closing) return () => {};
     return this.listener.subscribe(listener);
+  }
+
+  onSchedulesChanged(listener: () => void): () => void {
+    if (this.closing) return () => {};
+    return this.schedulesListener.subscribe(() => listener());
   }
 
   listening(): Promise<void> {

@@ -115,6 +115,61 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX jobs_running_by ON ${s}.jobs (locked_by) WHERE state = 'running';
     `,
   },
+  {
+    version: 3,
+    name: 'schedules, the fire ledger, unique keys over time, pruning finished jobs',
+    sql: (s) => `
+      -- A recurring or one-off job definition. The timing is three columns: the kind, its
+      -- expression (cron text, interval ms, or the one-off time in ISO 8601) and the zone.
+      CREATE TABLE ${s}.schedules (
+        id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        name            text        NOT NULL UNIQUE,
+        task            text        NOT NULL,
+        queue           text        NOT NULL,
+        payload         jsonb       NOT NULL,
+        priority        integer     NOT NULL,
+        max_attempts    integer     NOT NULL,
+        timeout_ms      bigint,
+        backoff_base_ms bigint,
+        backoff_cap_ms  bigint,
+        timing_kind     text        NOT NULL CHECK (timing_kind IN ('cron', 'every', 'once')),
+        timing_expr     text        NOT NULL,
+        tz              text        NOT NULL,
+        misfire         text        NOT NULL CHECK (misfire IN ('skip', 'once', 'all')),
+        misfire_limit   integer     NOT NULL,
+        overlap         text        NOT NULL CHECK (overlap IN ('allow', 'skip', 'queue')),
+        source          text        NOT NULL CHECK (source IN ('api', 'code')),
+        paused          boolean     NOT NULL DEFAULT false,
+        next_run_at     timestamptz,
+        last_fire_at    timestamptz,
+        last_job_id     bigint,
+        created_at      timestamptz NOT NULL,
+        updated_at      timestamptz NOT NULL
+      );
+      -- The scheduler's "what is due?" and "when is the next one?": unpaused rows only.
+      CREATE INDEX schedules_due ON ${s}.schedules (next_run_at) WHERE NOT paused AND next_run_at IS NOT NULL;
+
+      -- The fire ledger: one row per fire time of a schedule, so a time fires at most once.
+      -- Manual fires are keyed apart (manual = true), so they never take a cadence time's place.
+      CREATE TABLE ${s}.schedule_fires (
+        schedule_id bigint      NOT NULL REFERENCES ${s}.schedules (id) ON DELETE CASCADE,
+        fire_time   timestamptz NOT NULL,
+        manual      boolean     NOT NULL DEFAULT false,
+        fired_at    timestamptz NOT NULL,
+        job_id      bigint,
+        skipped     text CHECK (skipped IN ('overlap')),
+        PRIMARY KEY (schedule_id, manual, fire_time)
+      );
+      -- History (newest first) and pruning (each schedule's latest row is kept).
+      CREATE INDEX schedule_fires_time ON ${s}.schedule_fires (schedule_id, fire_time);
+      CREATE INDEX schedule_fires_fired ON ${s}.schedule_fires (fired_at);
+
+      -- uniqueFor: the jobs with a key, whatever their state.
+      CREATE INDEX jobs_unique_key ON ${s}.jobs (unique_key, created_at) WHERE unique_key IS NOT NULL;
+      -- jobPrune: finished jobs by finish time.
+      CREATE INDEX jobs_finished ON ${s}.jobs (finished_at) WHERE state IN ('succeeded', 'failed', 'cancelled');
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -18,6 +18,7 @@ import { type StoreClock, checkClock, clockOffset } from '../clock.js';
 import type { Store, StoreCapabilities } from '../contract.js';
 import { SqliteConnection, isMemoryPath } from './connection.js';
 import { busyError, isBusyError, sqliteCode, toStoreError } from './errors.js';
+import { checkLimit, checkPrune } from '../schedule-records.js';
 import { FileWatch, readOnlyLost } from './file-watch.js';
 import { runMigrations } from './migrations.js';
 import { JobsAvailableSignal } from './notify.js';
@@ -29,6 +30,9 @@ import { getJob, listJobs, nextDueIn } from './sql/jobs-read.js';
 import { rescueExpired } from './sql/jobs-rescue.js';
 import { electLeader, resignLeader } from './sql/leaders.js';
 import { queueStats, setQueuePaused } from './sql/queues.js';
+import { pruneJobs } from './sql/jobs-prune.js';
+import { fireDue, fireNow, scheduleHistory } from './sql/schedule-fires.js';
+import { deleteSchedule, listSchedules, readSchedule, scheduleNextDueIn, setSchedulePaused, upsertSchedule } from './sql/schedules.js';
 import { heartbeatWorker, listWorkers, markWorkerStopped } from './sql/workers.js';
 
 export interface SqliteStoreOptions {
@@ -162,8 +166,54 @@ class SqliteStore implements Store {
   leaderElect: Store['leaderElect'] = (params) => this.run((c, now) => electLeader(c, now, params));
   leaderResign: Store['leaderResign'] = (params) => this.run((c, now) => resignLeader(c, now, params));
 
+  jobPrune: Store['jobPrune'] = (params) => {
+    const { olderThanMs, limit } = checkPrune(params);
+    return this.run((c, now) => pruneJobs(c, now, olderThanMs, limit));
+  };
+
+  scheduleUpsert: Store['scheduleUpsert'] = async (params) => {
+    const result = await this.run((c, now) => upsertSchedule(c, now, params));
+    if (result.changed) this.signal.emitSchedules();
+    return result;
+  };
+
+  scheduleGet: Store['scheduleGet'] = ({ name }) => this.run((c) => readSchedule(c, name));
+  scheduleList: Store['scheduleList'] = () => this.run((c) => listSchedules(c));
+
+  scheduleDelete: Store['scheduleDelete'] = async ({ name }) => {
+    const deleted = await this.run((c) => deleteSchedule(c, name));
+    if (deleted) this.signal.emitSchedules();
+    return deleted;
+  };
+
+  scheduleSetPaused: Store['scheduleSetPaused'] = async ({ name, paused }) => {
+    const record = await this.run((c, now) => setSchedulePaused(c, now, name, paused));
+    if (record) this.signal.emitSchedules();
+    return record;
+  };
+
+  scheduleFireDue: Store['scheduleFireDue'] = async ({ limit, plan }) => {
+    const { fires, queues } = await this.run((c, now) => fireDue(c, now, checkLimit(limit), plan));
+    this.signal.emit(queues);
+    return fires;
+  };
+
+  scheduleFireNow: Store['scheduleFireNow'] = async ({ name }) => {
+    const fired = await this.run((c, now) => fireNow(c, now, name));
+    if (!fired) return null;
+    this.signal.emit([fired.queue]);
+    return fired.fire;
+  };
+
+  scheduleHistory: Store['scheduleHistory'] = ({ name, limit }) => this.run((c) => scheduleHistory(c, name, limit));
+  scheduleNextDueIn: Store['scheduleNextDueIn'] = () => this.run((c, now) => scheduleNextDueIn(c, now));
+
   onJobsAvailable(listener: (queue: string) => void): () => void {
     return this.signal.subscribe(listener);
+  }
+
+  onSchedulesChanged(listener: () => void): () => void {
+    return this.signal.subscribeSchedules(listener);
   }
 
   /**

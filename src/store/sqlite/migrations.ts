@@ -107,6 +107,61 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX jobs_running_by ON jobs (locked_by) WHERE state = 'running';
     `,
   },
+  {
+    version: 4,
+    name: 'schedules, the fire ledger, unique keys over time, pruning finished jobs',
+    sql: `
+      -- A recurring or one-off job definition. The timing is three columns: the kind, its
+      -- expression (cron text, interval ms, or the one-off time in ISO 8601) and the zone.
+      CREATE TABLE schedules (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        name            TEXT    NOT NULL UNIQUE,
+        task            TEXT    NOT NULL,
+        queue           TEXT    NOT NULL,
+        payload         TEXT    NOT NULL,
+        priority        INTEGER NOT NULL,
+        max_attempts    INTEGER NOT NULL,
+        timeout_ms      INTEGER,
+        backoff_base_ms INTEGER,
+        backoff_cap_ms  INTEGER,
+        timing_kind     TEXT    NOT NULL CHECK (timing_kind IN ('cron', 'every', 'once')),
+        timing_expr     TEXT    NOT NULL,
+        tz              TEXT    NOT NULL,
+        misfire         TEXT    NOT NULL CHECK (misfire IN ('skip', 'once', 'all')),
+        misfire_limit   INTEGER NOT NULL,
+        overlap         TEXT    NOT NULL CHECK (overlap IN ('allow', 'skip', 'queue')),
+        source          TEXT    NOT NULL CHECK (source IN ('api', 'code')),
+        paused          INTEGER NOT NULL DEFAULT 0,
+        next_run_at     INTEGER,
+        last_fire_at    INTEGER,
+        last_job_id     INTEGER,
+        created_at      INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL
+      );
+      -- The scheduler's "what is due?" and "when is the next one?": unpaused rows only.
+      CREATE INDEX schedules_due ON schedules (next_run_at) WHERE paused = 0 AND next_run_at IS NOT NULL;
+
+      -- The fire ledger: one row per fire time of a schedule, so a time fires at most once.
+      -- Manual fires are keyed apart (manual = 1), so they never take a cadence time's place.
+      CREATE TABLE schedule_fires (
+        schedule_id INTEGER NOT NULL REFERENCES schedules (id) ON DELETE CASCADE,
+        fire_time   INTEGER NOT NULL,
+        manual      INTEGER NOT NULL DEFAULT 0,
+        fired_at    INTEGER NOT NULL,
+        job_id      INTEGER,
+        skipped     TEXT CHECK (skipped IN ('overlap')),
+        PRIMARY KEY (schedule_id, manual, fire_time)
+      );
+      -- History (newest first) and pruning (each schedule's latest row is kept).
+      CREATE INDEX schedule_fires_time ON schedule_fires (schedule_id, fire_time);
+      CREATE INDEX schedule_fires_fired ON schedule_fires (fired_at);
+
+      -- uniqueFor: the jobs with a key, whatever their state, newest last.
+      CREATE INDEX jobs_unique_key ON jobs (unique_key, created_at) WHERE unique_key IS NOT NULL;
+      -- jobPrune: finished jobs by finish time.
+      CREATE INDEX jobs_finished ON jobs (finished_at) WHERE state IN ('succeeded', 'failed', 'cancelled');
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

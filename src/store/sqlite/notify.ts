@@ -1,5 +1,5 @@
 /**
- * In-process "jobs available" signals. Every store instance opened on the same file (by
+ * In-process "jobs available" and "schedules changed" signals. Every store instance opened on the same file (by
  * resolved path) in this process shares one channel, so a worker wakes up as soon as a
  * client in the same process enqueues, even through another store instance. Other processes
  * are not told (capabilities.crossProcessNotify is false); their workers poll.
@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { isMemoryPath } from './connection.js';
 
 type Listener = (queue: string) => void;
+type AnyListener = Listener | (() => void);
 
 interface Channel {
   emitter: EventEmitter;
@@ -22,7 +23,7 @@ let privateChannels = 0;
 export class JobsAvailableSignal {
   private readonly key: string;
   private readonly channel: Channel;
-  private readonly listeners = new Set<Listener>();
+  private readonly listeners = new Set<AnyListener>();
   private closed = false;
 
   constructor(path: string) {
@@ -52,6 +53,29 @@ export class JobsAvailableSignal {
     };
   }
 
+  /** Subscribes to "schedules changed" on this file (upsert, delete, pause, resume). */
+  subscribeSchedules(listener: () => void): () => void {
+    if (this.closed) return () => {};
+    const guarded = (): void => {
+      try {
+        listener();
+      } catch (err) {
+        process.emitWarning(`onSchedulesChanged listener threw: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    };
+    this.channel.emitter.on('schedules', guarded);
+    this.listeners.add(guarded);
+    return () => {
+      this.channel.emitter.off('schedules', guarded);
+      this.listeners.delete(guarded);
+    };
+  }
+
+  /** Tells every "schedules changed" listener on this file. Call after commit. */
+  emitSchedules(): void {
+    this.channel.emitter.emit('schedules');
+  }
+
   /** Tells every listener on this file that `queues` may have due jobs. Call after commit. */
   emit(queues: readonly string[]): void {
     for (const queue of queues) this.channel.emitter.emit('jobs', queue);
@@ -60,7 +84,10 @@ export class JobsAvailableSignal {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const listener of this.listeners) this.channel.emitter.off('jobs', listener);
+    for (const listener of this.listeners) {
+      this.channel.emitter.off('jobs', listener);
+      this.channel.emitter.off('schedules', listener);
+    }
     this.listeners.clear();
     this.channel.users -= 1;
     if (this.channel.users === 0) channels.delete(this.key);

@@ -28,7 +28,7 @@ import type { PgContext } from '../context.js';
 import type { Queryable } from '../pool.js';
 import { isLockTimeout, uniqueKeyHeldError } from '../errors.js';
 import { hasNul } from '../rows.js';
-import { UNIQUE_KEY_LOCK_TIMEOUT_MS, activeJobsWithKeys } from './unique-keys.js';
+import { UNIQUE_KEY_LOCK_TIMEOUT_MS, activeJobsWithKeys, recentJobsWithKeys } from './unique-keys.js';
 
 const insertSql = (s: string): string => `
   WITH input AS MATERIALIZED (
@@ -110,12 +110,42 @@ export async function insertJobs(
   const results: (InsertResult | undefined)[] = new Array(jobs.length);
   const queues = new Set<string>();
   await lockUniqueKeys(ctx, client, jobs);
-  let todo = jobs.map((_, index) => index);
+  let todo = await withoutRecentDuplicates(ctx, client, jobs, results);
   for (let round = 0; todo.length > 0; round++) {
     if (round === MAX_ROUNDS) throw new Error(`jobInsertMany: unique keys kept changing state during ${MAX_ROUNDS} attempts`);
     todo = await insertRound(ctx, client, jobs, todo, results, queues);
   }
   return { results: results as InsertResult[], queues: [...queues] };
+}
+
+/**
+ * uniqueFor: answers the jobs whose key has a job created within their `uniqueForMs` (or an
+ * active one) with that job, and returns the indexes of the others, still to insert. The
+ * unique index cannot express a time window, so this is a lookup under the keys' advisory
+ * locks: a concurrent enqueue of the same key has committed (and is seen) by now.
+ */
+async function withoutRecentDuplicates(
+  ctx: PgContext,
+  client: Queryable,
+  jobs: readonly JobInsert[],
+  results: (InsertResult | undefined)[],
+): Promise<number[]> {
+  const all = jobs.map((_, index) => index);
+  const windowed = all.filter((index) => {
+    const job = jobs[index] as JobInsert;
+    return job.uniqueKey !== null && (job.uniqueForMs ?? 0) > 0;
+  });
+  if (windowed.length === 0) return all;
+  const windows = windowed.map((index) => ({ key: (jobs[index] as JobInsert).uniqueKey as string, windowMs: (jobs[index] as JobInsert).uniqueForMs as number }));
+  const found = await recentJobsWithKeys(ctx, client, windows);
+  const answered = new Set<number>();
+  for (const index of windowed) {
+    const id = found.get((jobs[index] as JobInsert).uniqueKey as string);
+    if (id === undefined) continue;
+    results[index] = { id, created: false };
+    answered.add(index);
+  }
+  return all.filter((index) => !answered.has(index));
 }
 
 /**

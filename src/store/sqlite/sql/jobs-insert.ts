@@ -1,11 +1,11 @@
 /**
  * jobInsertMany: inserts jobs in one IMMEDIATE transaction, deduplicating by active
- * `unique_key`. The lookup and the insert share the write lock, so two processes enqueuing
+ * `unique_key` (or, with `uniqueForMs`, a recent one whatever its state). The lookup and the insert share the write lock, so two processes enqueuing
  * the same key at once still create one job; the partial unique index is the backstop.
  */
 import type { InsertResult, JobInsert } from '../../../core/types.js';
 import type { SqliteConnection } from '../connection.js';
-import { activeJobWithKey } from './unique-keys.js';
+import { duplicateOf } from './unique-keys.js';
 
 const INSERT = `
   INSERT INTO jobs (task, queue, payload, state, priority, run_at, created_at, max_attempts,
@@ -15,20 +15,23 @@ const INSERT = `
 
 /** Inserts `jobs` in order; `queues` lists the queues that got a new job, for wake-ups. */
 export function insertJobs(c: SqliteConnection, now: number, jobs: readonly JobInsert[]): { results: InsertResult[]; queues: string[] } {
-  const insert = c.prepare(INSERT);
   const queues = new Set<string>();
   const results = c.write(() =>
     jobs.map((job): InsertResult => {
       if (job.uniqueKey !== null) {
-        const existing = activeJobWithKey(c, job.uniqueKey);
+        const existing = duplicateOf(c, now, { ...job, uniqueKey: job.uniqueKey });
         if (existing !== undefined) return { id: String(existing), created: false };
       }
-      const { lastInsertRowid } = insert.run(insertParams(job, now));
       queues.add(job.queue);
-      return { id: String(lastInsertRowid), created: true };
+      return { id: String(insertJobRow(c, now, job)), created: true };
     }),
   );
   return { results, queues: [...queues] };
+}
+
+/** Inserts one job, no questions asked (the caller holds the transaction); returns its id. */
+export function insertJobRow(c: SqliteConnection, now: number, job: JobInsert): number {
+  return Number(c.prepare(INSERT).run(insertParams(job, now)).lastInsertRowid);
 }
 
 function insertParams(job: JobInsert, now: number): Record<string, unknown> {

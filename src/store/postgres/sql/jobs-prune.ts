@@ -1,0 +1,36 @@
+/**
+ * jobPrune on PostgreSQL: retention, as one statement. Deletes finished jobs (succeeded,
+ * failed, cancelled) that finished before the cut-off, and fire-ledger rows fired before it
+ * except each schedule's latest fire, at most `limit` of each per call. Pending and running
+ * jobs are never touched (core/states.ts: only finished jobs move to `deleted` by jobPrune);
+ * a finished job being retried at the same moment is skipped (its row is locked) or
+ * re-checked after the retry commits, and then no longer matches. Same module as the
+ * SQLite engine's.
+ */
+import type { PgContext } from '../context.js';
+
+const pruneSql = (s: string): string => `
+  WITH doomed_jobs AS (
+    SELECT id FROM ${s}.jobs
+    WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < now() - $1 * interval '1 millisecond'
+    ORDER BY finished_at LIMIT $2
+    FOR UPDATE SKIP LOCKED
+  ),
+  jobs_gone AS (
+    DELETE FROM ${s}.jobs j USING doomed_jobs d WHERE j.id = d.id RETURNING 1
+  ),
+  fires_gone AS (
+    DELETE FROM ${s}.schedule_fires f
+    WHERE (f.schedule_id, f.manual, f.fire_time) IN (
+      SELECT o.schedule_id, o.manual, o.fire_time FROM ${s}.schedule_fires o
+      WHERE o.fired_at < now() - $1 * interval '1 millisecond'
+        AND o.fire_time < (SELECT max(g.fire_time) FROM ${s}.schedule_fires g WHERE g.schedule_id = o.schedule_id)
+      ORDER BY o.fired_at LIMIT $2)
+    RETURNING 1
+  )
+  SELECT (SELECT count(*) FROM jobs_gone)::integer AS jobs, (SELECT count(*) FROM fires_gone)::integer AS fires`;
+
+export async function pruneJobs(ctx: PgContext, olderThanMs: number, limit: number): Promise<{ jobs: number; fires: number }> {
+  const [row] = await ctx.db.rows<{ jobs: number; fires: number }>({ name: 'ordo_job_prune', text: pruneSql(ctx.s), values: [olderThanMs, limit] });
+  return { jobs: row?.jobs ?? 0, fires: row?.fires ?? 0 };
+}

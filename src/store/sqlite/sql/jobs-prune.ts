@@ -1,0 +1,32 @@
+/**
+ * jobPrune on SQLite: retention. Deletes finished jobs (succeeded, failed, cancelled) that
+ * finished before the cut-off, and fire-ledger rows fired before it except each schedule's
+ * latest fire, at most `limit` of each per call, in one IMMEDIATE transaction. Pending and
+ * running jobs are never touched, however old (core/states.ts: only finished jobs move to
+ * `deleted` by jobPrune). Bounded, so the write lock is held briefly; the pruner calls again.
+ */
+import { DEFAULT_PRUNE_LIMIT } from '../../schedule-records.js';
+import type { SqliteConnection } from '../connection.js';
+
+// Walks `jobs_finished` (migration 4): finished rows by finish time.
+const PRUNE_JOBS = `
+  DELETE FROM jobs WHERE id IN (
+    SELECT id FROM jobs
+    WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < @cutoff
+    ORDER BY finished_at LIMIT @limit)`;
+
+// A schedule's newest fire stays, so its history and last fire time never go blank.
+const PRUNE_FIRES = `
+  DELETE FROM schedule_fires WHERE rowid IN (
+    SELECT f.rowid FROM schedule_fires f
+    WHERE f.fired_at < @cutoff
+      AND f.fire_time < (SELECT MAX(g.fire_time) FROM schedule_fires g WHERE g.schedule_id = f.schedule_id)
+    ORDER BY f.fired_at LIMIT @limit)`;
+
+export function pruneJobs(c: SqliteConnection, now: number, olderThanMs: number, limit = DEFAULT_PRUNE_LIMIT): { jobs: number; fires: number } {
+  const params = { cutoff: now - olderThanMs, limit };
+  return c.write(() => ({
+    jobs: c.prepare(PRUNE_JOBS).run(params).changes,
+    fires: c.prepare(PRUNE_FIRES).run(params).changes,
+  }));
+}
