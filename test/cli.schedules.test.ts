@@ -28,7 +28,8 @@ describe('ordo schedules', () => {
   it('add, list, show (next 5 fires in the zone and UTC), update, pause, resume, rm', async () => {
     const added = await ordoOk('schedules', 'add', 'morning', '--cron', '0 9 * * 1-5', '--tz', 'Europe/London', '--task', 'send_email', '--payload', EMAIL, '--overlap', 'skip');
     expect(added).toMatch(/^schedule morning added: cron 0 9 \* \* 1-5 \(Europe\/London\), task send_email; next run \d{4}-/);
-    await ordoOk('schedules', 'add', 'tick', '--every', '30s', '--task', 'hello', '--queue', 'low', '--misfire', 'all', '--misfire-limit', '5');
+    const unknownTask = await ordo('schedules', 'add', 'tick', '--every', '30s', '--task', 'hello', '--queue', 'low', '--misfire', 'all', '--misfire-limit', '5');
+    expect([unknownTask.code, unknownTask.stderr]).toEqual([0, expect.stringMatching(/^ordo: note: no task named hello in .*payload not checked/)]);
 
     const list = await ordoOk('schedules', 'list');
     expect(list.split('\n')[0]).toMatch(/^NAME\s+TIMING\s+TASK\s+NEXTRUN\s+LASTFIRE\s+LASTOUTCOME\s+PAUSED\s+OVERDUE$/);

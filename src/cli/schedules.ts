@@ -64,8 +64,12 @@ function registerDefinition(cli: CliContext, schedules: Command): void {
       .argument('<name>', 'schedule name, e.g. nightly-report');
     definitionFlags(command, mode).action(async (name: string, flags: ScheduleFlags, command: Command) => {
       const spec = specFromFlags(flags, mode);
-      await cli.withClient(command, async (ordo) => {
+      await cli.withClient(command, async (ordo, config) => {
         const schedule = await asFlags(() => (mode === 'add' ? ordo.schedules.add(name, spec as ScheduleSpec) : ordo.schedules.update(name, spec)));
+        if (!ordo.tasks.has(schedule.job.task)) {
+          cli.print.note(`note: no task named ${schedule.job.task} in ${cli.tasksFolder(config)}, so its options were not applied and the payload not checked; its jobs wait for a worker that defines it`);
+        }
+        if (schedule.source === 'code') cli.print.note(`note: schedule ${name} is declared in code; a scheduler started with its task puts the code's definition back`);
         if (flags.json) return cli.print.json(schedule);
         const next = schedule.nextRunAt ? `next run ${schedule.nextRunAt.toISOString()}` : 'it will not fire again';
         cli.print.line(`schedule ${name} ${mode === 'add' ? 'added' : 'updated'}: ${describeTiming(schedule.timing)}, task ${schedule.job.task}; ${next}`);
