@@ -104,8 +104,13 @@ function repeatedWindow(t: number, tz: string): RepeatedWindow | null {
   return null;
 }
 
-/** The first instant in (lo, hi] whose offset is no longer `before` (to the second). */
-function transition(lo: number, hi: number, tz: string, before: number): number {
+/**
+ * The first instant in (lo, hi] whose offset is no longer `before`. Transitions fall on
+ * whole seconds: the search runs on them, so the result is exact.
+ */
+function transition(from: number, to: number, tz: string, before: number): number {
+  let lo = Math.floor(from / 1000) * 1000;
+  let hi = Math.ceil(to / 1000) * 1000;
   while (hi - lo > 1000) {
     const mid = lo + Math.max(1, Math.floor((hi - lo) / 2000)) * 1000;
     if (zoneOffsetMs(mid, tz) === before) lo = mid;

@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nextFireAfter, nextFires, resolveTiming } from '../../src/core/schedule-timing.js';
+import { latestFireAtOrBefore, nextFireAfter, nextFires, resolveTiming } from '../../src/core/schedule-timing.js';
 import { zoneOffsetMs } from '../../src/core/schedule-zone.js';
 
 const MINUTE = 60_000;
@@ -138,4 +138,25 @@ describe('every transition, against a minute-by-minute reference', () => {
         .toEqual(expected.map((t) => new Date(t).toISOString()));
     }), { numRuns: 120 });
   }, 60_000);
+
+  it('agrees with the reference from any instant, inside a repeated or skipped hour too', () => {
+    const offsets = fc.integer({ min: -3 * HOUR / 1000, max: 3 * HOUR / 1000 }).map((s) => s * 1000 + 500);
+    fc.assert(fc.property(fc.constantFrom(...TRANSITIONS), fc.constantFrom(...MINUTES), fc.constantFrom(...HOURS), offsets, ([tz, at], [minute, minutes], [hour, hours], offset) => {
+      const instant = Date.parse(at) + offset;
+      const expected = reference(minutes, hours, tz, Date.parse(at) - 8 * HOUR, Date.parse(at) + 8 * HOUR);
+      const timing = resolveTiming({ cron: `${minute} ${hour} * * *`, tz });
+      const next = expected.find((t) => t > instant);
+      const latest = expected.findLast((t) => t <= instant);
+      if (next !== undefined) expect(nextFireAfter(timing, new Date(instant))?.toISOString()).toBe(new Date(next).toISOString());
+      if (latest !== undefined) expect(latestFireAtOrBefore(timing, new Date(instant))?.toISOString()).toBe(new Date(latest).toISOString());
+    }), { numRuns: 120 });
+  }, 60_000);
+
+  it('fires nothing more from inside the repeated hour of a fire already made', () => {
+    // 1:10 EST on 1 November 2026: 1:30 fired at 1:30 EDT, 40 minutes ago, and is not due again.
+    const inside = new Date('2026-11-01T06:10:00Z');
+    expect(nextFireAfter(resolveTiming({ cron: '30 1 * * *', tz: 'America/New_York' }), inside)).toEqual(new Date('2026-11-02T06:30:00Z'));
+    expect(latestFireAtOrBefore(resolveTiming({ cron: '30 1 * * *', tz: 'America/New_York' }), inside)).toEqual(new Date('2026-11-01T05:30:00Z'));
+    expect(nextFireAfter(resolveTiming({ cron: '*/30 * * * *', tz: 'Australia/Lord_Howe' }), new Date('2026-04-04T15:10:00Z'))).toEqual(new Date('2026-04-04T15:30:00Z'));
+  });
 });
