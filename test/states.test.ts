@@ -35,9 +35,10 @@ describe('job state machine table', () => {
     expect(statesMovedBy('jobCancel', 'cancelled')).toEqual(['pending']);
   });
 
-  it('moves terminal jobs only by an operator: retry or delete', () => {
+  it('moves terminal jobs only by an operator (retry or delete) or retention (prune)', () => {
     const fromTerminal = JOB_TRANSITIONS.filter((t) => t.from !== 'new' && isTerminal(t.from));
-    expect(new Set(fromTerminal.map((t) => t.operation))).toEqual(new Set(['jobRetry', 'jobDeleteMany']));
+    expect(new Set(fromTerminal.map((t) => t.operation))).toEqual(new Set(['jobRetry', 'jobDeleteMany', 'jobPrune']));
+    expect(statesMovedBy('jobPrune').sort()).toEqual(['cancelled', 'failed', 'succeeded']);
   });
 
   it('draws one diagram edge per (from, to) pair', () => {

@@ -11,13 +11,13 @@
 import type { JobState } from './types.js';
 
 /** The store operations that create, move or remove jobs (names of `JobStore` methods). */
-export type JobOperation = 'jobInsertMany' | 'jobClaim' | 'jobFinishMany' | 'jobCancel' | 'jobRetry' | 'jobRescueExpired' | 'jobDeleteMany';
+export type JobOperation = 'jobInsertMany' | 'jobClaim' | 'jobFinishMany' | 'jobCancel' | 'jobRetry' | 'jobRescueExpired' | 'jobDeleteMany' | 'jobPrune';
 
 /** Every operation that may move a job, for walks that try each on each state. */
-export const JOB_OPERATIONS: readonly JobOperation[] = ['jobInsertMany', 'jobClaim', 'jobFinishMany', 'jobCancel', 'jobRetry', 'jobRescueExpired', 'jobDeleteMany'];
+export const JOB_OPERATIONS: readonly JobOperation[] = ['jobInsertMany', 'jobClaim', 'jobFinishMany', 'jobCancel', 'jobRetry', 'jobRescueExpired', 'jobDeleteMany', 'jobPrune'];
 
 export interface JobStateInfo {
-  /** No operation moves a terminal job except an operator's retry or delete. */
+  /** No operation moves a terminal job except an operator's retry or delete, and retention (prune). */
   terminal: boolean;
   description: string;
   /**
@@ -67,6 +67,9 @@ export const JOB_TRANSITIONS: readonly JobTransition[] = [
   { from: 'succeeded', to: 'deleted', operation: 'jobDeleteMany', when: 'named in states' },
   { from: 'failed', to: 'deleted', operation: 'jobDeleteMany', when: 'named in states' },
   { from: 'cancelled', to: 'deleted', operation: 'jobDeleteMany', when: 'named in states' },
+  { from: 'succeeded', to: 'deleted', operation: 'jobPrune', when: 'finished longer ago than the retention age' },
+  { from: 'failed', to: 'deleted', operation: 'jobPrune', when: 'finished longer ago than the retention age' },
+  { from: 'cancelled', to: 'deleted', operation: 'jobPrune', when: 'finished longer ago than the retention age' },
 ];
 
 /** True for states no worker moves a job out of. */

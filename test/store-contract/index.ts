@@ -14,6 +14,8 @@ import { jobsClaimCases } from './jobs-claim.js';
 import { jobsFinishCases } from './jobs-finish.js';
 import { jobsInsertCases } from './jobs-insert.js';
 import { jobsListCases } from './jobs-list.js';
+import { jobsPruneCases } from './jobs-prune.js';
+import { jobsUniqueForCases } from './jobs-unique-for.js';
 import { leaderCases } from './leader.js';
 import { notifyCases } from './notify.js';
 import { queuesCases } from './queues.js';
@@ -30,6 +32,8 @@ export function exerciseStore(fixture: EngineFixture): void {
     afterAll(dropCreatedSchemas);
     describe('jobs: insert and get', () => jobsInsertCases(ctx));
     describe('jobs: list', () => jobsListCases(ctx));
+    describe('jobs: unique for a time window', () => jobsUniqueForCases(ctx));
+    describe('jobs: prune (retention)', () => jobsPruneCases(ctx));
     describe('jobs: claim, heartbeat, progress', () => jobsClaimCases(ctx));
     describe('jobs: finish', () => jobsFinishCases(ctx));
     describe('jobs: cancel, retry, delete', () => jobsCancelRetryCases(ctx));

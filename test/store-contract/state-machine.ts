@@ -90,7 +90,17 @@ const MOVES: Record<string, Move> = {
   'succeeded>deleted:jobDeleteMany': { act: (w, id) => deleteIn(w, id!, 'succeeded') },
   'failed>deleted:jobDeleteMany': { act: (w, id) => deleteIn(w, id!, 'failed') },
   'cancelled>deleted:jobDeleteMany': { act: (w, id) => deleteIn(w, id!, 'cancelled') },
+  'succeeded>deleted:jobPrune': { act: (w, id) => prune(w, id!) },
+  'failed>deleted:jobPrune': { act: (w, id) => prune(w, id!) },
+  'cancelled>deleted:jobPrune': { act: (w, id) => prune(w, id!) },
 };
+
+/** Prunes everything finished before now (a moment after the job finished). */
+async function prune(w: Walk, id: string): Promise<string> {
+  w.clock.advance(10);
+  expect(await w.store.jobPrune({ olderThanMs: 0 })).toEqual({ jobs: 1, fires: 0 });
+  return id;
+}
 
 async function deleteIn(w: Walk, id: string, state: JobState): Promise<string> {
   expect(await w.store.jobDeleteMany({ queue: 'default', states: [state] })).toBe(1);
@@ -112,6 +122,10 @@ const ATTEMPTS: Record<Exclude<JobOperation, 'jobInsertMany'>, (w: Walk, before:
   },
   jobDeleteMany: async (w, before) => {
     await expect(w.store.jobDeleteMany({ queue: 'default', states: [before.state] })).rejects.toBeInstanceOf(ValidationError);
+  },
+  jobPrune: async (w) => {
+    w.clock.advance(PAST_LEASE_MS);
+    expect(await w.store.jobPrune({ olderThanMs: 0 })).toEqual({ jobs: 0, fires: 0 });
   },
 };
 

@@ -210,7 +210,7 @@ class PostgresEngine implements PostgresStore {
   leaderElect: Store['leaderElect'] = (params) => this.leaders.elect(params);
   leaderResign: Store['leaderResign'] = (params) => this.leaders.resign(params);
 
-  jobPrune: Store['jobPrune'] = (params) => {
+  jobPrune: Store['jobPrune'] = async (params) => {
     const { olderThanMs, limit } = checkPrune(params);
     return pruneJobs(this.ctx, olderThanMs, limit);
   };

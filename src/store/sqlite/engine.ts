@@ -166,7 +166,7 @@ class SqliteStore implements Store {
   leaderElect: Store['leaderElect'] = (params) => this.run((c, now) => electLeader(c, now, params));
   leaderResign: Store['leaderResign'] = (params) => this.run((c, now) => resignLeader(c, now, params));
 
-  jobPrune: Store['jobPrune'] = (params) => {
+  jobPrune: Store['jobPrune'] = async (params) => {
     const { olderThanMs, limit } = checkPrune(params);
     return this.run((c, now) => pruneJobs(c, now, olderThanMs, limit));
   };
