@@ -86,6 +86,7 @@ describe('ordo schedules', () => {
       [['--every', '1m', '--overlap', 'x'], /^ordo: --overlap: expected one of allow, skip, queue/],
       [['--every', '1m', '--payload', '[1]'], /^ordo: --payload: expected a JSON object/],
       [['--at', 'tomorrow'], /^ordo: --at: /],
+      [['--at', '2020-01-01T00:00:00Z'], /^ordo: --at: expected a time in the future/],
     ];
     for (const [flags, message] of bad) {
       const result = await ordo('schedules', 'add', 's', '--task', 'hello', ...flags);

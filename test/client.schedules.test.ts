@@ -57,6 +57,7 @@ describe.each(engines)('schedules on $name', (engine) => {
       [{ task: 'other', every: '1m', misfireLimit: 0 }, /^misfireLimit: expected a whole number from 1/],
       [{ task: 'report', every: '1m', payload: { day: 5 } }, /payload of task report.*day/],
       [{ task: 'bad name!', every: '1m' }, /^task: /],
+      [{ task: 'other', at: '2020-01-01T00:00:00Z' }, /^at: expected a time in the future, received string "2020-01-01T00:00:00.000Z"/],
     ];
     for (const [spec, message] of cases) {
       const error = await ordo.schedules.add('s', spec as never).catch((err: unknown) => err);
@@ -150,5 +151,7 @@ describe('defineTask schedule option', () => {
     expect(() => defineTask('t', { schedule: { cron: '0 9 * * *', tz: 'Nowhere/City' } }, () => 1)).toThrow(/^defineTask\(t\)\.schedule\.tz: /);
     expect(() => defineTask('t', { schedule: { every: '1m', misfire: 'never' as never } }, () => 1)).toThrow(/^defineTask\(t\)\.schedule\.misfire: expected one of skip, once, all/);
     expect(() => defineTask('t', { schedule: 'daily' as never }, () => 1)).toThrow(/^defineTask\(t\)\.schedule: expected an object/);
+    expect(() => defineTask('t', { schema: z.object({ day: z.string() }), schedule: { every: '1h' } }, () => 1)).toThrow(/^defineTask\(t\)\.schedule\.payload: expected a payload matching the task schema.*day/);
+    expect(() => defineTask('t', { schema: z.object({ day: z.string() }), schedule: { every: '1h', payload: { day: 'mon' } } }, () => 1)).not.toThrow();
   });
 });

@@ -44,6 +44,7 @@ export class Schedules {
   /** Creates a schedule; a `ConflictError` if the name is taken. */
   async add(name: string, spec: ScheduleSpec): Promise<ScheduleDetail> {
     const input = resolveSchedule(name, spec, this.tasks.get(spec?.task), 'api');
+    this.checkFuture(input);
     const { record } = await this.store.scheduleUpsert({ schedule: input, mode: 'create', next: nextOf(input) });
     return this.detail(record);
   }
@@ -56,6 +57,7 @@ export class Schedules {
     const stored = await this.record(name);
     const spec = mergeSpec(specOf(stored), change ?? {});
     const input = resolveSchedule(name, spec, this.tasks.get(spec.task), stored.source);
+    if (change?.at !== undefined) this.checkFuture(input);
     const { record } = await this.store.scheduleUpsert({ schedule: input, mode: 'update', next: nextOf(input) });
     return this.detail(record);
   }
@@ -100,6 +102,14 @@ export class Schedules {
     }
     await this.record(name);
     return this.store.scheduleHistory({ name, limit });
+  }
+
+  /** A one-off time already past would never fire: almost surely a mistake (a wrong year or zone). */
+  private checkFuture(input: ScheduleInput): void {
+    const { timing } = input;
+    if (timing.kind === 'once' && timing.at.getTime() <= this.now().getTime()) {
+      throw new ValidationError('at', 'a time in the future', timing.at.toISOString());
+    }
   }
 
   private async record(name: string): Promise<ScheduleRecord> {

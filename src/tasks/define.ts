@@ -75,8 +75,19 @@ export function defineTask<P>(name: string, a: TaskOptions<P> | TaskHandler<P>, 
   if (options.queue !== undefined) checkQueueName(options.queue, field('queue'));
   if (options.priority !== undefined) checkPriority(options.priority, field('priority'));
   if (options.timeout !== undefined) checkTimeout(options.timeout, field('timeout'));
-  if (options.schedule !== undefined) checkTaskSchedule(options.schedule, field('schedule'));
+  if (options.schedule !== undefined) checkSchedulePayload(checkTaskSchedule(options.schedule, field('schedule')), options.schema, field('schedule.payload'));
   return Object.freeze({ [TASK]: true as const, name, options, handler });
+}
+
+/** A declared schedule's payload must pass the task's schema: caught when the module loads, not at every fire. */
+function checkSchedulePayload(schedule: TaskSchedule, schema: ZodType | undefined, field: string): void {
+  const payload = schedule.payload ?? {};
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new ValidationError(field, 'a JSON object', payload);
+  const parsed = schema?.safeParse(payload);
+  if (parsed && !parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(payload)'}: ${issue.message}`);
+    throw new ValidationError(field, 'a payload matching the task schema', payload, problems.join('; '));
+  }
 }
 
 export function isTaskDefinition(value: unknown): value is TaskDefinition {
