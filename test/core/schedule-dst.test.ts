@@ -23,6 +23,8 @@ describe('America/New_York (2:00 → 3:00 on 8 March 2026, 2:00 → 1:00 on 1 No
     expect(fires('30 2 * * *', 'America/New_York', '2026-03-07T12:00Z', 2)).toEqual(['2026-03-08T07:00:00.000Z', '2026-03-09T06:30:00.000Z']);
     expect(fires('0 * * * *', 'America/New_York', '2026-03-08T04:30Z', 4))
       .toEqual(['2026-03-08T05:00:00.000Z', '2026-03-08T06:00:00.000Z', '2026-03-08T07:00:00.000Z', '2026-03-08T08:00:00.000Z']);
+    // Day fields are read on the wall clock too: 8 March 2026 is a Sunday.
+    expect(fires('*/15 2 * * SUN', 'America/New_York', '2026-03-07T12:00Z', 2)).toEqual(['2026-03-08T07:00:00.000Z', '2026-03-15T06:00:00.000Z']);
     expect(fires('*/30 * * * *', 'America/New_York', '2026-03-08T05:50Z', 4))
       .toEqual(['2026-03-08T06:00:00.000Z', '2026-03-08T06:30:00.000Z', '2026-03-08T07:00:00.000Z', '2026-03-08T07:30:00.000Z']);
   });
