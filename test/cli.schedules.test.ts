@@ -60,8 +60,11 @@ describe('ordo schedules', () => {
   });
 
   it('run prints the job id, leaves nextRunAt, and history lists the fire as manual', async () => {
-    await ordoOk('schedules', 'add', 'yearly', '--cron', '@yearly', '--task', 'send_email', '--payload', EMAIL);
+    const added = await json('schedules', 'add', 'yearly', '--cron', '@yearly', '--task', 'send_email', '--payload', EMAIL);
+    expect(added).toMatchObject({ name: 'yearly', timing: { kind: 'cron', cron: '@yearly', tz: 'UTC' }, paused: false, overdue: false, lastFireAt: null });
+    expect(added.nextFires).toHaveLength(5);
     const before = await json('schedules', 'show', 'yearly');
+    expect(before.nextRunAt).toBe(added.nextRunAt);
     const id = (await ordoOk('schedules', 'run', 'yearly')).trim();
     expect(id).toMatch(/^\d+$/);
     expect(await json('jobs', 'show', id)).toMatchObject({ task: 'send_email', state: 'pending', payload: { email: 'a@b.com' } });
@@ -71,7 +74,10 @@ describe('ordo schedules', () => {
     const history = await ordoOk('schedules', 'history', 'yearly');
     expect(history.split('\n')[0]).toMatch(/^FIRETIME\s+FIREDAT\s+JOB\s+STATE\s+NOTE$/);
     expect(history).toMatch(new RegExp(`\\s${id}\\s+pending\\s+manual`));
-    const fires = await json<Record<string, unknown>[]>('schedules', 'history', 'yearly');
+    const again = await json('schedules', 'run', 'yearly');
+    expect(again).toMatchObject({ schedule: 'yearly', manual: true, skipped: null, jobId: expect.stringMatching(/^\d+$/) });
+    expect((await json<unknown[]>('schedules', 'history', 'yearly', '--limit', '1')).length).toBe(1);
+    const fires = (await json<Record<string, unknown>[]>('schedules', 'history', 'yearly')).slice(1);
     expect(fires).toEqual([expect.objectContaining({ schedule: 'yearly', jobId: id, manual: true, skipped: null, jobState: 'pending' })]);
   });
 
@@ -96,6 +102,8 @@ describe('ordo schedules', () => {
     const schema = await ordo('schedules', 'add', 's', '--task', 'send_email', '--every', '1m', '--payload', '{"email":"nope"}');
     expect([schema.code, schema.stderr]).toEqual([2, expect.stringMatching(/payload of task send_email/)]);
     expect((await ordo('schedules', 'add', 's', '--every', '1m')).code).toBe(2); // --task is required
+    const badName = await ordo('schedules', 'add', 'two words', '--every', '1m', '--task', 'hello');
+    expect([badName.code, badName.stderr]).toEqual([2, expect.stringMatching(/^ordo: NAME: expected a schedule name of letters, digits/)]);
     expect(await json<unknown[]>('schedules', 'list')).toEqual([]);
 
     for (const command of [['show', 'ghost'], ['rm', 'ghost'], ['pause', 'ghost'], ['resume', 'ghost'], ['run', 'ghost'], ['history', 'ghost'], ['update', 'ghost', '--every', '1m']]) {
