@@ -7,7 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Store } from '../src/store/contract.js';
 import { type StoreCall, instrumentStore } from '../src/store/instrumented.js';
 import { dropCreatedSchemas, engines, freshStore } from './support/engines.js';
-import { job } from './support/jobs.js';
+import { everyNext, everyPlan, job, schedule } from './support/jobs.js';
 
 describe.each(engines)('instrumented store: $name', (engine) => {
   const opened: Store[] = [];
@@ -40,6 +40,26 @@ describe.each(engines)('instrumented store: $name', (engine) => {
     await store.jobGet({ id: created!.id });
     expect(totals.jobGet!.calls).toBe(2);
     expect(stats().jobGet!.calls).toBe(3);
+  });
+
+  it('observes the schedule methods too, with their errors classified', async () => {
+    const calls: StoreCall[] = [];
+    const { store } = await fresh((call) => calls.push(call));
+    const unsubscribe = store.onSchedulesChanged(() => undefined);
+    await store.scheduleUpsert({ schedule: schedule(), mode: 'create', next: everyNext(60_000) });
+    await store.scheduleUpsert({ schedule: schedule(), mode: 'create', next: everyNext(60_000) }).catch(() => undefined);
+    await store.scheduleFireDue({ limit: 10, plan: everyPlan });
+    await store.scheduleFireNow({ name: 'every-minute' });
+    await store.jobPrune({ olderThanMs: 0 });
+    unsubscribe();
+    expect(calls.map((c) => [c.method, c.errorCode])).toEqual([
+      ['onSchedulesChanged', undefined],
+      ['scheduleUpsert', undefined],
+      ['scheduleUpsert', 'conflict'],
+      ['scheduleFireDue', undefined],
+      ['scheduleFireNow', undefined],
+      ['jobPrune', undefined],
+    ]);
   });
 
   it('counts a failed call as an error and reports the error, which the caller still gets', async () => {

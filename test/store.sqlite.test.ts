@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { OrdoError } from '../src/core/errors.js';
 import type { Store } from '../src/store/contract.js';
 import { createSqliteStore } from '../src/store/sqlite/engine.js';
-import { finishOf, job } from './store-contract/support.js';
+import { everyNext, everyPlan, finishOf, job, schedule } from './store-contract/support.js';
 import { exerciseStore } from './store-contract/index.js';
 import { sqliteFixture } from './support/engines.js';
 
@@ -122,6 +122,32 @@ describe('sqlite engine', () => {
     const done = await store.jobGet({ id: created!.id });
     expect(done?.finishedAt).toEqual(new Date(now));
     expect(done?.attempts[0]).toMatchObject({ startedAt: running!.startedAt, finishedAt: new Date(now) });
+  });
+
+  it('fires 500 due schedules from 3 connections at once: one job per fire time', async () => {
+    const path = tempPath('schedules.db');
+    let now = Date.parse('2030-01-01T00:00:30Z');
+    const stores = [await open(path, () => now), await open(path, () => now), await open(path, () => now)];
+    for (let i = 0; i < 500; i++) {
+      await stores[0]!.scheduleUpsert({ schedule: schedule({ name: `s${i}`, misfire: 'once' }), mode: 'create', next: everyNext(60_000) });
+    }
+    now += 60_000;
+    const started = performance.now();
+    const drain = async (store: Store) => {
+      const all = [];
+      for (;;) {
+        const fires = await store.scheduleFireDue({ limit: 100, plan: everyPlan });
+        all.push(...fires);
+        if (fires.length < 100) return all;
+      }
+    };
+    const fires = (await Promise.all(stores.map(drain))).flat();
+    const elapsed = performance.now() - started;
+    expect(fires).toHaveLength(500);
+    expect(fires.every((f) => f.fireTime.getTime() === Date.parse('2030-01-01T00:01:00Z'))).toBe(true);
+    expect(new Set(fires.map((f) => f.schedule)).size).toBe(500);
+    expect((await stores[1]!.jobList({})).total).toBe(500);
+    console.info(`sqlite: 500 due schedules fired by 3 connections in ${elapsed.toFixed(0)} ms`);
   });
 
   it('shares one file between several OS processes: one migration, each job finished once', async () => {

@@ -119,8 +119,8 @@ export function scheduleExists(name: string): ConflictError {
 }
 
 /** Checks `limit` of scheduleFireDue: a whole number >= 1. */
-export function checkLimit(limit: unknown): number {
-  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1) throw new ValidationError('limit', 'a whole number >= 1', limit);
+export function checkLimit(limit: unknown, field = 'limit'): number {
+  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1) throw new ValidationError(field, 'a whole number >= 1', limit);
   return limit;
 }
 

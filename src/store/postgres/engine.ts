@@ -249,7 +249,7 @@ class PostgresEngine implements PostgresStore {
     return fired.fire;
   };
 
-  scheduleHistory: Store['scheduleHistory'] = ({ name, limit }) => scheduleHistory(this.ctx, name, limit);
+  scheduleHistory: Store['scheduleHistory'] = async ({ name, limit }) => scheduleHistory(this.ctx, name, limit === undefined ? undefined : checkLimit(limit));
   scheduleNextDueIn: Store['scheduleNextDueIn'] = () => scheduleNextDueIn(this.ctx);
 
   onJobsAvailable(listener: (queue: string) => void): () => void {

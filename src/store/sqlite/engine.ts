@@ -205,7 +205,7 @@ class SqliteStore implements Store {
     return fired.fire;
   };
 
-  scheduleHistory: Store['scheduleHistory'] = ({ name, limit }) => this.run((c) => scheduleHistory(c, name, limit));
+  scheduleHistory: Store['scheduleHistory'] = async ({ name, limit }) => this.run((c) => scheduleHistory(c, name, limit === undefined ? undefined : checkLimit(limit)));
   scheduleNextDueIn: Store['scheduleNextDueIn'] = () => this.run((c, now) => scheduleNextDueIn(c, now));
 
   onJobsAvailable(listener: (queue: string) => void): () => void {

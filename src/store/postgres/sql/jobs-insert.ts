@@ -133,7 +133,8 @@ async function withoutRecentDuplicates(
   const all = jobs.map((_, index) => index);
   const windowed = all.filter((index) => {
     const job = jobs[index] as JobInsert;
-    return job.uniqueKey !== null && (job.uniqueForMs ?? 0) > 0;
+    const windowMs = job.uniqueForMs ?? 0;
+    return job.uniqueKey !== null && windowMs > 0 && Number.isFinite(windowMs);
   });
   if (windowed.length === 0) return all;
   const windows = windowed.map((index) => ({ key: (jobs[index] as JobInsert).uniqueKey as string, windowMs: (jobs[index] as JobInsert).uniqueForMs as number }));

@@ -32,7 +32,7 @@ export function activeJobWithKey(c: SqliteConnection, uniqueKey: string): number
  */
 export function duplicateOf(c: SqliteConnection, now: number, job: JobInsert & { uniqueKey: string }): number | undefined {
   const windowMs = job.uniqueForMs ?? null;
-  if (windowMs === null || windowMs <= 0) return activeJobWithKey(c, job.uniqueKey);
+  if (windowMs === null || !(windowMs > 0) || !Number.isFinite(windowMs)) return activeJobWithKey(c, job.uniqueKey);
   const row = c.prepare(DUPLICATE_OF).get({ key: job.uniqueKey, since: now - windowMs }) as { id: number } | undefined;
   return row?.id;
 }
