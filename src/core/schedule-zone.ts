@@ -8,6 +8,8 @@
 import { ValidationError } from './errors.js';
 
 const HOUR_MS = 3_600_000;
+/** Zones that are UTC all the time, answered without Intl. */
+const UTC_NAMES = new Set(['UTC', 'Etc/UTC', 'GMT', 'Etc/GMT', 'Etc/Universal', 'Etc/Zulu']);
 /** Formatters by zone; building one is far slower than using it. */
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -38,12 +40,15 @@ function formatter(tz: string): Intl.DateTimeFormat {
 
 /** The zone's offset from UTC at instant `t` (ms since the epoch), in ms: +05:30 → 19 800 000. */
 export function zoneOffsetMs(t: number, tz: string): number {
+  if (UTC_NAMES.has(tz)) return 0;
   const parts: Record<string, string> = {};
   for (const { type, value } of formatter(tz).formatToParts(new Date(t))) parts[type] = value;
   const year = parts.era === 'BC' ? 1 - Number(parts.year) : Number(parts.year);
-  const wall = Date.UTC(year, Number(parts.month) - 1, Number(parts.day), Number(parts.hour) % 24, Number(parts.minute), Number(parts.second));
-  // Date.UTC maps years 0–99 to 1900–1999; the distant past is not worth a special case here.
-  return wall - Math.floor(t / 1000) * 1000;
+  // setUTCFullYear, unlike Date.UTC, keeps years 0–99 as they are.
+  const wall = new Date(0);
+  wall.setUTCFullYear(year, Number(parts.month) - 1, Number(parts.day));
+  wall.setUTCHours(Number(parts.hour) % 24, Number(parts.minute), Number(parts.second));
+  return wall.getTime() - Math.floor(t / 1000) * 1000;
 }
 
 /**

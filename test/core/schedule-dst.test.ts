@@ -34,6 +34,8 @@ describe('America/New_York (2:00 → 3:00 on 8 March 2026, 2:00 → 1:00 on 1 No
     // 1:00 EDT, then 1:00 EST is skipped, then 2:00 EST.
     expect(fires('0 * * * *', 'America/New_York', '2026-11-01T03:30Z', 3)).toEqual(['2026-11-01T04:00:00.000Z', '2026-11-01T05:00:00.000Z', '2026-11-01T07:00:00.000Z']);
     expect(fires('*/30 * * * *', 'America/New_York', '2026-11-01T04:50Z', 3)).toEqual(['2026-11-01T05:00:00.000Z', '2026-11-01T05:30:00.000Z', '2026-11-01T07:00:00.000Z']);
+    // Every second of the skipped hour fires once, at 3:00 EDT; then nothing until 2:00 the next night.
+    expect(fires('* * 2 * * *', 'America/New_York', '2026-03-08T06:00Z', 2)).toEqual(['2026-03-08T07:00:00.000Z', '2026-03-09T06:00:00.000Z']);
     // A seconds cron skips the whole repeated hour at once.
     expect(fires('*/10 * * * * *', 'America/New_York', '2026-11-01T05:59:45Z', 2)).toEqual(['2026-11-01T05:59:50.000Z', '2026-11-01T07:00:00.000Z']);
   });
@@ -77,6 +79,7 @@ describe('Asia/Kolkata (+05:30 all year)', () => {
 describe('America/Sao_Paulo (no DST since 2019; midnight transitions before)', () => {
   it('fires midnight at 1:00 on the day midnight did not exist (4 November 2018)', () => {
     expect(fires('0 0 * * *', 'America/Sao_Paulo', '2018-11-03T12:00Z', 2)).toEqual(['2018-11-04T03:00:00.000Z', '2018-11-05T02:00:00.000Z']);
+    expect(fires('@daily', 'America/Sao_Paulo', '2018-11-03T12:00Z', 1)).toEqual(['2018-11-04T03:00:00.000Z']);
   });
 
   it('fired the repeated 23:30 of 16 February 2019 once', () => {

@@ -20,6 +20,8 @@ function refusal(spec: TimingSpec): ValidationError {
 }
 
 const iso = (dates: Date[]) => dates.map((d) => d.toISOString());
+/** The first fire time of `spec` after `after`, as an ISO string. */
+const fires = (spec: TimingSpec, after: string) => nextFireAfter(resolveTiming(spec), new Date(after))?.toISOString();
 
 describe('resolveTiming', () => {
   it('needs exactly one of cron, every and at', () => {
@@ -110,6 +112,12 @@ describe('fire times', () => {
     const timing = resolveTiming({ cron: '0 9 * * *' });
     expect(nextFireAfter(timing, new Date('2026-03-10T08:59:59.999Z'))).toEqual(new Date('2026-03-10T09:00:00Z'));
     expect(nextFireAfter(timing, new Date('2026-03-10T09:00:00Z'))).toEqual(new Date('2026-03-11T09:00:00Z'));
+  });
+
+  it('read offsets in the distant past and future alike', () => {
+    // New York kept local mean time (-4:56:02) until 18 November 1883.
+    expect(fires({ cron: '0 12 * * *', tz: 'America/New_York' }, '1883-11-01T00:00Z')).toBe('1883-11-01T16:56:02.000Z');
+    expect(fires({ cron: '0 12 * * *', tz: 'Asia/Kolkata' }, '2199-06-01T00:00Z')).toBe('2199-06-01T06:30:00.000Z');
   });
 
   it('fire a one-off once, at its time', () => {
