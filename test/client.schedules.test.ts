@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createOrdo, Schedules, syncCodeSchedules, type Ordo } from '../src/client/ordo.js';
+import { createOrdo, overdueReason, Schedules, syncCodeSchedules, type Ordo } from '../src/client/ordo.js';
 import { ConflictError, NotFoundError, ValidationError } from '../src/core/errors.js';
 import { defineTask } from '../src/tasks/define.js';
 import { TaskRegistry } from '../src/tasks/registry.js';
@@ -122,6 +122,16 @@ describe.each(engines)('schedules on $name', (engine) => {
     expect((await later.list())[0]!.overdue).toBe(false);
   });
 
+  it("flags a fire whose job has not started past the grace as overdue ('job waiting') until the job ends", async () => {
+    await ordo.schedules.add('s', { task: 'other', cron: '@yearly' });
+    const fire = await ordo.schedules.run('s');
+    const later = new Schedules(ordo.store, ordo.tasks, () => new Date(Date.now() + 10 * 60_000));
+    expect(await later.get('s')).toMatchObject({ overdue: true, overdueReason: 'job waiting' });
+    expect((await ordo.schedules.get('s')).overdueReason).toBe(null);
+    await ordo.cancel(fire.jobId!);
+    expect(await later.get('s')).toMatchObject({ overdue: false, overdueReason: null, lastOutcome: 'cancelled' });
+  });
+
   it('syncs schedules declared in code: once, definitions follow the code, a paused one stays paused', async () => {
     const v1 = defineTask('nightly', { schedule: { cron: '0 2 * * *', tz: 'America/New_York', payload: { full: true }, overlap: 'skip' } }, () => undefined);
     const named = defineTask('tick', { schedule: { every: '10s', name: 'tick-every-10s' } }, () => undefined);
@@ -142,6 +152,24 @@ describe.each(engines)('schedules on $name', (engine) => {
     expect((await ordo.enqueue('other', {}, { uniqueKey: 'k' })).created).toBe(true);
     await expect(ordo.enqueue('other', {}, { uniqueFor: '10m' })).rejects.toThrow(/^uniqueFor: /);
     await expect(ordo.enqueue('other', {}, { uniqueKey: 'j', uniqueFor: 'soon' })).rejects.toThrow(/^uniqueFor: expected a duration/);
+  });
+});
+
+describe('overdueReason', () => {
+  const now = new Date('2026-06-01T12:00:00Z');
+  const ago = (ms: number) => new Date(now.getTime() - ms);
+  const base = { paused: false, nextRunAt: ago(-60_000), lastFireAt: ago(60_000), lastOutcome: 'succeeded' as const };
+
+  it('says why a schedule is late past the grace, and never for a paused one', () => {
+    expect(overdueReason(base, now, 120_000)).toBe(null);
+    expect(overdueReason({ ...base, nextRunAt: ago(120_001) }, now, 120_000)).toBe('not fired');
+    expect(overdueReason({ ...base, nextRunAt: ago(119_000) }, now, 120_000)).toBe(null);
+    expect(overdueReason({ ...base, lastOutcome: 'pending', lastFireAt: ago(180_000) }, now, 120_000)).toBe('job waiting');
+    expect(overdueReason({ ...base, lastOutcome: 'pending', lastFireAt: ago(60_000) }, now, 120_000)).toBe(null);
+    expect(overdueReason({ ...base, lastOutcome: 'running', lastFireAt: ago(600_000) }, now, 120_000)).toBe(null);
+    expect(overdueReason({ ...base, lastOutcome: 'failed' }, now, 120_000)).toBe('job failed');
+    expect(overdueReason({ ...base, nextRunAt: null, lastOutcome: 'succeeded' }, now, 120_000)).toBe(null);
+    expect(overdueReason({ ...base, paused: true, nextRunAt: ago(600_000), lastOutcome: 'failed' }, now, 120_000)).toBe(null);
   });
 });
 

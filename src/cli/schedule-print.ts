@@ -21,7 +21,7 @@ export function listRow(s: ScheduleView): Record<string, unknown> {
     lastFire: s.lastFireAt,
     lastOutcome: s.lastOutcome,
     paused: s.paused ? 'yes' : 'no',
-    overdue: s.overdue ? 'OVERDUE' : '',
+    overdue: s.overdueReason === null ? '' : `OVERDUE (${s.overdueReason})`,
   };
 }
 
@@ -46,9 +46,9 @@ export function printSchedule(print: Printer, s: ScheduleDetail): void {
     ['overlap', s.overlap],
     ['source', s.source === 'code' ? 'declared in code' : 'api'],
     ['paused', s.paused ? 'yes' : 'no'],
-    ['next run', s.nextRunAt ? `${s.nextRunAt.toISOString()}${s.overdue ? '  OVERDUE' : ''}` : 'none (fired)'],
+    ['next run', s.nextRunAt ? `${s.nextRunAt.toISOString()}${s.overdueReason === 'not fired' ? '  OVERDUE (not fired)' : ''}` : 'none (fired)'],
     ['last fire', s.lastFireAt?.toISOString()],
-    ['last job', s.lastJobId === null ? null : `${s.lastJobId} (${s.lastOutcome ?? 'pruned'})`],
+    ['last job', s.lastJobId === null ? null : `${s.lastJobId} (${s.lastOutcome ?? 'pruned'})${s.overdueReason && s.overdueReason !== 'not fired' ? `  OVERDUE (${s.overdueReason})` : ''}`],
   ];
   for (const [name, value] of fields) if (value !== null && value !== undefined) print.line(`${name.padEnd(10)} ${String(value)}`);
   if (s.nextFires.length === 0) return;

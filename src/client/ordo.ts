@@ -18,6 +18,7 @@ export { Ordo, type EnqueueItem } from './client.js';
 export type { CancelResult } from './job-actions.js';
 export { Schedules, PREVIEW_FIRES, type ScheduleView, type ScheduleDetail } from './schedules.js';
 export type { ScheduleSpec } from './schedule-spec.js';
+export { overdueReason, type OverdueReason } from './schedule-overdue.js';
 export { syncCodeSchedules, type CodeScheduleSync } from './code-schedules.js';
 export type { TaskRegistry };
 

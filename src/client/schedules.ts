@@ -1,21 +1,23 @@
 /**
  * `ordo.schedules`: schedules as data, for users, the CLI and the HTTP API. Resolves specs
  * (`schedule-spec.ts`), calls the store, and adds what people need to read a schedule: an
- * `overdue` flag (its next fire is late past a grace: no scheduler running, or one stuck)
- * and, for one schedule, a preview of its next fires.
+ * `overdue` flag with its reason (`schedule-overdue.ts`) and, for one schedule, a preview
+ * of its next fires.
  */
-import { DEFAULTS } from '../core/defaults.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { nextFireAfter, nextFires } from '../core/schedule-timing.js';
 import type { ScheduleFire, ScheduleInput, ScheduleRecord } from '../core/types.js';
 import type { Store } from '../store/contract.js';
 import type { TaskRegistry } from '../tasks/registry.js';
+import { overdueReason, type OverdueReason } from './schedule-overdue.js';
 import { mergeSpec, resolveSchedule, specOf, type ScheduleSpec } from './schedule-spec.js';
 
-/** A schedule as listed: the stored record and whether its next fire is overdue. */
+/** A schedule as listed: the stored record and whether its work is overdue. */
 export interface ScheduleView extends ScheduleRecord {
-  /** Not paused, and its next fire is later than `DEFAULTS.schedules.overdueGraceMs` past due. */
+  /** Not paused, and its work late past `DEFAULTS.schedules.overdueGraceMs` (see `overdueReason`). */
   overdue: boolean;
+  /** Why it is overdue; null when it is not. */
+  overdueReason: OverdueReason | null;
 }
 
 /** One schedule with a preview of its coming fires. */
@@ -125,7 +127,8 @@ export class Schedules {
   }
 
   private view(record: ScheduleRecord, now: Date): ScheduleView {
-    return { ...record, overdue: isOverdue(record, now) };
+    const reason = overdueReason(record, now);
+    return { ...record, overdue: reason !== null, overdueReason: reason };
   }
 
   private detail(record: ScheduleRecord): ScheduleDetail {
@@ -138,12 +141,6 @@ export class Schedules {
 /** The first fire of a definition after the store's `now`. */
 export function nextOf(input: ScheduleInput): (now: Date) => Date | null {
   return (now) => nextFireAfter(input.timing, now);
-}
-
-/** Whether a schedule's next fire is later than the overdue grace past due (never when paused). */
-export function isOverdue(record: Pick<ScheduleRecord, 'paused' | 'nextRunAt'>, now: Date): boolean {
-  if (record.paused || record.nextRunAt === null) return false;
-  return now.getTime() - record.nextRunAt.getTime() > DEFAULTS.schedules.overdueGraceMs;
 }
 
 function checkName(name: unknown): string {
