@@ -54,8 +54,10 @@ export interface ScheduleStore {
    * from the template (due now) for each new row unless the overlap policy skips it
    * (`skip`: the last job is pending or running; `queue`: it is pending) — then the row has
    * `skipped: 'overlap'` and no job — and sets `nextRunAt`, `lastFireAt` (latest fire time)
-   * and `lastJobId` (latest job enqueued). Returns the new ledger rows, oldest fire first.
-   * The jobs wake workers as any insert does.
+   * and `lastJobId` (latest job enqueued). Returns the new ledger rows, schedule by
+   * schedule, each schedule's oldest fire first. The jobs wake workers as any insert does.
+   * `plan` must not throw: the timing is checked when the schedule is written, and an
+   * error would undo the whole call (every schedule of the batch stays due).
    */
   scheduleFireDue(params: {
     readonly limit: number;

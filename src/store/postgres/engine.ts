@@ -6,7 +6,8 @@
  * `tx` in caller-tx.ts, wake-ups in listener.ts.
  *
  * Connections per store: the pool (up to `poolSize`, opened on demand), one LISTEN
- * connection once something subscribes to `onJobsAvailable`, and one per leader role that
+ * connection once something subscribes to `onJobsAvailable`, another once something
+ * subscribes to `onSchedulesChanged` (a scheduler), and one per leader role that
  * this process campaigns for. Every statement has a timeout (`queryTimeoutMs`), so no call
  * hangs on a dead connection. Time is always the database's clock.
  */

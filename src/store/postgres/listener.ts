@@ -20,6 +20,9 @@
  * for each of them, once: a worker that missed the signal of a job enqueued during the outage
  * claims it now rather than at its next poll. (Subscribers poll as a fallback anyway, as the
  * contract requires, so nothing waits forever.)
+ *
+ * The engine runs a second one on the schedules channel for `onSchedulesChanged`: the same
+ * connection handling, a payload that carries no queue, and one wake-up after each connect.
  */
 import pg from 'pg';
 import { backoffDelay } from '../../core/retry.js';
