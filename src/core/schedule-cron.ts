@@ -16,11 +16,13 @@ const CACHE_SIZE = 500;
 /**
  * Validates an expression: 5 fields (minute first) or 6 (seconds first), lists, ranges,
  * steps, month and day names, and the @-nicknames. Throws a ValidationError naming `cron`,
- * the expression and croner's reason. Returns the expression trimmed.
+ * the expression and croner's reason. Returns the expression in one spelling.
  */
 export function checkCron(expression: unknown): string {
   if (typeof expression !== 'string' || expression.trim() === '') throw new ValidationError('cron', EXPECTED, expression);
-  const text = expression.trim().replace(/\s+/g, ' ');
+  // One spelling per expression: single spaces, nicknames in lower case (`@DAILY` → `@daily`).
+  const spaced = expression.trim().replace(/\s+/g, ' ');
+  const text = spaced.startsWith('@') ? spaced.toLowerCase() : spaced;
   if (!text.startsWith('@') && text.split(' ').length > 6) {
     throw new ValidationError('cron', EXPECTED, expression, 'A year field (7 fields) is not supported');
   }

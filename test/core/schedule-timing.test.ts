@@ -39,7 +39,13 @@ describe('resolveTiming', () => {
     expect(resolveTiming({ cron })).toEqual({ kind: 'cron', cron, tz: 'UTC' });
   });
 
+  it('keeps one spelling of an expression', () => {
+    expect(resolveTiming({ cron: ' 0  9 * *\t1-5 ' })).toMatchObject({ cron: '0 9 * * 1-5' });
+    expect(resolveTiming({ cron: '@DAILY' })).toMatchObject({ cron: '@daily' });
+  });
+
   it.each([
+    ['@reboot', 'not supported'],
     ['61 * * * *', 'minute: 61'],
     ['* * *', 'five, six, or seven'],
     ['*/0 * * * *', 'stepping'],
