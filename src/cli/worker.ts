@@ -17,6 +17,7 @@ import { ERROR_MAPPING, OrdoError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { SchedulerHost } from '../maintenance/scheduler-host.js';
 import { syncCodeSchedules } from '../client/code-schedules.js';
+import { createOrdo } from '../client/ordo.js';
 import { createWorker, type Worker } from '../worker/worker.js';
 import type { WorkerOptions } from '../worker/options.js';
 import { intOption, type CliContext } from './context.js';
@@ -82,6 +83,7 @@ async function runWorker(cli: CliContext, command: Command, flags: WorkerFlags, 
   const config = await cli.config(command, { queues, concurrency, lease, grace, poll, maintenance });
   const options = workerOptions(cli, config, flags, dev);
   const host = dev ? await startDevScheduler(cli, config, options) : null;
+  if (!dev) await syncWorkerSchedules(cli, config, options);
   const worker = createWorker(host ? { ...options, store: host.store } : options);
   const ended = whenEnded(worker);
   // Signals are handled from the start: a SIGTERM while the worker starts still stops it gracefully.
@@ -99,6 +101,23 @@ async function runWorker(cli: CliContext, command: Command, flags: WorkerFlags, 
   removeSignals();
   await host?.stop(); // after the worker: it closes the store they share
   return code;
+}
+
+/**
+ * `ordo worker`: syncs the schedules its tasks declare (so deploying the code is enough), on a
+ * short-lived client, only if some task declares one. The tasks are loaded here once and handed
+ * to the worker as a registry. Firing is left to `ordo scheduler` processes.
+ */
+async function syncWorkerSchedules(cli: CliContext, config: OrdoConfig, options: WorkerOptions): Promise<void> {
+  const tasks = await cli.loadTasks({ ...config, tasks: options.tasks as string });
+  options.tasks = tasks;
+  if (!tasks.names().some((name) => tasks.get(name)?.options.schedule)) return;
+  const ordo = await createOrdo({ db: config.db, schema: config.schema, tasks });
+  try {
+    logSync(options.logger!, await syncCodeSchedules(ordo, tasks));
+  } finally {
+    await ordo.close();
+  }
 }
 
 /**
