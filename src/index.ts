@@ -3,12 +3,24 @@
  * types.
  */
 export { createOrdo, Ordo, type OrdoOptions, type EnqueueItem, type CancelResult } from './client/ordo.js';
-export { Schedules, syncCodeSchedules, type ScheduleSpec, type ScheduleView, type ScheduleDetail, type CodeScheduleSync } from './client/ordo.js';
+export {
+  Schedules,
+  syncCodeSchedules,
+  overdueReason,
+  type ScheduleSpec,
+  type ScheduleView,
+  type ScheduleDetail,
+  type CodeScheduleSync,
+  type OverdueReason,
+} from './client/ordo.js';
 export { describeTiming, nextFires } from './core/schedule-timing.js';
 export type { EnqueueOptions } from './client/enqueue-options.js';
 export { createWorker, Worker } from './worker/worker.js';
 export type { WorkerOptions } from './worker/options.js';
 export { Maintenance, MAINTENANCE_ROLE, type MaintenanceOptions } from './maintenance/maintenance.js';
+export { Scheduler, type SchedulerOptions } from './maintenance/scheduler.js';
+export { SchedulerHost, type SchedulerHostOptions } from './maintenance/scheduler-host.js';
+export { Pruner, type PrunerOptions } from './maintenance/pruner.js';
 export { Service, type ServiceState, type StopOptions } from './services/service.js';
 export { defineTask, isTaskDefinition, type TaskContext, type TaskDefinition, type TaskHandler, type TaskOptions } from './tasks/define.js';
 export { TaskRegistry, type TaskSummary } from './tasks/registry.js';
