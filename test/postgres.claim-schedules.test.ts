@@ -52,6 +52,18 @@ describe('postgres schedules', () => {
     await waitUntil(() => heard.includes('reports'), 3000, 'a wake-up for queue reports');
   });
 
+  it('deletes the ledger rows of a deleted schedule with it', async () => {
+    const schema = freshSchema('sch');
+    const store = await pgs.open({ schema });
+    await store.scheduleUpsert({ schedule: schedule(), mode: 'create', next: everyNext(MINUTE) });
+    await store.scheduleFireNow({ name: 'every-minute' });
+    await store.scheduleFireNow({ name: 'every-minute' });
+    const count = async () => (await pgs.admin<{ n: number }>(`SELECT count(*)::integer AS n FROM "${schema}".schedule_fires`))[0]!.n;
+    expect(await count()).toBe(2);
+    await store.scheduleDelete({ name: 'every-minute' });
+    expect(await count()).toBe(0);
+  });
+
   it('fires 500 schedules from 5 stores at once: one job per fire time', async () => {
     const schema = freshSchema('sch');
     const clock = new TestClock();

@@ -124,6 +124,23 @@ describe('sqlite engine', () => {
     expect(done?.attempts[0]).toMatchObject({ startedAt: running!.startedAt, finishedAt: new Date(now) });
   });
 
+  it('deletes the ledger rows of a deleted schedule with it (foreign keys on)', async () => {
+    const path = tempPath('ledger.db');
+    const store = await open(path);
+    await store.scheduleUpsert({ schedule: schedule(), mode: 'create', next: everyNext(60_000) });
+    await store.scheduleFireNow({ name: 'every-minute' });
+    await store.scheduleFireNow({ name: 'every-minute' });
+    const count = () => {
+      const db = new Database(path, { readonly: true });
+      const { n } = db.prepare('SELECT COUNT(*) AS n FROM schedule_fires').get() as { n: number };
+      db.close();
+      return n;
+    };
+    expect(count()).toBe(2);
+    await store.scheduleDelete({ name: 'every-minute' });
+    expect(count()).toBe(0);
+  });
+
   it('fires 500 due schedules from 3 connections at once: one job per fire time', async () => {
     const path = tempPath('schedules.db');
     let now = Date.parse('2030-01-01T00:00:30Z');
