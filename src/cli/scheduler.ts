@@ -8,6 +8,8 @@
  */
 import type { Command } from 'commander';
 import { syncCodeSchedules } from '../client/code-schedules.js';
+import { DEFAULTS } from '../core/defaults.js';
+import { formatDuration, parseDuration } from '../core/duration.js';
 import { ERROR_MAPPING, OrdoError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { SchedulerHost } from '../maintenance/scheduler-host.js';
@@ -16,6 +18,7 @@ import type { CliContext } from './context.js';
 interface SchedulerFlags {
   name?: string;
   maintenance?: boolean;
+  retention?: string;
 }
 
 export function registerScheduler(cli: CliContext, program: Command): void {
@@ -24,6 +27,7 @@ export function registerScheduler(cli: CliContext, program: Command): void {
     .description('run a scheduler: fires due schedules until SIGTERM/SIGINT (run one or more per deployment)')
     .option('-n, --name <name>', 'name for maintenance leadership (default scheduler:host:pid)')
     .option('--no-maintenance', 'leave recovering dead workers\u2019 jobs and pruning old ones to other processes')
+    .option('--retention <duration>', `finished jobs and fire records older than this are pruned by the maintenance leader (default ${formatDuration(DEFAULTS.schedules.pruneAgeMs)})`)
     .action(async (flags: SchedulerFlags, command: Command) => {
       cli.exitCode = await runScheduler(cli, command, flags);
     });
@@ -40,6 +44,7 @@ async function runScheduler(cli: CliContext, command: Command, flags: SchedulerF
     name: flags.name,
     maintenance: config.maintenance,
     leaseMs: config.leaseMs,
+    pruneAgeMs: flags.retention === undefined ? undefined : parseDuration(flags.retention, '--retention'),
     logger,
     prepare: async (store) => logSync(logger, await syncCodeSchedules(store, tasks)),
   });
