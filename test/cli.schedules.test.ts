@@ -4,9 +4,11 @@
  * (exit 2), unknown names (3), a name taken (5), `run` leaving the cadence, and
  * `enqueue --unique-for`.
  */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createOrdo, loadTaskFolder, syncCodeSchedules } from '../src/client/ordo.js';
 import { runMain, runMainOk } from './support/cli-run.js';
-import { EXAMPLE_TASKS, useTempDatabase, type CliResult } from './support/processes.js';
+import { EXAMPLE_TASKS, TEST_TASKS, useTempDatabase, type CliResult } from './support/processes.js';
 
 const temp = useTempDatabase();
 
@@ -115,6 +117,25 @@ describe('ordo schedules', () => {
     const dup = await ordo('schedules', 'add', 'dup', '--every', '5m', '--task', 'hello');
     expect(dup.code).toBe(5);
     expect(dup.stderr).toMatch(/dup/);
+  });
+});
+
+describe('schedules declared in code', () => {
+  it('show says so; an update is allowed but noted, since the next sync puts the code back', async () => {
+    const folder = join(TEST_TASKS, 'scheduled');
+    const tasks = await loadTaskFolder(folder, { required: true });
+    const client = await createOrdo({ db: temp.db, tasks });
+    try {
+      expect((await syncCodeSchedules(client, tasks)).created).toEqual(['beat']);
+    } finally {
+      await client.close();
+    }
+    const inCode = (...args: string[]) => runMain(['--db', temp.db, '--tasks', folder, ...args]);
+    expect((await inCode('schedules', 'show', 'beat')).stdout).toMatch(/^source\s+declared in code$/m);
+    const updated = await inCode('schedules', 'update', 'beat', '--every', '5s');
+    expect(updated.code).toBe(0);
+    expect(updated.stderr).toMatch(/schedule beat is declared in code; a scheduler started with its task puts the code's definition back/);
+    expect(JSON.parse((await inCode('schedules', 'show', 'beat', '--json')).stdout)).toMatchObject({ source: 'code', timing: { everyMs: 5_000 } });
   });
 });
 
