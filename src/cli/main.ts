@@ -33,11 +33,11 @@ export function buildProgram(cli: CliContext): Command {
     .exitOverride();
   registerEnqueue(cli, program);
   registerWorker(cli, program);
+  registerScheduler(cli, program);
   registerJobs(cli, program);
   registerQueues(cli, program);
   registerSchedules(cli, program);
   registerInspect(cli, program);
-  registerScheduler(cli, program);
   return program;
 }
 
