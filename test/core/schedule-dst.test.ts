@@ -8,9 +8,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { latestFireAtOrBefore, nextFireAfter, nextFires, resolveTiming } from '../../src/core/schedule-timing.js';
-import { zoneOffsetMs } from '../../src/core/schedule-zone.js';
+import { HOURS, MINUTES, reference } from './schedule-reference.js';
 
-const MINUTE = 60_000;
 const HOUR = 3_600_000;
 
 /** The next `count` fire times of `cron` in `tz` after `after`, as ISO strings. */
@@ -91,9 +90,17 @@ describe('America/Sao_Paulo (no DST since 2019; midnight transitions before)', (
   });
 });
 
-/** Fields a reference pattern is built from: the text and the values it matches. */
-const MINUTES: [string, number[]][] = [['*', range(0, 59, 1)], ['*/15', [0, 15, 30, 45]], ['*/30', [0, 30]], ['0', [0]], ['30', [30]], ['15,45', [15, 45]], ['0-10/5', [0, 5, 10]]];
-const HOURS: [string, number[]][] = [['*', range(0, 23, 1)], ['1', [1]], ['2', [2]], ['0', [0]], ['1-3', [1, 2, 3]], ['*/2', range(0, 23, 2)], ['23', [23]]];
+describe('larger jumps', () => {
+  it('Antarctica/Troll (+00 ↔ +02): two-hour gaps and repeats', () => {
+    expect(fires('30 2 * * *', 'Antarctica/Troll', '2026-03-28T12:00Z', 2)).toEqual(['2026-03-29T01:00:00.000Z', '2026-03-30T00:30:00.000Z']);
+    expect(fires('30 1 * * *', 'Antarctica/Troll', '2026-10-24T12:00Z', 2)).toEqual(['2026-10-24T23:30:00.000Z', '2026-10-26T01:30:00.000Z']);
+  });
+
+  it('Pacific/Apia skipped 30 December 2011: its noon fired at the jump, once', () => {
+    expect(fires('0 12 * * *', 'Pacific/Apia', '2011-12-29T12:00Z', 3)).toEqual(['2011-12-29T22:00:00.000Z', '2011-12-30T10:00:00.000Z', '2011-12-30T22:00:00.000Z']);
+  });
+});
+
 /** Transitions to test around (8 hours either side). */
 const TRANSITIONS: [string, string][] = [
   ['America/New_York', '2026-03-08T07:00Z'], ['America/New_York', '2026-11-01T06:00Z'],
@@ -103,32 +110,6 @@ const TRANSITIONS: [string, string][] = [
   ['Asia/Kolkata', '2026-03-08T07:00Z'],
 ];
 
-function range(from: number, to: number, step: number): number[] {
-  const values: number[] = [];
-  for (let v = from; v <= to; v += step) values.push(v);
-  return values;
-}
-
-/**
- * The rule, minute by minute: a minute whose wall time matches fires unless that wall time
- * was already seen; after a jump forward, the first valid minute also fires for any
- * skipped wall time that matches.
- */
-function reference(minutes: number[], hours: number[], tz: string, from: number, to: number): number[] {
-  const matches = (wall: number) => minutes.includes(new Date(wall).getUTCMinutes()) && hours.includes(new Date(wall).getUTCHours());
-  const seen = new Set<number>();
-  const out: number[] = [];
-  let previous: number | null = null;
-  for (let t = from; t <= to; t += MINUTE) {
-    const wall = t + zoneOffsetMs(t, tz);
-    let fire = matches(wall) && !seen.has(wall);
-    for (let skipped = (previous ?? wall) + MINUTE; skipped < wall; skipped += MINUTE) fire ||= matches(skipped);
-    if (fire) out.push(t);
-    seen.add(wall);
-    previous = wall;
-  }
-  return out;
-}
 
 describe('every transition, against a minute-by-minute reference', () => {
   it('fires exactly the minutes the rule says, with no duplicate', () => {
