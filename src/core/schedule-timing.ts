@@ -58,7 +58,8 @@ export function describeTiming(timing: ScheduleTiming): string {
     case 'cron':
       return `cron ${timing.cron} (${timing.tz})`;
     case 'every':
-      return `every ${formatDuration(timing.everyMs)}`;
+      // formatDuration rounds to seconds: 2500 ms would read `3s`.
+      return `every ${timing.everyMs % 1000 === 0 ? formatDuration(timing.everyMs) : `${timing.everyMs}ms`}`;
     case 'once':
       return `once at ${timing.at.toISOString()}`;
   }

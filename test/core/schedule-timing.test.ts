@@ -143,6 +143,8 @@ describe('describeTiming', () => {
   it('says how a schedule fires', () => {
     expect(describeTiming(resolveTiming({ cron: '0 9 * * 1-5', tz: 'Europe/London' }))).toBe('cron 0 9 * * 1-5 (Europe/London)');
     expect(describeTiming(resolveTiming({ every: '1h30m' }))).toBe('every 1h30m');
+    expect(describeTiming(resolveTiming({ every: 2_500 }))).toBe('every 2500ms');
+    expect(describeTiming(resolveTiming({ every: '1d' }))).toBe('every 1d');
     expect(describeTiming(resolveTiming({ at: 1767323045 }))).toBe('once at 2026-01-02T03:04:05.000Z');
   });
 });
