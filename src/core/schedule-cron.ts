@@ -9,7 +9,7 @@ import { ValidationError } from './errors.js';
 import { firstInstantOfWall, reachedWall } from './schedule-zone.js';
 
 const EXPECTED = 'a cron expression of 5 or 6 fields (such as "0 9 * * 1-5") or @hourly, @daily, @weekly, @monthly, @yearly';
-/** Compiled expressions by `zone + expression`; kept small, most processes know a few. */
+/** Compiled expressions (all in UTC), by expression; kept small, most processes know a few. */
 const cache = new Map<string, Cron>();
 const CACHE_SIZE = 500;
 

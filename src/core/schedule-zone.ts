@@ -110,7 +110,7 @@ function repeatedWindow(t: number, tz: string): RepeatedWindow | null {
 }
 
 /**
- * The first instant in (lo, hi] whose offset is no longer `before`. Transitions fall on
+ * The first instant in (from, to] whose offset is no longer `before`. Transitions fall on
  * whole seconds: the search runs on them, so the result is exact.
  */
 function transition(from: number, to: number, tz: string, before: number): number {
