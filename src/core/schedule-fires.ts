@@ -24,6 +24,16 @@ export function nextFireAfter(timing: ScheduleTiming, after: Date): Date | null 
   }
 }
 
+/**
+ * The nextRunAt of a schedule created (or re-timed) at `now`: the first fire time after
+ * now, except that a one-off keeps its time even if it has just passed, so it still fires
+ * once (its misfire policy decides: `once` and `all` fire it, `skip` only within the grace).
+ * `nextFireAfter(timing, now)` would give null there, and the one-off would never fire.
+ */
+export function initialRunAt(timing: ScheduleTiming, now: Date): Date | null {
+  return timing.kind === 'once' ? new Date(timing.at.getTime()) : nextFireAfter(timing, now);
+}
+
 /** Last fire time at or before `at`, or null if there is none. */
 export function latestFireAtOrBefore(timing: ScheduleTiming, at: Date): Date | null {
   const t = at.getTime();

@@ -10,7 +10,7 @@ import { checkCron } from './schedule-cron.js';
 import { checkZone } from './schedule-zone.js';
 import type { ScheduleTiming } from './types.js';
 
-export { MAX_PREVIEW, latestFireAtOrBefore, nextFireAfter, nextFires } from './schedule-fires.js';
+export { MAX_PREVIEW, initialRunAt, latestFireAtOrBefore, nextFireAfter, nextFires } from './schedule-fires.js';
 export { MISFIRE_GRACE_MS, planFires, type FirePlan } from './schedule-plan.js';
 
 /** Shortest `every` interval. */

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../src/core/defaults.js';
-import { MISFIRE_GRACE_MS, nextFireAfter, planFires, resolveTiming, type TimingSpec } from '../../src/core/schedule-timing.js';
+import { MISFIRE_GRACE_MS, initialRunAt, nextFireAfter, planFires, resolveTiming, type TimingSpec } from '../../src/core/schedule-timing.js';
 import type { MisfirePolicy, ScheduleTiming } from '../../src/core/types.js';
 
 const MINUTE = 60_000;
@@ -92,6 +92,17 @@ describe('planFires', () => {
     // Missed by more than the grace under skip: it is dropped, and the schedule is done.
     expect(planFires({ timing, nextRunAt: new Date('2026-05-01T08:00:00Z'), misfire: 'skip', misfireLimit: 100 }, new Date('2026-05-01T09:00:00Z')))
       .toEqual({ fireTimes: [], nextRunAt: null });
+  });
+
+  it('starts a one-off whose time has just passed at that time, so it still fires once', () => {
+    const timing = resolveTiming({ at: '2026-05-01T08:00:00Z' });
+    const now = new Date('2026-05-01T08:00:00.250Z');
+    expect(initialRunAt(timing, now)).toEqual(new Date('2026-05-01T08:00:00Z'));
+    expect(nextFireAfter(timing, now)).toBeNull();
+    const plan = planFires({ timing, nextRunAt: initialRunAt(timing, now), misfire: 'skip', misfireLimit: 100 }, now);
+    expect(plan).toEqual({ fireTimes: [new Date('2026-05-01T08:00:00Z')], nextRunAt: null });
+    // Other timings start at their first fire time after now.
+    expect(initialRunAt(resolveTiming({ every: '1h' }), now)).toEqual(new Date('2026-05-01T09:00:00Z'));
   });
 
   it('leaves a schedule that is not due alone', () => {
