@@ -29,8 +29,8 @@ describe('ordo scheduler processes on one SQLite file', () => {
     const seconds = fireSeconds(result.all);
     expect(seconds.length, result.logs).toBeGreaterThanOrEqual(6);
     expect(largestGap(result.all)).toBe(1);
-    // misfire once: at most the seconds while the frozen process held the database.
-    expect(largestGap(result.once)).toBeLessThanOrEqual(4);
+    // misfire once: at most the seconds the frozen process held the database, and a retry backoff.
+    expect(largestGap(result.once), result.logs).toBeLessThanOrEqual(5);
   }, 40_000);
 
   it('ordo dev syncs a schedule declared in code, fires it and runs its jobs in one process', async () => {
