@@ -5,7 +5,7 @@
  * of its next fires.
  */
 import { NotFoundError, ValidationError } from '../core/errors.js';
-import { nextFireAfter, nextFires } from '../core/schedule-timing.js';
+import { initialRunAt, nextFires } from '../core/schedule-timing.js';
 import type { ScheduleFire, ScheduleInput, ScheduleRecord } from '../core/types.js';
 import type { Store } from '../store/contract.js';
 import type { TaskRegistry } from '../tasks/registry.js';
@@ -140,7 +140,7 @@ export class Schedules {
 
 /** The first fire of a definition after the store's `now`. */
 export function nextOf(input: ScheduleInput): (now: Date) => Date | null {
-  return (now) => nextFireAfter(input.timing, now);
+  return (now) => initialRunAt(input.timing, now);
 }
 
 function checkName(name: unknown): string {

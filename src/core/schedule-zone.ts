@@ -20,7 +20,11 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 export function checkZone(tz: unknown, field = 'tz'): string {
   if (typeof tz !== 'string' || tz.trim() === '') throw new ValidationError(field, 'an IANA time zone such as Europe/London or UTC', tz);
   try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: tz.trim() }).resolvedOptions().timeZone;
+    const typed = tz.trim();
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: typed }).resolvedOptions().timeZone;
+    // Only the spelling's case is corrected: ICU resolves some current names to older
+    // aliases (Asia/Kolkata to Asia/Calcutta), and a user must see the zone they chose.
+    return resolved.toLowerCase() === typed.toLowerCase() ? resolved : typed;
   } catch {
     throw new ValidationError(field, 'an IANA time zone such as Europe/London or UTC', tz);
   }
