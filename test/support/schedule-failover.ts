@@ -1,10 +1,12 @@
 /**
  * The exactly-once proof of schedules across real processes, shared by the SQLite and the
  * PostgreSQL test files: three `ordo scheduler` processes on one database fire two
- * every-second schedules (misfire `all` and `once`); a few seconds in, the maintenance leader
- * is killed with SIGKILL and another scheduler frozen with SIGSTOP (mid-transaction, maybe,
- * holding what it locked), then thawed. What the ledger and the jobs table hold afterwards is
- * returned for the test to check: one job per fire time, never two, and which seconds fired.
+ * every-second schedules (misfire `all` and `once`). A couple of seconds in, the maintenance
+ * leader is killed with SIGKILL and another scheduler frozen with SIGSTOP (mid-transaction,
+ * maybe, holding what it locked): the third carries on. Then the third is frozen too, so no
+ * scheduler runs for a couple of seconds, and both are thawed. What the ledger and the jobs
+ * table hold afterwards is returned for the test to check: one job per fire time, never two;
+ * `all` fired every second (the outage's late), `once` skipped the outage's but its latest.
  */
 import type { JobRecord, ScheduleFire } from '../../src/core/types.js';
 import { openDb, startCli, type CliProcess } from './processes.js';
@@ -17,8 +19,9 @@ export interface FailoverResult {
   once: ScheduleFire[];
   /** Every job of the task the schedules enqueue. */
   jobs: JobRecord[];
-  /** The fire times at which the processes were killed and frozen, and thawed. */
+  /** When the leader was killed and another frozen, when the last was frozen, when both were thawed. */
   killedAt: Date;
+  outageAt: Date;
   thawedAt: Date;
   /** What the schedulers logged, to show when a check fails. */
   logs: string;
@@ -31,9 +34,9 @@ export async function startScheduler(db: string, globalArgs: readonly string[], 
   return scheduler;
 }
 
-/** Runs the scenario above (about `phaseMs` × 3 of schedule time) and reads the outcome. */
+/** Runs the scenario above (about `phaseMs` × 4 of schedule time) and reads the outcome. */
 export async function runFailover(db: string, options: { schema?: string; phaseMs?: number } = {}): Promise<FailoverResult> {
-  const phaseMs = options.phaseMs ?? 2_500;
+  const phaseMs = options.phaseMs ?? 2_000;
   const globalArgs = options.schema ? ['--schema', options.schema] : [];
   const ordo = await openDb(db, options.schema ? { schema: options.schema } : {});
   const schedulers = await Promise.all(['s1', 's2', 's3'].map((name) => startScheduler(db, globalArgs, name)));
@@ -42,25 +45,34 @@ export async function runFailover(db: string, options: { schema?: string; phaseM
   await sleep(phaseMs);
 
   const leader = schedulers.find((s) => s.stderr.includes('"leadership gained"')) ?? schedulers[0]!;
-  const frozen = schedulers.find((s) => s !== leader)!;
+  const [frozen, last] = schedulers.filter((s) => s !== leader) as [CliProcess, CliProcess];
   const killedAt = new Date();
   leader.kill('SIGKILL');
   process.kill(frozen.pid, 'SIGSTOP');
   await sleep(phaseMs);
+  const outageAt = new Date();
+  process.kill(last.pid, 'SIGSTOP');
+  await sleep(phaseMs + 500);
   const thawedAt = new Date();
   process.kill(frozen.pid, 'SIGCONT');
+  process.kill(last.pid, 'SIGCONT');
   await sleep(phaseMs);
 
   for (const s of schedulers) s.kill('SIGTERM');
   await Promise.all(schedulers.map((s) => s.exited));
   const history = async (name: string) => (await ordo.schedules.history(name, { limit: 1_000 })).reverse();
   const { jobs } = await ordo.store.jobList({ filter: { task: 'count.record' }, page: { limit: 1_000 } });
-  return { all: await history('every-all'), once: await history('every-once'), jobs, killedAt, thawedAt, logs: schedulers.map((s) => s.stderr).join('\n') };
+  return { all: await history('every-all'), once: await history('every-once'), jobs, killedAt, outageAt, thawedAt, logs: schedulers.map((s) => s.stderr).join('\n') };
 }
 
 /** Seconds (epoch) of the fire times, in order. */
 export function fireSeconds(fires: readonly ScheduleFire[]): number[] {
   return fires.map((f) => f.fireTime.getTime() / 1000);
+}
+
+/** Fires recorded at least `ms` after their fire time: those a scheduler caught up late. */
+export function firedLate(fires: readonly ScheduleFire[], ms: number): ScheduleFire[] {
+  return fires.filter((f) => f.firedAt.getTime() - f.fireTime.getTime() >= ms);
 }
 
 /** Largest step between consecutive fire times, in seconds (1 when none was missed). */
