@@ -2,10 +2,10 @@
  * Schedules fire exactly once across real processes on one PostgreSQL schema (the built CLI,
  * so `npm run build` first): three `ordo scheduler` processes split the due schedules (FOR
  * UPDATE SKIP LOCKED), the maintenance leader is killed with SIGKILL and another frozen with
- * SIGSTOP for a few seconds (possibly holding a schedule's row lock, which the others then
- * skip). Every fire time of the misfire `all` schedule has exactly one job, none missed, even after an outage of every
- * scheduler (the third frozen too, then all thawed); the
- * misfire `once` schedule loses the outage's seconds but its latest, no more; no fire time ever has two jobs.
+ * SIGSTOP (possibly holding a schedule's row lock, which the others then skip), then the
+ * third is frozen too (no scheduler runs) and both are thawed. Every fire time of the misfire
+ * `all` schedule has exactly one job, none missed; the misfire `once` schedule loses the
+ * outage's seconds but its latest, no more; no fire time ever has two jobs.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { admin, freshSchema, testUrl } from './support/postgres.js';

@@ -1,11 +1,11 @@
 /**
  * Schedules fire exactly once across real processes on one SQLite file (the built CLI, so
  * `npm run build` first): three `ordo scheduler` processes, the maintenance leader killed
- * with SIGKILL and another frozen with SIGSTOP for a few seconds. Every fire time of the
- * misfire `all` schedule has exactly one job, none missed, even after an outage of every
- * scheduler (the third frozen too, then all thawed); the misfire `once` schedule loses
- * at most the frozen seconds; no fire time ever has two jobs. See support/schedule-failover.ts.
- * And `ordo dev` syncs the schedule a task declares, fires it and runs its jobs, alone.
+ * with SIGKILL and another frozen with SIGSTOP, then the third frozen too (no scheduler runs)
+ * and both thawed. Every fire time of the misfire `all` schedule has exactly one job, none
+ * missed; the misfire `once` schedule loses the outage's seconds but its latest, no more; no
+ * fire time ever has two jobs. See support/schedule-failover.ts. And `ordo dev` syncs the
+ * schedule a task declares, fires it and runs its jobs, alone.
  */
 import { describe, expect, it } from 'vitest';
 import { fireSeconds, firedLate, largestGap, runFailover } from './support/schedule-failover.js';
