@@ -3,7 +3,10 @@
  * minute, so all of them at the next minute boundary) on PostgreSQL, fired by `ordo
  * scheduler` processes of their own (the built CLI) while this process only created the
  * schedules. Lateness is the fire-ledger `fired_at − fire_time` (the time of the firing
- * transaction, in which the job is inserted), reported as p50/p99/max. Waits for the next
+ * transaction, in which the job is inserted; a batch of 100 shares one), reported as
+ * min/p50/p99/max. Measured on a 2-core machine (one scheduler, embedded PostgreSQL, fsync
+ * off): p50 ≈ 1.0–1.2 s, p99 ≈ 1.6–1.9 s, all 10,000 fired within 2 s; with two scheduler
+ * processes p50 0.8 s, p99 1.4 s. Waits for the next
  * minute boundary, so a run takes up to a minute more than creating the schedules.
  *
  *   ORDO_BENCH_SCHEDULES=10000 ORDO_BENCH_SCHEDULERS=1 npm run bench
@@ -58,7 +61,7 @@ export async function benchScheduleLateness(url: string): Promise<void> {
     const late = rows.map((r) => Number(r.late)).sort((a, b) => a - b);
     console.log(
       `schedules ${SCHEDULES} due at ${target.toISOString().slice(11, 19)} · ${SCHEDULERS} scheduler process(es): fired ${late.length}; ` +
-        `lateness p50 ${Math.round(percentile(late, 50))} ms, p99 ${Math.round(percentile(late, 99))} ms, max ${Math.round(late.at(-1) ?? NaN)} ms ` +
+        `lateness min ${Math.round(late[0] ?? NaN)} ms, p50 ${Math.round(percentile(late, 50))} ms, p99 ${Math.round(percentile(late, 99))} ms, max ${Math.round(late.at(-1) ?? NaN)} ms ` +
         `(schedules created in ${createS.toFixed(1)} s)`,
     );
   } finally {

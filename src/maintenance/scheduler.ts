@@ -1,6 +1,7 @@
 /**
  * The scheduler: fires due schedules. It asks the store to fire up to `batch` due schedules
- * at a time (`scheduleFireDue` with `planFires`) until none are left, then sleeps until the
+ * at a time (`scheduleFireDue` with `planFires`) until none are left — on PostgreSQL in a few
+ * calls side by side, which SKIP LOCKED keeps apart — then sleeps until the
  * earliest next fire time (`scheduleNextDueIn`), a change to the schedules
  * (`onSchedulesChanged`) or the fallback poll, whichever comes first.
  *
@@ -27,6 +28,8 @@ import { Wakeup } from '../services/wakeup.js';
 export const MAX_TIMER_MS = 2_147_483_647;
 /** Sleep after a round that fired nothing while a schedule still looks due (another process holds it). */
 const BUSY_RETRY_MS = 50;
+/** Fire calls one scheduler runs at once on PostgreSQL, each on a pool connection of its own. */
+const POSTGRES_FIRE_LANES = 3;
 /** First and longest backoff after a failed store call. */
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 5_000;
@@ -59,6 +62,7 @@ export class Scheduler extends Service {
   private readonly batch: number;
   private readonly fallbackPollMs: number;
   private readonly overdueGraceMs: number;
+  private readonly lanes: number;
 
   constructor(private readonly options: SchedulerOptions) {
     super();
@@ -67,6 +71,8 @@ export class Scheduler extends Service {
     this.batch = options.batch ?? fireBatch;
     this.fallbackPollMs = options.fallbackPollMs ?? (store.capabilities.crossProcessNotify ? fallbackPollPostgresMs : fallbackPollSqliteMs);
     this.overdueGraceMs = options.overdueGraceMs ?? overdueGraceMs;
+    // PostgreSQL fires batches side by side (SKIP LOCKED keeps them apart); SQLite has one writer.
+    this.lanes = store.engine === 'postgres' ? POSTGRES_FIRE_LANES : 1;
   }
 
   /** Looks for due schedules now instead of at the end of the current sleep. */
@@ -103,6 +109,19 @@ export class Scheduler extends Service {
 
   /** Fires everything due now; returns how long to sleep before the next round. */
   private async round(): Promise<number> {
+    // Settled, not raced: a failed lane must not leave another running past a stop.
+    const lanes = await Promise.allSettled(Array.from({ length: this.lanes }, () => this.fireAllDue()));
+    const failed = lanes.find((lane) => lane.status === 'rejected');
+    if (failed) throw failed.reason;
+    const total = lanes.reduce((sum, lane) => sum + (lane.status === 'fulfilled' ? lane.value : 0), 0);
+    const dueIn = await this.options.store.scheduleNextDueIn();
+    if (dueIn === null) return this.fallbackPollMs;
+    // Due now but nothing fired: another scheduler holds it; look again shortly, not in a busy loop.
+    return dueIn === 0 && total === 0 ? BUSY_RETRY_MS : dueIn;
+  }
+
+  /** One lane: fires batch after batch until a batch comes back short; returns the fires. */
+  private async fireAllDue(): Promise<number> {
     let fired: ScheduleFire[];
     let total = 0;
     do {
@@ -111,10 +130,7 @@ export class Scheduler extends Service {
       for (const fire of fired) this.options.events?.emit('schedule:fired', fire);
       this.reportOverdue();
     } while (fired.length >= this.batch && !this.stopSignal.aborted);
-    const dueIn = await this.options.store.scheduleNextDueIn();
-    if (dueIn === null) return this.fallbackPollMs;
-    // Due now but nothing fired: another scheduler holds it; look again shortly, not in a busy loop.
-    return dueIn === 0 && total === 0 ? BUSY_RETRY_MS : dueIn;
+    return total;
   }
 
   /** Overdue schedules seen by `plan` in the current call, reported after it returns. */
