@@ -36,5 +36,6 @@ describe('ordo scheduler processes on one PostgreSQL database', () => {
     expect(firedLate(result.all.slice(1), 1_200).length, result.logs).toBeGreaterThanOrEqual(1);
     expect(largestGap(result.once), result.logs).toBeGreaterThanOrEqual(2);
     expect(largestGap(result.once), result.logs).toBeLessThanOrEqual(5);
+    expect(result.exitCodes, result.logs).toEqual([0, 0]);
   }, 40_000);
 });

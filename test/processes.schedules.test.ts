@@ -35,6 +35,7 @@ describe('ordo scheduler processes on one SQLite file', () => {
     // misfire once: the outage's seconds but the latest are lost, and no more.
     expect(largestGap(result.once), result.logs).toBeGreaterThanOrEqual(2);
     expect(largestGap(result.once), result.logs).toBeLessThanOrEqual(5);
+    expect(result.exitCodes, result.logs).toEqual([0, 0]);
   }, 40_000);
 
   it('ordo dev syncs a schedule declared in code, fires it and runs its jobs in one process', async () => {

@@ -23,6 +23,8 @@ export interface FailoverResult {
   killedAt: Date;
   outageAt: Date;
   thawedAt: Date;
+  /** Exit codes of the two schedulers stopped by SIGTERM at the end (0: a graceful stop). */
+  exitCodes: (number | null)[];
   /** What the schedulers logged, to show when a check fails. */
   logs: string;
 }
@@ -58,11 +60,11 @@ export async function runFailover(db: string, options: { schema?: string; phaseM
   process.kill(last.pid, 'SIGCONT');
   await sleep(phaseMs);
 
-  for (const s of schedulers) s.kill('SIGTERM');
-  await Promise.all(schedulers.map((s) => s.exited));
+  for (const s of [frozen, last]) s.kill('SIGTERM');
+  const exitCodes = (await Promise.all([frozen, last].map((s) => s.exited))).map((r) => r.code);
   const history = async (name: string) => (await ordo.schedules.history(name, { limit: 1_000 })).reverse();
   const { jobs } = await ordo.store.jobList({ filter: { task: 'count.record' }, page: { limit: 1_000 } });
-  return { all: await history('every-all'), once: await history('every-once'), jobs, killedAt, outageAt, thawedAt, logs: schedulers.map((s) => s.stderr).join('\n') };
+  return { all: await history('every-all'), once: await history('every-once'), jobs, killedAt, outageAt, thawedAt, exitCodes, logs: schedulers.map((s) => s.stderr).join('\n') };
 }
 
 /** Seconds (epoch) of the fire times, in order. */
