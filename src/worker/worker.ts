@@ -162,7 +162,7 @@ export class Worker extends Service {
     });
     producerRef.current = producer;
     const maintenance = options.maintenance
-      ? new Maintenance({ store, holderId: options.name, leaseMs: options.leaseMs, rescueMs: options.rescueMs, logger, events, onStoreError: onError, onRescued: () => producer.wake(), localWorkers: workersInProcess })
+      ? new Maintenance({ store, holderId: options.name, leaseMs: options.leaseMs, rescueMs: options.rescueMs, logger, events, onStoreError: onError, onRescued: () => producer.wake(), localWorkers: workersInProcess, pruneAgeMs: options.retentionMs })
       : null;
     return { store, tasks, completer, progress, executor, keeper, producer, maintenance };
   }

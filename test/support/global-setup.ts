@@ -74,7 +74,11 @@ export interface EmbeddedServer {
 }
 
 /** Initialises, starts and prepares a private PostgreSQL server on a free loopback port. */
-export async function startEmbeddedPostgres(): Promise<EmbeddedServer> {
+/**
+ * `durable: true` keeps PostgreSQL's crash safety (fsync, synchronous commit, full-page
+ * writes), as users run it: the benchmark uses it; tests need speed, not crash safety.
+ */
+export async function startEmbeddedPostgres(options: { durable?: boolean } = {}): Promise<EmbeddedServer> {
   removeStaleDirectories();
   const root = mkdtempSync(join(tmpdir(), PREFIX));
   // Postgres runs as the `postgres` user (tests run as root); mkdtemp makes a 0700 folder.
@@ -99,9 +103,7 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedServer> {
       '-c', 'listen_addresses=127.0.0.1',
       '-c', 'unix_socket_directories=',
       '-c', 'max_connections=400',
-      '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off',
+      ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
     ],
   });
   const destroy = async (): Promise<void> => {
