@@ -8,7 +8,7 @@
  * schedule a task declares, fires it and runs its jobs, alone.
  */
 import { describe, expect, it } from 'vitest';
-import { fireSeconds, firedLate, largestGap, runFailover } from './support/schedule-failover.js';
+import { expectFiredOnce, runFailover } from './support/schedule-failover.js';
 import { join } from 'node:path';
 import { TEST_TASKS, openDb, startCli, useTempDatabase, waitFor } from './support/processes.js';
 
@@ -19,23 +19,7 @@ describe('ordo scheduler processes on one SQLite file', () => {
 
   it('fire each fire time once, through a SIGKILL, a SIGSTOP and an outage of all', async () => {
     const result = await runFailover(temp.db);
-    const fires = [...result.all, ...result.once];
-    // One job per ledger row, never two for a fire time, and no job without a row.
-    const jobIds = fires.map((f) => f.jobId);
-    expect(jobIds.every((id) => id !== null)).toBe(true);
-    expect(new Set(jobIds).size).toBe(jobIds.length);
-    expect(result.jobs.map((j) => j.id).sort()).toEqual([...jobIds].sort());
-    for (const schedule of [result.all, result.once]) expect(new Set(fireSeconds(schedule)).size).toBe(schedule.length);
-    // misfire all: every second from the first fire to the last, including the frozen ones.
-    const seconds = fireSeconds(result.all);
-    expect(seconds.length, result.logs).toBeGreaterThanOrEqual(7);
-    expect(largestGap(result.all)).toBe(1);
-    // The outage's first second was fired after it, late (the first fire aside: it may wait a poll).
-    expect(firedLate(result.all.slice(1), 1_200).length, result.logs).toBeGreaterThanOrEqual(1);
-    // misfire once: the outage's seconds but the latest are lost, and no more.
-    expect(largestGap(result.once), result.logs).toBeGreaterThanOrEqual(2);
-    expect(largestGap(result.once), result.logs).toBeLessThanOrEqual(5);
-    expect(result.exitCodes, result.logs).toEqual([0, 0]);
+    expectFiredOnce(result);
   }, 40_000);
 
   it('ordo dev syncs a schedule declared in code, fires it and runs its jobs in one process', async () => {

@@ -8,6 +8,7 @@
  * table hold afterwards is returned for the test to check: one job per fire time, never two;
  * `all` fired every second (the outage's late), `once` skipped the outage's but its latest.
  */
+import { expect } from 'vitest';
 import type { JobRecord, ScheduleFire } from '../../src/core/types.js';
 import { openDb, startCli, type CliProcess } from './processes.js';
 import { sleep } from './wait.js';
@@ -81,4 +82,25 @@ export function firedLate(fires: readonly ScheduleFire[], ms: number): ScheduleF
 export function largestGap(fires: readonly ScheduleFire[]): number {
   const seconds = fireSeconds(fires);
   return Math.max(1, ...seconds.slice(1).map((s, i) => s - seconds[i]!));
+}
+
+/**
+ * What a failover run must show: one job per ledger row and never two for a fire time; the
+ * misfire `all` schedule fired every second, the outage's ones late; the misfire `once`
+ * schedule lost the outage's seconds but its latest, and no more; the survivors exit 0.
+ */
+export function expectFiredOnce(result: FailoverResult): void {
+  const fires = [...result.all, ...result.once];
+  const jobIds = fires.map((f) => f.jobId);
+  expect(jobIds.every((id) => id !== null)).toBe(true);
+  expect(new Set(jobIds).size).toBe(jobIds.length);
+  expect(result.jobs.map((j) => j.id).sort()).toEqual([...jobIds].sort());
+  for (const schedule of [result.all, result.once]) expect(new Set(fireSeconds(schedule)).size).toBe(schedule.length);
+  expect(fireSeconds(result.all).length, result.logs).toBeGreaterThanOrEqual(7);
+  expect(largestGap(result.all)).toBe(1);
+  // The outage's first second was fired after it, late (the first fire aside: it may wait a poll).
+  expect(firedLate(result.all.slice(1), 1_200).length, result.logs).toBeGreaterThanOrEqual(1);
+  expect(largestGap(result.once), result.logs).toBeGreaterThanOrEqual(2);
+  expect(largestGap(result.once), result.logs).toBeLessThanOrEqual(5);
+  expect(result.exitCodes, result.logs).toEqual([0, 0]);
 }
