@@ -9,7 +9,7 @@
 import type { Command } from 'commander';
 import { syncCodeSchedules } from '../client/code-schedules.js';
 import { DEFAULTS } from '../core/defaults.js';
-import { formatDuration, parseDuration } from '../core/duration.js';
+import { formatDuration } from '../core/duration.js';
 import { ERROR_MAPPING, OrdoError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { SchedulerHost } from '../maintenance/scheduler-host.js';
@@ -35,7 +35,7 @@ export function registerScheduler(cli: CliContext, program: Command): void {
 
 /** Runs a scheduler until it stops; returns the exit code. */
 async function runScheduler(cli: CliContext, command: Command, flags: SchedulerFlags): Promise<number> {
-  const config = await cli.config(command, { maintenance: flags.maintenance });
+  const config = await cli.config(command, { maintenance: flags.maintenance, retention: flags.retention });
   const logger = createLogger({ level: config.logLevel, format: config.logFormat, destination: cli.io.stderr as unknown as NodeJS.WritableStream });
   const tasks = await cli.loadTasks(config);
   const host = new SchedulerHost({
@@ -44,7 +44,7 @@ async function runScheduler(cli: CliContext, command: Command, flags: SchedulerF
     name: flags.name,
     maintenance: config.maintenance,
     leaseMs: config.leaseMs,
-    pruneAgeMs: flags.retention === undefined ? undefined : parseDuration(flags.retention, '--retention'),
+    pruneAgeMs: config.retentionMs,
     logger,
     prepare: async (store) => logSync(logger, await syncCodeSchedules(store, tasks)),
   });
