@@ -2,14 +2,12 @@
  * Schedule lateness: N schedules (default 10,000) due at the same instant (a cron of every
  * minute, so all of them at the next minute boundary) on PostgreSQL, fired by `ordo
  * scheduler` processes of their own (the built CLI) while this process only created the
- * schedules. Lateness is the fire-ledger `fired_at − fire_time` (the time of the firing
- * transaction, in which the job is inserted; a batch of 100 shares one), reported as
- * min/p50/p99/max. Measured on a 2-core machine (one scheduler, embedded PostgreSQL, fsync
- * off): p50 ≈ 1.0–1.2 s, p99 ≈ 1.6–1.9 s, all 10,000 fired within 2 s; with two scheduler
- * processes p50 0.8 s, p99 1.4 s. Waits for the next
- * minute boundary, so a run takes up to a minute more than creating the schedules.
+ * schedules. Lateness is the fire-ledger `fired_at − fire_time`: the start of the firing
+ * transaction (a batch of up to 400 shares one; its jobs become visible at its commit, tens
+ * of milliseconds later), reported as min/p50/p99/max. Waits for the next minute boundary,
+ * so a run takes up to a minute more than creating the schedules.
  *
- *   ORDO_BENCH_SCHEDULES=10000 ORDO_BENCH_SCHEDULERS=1 npm run bench
+ *   ORDO_BENCH_SCHEDULES=10000 ORDO_BENCH_SCHEDULERS=1 ORDO_BENCH_ONLY=schedules npm run bench
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

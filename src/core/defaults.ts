@@ -51,7 +51,7 @@ export const DEFAULTS = {
     /** A schedule whose nextRunAt is this far in the past is reported overdue (no scheduler firing it). */
     overdueGraceMs: 120_000,
     /** Most due schedules one scheduler fires per store call. */
-    fireBatch: 100,
+    fireBatch: 400,
     /** Longest scheduler sleep on SQLite, where changes by other processes send no wake-up. */
     fallbackPollSqliteMs: 1_000,
     /** Longest scheduler sleep on PostgreSQL, where changes arrive by NOTIFY. */
