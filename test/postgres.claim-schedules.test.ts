@@ -9,7 +9,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { TestClock } from './support/clock.js';
-import { everyNext, everyPlan, schedule } from './support/jobs.js';
+import { everyNext, everyPlan, fireAllDue, schedule } from './support/jobs.js';
 import { freshSchema, heardQueues, testUrl, usePostgres } from './support/postgres.js';
 import { waitUntil } from './support/wait.js';
 
@@ -78,15 +78,7 @@ describe('postgres schedules', () => {
     }
     clock.advance(2 * MINUTE);
     const started = performance.now();
-    const drain = async (store: (typeof stores)[number]) => {
-      const all = [];
-      for (;;) {
-        const fires = await store.scheduleFireDue({ limit: 100, plan: everyPlan });
-        all.push(...fires);
-        if (fires.length < 100) return all;
-      }
-    };
-    const fires = (await Promise.all(stores.map(drain))).flat();
+    const fires = (await Promise.all(stores.map((store) => fireAllDue(store)))).flat();
     const elapsed = performance.now() - started;
     expect(fires).toHaveLength(500);
     expect(new Set(fires.map((f) => f.schedule)).size).toBe(500);

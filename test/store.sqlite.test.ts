@@ -12,7 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { OrdoError } from '../src/core/errors.js';
 import type { Store } from '../src/store/contract.js';
 import { createSqliteStore } from '../src/store/sqlite/engine.js';
-import { everyNext, everyPlan, finishOf, job, schedule } from './store-contract/support.js';
+import { everyNext, finishOf, job, schedule } from './store-contract/support.js';
+import { fireAllDue } from './support/jobs.js';
 import { exerciseStore } from './store-contract/index.js';
 import { sqliteFixture } from './support/engines.js';
 
@@ -150,15 +151,7 @@ describe('sqlite engine', () => {
     }
     now += 60_000;
     const started = performance.now();
-    const drain = async (store: Store) => {
-      const all = [];
-      for (;;) {
-        const fires = await store.scheduleFireDue({ limit: 100, plan: everyPlan });
-        all.push(...fires);
-        if (fires.length < 100) return all;
-      }
-    };
-    const fires = (await Promise.all(stores.map(drain))).flat();
+    const fires = (await Promise.all(stores.map((store) => fireAllDue(store)))).flat();
     const elapsed = performance.now() - started;
     expect(fires).toHaveLength(500);
     expect(fires.every((f) => f.fireTime.getTime() === Date.parse('2030-01-01T00:01:00Z'))).toBe(true);

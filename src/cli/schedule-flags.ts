@@ -6,7 +6,7 @@
 import { Option, type Command } from 'commander';
 import type { ScheduleSpec } from '../client/ordo.js';
 import { durationSetting } from '../config/duration.js';
-import { ValidationError } from '../core/errors.js';
+import { renameField, ValidationError } from '../core/errors.js';
 import { MAX_ATTEMPTS_LIMIT } from '../core/retry.js';
 import { intOption } from './context.js';
 import { payloadFromArgs } from './payload.js';
@@ -106,11 +106,5 @@ export function asFlags<T>(body: () => T): T {
 }
 
 function toFlag(err: unknown): unknown {
-  if (!(err instanceof ValidationError)) return err;
-  const field = String(err.details.field);
-  const flag = FLAG_OF[field];
-  if (flag === undefined) return err;
-  if (err.message.startsWith(`${field}:`)) err.message = flag + err.message.slice(field.length);
-  err.details.field = flag;
-  return err;
+  return renameField(err, (field) => FLAG_OF[field] ?? field);
 }

@@ -7,13 +7,14 @@
  * signal exits at once); it exits non-zero if it stopped on its own (its database was lost).
  */
 import type { Command } from 'commander';
-import { syncCodeSchedules } from '../client/code-schedules.js';
+import { syncCodeSchedules, type CodeScheduleSync } from '../client/code-schedules.js';
 import { DEFAULTS } from '../core/defaults.js';
 import { formatDuration } from '../core/duration.js';
-import { ERROR_MAPPING, OrdoError } from '../core/errors.js';
+import { errorMapping } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { SchedulerHost } from '../maintenance/scheduler-host.js';
 import type { CliContext } from './context.js';
+import { onStopSignals } from './signals.js';
 
 interface SchedulerFlags {
   name?: string;
@@ -49,7 +50,7 @@ async function runScheduler(cli: CliContext, command: Command, flags: SchedulerF
     prepare: async (store) => logSync(logger, await syncCodeSchedules(store, tasks)),
   });
   let asked = false;
-  const removeSignals = onSignals(cli, () => {
+  const removeSignals = onStopSignals(cli, () => {
     asked = true;
     void host.stop();
   });
@@ -57,32 +58,13 @@ async function runScheduler(cli: CliContext, command: Command, flags: SchedulerF
     await host.start();
     const lost = await host.closed;
     if (asked && !lost) return 0;
-    return lost instanceof OrdoError ? ERROR_MAPPING[lost.code].exitCode : 1;
+    return lost ? errorMapping(lost).exitCode : 1;
   } finally {
     removeSignals();
   }
 }
 
-export function logSync(logger: Logger, sync: { created: string[]; updated: string[]; unchanged: string[] }): void {
+export function logSync(logger: Logger, sync: CodeScheduleSync): void {
   if (sync.created.length + sync.updated.length + sync.unchanged.length === 0) return;
   logger.info(sync, 'schedules declared in code synced');
-}
-
-/** First SIGTERM/SIGINT calls `stop`; a second exits at once. Returns the remover. */
-function onSignals(cli: CliContext, stop: () => void): () => void {
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (++signals > 1) {
-      cli.print.note(`second ${signal}: exiting now`);
-      process.exit(130);
-    }
-    cli.print.note(`${signal}: stopping (again to exit at once)`);
-    stop();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  return () => {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
-  };
 }

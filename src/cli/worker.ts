@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 import type { OrdoConfig } from '../config/resolve.js';
 import { DEFAULTS, LIMITS } from '../core/defaults.js';
 import { formatDuration } from '../core/duration.js';
-import { ERROR_MAPPING, OrdoError } from '../core/errors.js';
-import { createLogger } from '../core/logger.js';
+import { errorMapping } from '../core/errors.js';
+import { createLogger, type Logger } from '../core/logger.js';
 import { SchedulerHost } from '../maintenance/scheduler-host.js';
 import { syncCodeSchedules } from '../client/code-schedules.js';
 import { createOrdo } from '../client/ordo.js';
@@ -22,7 +22,11 @@ import { createWorker, type Worker } from '../worker/worker.js';
 import type { WorkerOptions } from '../worker/options.js';
 import { intOption, type CliContext } from './context.js';
 import { printNextSteps } from './dev-help.js';
+import { onStopSignals } from './signals.js';
 import { logSync } from './scheduler.js';
+
+/** The loaded tasks folder, as the client hands it over. */
+type TaskRegistry = Awaited<ReturnType<CliContext['loadTasks']>>;
 
 interface WorkerFlags {
   queues?: string;
@@ -83,12 +87,15 @@ async function runWorker(cli: CliContext, command: Command, flags: WorkerFlags, 
   const { queues, concurrency, lease, grace, poll, maintenance } = flags;
   const config = await cli.config(command, { queues, concurrency, lease, grace, poll, maintenance });
   const options = workerOptions(cli, config, flags, dev);
-  const host = dev ? await startDevScheduler(cli, config, options) : null;
-  if (!dev) await syncWorkerSchedules(cli, config, options);
+  // The tasks are loaded once here and handed to the worker (and the schedule sync) as a registry.
+  const tasks = await cli.loadTasks({ ...config, tasks: options.tasks as string });
+  options.tasks = tasks;
+  const host = dev ? await startDevScheduler(config, options.logger!, tasks) : null;
+  if (!dev) await syncWorkerSchedules(config, options.logger!, tasks);
   const worker = createWorker(host ? { ...options, store: host.store } : options);
   const ended = whenEnded(worker);
   // Signals are handled from the start: a SIGTERM while the worker starts still stops it gracefully.
-  const removeSignals = stopOnSignals(cli, worker, ended);
+  const removeSignals = onStopSignals(cli, () => stopAsked(cli, worker, ended), 'exiting now; running jobs are recovered when their lease expires');
   try {
     await worker.start();
   } catch (err) {
@@ -109,13 +116,11 @@ async function runWorker(cli: CliContext, command: Command, flags: WorkerFlags, 
  * short-lived client, only if some task declares one. The tasks are loaded here once and handed
  * to the worker as a registry. Firing is left to `ordo scheduler` processes.
  */
-async function syncWorkerSchedules(cli: CliContext, config: OrdoConfig, options: WorkerOptions): Promise<void> {
-  const tasks = await cli.loadTasks({ ...config, tasks: options.tasks as string });
-  options.tasks = tasks;
+async function syncWorkerSchedules(config: OrdoConfig, logger: Logger, tasks: TaskRegistry): Promise<void> {
   if (!tasks.names().some((name) => tasks.get(name)?.options.schedule)) return;
   const ordo = await createOrdo({ db: config.db, schema: config.schema, tasks });
   try {
-    logSync(options.logger!, await syncCodeSchedules(ordo, tasks));
+    logSync(logger, await syncCodeSchedules(ordo, tasks));
   } finally {
     await ordo.close();
   }
@@ -126,10 +131,7 @@ async function syncWorkerSchedules(cli: CliContext, config: OrdoConfig, options:
  * store the worker then shares (so its fires wake the worker at once). Maintenance stays
  * with the worker. The tasks are loaded here once and handed to the worker as a registry.
  */
-async function startDevScheduler(cli: CliContext, config: OrdoConfig, options: WorkerOptions): Promise<SchedulerHost> {
-  const tasks = await cli.loadTasks({ ...config, tasks: options.tasks as string });
-  options.tasks = tasks;
-  const logger = options.logger!;
+async function startDevScheduler(config: OrdoConfig, logger: Logger, tasks: TaskRegistry): Promise<SchedulerHost> {
   const host = new SchedulerHost({ db: config.db, schema: config.schema, maintenance: false, logger, prepare: async (store) => logSync(logger, await syncCodeSchedules(store, tasks)) });
   await host.start();
   return host;
@@ -144,42 +146,27 @@ interface Ending {
 
 /** Resolves with the exit code once the worker is down: 1, or the lost database's code, if no one asked it to stop. */
 function whenEnded(worker: Worker): Ending {
-  let lost = false;
   const ending = { asked: false } as Ending;
   ending.promise = new Promise<number>((resolve) => (ending.resolve = resolve));
-  worker.events.on('store:error', (err) => {
-    if (err instanceof OrdoError && err.code === 'store_lost') lost = true;
-  });
-  worker.events.on('worker:down', () => {
-    if (!ending.asked) ending.resolve(lost ? ERROR_MAPPING.store_lost.exitCode : 1);
+  // The worker stops on its own only when its database is lost; `closed` says with what.
+  void worker.closed.then((lost) => {
+    if (!ending.asked) ending.resolve(lost ? errorMapping(lost).exitCode : 1);
   });
   return ending;
 }
 
-function stopOnSignals(cli: CliContext, worker: Worker, ending: Ending): () => void {
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (++signals > 1) {
-      cli.print.note(`second ${signal}: exiting now; running jobs are recovered when their lease expires`);
-      process.exit(130);
-    }
-    cli.print.note(`${signal}: stopping (again to exit at once)`);
-    ending.asked = true;
-    worker.stop().then(
-      () => ending.resolve(0),
-      (err) => {
-        cli.print.note(`stop failed: ${(err as Error).message}`);
-        ending.resolve(1);
-      },
-    );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  return () => {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
-  };
+/** A stop asked by a signal: exit 0 once it is done, 1 if it failed. */
+function stopAsked(cli: CliContext, worker: Worker, ending: Ending): void {
+  ending.asked = true;
+  worker.stop().then(
+    () => ending.resolve(0),
+    (err) => {
+      cli.print.note(`stop failed: ${(err as Error).message}`);
+      ending.resolve(1);
+    },
+  );
 }
+
 
 function reportActivity(cli: CliContext, worker: Worker, ended: Promise<number>): void {
   let done = 0;

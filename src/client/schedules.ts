@@ -4,6 +4,7 @@
  * `overdue` flag with its reason (`schedule-overdue.ts`) and, for one schedule, a preview
  * of its next fires.
  */
+import { DEFAULTS } from '../core/defaults.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { initialRunAt, nextFires } from '../core/schedule-timing.js';
 import type { ScheduleFire, ScheduleInput, ScheduleRecord } from '../core/types.js';
@@ -28,8 +29,6 @@ export interface ScheduleDetail extends ScheduleView {
 
 /** How many fire times `get` previews. */
 export const PREVIEW_FIRES = 5;
-/** Fires `history` returns unless told. */
-export const DEFAULT_HISTORY_LIMIT = 20;
 const MAX_HISTORY_LIMIT = 1_000;
 
 export class Schedules {
@@ -98,7 +97,7 @@ export class Schedules {
 
   /** A schedule's fires, newest first, from its fire ledger. */
   async history(name: string, options: { limit?: number } = {}): Promise<ScheduleFire[]> {
-    const limit = options.limit ?? DEFAULT_HISTORY_LIMIT;
+    const limit = options.limit ?? DEFAULTS.schedules.historyLimit;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT) {
       throw new ValidationError('limit', `a whole number from 1 to ${MAX_HISTORY_LIMIT}`, limit);
     }

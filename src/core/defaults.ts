@@ -52,6 +52,8 @@ export const DEFAULTS = {
     overdueGraceMs: 120_000,
     /** Most due schedules one scheduler fires per store call. */
     fireBatch: 400,
+    /** Ledger rows `schedules history` shows when no limit is given. */
+    historyLimit: 20,
     /** Longest scheduler sleep on SQLite, where changes by other processes send no wake-up. */
     fallbackPollSqliteMs: 1_000,
     /** Longest scheduler sleep on PostgreSQL, where changes arrive by NOTIFY. */

@@ -131,3 +131,14 @@ export const ERROR_MAPPING: Readonly<Record<ErrorCode, ErrorMapping>> = {
 export function errorMapping(err: unknown): ErrorMapping {
   return err instanceof OrdoError ? ERROR_MAPPING[err.code] : { exitCode: 1, httpStatus: 500 };
 }
+
+/** A ValidationError with its field renamed (message and details), for callers that know the field by another name. */
+export function renameField(err: unknown, rename: (field: string) => string): unknown {
+  if (!(err instanceof ValidationError)) return err;
+  const field = String(err.details.field);
+  const renamed = rename(field);
+  if (renamed === field) return err;
+  if (err.message.startsWith(`${field}:`)) err.message = renamed + err.message.slice(field.length);
+  err.details.field = renamed;
+  return err;
+}

@@ -118,12 +118,12 @@ export class Rescuer extends Service {
   }
 
   private async tick(lateMs: number): Promise<void> {
-    const { elector, leaseMs } = this.options;
+    // Leadership changes rearm through the elector's onChange; only a freeze is seen here.
     if (this.wasFrozen(lateMs)) this.rearm(true);
-    else if (!elector.isLeader || elector.term !== this.term || elector.failures !== this.failuresSeen) this.rearm();
-    if (this.quietSince === null || Date.now() - this.quietSince < leaseMs) {
+    const wait = this.waitingMs;
+    if (wait === null || wait > 0) {
       // Come back when the quiet time is over rather than a whole interval later.
-      if (this.quietSince !== null) this.ticker.runSoon(Math.min(this.options.rescueMs, this.waitingMs ?? 0));
+      if (wait !== null) this.ticker.runSoon(Math.min(this.options.rescueMs, wait));
       return;
     }
     try {

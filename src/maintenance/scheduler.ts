@@ -18,21 +18,20 @@
 import { DEFAULTS } from '../core/defaults.js';
 import type { EventBus, OrdoEvents } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
+import { backoffDelay } from '../core/retry.js';
+import { MAX_TIMER_MS } from '../core/sleep.js';
 import { planFires } from '../core/schedule-timing.js';
 import type { ScheduleFire, ScheduleRecord } from '../core/types.js';
 import type { SchedulePlan, Store } from '../store/contract.js';
 import { Service } from '../services/service.js';
 import { Wakeup } from '../services/wakeup.js';
 
-/** Longest delay a Node timer takes without overflowing (it would fire at once). */
-export const MAX_TIMER_MS = 2_147_483_647;
 /** Sleep after a round that fired nothing while a schedule still looks due (another process holds it). */
 const BUSY_RETRY_MS = 50;
 /** Fire calls one scheduler runs at once on PostgreSQL, each on a pool connection of its own. */
 const POSTGRES_FIRE_LANES = 3;
 /** First and longest backoff after a failed store call. */
-const BACKOFF_MIN_MS = 250;
-const BACKOFF_MAX_MS = 5_000;
+const BACKOFF = { baseMs: 250, capMs: 5_000 };
 
 export interface SchedulerOptions {
   store: Store;
@@ -100,7 +99,7 @@ export class Scheduler extends Service {
       } catch (err) {
         this.failures++;
         this.reportError(err);
-        sleepMs = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (this.failures - 1));
+        sleepMs = backoffDelay(this.failures, BACKOFF, () => 1); // no jitter: one scheduler's own retries
       }
       if (this.stopSignal.aborted) break;
       await this.wakeup.wait(Math.min(sleepMs, this.fallbackPollMs, MAX_TIMER_MS));

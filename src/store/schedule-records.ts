@@ -5,11 +5,10 @@
  * overlap policy skips. Keeping these here means the engines cannot drift apart on them.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { DEFAULTS } from '../core/defaults.js';
 import { ConflictError, ValidationError } from '../core/errors.js';
-import type { JobInsert, JobState, OverlapPolicy, ScheduleInput, ScheduleJobTemplate, ScheduleTiming } from '../core/types.js';
+import type { JobInsert, JobState, OverlapPolicy, ScheduleFire, ScheduleInput, ScheduleJobTemplate, ScheduleRecord, ScheduleTiming } from '../core/types.js';
 
-/** Default number of ledger rows `scheduleHistory` returns. */
-export const DEFAULT_HISTORY_LIMIT = 20;
 /** Default number of jobs (and of ledger rows) one `jobPrune` call deletes. */
 export const DEFAULT_PRUNE_LIMIT = 1000;
 
@@ -132,3 +131,20 @@ export function checkPrune(params: { readonly olderThanMs: number; readonly limi
   }
   return { olderThanMs, limit: checkLimit(limit) };
 }
+
+/** The ledger row a fire just wrote: its job pending, or none when the overlap policy skipped it. */
+export function newFire(schedule: ScheduleRecord, fireTime: Date, firedAt: Date, jobId: string | null, manual: boolean): ScheduleFire {
+  return {
+    scheduleId: schedule.id,
+    schedule: schedule.name,
+    fireTime,
+    firedAt,
+    jobId,
+    manual,
+    skipped: jobId === null ? 'overlap' : null,
+    jobState: jobId === null ? null : 'pending',
+  };
+}
+
+/** Ledger rows `scheduleHistory` returns when no limit is given. */
+export const DEFAULT_HISTORY_LIMIT: number = DEFAULTS.schedules.historyLimit;

@@ -3,7 +3,7 @@
  * and the checks every schedule's policies pass, wherever it is declared: in code, through
  * the client or on the command line. Errors name the field and list the accepted values.
  */
-import { ValidationError } from '../core/errors.js';
+import { renameField, ValidationError } from '../core/errors.js';
 import { resolveTiming } from '../core/schedule-timing.js';
 import type { MisfirePolicy, OverlapPolicy, ScheduleTiming } from '../core/types.js';
 
@@ -76,16 +76,6 @@ export function scheduleTiming(spec: Pick<TaskSchedule, 'cron' | 'every' | 'at' 
   }
 }
 
-/** A ValidationError with its field renamed (message and details), for callers that know the field by another name. */
-export function renameField(err: unknown, rename: (field: string) => string): unknown {
-  if (!(err instanceof ValidationError)) return err;
-  const field = String(err.details.field);
-  const renamed = rename(field);
-  if (renamed === field) return err;
-  if (err.message.startsWith(`${field}:`)) err.message = renamed + err.message.slice(field.length);
-  err.details.field = renamed;
-  return err;
-}
 
 /** Checks a task's schedule: shape, name, timing and policies. */
 export function checkTaskSchedule(schedule: unknown, field: string): TaskSchedule {

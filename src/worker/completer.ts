@@ -30,7 +30,7 @@ export class Completer {
     private readonly logger: Logger,
     private readonly onWritten: (finishes: JobFinish[], applied: Set<string>) => void,
     /** A failed write; a `StoreLostError` also stops the completer (retrying cannot help). */
-    private readonly onError: (err: unknown) => void = () => {},
+    private readonly onError: (err: unknown) => void,
   ) {}
 
   /** Jobs whose finish is waiting to be written (their leases must still be extended). */

@@ -75,10 +75,6 @@ export class Executor implements LeaseHolder {
     return refs;
   }
 
-  runningIds(): string[] {
-    return [...this.running.values()].map(({ job }) => job.id);
-  }
-
   lost(ref: JobRef): void {
     this.running.get(keyOf(ref))?.abort('lost');
     if (this.release(keyOf(ref))) {

@@ -20,8 +20,8 @@ const RETRY_MS = 1_000;
 export interface LeaseHolder {
   /** Every job held now, with the attempt held. */
   held(): JobRef[];
-  /** Ids of running attempts (for the cancellation check). */
-  runningIds(): string[];
+  /** Attempts running now (the cancellation check skips its query when there are none). */
+  readonly runningCount: number;
   /** The store no longer gives this worker the attempt. */
   lost(ref: JobRef): void;
   /** Someone asked to cancel the held attempt. */
@@ -52,11 +52,6 @@ export class LeaseKeeper extends Service {
       this.heartbeats.runSoon(Math.min(RETRY_MS, options.heartbeatMs));
     });
     this.cancelChecks = new Ticker(options.cancelCheckMs, () => this.checkCancellations(), (err) => options.onError(err, 'cancel check'));
-  }
-
-  /** Heartbeats now (after the current one, if one is under way). */
-  beatNow(): void {
-    this.heartbeats.runSoon(0);
   }
 
   protected async onStart(): Promise<void> {
@@ -106,7 +101,7 @@ export class LeaseKeeper extends Service {
 
   private async checkCancellations(): Promise<void> {
     const { store, workerId, holder } = this.options;
-    if (holder.runningIds().length === 0) return;
+    if (holder.runningCount === 0) return;
     const latest = this.latestAttempts();
     for (const id of await store.jobCancelRequested({ workerId })) {
       const ref = latest.get(id);

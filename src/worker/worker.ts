@@ -115,7 +115,6 @@ export class Worker extends Service {
     const onOk = () => this.health.ok();
     const completer = new Completer(store, logger, (finishes, applied) => this.written(finishes, applied), (err) => onError(err, 'finish'));
     const progress = new ProgressWriter(store, options.name, (err) => onError(err, 'progress'));
-    const producerRef: { current?: Producer } = {};
     const executor = new Executor({
       workerId: options.name,
       tasks,
@@ -125,7 +124,8 @@ export class Worker extends Service {
       complete: (finish) => completer.add(finish),
       progress: (job, percent) => progress.report(job, percent),
       forgetProgress: (id) => progress.forget(id),
-      freed: () => producerRef.current?.wake(),
+      // Called only while the producer runs attempts, so it exists by then.
+      freed: () => producer.wake(),
     });
     const keeper = new LeaseKeeper({
       store,
@@ -135,7 +135,9 @@ export class Worker extends Service {
       cancelCheckMs: options.cancelCheckMs,
       holder: {
         held: () => [...executor.held(), ...completer.waiting.map(({ id, attempt }) => ({ id, attempt }))],
-        runningIds: () => executor.runningIds(),
+        get runningCount() {
+          return executor.runningCount;
+        },
         lost: (ref) => executor.lost(ref),
         cancelRequested: (ref) => executor.cancelRequested(ref),
       },
@@ -160,7 +162,6 @@ export class Worker extends Service {
       onOk,
       onError,
     });
-    producerRef.current = producer;
     const maintenance = options.maintenance
       ? new Maintenance({ store, holderId: options.name, leaseMs: options.leaseMs, rescueMs: options.rescueMs, logger, events, onStoreError: onError, onRescued: () => producer.wake(), localWorkers: workersInProcess, pruneAgeMs: options.retentionMs })
       : null;

@@ -5,7 +5,8 @@
  * timing code). Plain data, no test framework, so child processes (the claimer scripts) can
  * use them too.
  */
-import type { JobFinish, JobInsert, JobRecord, ScheduleInput, ScheduleRecord } from '../../src/core/types.js';
+import type { JobFinish, JobInsert, JobRecord, ScheduleFire, ScheduleInput, ScheduleRecord } from '../../src/core/types.js';
+import type { Store } from '../../src/store/contract.js';
 
 /** A due job on queue `default` with every field resolved; override what the test needs. */
 export function job(overrides: Partial<JobInsert> = {}): JobInsert {
@@ -78,4 +79,14 @@ export function everyPlan(s: ScheduleRecord, now: Date): { fireTimes: Date[]; ne
   for (let t = s.nextRunAt?.getTime() ?? Infinity; t <= now.getTime(); t += everyMs) times.push(new Date(t));
   const kept = s.misfire === 'all' ? times.slice(-s.misfireLimit) : times.slice(-1);
   return { fireTimes: kept, nextRunAt: everyNext(everyMs)(now) };
+}
+
+/** Fires due schedules in batches of `batch` until a batch comes back short; all the fires. */
+export async function fireAllDue(store: Pick<Store, 'scheduleFireDue'>, batch = 100): Promise<ScheduleFire[]> {
+  const all: ScheduleFire[] = [];
+  for (;;) {
+    const fires = await store.scheduleFireDue({ limit: batch, plan: everyPlan });
+    all.push(...fires);
+    if (fires.length < batch) return all;
+  }
 }

@@ -12,7 +12,7 @@
  */
 import type { JobInsert, JobState, ScheduleFire, ScheduleRecord } from '../../../core/types.js';
 import type { SchedulePlan } from '../../contract/schedules.js';
-import { DEFAULT_HISTORY_LIMIT, decideFires, jobFromTemplate, sortedFireTimes } from '../../schedule-records.js';
+import { DEFAULT_HISTORY_LIMIT, decideFires, jobFromTemplate, newFire, sortedFireTimes } from '../../schedule-records.js';
 import type { PgContext } from '../context.js';
 import type { Queryable } from '../pool.js';
 import { insertJobs } from './jobs-insert.js';
@@ -121,7 +121,7 @@ async function enqueueAndMoveOn(ctx: PgContext, client: Queryable, planned: Plan
       fill.skipped.push(jobId === null ? 'overlap' : null);
       if (jobId !== null) lastJobId = jobId;
       if (lastFireAt === null || fireTime > lastFireAt) lastFireAt = fireTime;
-      fires.push(fireOf(schedule, fireTime, firedAt, jobId, false));
+      fires.push(newFire(schedule, fireTime, firedAt, jobId, false));
     });
     move.ids.push(schedule.id);
     move.next.push(plan.nextRunAt);
@@ -150,7 +150,7 @@ export async function fireNow(ctx: PgContext, name: string): Promise<{ fire: Sch
     const lastFireAt = schedule.lastFireAt && schedule.lastFireAt > fireTime ? schedule.lastFireAt : fireTime;
     await client.query(moveOnSql(ctx.s), [[schedule.id], [schedule.nextRunAt], [lastFireAt], [jobId]]);
     const firedAt = (rows[0] as { fired_at: Date }).fired_at;
-    return { fire: fireOf(schedule, fireTime, firedAt, jobId, true), queue: queues[0] ?? schedule.job.queue };
+    return { fire: newFire(schedule, fireTime, firedAt, jobId, true), queue: queues[0] ?? schedule.job.queue };
   });
 }
 
@@ -178,17 +178,4 @@ export async function scheduleHistory(ctx: PgContext, name: string, limit = DEFA
     skipped: row.skipped,
     jobState: row.job_state,
   }));
-}
-
-function fireOf(schedule: ScheduleRecord, fireTime: Date, firedAt: Date, jobId: string | null, manual: boolean): ScheduleFire {
-  return {
-    scheduleId: schedule.id,
-    schedule: schedule.name,
-    fireTime,
-    firedAt,
-    jobId,
-    manual,
-    skipped: jobId === null ? 'overlap' : null,
-    jobState: jobId === null ? null : 'pending',
-  };
 }

@@ -8,7 +8,7 @@
  */
 import type { JobState, ScheduleFire, ScheduleRecord } from '../../../core/types.js';
 import type { SchedulePlan } from '../../contract/schedules.js';
-import { DEFAULT_HISTORY_LIMIT, decideFires, jobFromTemplate, sortedFireTimes } from '../../schedule-records.js';
+import { DEFAULT_HISTORY_LIMIT, decideFires, jobFromTemplate, newFire, sortedFireTimes } from '../../schedule-records.js';
 import type { SqliteConnection } from '../connection.js';
 import { insertJobRow } from './jobs-insert.js';
 import { SELECT_SCHEDULES, type ScheduleRow, readSchedule, scheduleFromRow } from './schedules.js';
@@ -74,7 +74,7 @@ function fireSchedule(c: SqliteConnection, now: number, schedule: ScheduleRecord
     c.prepare(RECORD_FIRE).run({ scheduleId: id, fireTime: fireTime.getTime(), manual: 0, now, jobId, skipped: jobId === null ? 'overlap' : null });
     if (jobId !== null) lastJobId = jobId;
     lastFireAt = Math.max(lastFireAt ?? -Infinity, fireTime.getTime());
-    return fireOf(schedule, fireTime, now, jobId, false);
+    return newFire(schedule, fireTime, new Date(now), jobId === null ? null : String(jobId), false);
   });
   c.prepare(MOVE_ON).run({ id, nextRunAt: decided.nextRunAt?.getTime() ?? null, lastFireAt, lastJobId });
   return fires;
@@ -93,7 +93,7 @@ export function fireNow(c: SqliteConnection, now: number, name: string): { fire:
     c.prepare(RECORD_FIRE).run({ scheduleId: id, fireTime, manual: 1, now, jobId, skipped: null });
     const lastFireAt = Math.max(schedule.lastFireAt?.getTime() ?? -Infinity, fireTime);
     c.prepare(MOVE_ON).run({ id, nextRunAt: schedule.nextRunAt?.getTime() ?? null, lastFireAt, lastJobId: jobId });
-    return { fire: fireOf(schedule, new Date(fireTime), now, jobId, true), queue: schedule.job.queue };
+    return { fire: newFire(schedule, new Date(fireTime), new Date(now), jobId === null ? null : String(jobId), true), queue: schedule.job.queue };
   });
 }
 
@@ -114,17 +114,4 @@ export function scheduleHistory(c: SqliteConnection, name: string, limit = DEFAU
       jobState: row.job_state,
     }));
   });
-}
-
-function fireOf(schedule: ScheduleRecord, fireTime: Date, now: number, jobId: number | null, manual: boolean): ScheduleFire {
-  return {
-    scheduleId: schedule.id,
-    schedule: schedule.name,
-    fireTime,
-    firedAt: new Date(now),
-    jobId: jobId === null ? null : String(jobId),
-    manual,
-    skipped: jobId === null ? 'overlap' : null,
-    jobState: jobId === null ? null : 'pending',
-  };
 }
