@@ -41,9 +41,6 @@ export interface SchedulerHostOptions {
 export class SchedulerHost extends Service {
   readonly events: EventBus<OrdoEvents>;
   readonly name: string;
-  /** Resolves once stopped: with the error that stopped it (a lost database), else null. */
-  readonly closed: Promise<Error | null>;
-  private resolveClosed!: (error: Error | null) => void;
   private lost: Error | null = null;
   private parts: { store: Store; scheduler: Scheduler; maintenance: Maintenance | null } | null = null;
 
@@ -51,7 +48,6 @@ export class SchedulerHost extends Service {
     super();
     this.name = options.name ?? `scheduler:${hostname()}:${process.pid}`;
     this.events = options.events ?? new EventBus<OrdoEvents>((event, err) => options.logger.error({ event, err: (err as Error)?.message ?? String(err) }, 'an event listener threw; ignored'));
-    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
   }
 
   /** The open store (after `start()`). */
@@ -94,12 +90,8 @@ export class SchedulerHost extends Service {
     this.options.logger.info('scheduler stopped');
   }
 
-  override stop(): Promise<void> {
-    const stopping = super.stop();
-    void stopping.then(() => {
-      if (this.state === 'stopped') this.resolveClosed(this.lost);
-    });
-    return stopping;
+  protected override stoppedBy(): Error | null {
+    return this.lost;
   }
 
   private async release(): Promise<void> {

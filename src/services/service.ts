@@ -23,10 +23,22 @@ export abstract class Service {
   readonly #soft = new AbortController();
   readonly #hard = new AbortController();
   readonly #defaultGraceMs: number;
+  #resolveClosed!: (error: Error | null) => void;
+  readonly #closed = new Promise<Error | null>((resolve) => (this.#resolveClosed = resolve));
 
   /** @param defaultGraceMs grace period of a `stop()` that names none */
   constructor(defaultGraceMs = 0) {
     this.#defaultGraceMs = defaultGraceMs;
+  }
+
+  /** Resolves once the service has stopped: with the error that made it stop on its own (`stoppedBy`), else null. */
+  get closed(): Promise<Error | null> {
+    return this.#closed;
+  }
+
+  /** Why the service stopped on its own (e.g. its database was lost), if it did. Read once it has stopped. */
+  protected stoppedBy(): Error | null {
+    return null;
   }
 
   get state(): ServiceState {
@@ -102,15 +114,20 @@ export abstract class Service {
         () => true,
         () => false,
       );
-      if (!started) return void (this.#current = 'stopped');
+      if (!started) return this.#stopped();
     }
     const timer = setTimeout(() => this.#hard.abort(), Math.max(0, graceMs));
     try {
       await this.onStop();
     } finally {
       clearTimeout(timer);
-      this.#current = 'stopped';
+      this.#stopped();
     }
+  }
+
+  #stopped(): void {
+    this.#current = 'stopped';
+    this.#resolveClosed(this.stoppedBy());
   }
 }
 

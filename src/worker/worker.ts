@@ -12,7 +12,7 @@ import { EventBus, type OrdoEvents } from '../core/events.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import type { JobFinish, WorkerInfo } from '../core/types.js';
 import { Maintenance } from '../maintenance/maintenance.js';
-import { Service, type StopOptions } from '../services/service.js';
+import { Service } from '../services/service.js';
 import type { Store } from '../store/contract.js';
 import { openConfiguredStore } from '../store/open.js';
 import type { TaskRegistry } from '../tasks/registry.js';
@@ -45,13 +45,10 @@ export class Worker extends Service {
   readonly options: ResolvedWorkerOptions;
   /** Runtime events: `job:started`, `job:finished`, `job:retried`, `job:lost`, `jobs:rescued`, `worker:up`, `worker:down`, `store:error`. */
   readonly events: EventBus<OrdoEvents>;
-  /** Resolves once the worker has stopped: with the error that stopped it (a lost database), else null. */
-  readonly closed: Promise<Error | null>;
   private readonly logger: Logger;
   private parts: Parts | null = null;
   private readonly health: StoreHealth;
   private upEmitted = false;
-  private resolveClosed!: (error: Error | null) => void;
   private readonly startedAt = new Date();
 
   constructor(options: WorkerOptions) {
@@ -60,7 +57,6 @@ export class Worker extends Service {
     this.options = resolved;
     this.logger = (resolved.logger ?? createLogger()).child({ worker: resolved.name });
     this.events = resolved.events ?? new EventBus<OrdoEvents>((event, err) => this.logger.error({ event, err: (err as Error)?.message ?? String(err) }, 'an event listener threw; ignored'));
-    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.health = new StoreHealth(this.logger, this.events, {
       // Kept results are written as soon as the database answers again.
       onBack: () => this.parts?.completer.retryNow(),
@@ -188,14 +184,10 @@ export class Worker extends Service {
     }
   }
 
-  /** Stops claiming, waits up to the grace period (`shutdownGraceMs`) for running jobs, then aborts and releases them. */
-  override stop(options?: StopOptions): Promise<void> {
-    const stopping = super.stop(options);
-    void stopping.then(() => {
-      if (this.state === 'stopped') this.resolveClosed(this.health.lostWith);
-    });
-    return stopping;
+  protected override stoppedBy(): Error | null {
+    return this.health.lostWith;
   }
+
 
   /** Waits for running jobs until the grace period is over, then aborts the rest (they are released). */
   private async drainRunning(executor: Executor): Promise<void> {
