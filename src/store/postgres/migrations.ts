@@ -111,8 +111,6 @@ const MIGRATIONS: readonly Migration[] = [
       -- How long after last_seen_at the worker still counts as alive (rows written before:
       -- the 60 s that was fixed until then).
       ALTER TABLE ${s}.workers ADD COLUMN liveness_ms integer NOT NULL DEFAULT 60000;
-      -- workerList counts each worker's running jobs from the jobs themselves.
-      CREATE INDEX jobs_running_by ON ${s}.jobs (locked_by) WHERE state = 'running';
     `,
   },
   {

@@ -118,6 +118,6 @@ export function isRowId(id: string): boolean {
   return typeof id === 'string' && /^[1-9][0-9]{0,18}$/.test(id) && BigInt(id) <= 9223372036854775807n;
 }
 
-function toNumber(value: string | number | null): number | null {
+export function toNumber(value: string | number | null): number | null {
   return value === null ? null : Number(value);
 }

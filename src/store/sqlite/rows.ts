@@ -84,6 +84,6 @@ export function toRowId(id: string): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
-function toDate(ms: number | null): Date | null {
+export function toDate(ms: number | null): Date | null {
   return ms === null ? null : new Date(ms);
 }

@@ -215,7 +215,7 @@ function createdIndexes(batch: readonly JobInsert[], returnedKeys: Set<string | 
 }
 
 /** A payload's JSON text; jsonb cannot hold NUL characters, so such a payload is refused. */
-function payloadJson(payload: JobInsert['payload']): string {
+export function payloadJson(payload: JobInsert['payload']): string {
   const text = JSON.stringify(payload ?? null);
   if (hasNul(text)) {
     throw new ValidationError('payload', 'JSON without NUL (\\u0000) characters, which PostgreSQL jsonb cannot store', payload);

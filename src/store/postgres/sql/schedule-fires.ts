@@ -16,7 +16,7 @@ import { DEFAULT_HISTORY_LIMIT, decideFires, jobFromTemplate, newFire, sortedFir
 import type { PgContext } from '../context.js';
 import type { Queryable } from '../pool.js';
 import { insertJobs } from './jobs-insert.js';
-import { type ScheduleRow, readSchedule, scheduleFromRow, selectSchedules } from './schedules.js';
+import { type ScheduleRow, readSchedule, scheduleFromRow, selectSchedules, storeNow } from './schedules.js';
 
 const dueSql = (s: string): string => `
   ${selectSchedules(s, ', now() AS store_now')}
@@ -138,8 +138,7 @@ export async function fireNow(ctx: PgContext, name: string): Promise<{ fire: Sch
   return ctx.db.transaction(async (client) => {
     const schedule = await readSchedule(ctx, client, name, true);
     if (!schedule) return null;
-    const { rows: nowRows } = await client.query('SELECT now() AS now');
-    const now = (nowRows[0] as { now: Date }).now;
+    const now = await storeNow(client);
     // Each manual fire gets a time of its own, even two in the same millisecond.
     const { rows: last } = await client.query(lastManualSql(ctx.s), [schedule.id]);
     const lastManual = (last[0] as { t: Date | null } | undefined)?.t ?? null;

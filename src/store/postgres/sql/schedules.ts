@@ -13,8 +13,8 @@ import type { ScheduleUpsertMode } from '../../contract/schedules.js';
 import { sameDefinition, sameTiming, scheduleExists, storedTiming, timingFromStored } from '../../schedule-records.js';
 import type { PgContext } from '../context.js';
 import type { Queryable } from '../pool.js';
-import { hasNul } from '../rows.js';
-import { ValidationError } from '../../../core/errors.js';
+import { toNumber } from '../rows.js';
+import { payloadJson } from './jobs-insert.js';
 
 /** A `schedules` row as node-postgres returns it, with the state of its last job joined in. */
 export interface ScheduleRow {
@@ -106,8 +106,7 @@ export function scheduleFromRow(row: ScheduleRow): ScheduleRecord {
 function definitionValues(input: ScheduleInput): unknown[] {
   const { job } = input;
   const timing = storedTiming(input.timing);
-  const payload = JSON.stringify(job.payload ?? null);
-  if (hasNul(payload)) throw new ValidationError('payload', 'JSON without NUL (\\u0000) characters, which PostgreSQL jsonb cannot store', job.payload);
+  const payload = payloadJson(job.payload);
   return [
     input.name, job.task, job.queue, payload, job.priority, job.maxAttempts, job.timeoutMs, job.backoffBaseMs,
     job.backoffCapMs, timing.kind, timing.expr, timing.tz, input.misfire, input.misfireLimit, input.overlap, input.source,
@@ -124,14 +123,16 @@ export interface UpsertParams {
 export async function upsertSchedule(ctx: PgContext, params: UpsertParams): Promise<{ record: ScheduleRecord; created: boolean; changed: boolean }> {
   const { schedule, mode, next } = params;
   return ctx.db.transaction(async (client) => {
-    const now = await storeNow(client);
+    // The store's clock, read only when a next run is computed (an unchanged sync needs none);
+    // now() is fixed for the whole transaction, so when it is read does not matter.
+    const nextRun = async () => next(await storeNow(client));
     // Two rounds at most: a create that lost the race for the name re-reads the winner's row.
     for (let round = 0; ; round++) {
       const existing = await readSchedule(ctx, client, schedule.name, true);
       if (existing && mode === 'create') throw scheduleExists(schedule.name);
       if (!existing && mode === 'update') throw new NotFoundError('schedule', schedule.name);
       if (!existing) {
-        const { rows } = await client.query(insertSql(ctx.s), [...definitionValues(schedule), next(now)]);
+        const { rows } = await client.query(insertSql(ctx.s), [...definitionValues(schedule), await nextRun()]);
         if (rows.length === 0 && (mode === 'create' || round > 0)) throw scheduleExists(schedule.name);
         if (rows.length === 0) continue;
         await notifySchedules(ctx, client);
@@ -139,7 +140,7 @@ export async function upsertSchedule(ctx: PgContext, params: UpsertParams): Prom
       }
       if (sameDefinition(existing, schedule)) return { record: existing, created: false, changed: false };
       const retime = !sameTiming(existing.timing, schedule.timing);
-      await client.query(updateSql(ctx.s), [...definitionValues(schedule), retime ? next(now) : null, retime]);
+      await client.query(updateSql(ctx.s), [...definitionValues(schedule), retime ? await nextRun() : null, retime]);
       await notifySchedules(ctx, client);
       return { record: await mustRead(ctx, client, schedule.name), created: false, changed: true };
     }
@@ -204,6 +205,3 @@ async function mustRead(ctx: PgContext, client: Queryable, name: string): Promis
   return record;
 }
 
-function toNumber(value: string | number | null): number | null {
-  return value === null ? null : Number(value);
-}

@@ -55,8 +55,9 @@ export function fireDue(c: SqliteConnection, now: number, limit: number, plan: P
     for (const row of c.prepare(DUE).all(now, limit) as ScheduleRow[]) {
       const schedule = scheduleFromRow(row);
       const decided = plan(schedule, new Date(now));
-      fires.push(...fireSchedule(c, now, schedule, decided));
-      if (fires.some((f) => f.jobId !== null && f.scheduleId === schedule.id)) queues.add(schedule.job.queue);
+      const fired = fireSchedule(c, now, schedule, decided);
+      fires.push(...fired);
+      if (fired.some((f) => f.jobId !== null)) queues.add(schedule.job.queue);
     }
   });
   return { fires, queues: [...queues] };

@@ -9,6 +9,7 @@ import type { Json, JobState, ScheduleInput, ScheduleRecord } from '../../../cor
 import type { ScheduleUpsertMode } from '../../contract/schedules.js';
 import { sameDefinition, sameTiming, scheduleExists, storedTiming, timingFromStored } from '../../schedule-records.js';
 import type { SqliteConnection } from '../connection.js';
+import { toDate } from '../rows.js';
 
 /** A `schedules` row as SQLite returns it, with the state of its last job joined in. */
 export interface ScheduleRow {
@@ -180,6 +181,3 @@ function mustRead(c: SqliteConnection, name: string): ScheduleRecord {
   return record;
 }
 
-function toDate(ms: number | null): Date | null {
-  return ms === null ? null : new Date(ms);
-}
