@@ -66,6 +66,8 @@ export interface JobRecord {
   lastError: ErrorInfo | null;
   /** Every finished attempt, oldest first. The running attempt is not in here. */
   attempts: AttemptRecord[];
+  /** Who asked for the job: an HTTP request id, or the caller's own; shown in the worker's logs. */
+  traceId: string | null;
 }
 
 /** What the client hands the store to create one job; every field resolved. */
@@ -88,6 +90,8 @@ export interface JobInsert {
    * even if it has finished. Absent or null: only a pending or running job does.
    */
   uniqueForMs?: number | null;
+  /** Carried into the worker's log lines for this job (an HTTP request id, or the caller's). */
+  traceId?: string | null;
 }
 
 export interface InsertResult {
@@ -120,12 +124,64 @@ export interface JobFilter {
   state?: JobState | JobState[];
   queue?: string;
   task?: string;
+  /** The worker that holds or last held the job (`lockedBy`). */
   workerId?: string;
+  /** Created at or after this time. */
+  createdFrom?: Date;
+  /** Created before this time. */
+  createdTo?: Date;
+  /** Text the payload's JSON contains (case-insensitive substring of its JSON text). */
+  payloadText?: string;
 }
 
 export interface Page {
   limit?: number;
   offset?: number;
+  /**
+   * Cursor paging: only jobs with an id below this one (listings are newest first, so the
+   * last id of a page asks for the next). Stays fast however deep; `offset` does not.
+   */
+  before?: string;
+}
+
+/** One attempt of one job, as the execution history lists it across jobs. */
+export interface ExecutionRecord {
+  jobId: string;
+  task: string;
+  queue: string;
+  attempt: number;
+  worker: string | null;
+  startedAt: Date | null;
+  finishedAt: Date;
+  outcome: AttemptOutcome;
+  error: ErrorInfo | null;
+  /** `finishedAt - startedAt` in ms, or null without a start. */
+  durationMs: number | null;
+}
+
+export interface ExecutionFilter {
+  task?: string;
+  queue?: string;
+  outcome?: AttemptOutcome | AttemptOutcome[];
+  workerId?: string;
+  /** Attempts finished at or after this time. */
+  from?: Date;
+  /** Attempts finished before this time. */
+  to?: Date;
+}
+
+/** What a bearer token may do: `read` GETs, `write` also changes jobs and schedules, `admin` everything. */
+export type TokenScope = 'read' | 'write' | 'admin';
+export const TOKEN_SCOPES: readonly TokenScope[] = ['read', 'write', 'admin'];
+
+/** An API token as stored: never the token itself, only its SHA-256 hash (hex). */
+export interface TokenRecord {
+  id: string;
+  name: string | null;
+  scope: TokenScope;
+  hash: string;
+  createdAt: Date;
+  revokedAt: Date | null;
 }
 
 export interface QueueStats {
@@ -138,6 +194,13 @@ export interface QueueStats {
   succeeded: number;
   failed: number;
   cancelled: number;
+  /** Pending and not yet due (delayed, or waiting for a retry's backoff). */
+  delayed: number;
+  /** Jobs that finished in this state within the last hour (by `finishedAt`). */
+  succeededLastHour: number;
+  failedLastHour: number;
+  /** How long the oldest due job has waited (now - its `runAt`), in ms; null when none is due. */
+  oldestDueAgeMs: number | null;
 }
 
 export interface WorkerInfo {

@@ -15,14 +15,15 @@
  *
  * `ScheduleStore` (recurring jobs and their fire ledger) is composed the same way. Entities
  * still to come get their own interface next to these, with their own area in the
- * conformance suite: `WorkflowStore` (jobs that wait on other jobs), flow keys (limits shared by jobs of one
- * key) and tokens (API credentials for a remote client). A method is named entity-first
+ * conformance suite: `WorkflowStore` (jobs that wait on other jobs) and flow keys (limits shared by jobs of one
+ * key). `TokenStore` holds the HTTP API's credentials (hashes only). A method is named entity-first
  * (`scheduleUpsert`, `workflowGet`) so the composed interface stays readable.
  */
 import type { JobStore } from './contract/jobs.js';
 import type { LeaderStore } from './contract/leaders.js';
 import type { QueueStore } from './contract/queues.js';
 import type { ScheduleStore } from './contract/schedules.js';
+import type { TokenStore } from './contract/tokens.js';
 import type { WorkerStore } from './contract/workers.js';
 
 export type { StoreClock } from './clock.js';
@@ -30,6 +31,7 @@ export type { CallerTransaction, JobRef, JobStore } from './contract/jobs.js';
 export type { LeaderStore } from './contract/leaders.js';
 export type { QueueStore } from './contract/queues.js';
 export type { SchedulePlan, ScheduleStore, ScheduleUpsertMode } from './contract/schedules.js';
+export type { TokenStore } from './contract/tokens.js';
 export type { WorkerStore } from './contract/workers.js';
 
 export type EngineName = 'sqlite' | 'postgres';
@@ -53,4 +55,4 @@ export interface StoreLifecycle {
 }
 
 /** Everything a store does: each entity's operations and the lifecycle. */
-export interface Store extends StoreLifecycle, JobStore, QueueStore, WorkerStore, LeaderStore, ScheduleStore {}
+export interface Store extends StoreLifecycle, JobStore, QueueStore, WorkerStore, LeaderStore, ScheduleStore, TokenStore {}

@@ -3,7 +3,7 @@
  * retry, rescue, delete, and the "jobs available" signal. A job's states and the operations
  * that move it between them are the table in core/states.ts.
  */
-import type { InsertResult, JobFilter, JobFinish, JobInsert, JobRecord, JobState, Page } from '../../core/types.js';
+import type { ExecutionFilter, ExecutionRecord, InsertResult, JobFilter, JobFinish, JobInsert, JobRecord, JobState, Page } from '../../core/types.js';
 
 /**
  * The caller's own transaction, for `jobInsertMany({ tx })` (engines with
@@ -34,8 +34,37 @@ export interface JobStore {
 
   jobGet(params: { readonly id: string }): Promise<JobRecord | null>;
 
-  /** Newest first (by id, descending). `total` counts all rows matching the filter. */
+  /**
+   * Newest first (by id, descending). `total` counts all rows matching the filter (without
+   * `page.before`). `page.before` keeps ids below it (cursor paging); `offset` still applies.
+   */
   jobList(params: { readonly filter?: JobFilter; readonly page?: Page }): Promise<{ jobs: JobRecord[]; total: number }>;
+
+  /**
+   * Finished attempts across jobs (the records in each job's `attempts`), newest first by
+   * `finishedAt`, then job id and attempt descending; at most `limit`. `before` continues
+   * a listing after its last record. Jobs pruned by retention take their attempts with them.
+   */
+  executionList(params: {
+    readonly filter?: ExecutionFilter;
+    readonly limit: number;
+    readonly before?: { readonly finishedAt: Date; readonly jobId: string; readonly attempt: number };
+  }): Promise<ExecutionRecord[]>;
+
+  /**
+   * What changed, for live views and metrics (read-only, cheap enough to call a few times a
+   * second): `created`, jobs with an id above `afterId`, ascending, at most `limit`;
+   * `started`, running jobs whose `startedAt` is in `[from, to)`; `finished`, jobs whose
+   * `finishedAt` is in `[from, to)` whatever their state now (a retried job is pending
+   * again), at most `limit` each, oldest first. `now` is the store's clock, for the caller's
+   * next window.
+   */
+  jobChanges(params: {
+    readonly afterId: string;
+    readonly from: Date;
+    readonly to: Date;
+    readonly limit: number;
+  }): Promise<{ created: JobRecord[]; started: JobRecord[]; finished: JobRecord[]; now: Date }>;
 
   /**
    * Claims up to `limit` due jobs (`pending`, `runAt <= now`, queue not paused) for
