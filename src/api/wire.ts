@@ -1,0 +1,281 @@
+/**
+ * The JSON shapes of the HTTP API, as zod schemas. The same schemas validate requests in the
+ * server, decode responses in the remote client and generate the OpenAPI document
+ * (`z.toJSONSchema(…, { io: 'input' })`: what travels on the wire).
+ *
+ * Times travel as ISO 8601 text and decode to `Date`s; times a caller sends may also be
+ * epoch seconds. Request objects are strict: an unknown field is a mistake worth naming
+ * (a misspelt `dealy` must not enqueue a job to run now). Values the client checks anyway
+ * (task and queue names, durations, payloads against a task's schema) are only typed here,
+ * so every way in gives the same error text.
+ */
+import { z } from 'zod';
+import { JOB_STATES, TOKEN_SCOPES } from '../core/types.js';
+
+const ATTEMPT_OUTCOMES = ['succeeded', 'failed', 'timed_out', 'cancelled', 'worker_lost'] as const;
+
+/** A time in a response: ISO 8601 text on the wire, a `Date` once decoded. */
+export const wireDate = z.iso.datetime({ offset: true }).transform((text) => new Date(text)).meta({ description: 'ISO 8601 time' });
+const nullableDate = wireDate.nullable();
+
+/** A time a caller sends: ISO 8601 text or epoch seconds (the client checks and converts it). */
+export const timeInput = z.union([z.string().max(64), z.number()]).meta({ description: 'ISO 8601 time, or epoch seconds' });
+/** A duration a caller sends: milliseconds or text such as `2h10m20s`. */
+export const durationInput = z.union([z.string().max(64), z.number()]).meta({ description: 'milliseconds, or a duration such as `2h10m20s`' });
+
+const json: z.ZodType<unknown> = z.unknown().meta({ description: 'any JSON value' });
+const jobId = z.string().max(19).meta({ description: 'a job id (a positive whole number, as text)', example: '42' });
+const name = z.string().max(200);
+
+const errorInfo = z.object({ message: z.string(), name: z.string().optional(), stack: z.string().optional() });
+const logLine = z.object({ at: wireDate, message: z.string() });
+
+export const attemptRecord = z.object({
+  attempt: z.number(),
+  worker: z.string().nullable(),
+  startedAt: nullableDate,
+  finishedAt: wireDate,
+  outcome: z.enum(ATTEMPT_OUTCOMES),
+  result: json.optional(),
+  error: errorInfo.optional(),
+  logs: z.array(logLine).optional(),
+});
+
+export const jobRecord = z.object({
+  id: jobId,
+  task: z.string(),
+  queue: z.string(),
+  payload: json,
+  state: z.enum(JOB_STATES),
+  priority: z.number(),
+  runAt: wireDate,
+  createdAt: wireDate,
+  attempt: z.number(),
+  maxAttempts: z.number(),
+  timeoutMs: z.number().nullable(),
+  backoffBaseMs: z.number().nullable(),
+  backoffCapMs: z.number().nullable(),
+  uniqueKey: z.string().nullable(),
+  lockedBy: z.string().nullable(),
+  lockedUntil: nullableDate,
+  startedAt: nullableDate,
+  finishedAt: nullableDate,
+  cancelRequested: z.boolean(),
+  progress: z.number().nullable(),
+  result: json.nullable(),
+  lastError: errorInfo.nullable(),
+  attempts: z.array(attemptRecord),
+  traceId: z.string().nullable(),
+});
+
+/** What `POST /jobs` takes: the task, its payload and the options of `enqueue`. */
+export const enqueueBody = z.strictObject({
+  task: name,
+  payload: json.optional(),
+  queue: name.optional(),
+  priority: z.number().optional(),
+  delay: durationInput.optional(),
+  runAt: timeInput.optional(),
+  maxAttempts: z.number().optional(),
+  retry: z.strictObject({ baseMs: z.number().optional(), capMs: z.number().optional(), maxAttempts: z.number().optional() }).optional(),
+  uniqueKey: z.string().max(1000).optional(),
+  uniqueFor: durationInput.optional(),
+  timeout: durationInput.optional(),
+  traceId: z.string().max(200).optional().meta({ description: "the job's trace id; defaults to the request's id" }),
+});
+
+export const insertResult = z.object({ id: jobId, created: z.boolean() });
+
+/** Comma-separated values in a query string, such as `state=failed,cancelled`. */
+const list = <T extends string>(values: readonly [T, ...T[]]) =>
+  z
+    .string()
+    .max(500)
+    .transform((text) => text.split(',').map((v) => v.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(values)))
+    .meta({ description: `one or more of ${values.join(', ')}, comma-separated` });
+
+const limit = z.coerce.number().int().min(1).max(1000).optional().meta({ description: 'at most this many (1–1000)' });
+
+export const jobListQuery = z.strictObject({
+  state: list(JOB_STATES as [string, ...string[]]).optional(),
+  queue: name.optional(),
+  task: name.optional(),
+  worker: name.optional(),
+  createdFrom: timeInput.optional(),
+  createdTo: timeInput.optional(),
+  q: z.string().max(500).optional().meta({ description: "text the payload's JSON contains (case-insensitive)" }),
+  limit,
+  cursor: z.string().max(200).optional().meta({ description: 'the `nextCursor` of the previous page' }),
+});
+
+export const jobPage = z.object({ jobs: z.array(jobRecord), total: z.number(), nextCursor: z.string().nullable() });
+
+export const cancelResult = z.object({ state: z.enum(['cancelled', 'running']), cancelRequested: z.boolean(), already: z.literal(true).optional() });
+export const retryResult = z.object({ retried: z.literal(true), state: z.literal('pending') });
+
+const scheduleFields = {
+  task: name,
+  payload: json.optional(),
+  queue: name.optional(),
+  priority: z.number().optional(),
+  maxAttempts: z.number().optional(),
+  timeout: durationInput.optional(),
+  cron: z.string().max(200).optional(),
+  every: durationInput.optional(),
+  at: timeInput.optional(),
+  tz: z.string().max(100).optional(),
+  misfire: z.enum(['skip', 'once', 'all']).optional(),
+  misfireLimit: z.number().optional(),
+  overlap: z.enum(['allow', 'skip', 'queue']).optional(),
+};
+
+export const scheduleCreateBody = z.strictObject({ name, ...scheduleFields });
+export const scheduleUpdateBody = z.strictObject({ ...scheduleFields, task: name.optional() });
+
+const scheduleTiming = z.union([
+  z.object({ kind: z.literal('cron'), cron: z.string(), tz: z.string() }),
+  z.object({ kind: z.literal('every'), everyMs: z.number(), tz: z.string() }),
+  z.object({ kind: z.literal('once'), at: wireDate, tz: z.string() }),
+]);
+
+export const scheduleView = z.object({
+  id: z.string(),
+  name: z.string(),
+  timing: scheduleTiming,
+  job: z.object({
+    task: z.string(),
+    queue: z.string(),
+    payload: json,
+    priority: z.number(),
+    maxAttempts: z.number(),
+    timeoutMs: z.number().nullable(),
+    backoffBaseMs: z.number().nullable(),
+    backoffCapMs: z.number().nullable(),
+  }),
+  misfire: z.enum(['skip', 'once', 'all']),
+  misfireLimit: z.number(),
+  overlap: z.enum(['allow', 'skip', 'queue']),
+  source: z.enum(['api', 'code']),
+  paused: z.boolean(),
+  nextRunAt: nullableDate,
+  createdAt: wireDate,
+  updatedAt: wireDate,
+  lastFireAt: nullableDate,
+  lastJobId: z.string().nullable(),
+  lastOutcome: z.enum(JOB_STATES).nullable(),
+  overdue: z.boolean(),
+  overdueReason: z.string().nullable(),
+});
+export const scheduleDetail = scheduleView.extend({ nextFires: z.array(wireDate) });
+
+export const scheduleFire = z.object({
+  scheduleId: z.string(),
+  schedule: z.string(),
+  fireTime: wireDate,
+  firedAt: wireDate,
+  jobId: z.string().nullable(),
+  manual: z.boolean(),
+  skipped: z.literal('overlap').nullable(),
+  jobState: z.enum(JOB_STATES).nullable(),
+});
+
+export const queueStats = z.object({
+  queue: z.string(),
+  paused: z.boolean(),
+  pending: z.number(),
+  due: z.number(),
+  delayed: z.number(),
+  running: z.number(),
+  succeeded: z.number(),
+  failed: z.number(),
+  cancelled: z.number(),
+  succeededLastHour: z.number(),
+  failedLastHour: z.number(),
+  oldestDueAgeMs: z.number().nullable(),
+});
+
+export const workerRecord = z.object({
+  id: z.string(),
+  host: z.string(),
+  pid: z.number(),
+  queues: z.array(z.string()),
+  concurrency: z.number(),
+  running: z.number(),
+  startedAt: wireDate,
+  livenessMs: z.number(),
+  lastSeenAt: wireDate,
+  status: z.enum(['alive', 'stale', 'stopped']),
+});
+
+export const taskInfo = z.object({
+  name: z.string(),
+  queue: z.string(),
+  description: z.string().nullable(),
+  source: z.string().nullable(),
+  hasSchema: z.boolean(),
+  /** The payload's JSON Schema, when the task declares a schema that can be shown as one. */
+  payloadSchema: json.nullable(),
+  priority: z.number(),
+  maxAttempts: z.number(),
+  timeoutMs: z.number().nullable(),
+});
+
+export const executionRecord = z.object({
+  jobId: jobId,
+  task: z.string(),
+  queue: z.string(),
+  attempt: z.number(),
+  worker: z.string().nullable(),
+  startedAt: nullableDate,
+  finishedAt: wireDate,
+  outcome: z.enum(ATTEMPT_OUTCOMES),
+  error: errorInfo.nullable(),
+  durationMs: z.number().nullable(),
+});
+
+export const executionQuery = z.strictObject({
+  task: name.optional(),
+  queue: name.optional(),
+  outcome: list(ATTEMPT_OUTCOMES as unknown as [string, ...string[]]).optional(),
+  worker: name.optional(),
+  from: timeInput.optional(),
+  to: timeInput.optional(),
+  limit,
+  cursor: z.string().max(200).optional().meta({ description: 'the `nextCursor` of the previous page' }),
+});
+export const executionPage = z.object({ executions: z.array(executionRecord), nextCursor: z.string().nullable() });
+
+export const tokenView = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  scope: z.enum(TOKEN_SCOPES as [string, ...string[]]),
+  createdAt: wireDate,
+  revokedAt: nullableDate,
+});
+export const tokenCreateBody = z.strictObject({ scope: z.enum(TOKEN_SCOPES as [string, ...string[]]), name: name.optional() });
+/** The token itself is in this answer and nowhere else, ever. */
+export const tokenCreated = z.object({ token: z.string(), record: tokenView });
+
+export const eventsQuery = z.strictObject({
+  queue: name.optional(),
+  task: name.optional(),
+});
+
+export const nameParams = z.strictObject({ name });
+export const idParams = z.strictObject({ id: jobId });
+export const tokenIdParams = z.strictObject({ id: z.string().max(100) });
+
+/** An RFC 9457 problem, with Ordo's code and, for bad input, the field, expected form and value received. */
+export const problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number(),
+  detail: z.string(),
+  instance: z.string().optional(),
+  code: z.string(),
+  field: z.string().optional(),
+  expected: z.string().optional(),
+  received: z.string().optional(),
+  requestId: z.string().optional(),
+});

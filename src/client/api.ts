@@ -1,0 +1,126 @@
+/**
+ * What a client can do, whichever way it reaches Ordo: `Ordo` (on the database) and
+ * `RemoteOrdo` (over the HTTP API) both implement `OrdoClient`, with the same results and
+ * the same typed errors, so the CLI and user code do not care which one they hold.
+ */
+import type { EngineName } from '../store/contract.js';
+import type {
+  AttemptRecord,
+  ExecutionFilter,
+  ExecutionRecord,
+  InsertResult,
+  JobFilter,
+  JobRecord,
+  Page,
+  QueueStats,
+  ScheduleFire,
+  TokenRecord,
+  TokenScope,
+  WorkerRecord,
+} from '../core/types.js';
+import type { EnqueueOptions } from './enqueue-options.js';
+import type { CancelResult } from './job-actions.js';
+import type { ScheduleDetail, ScheduleView } from './schedules.js';
+import type { ScheduleSpec } from './schedule-spec.js';
+
+export interface EnqueueItem {
+  task: string;
+  payload?: unknown;
+  options?: EnqueueOptions;
+}
+
+/** A task as listed to callers: its options and, when it can be shown, its payload's JSON Schema. */
+export interface TaskInfo {
+  name: string;
+  queue: string;
+  description: string | null;
+  source: string | null;
+  hasSchema: boolean;
+  payloadSchema: unknown;
+  priority: number;
+  maxAttempts: number;
+  timeoutMs: number | null;
+}
+
+/** Schedules: add, update, list, pause, run now, history. */
+export interface ScheduleClient {
+  add(name: string, spec: ScheduleSpec): Promise<ScheduleDetail>;
+  update(name: string, change: Partial<ScheduleSpec>): Promise<ScheduleDetail>;
+  get(name: string): Promise<ScheduleDetail>;
+  list(): Promise<ScheduleView[]>;
+  remove(name: string): Promise<void>;
+  pause(name: string): Promise<ScheduleView>;
+  resume(name: string): Promise<ScheduleView>;
+  run(name: string): Promise<ScheduleFire>;
+  history(name: string, options?: { limit?: number }): Promise<ScheduleFire[]>;
+}
+
+/** API tokens: the token is returned once by `create`; only its hash is kept. */
+export interface TokenClient {
+  create(options: { scope: TokenScope; name?: string }): Promise<{ token: string; record: Omit<TokenRecord, 'hash'> }>;
+  list(): Promise<Omit<TokenRecord, 'hash'>[]>;
+  /** False when there is no such token or it was revoked already. */
+  revoke(id: string): Promise<boolean>;
+}
+
+/** A page of jobs: `nextCursor` asks for the next page (as `page.before`), null on the last. */
+export interface JobPage {
+  jobs: JobRecord[];
+  total: number;
+  nextCursor: string | null;
+}
+
+export interface ExecutionPage {
+  executions: ExecutionRecord[];
+  /** Pass as `cursor` for the next page; null on the last. */
+  nextCursor: string | null;
+}
+
+export interface OrdoClient {
+  /** `sqlite` or `postgres` on a database; `remote` over HTTP. */
+  readonly engine: EngineName | 'remote';
+  readonly schedules: ScheduleClient;
+  readonly tokens: TokenClient;
+
+  enqueue(task: string, payload?: unknown, options?: EnqueueOptions): Promise<InsertResult>;
+  enqueueMany(items: readonly EnqueueItem[]): Promise<InsertResult[]>;
+  getJob(id: string): Promise<JobRecord | null>;
+  job(id: string): Promise<JobRecord>;
+  listJobs(filter?: JobFilter, page?: Page): Promise<JobPage>;
+  cancel(id: string): Promise<CancelResult>;
+  retry(id: string): Promise<{ retried: true; state: 'pending' }>;
+  stats(): Promise<QueueStats[]>;
+  clean(queue: string): Promise<number>;
+  pause(queue: string): Promise<void>;
+  resume(queue: string): Promise<void>;
+  listWorkers(): Promise<WorkerRecord[]>;
+  /** The tasks the client knows (remote: the server's). */
+  taskInfo(): Promise<TaskInfo[]>;
+  listExecutions(filter?: ExecutionFilter, page?: { limit?: number; cursor?: string }): Promise<ExecutionPage>;
+  close(): Promise<void>;
+}
+
+/**
+ * A change seen in the database, for live views and metrics: what the `ChangeFeed` reads
+ * from the store (so every server sees every worker's jobs, not only its own process's),
+ * named as in the event map (core/events.ts).
+ */
+export type FeedEvent =
+  | { type: 'job:enqueued' | 'job:started' | 'job:finished' | 'job:retried'; at: Date; job: FeedJob }
+  | { type: 'worker:up' | 'worker:down'; at: Date; worker: WorkerRecord };
+
+export interface FeedJob {
+  id: string;
+  task: string;
+  queue: string;
+  /** The job's state when the change was read. */
+  state: JobRecord['state'];
+  attempt: number;
+  /** For `job:finished` and `job:retried`: how the attempt ended. */
+  outcome?: AttemptRecord['outcome'];
+  /** For `job:finished` and `job:retried`: the attempt's run time. */
+  durationMs?: number | null;
+  error?: string;
+  worker?: string | null;
+  traceId: string | null;
+}
