@@ -17,6 +17,8 @@ import { registerJobs } from './jobs.js';
 import { registerQueues } from './queues.js';
 import { registerScheduler } from './scheduler.js';
 import { registerSchedules } from './schedules.js';
+import { registerServer } from './server.js';
+import { registerTokens } from './tokens.js';
 import { packageVersion } from './version.js';
 import { registerWorker } from './worker.js';
 
@@ -37,6 +39,8 @@ export function buildProgram(cli: CliContext): Command {
   registerJobs(cli, program);
   registerQueues(cli, program);
   registerSchedules(cli, program);
+  registerServer(cli, program);
+  registerTokens(cli, program);
   registerInspect(cli, program);
   return program;
 }
