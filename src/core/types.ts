@@ -59,6 +59,11 @@ export interface JobRecord {
   lockedBy: string | null;
   lockedUntil: Date | null;
   startedAt: Date | null;
+  /**
+   * When the latest attempt ended, or the job was cancelled: set by every finish (a retry's
+   * too, so it stays while the retry waits and runs) and by a lease rescue, kept by `jobRetry`
+   * and by a release; null until then. Every attempt's `finishedAt` is at or before it.
+   */
   finishedAt: Date | null;
   cancelRequested: boolean;
   progress: number | null;
@@ -130,7 +135,12 @@ export interface JobFilter {
   createdFrom?: Date;
   /** Created before this time. */
   createdTo?: Date;
-  /** Text the payload's JSON contains (case-insensitive substring of its JSON text). */
+  /**
+   * Text the payload's JSON contains: a substring of its JSON text, as plain text (`%` and `_`
+   * are no wildcards), case-insensitive for ASCII letters (PostgreSQL also folds others when
+   * its locale does). The JSON text is the engine's: PostgreSQL writes a space after `:` and
+   * `,` and orders object keys its own way, so search for keys and values, not punctuation.
+   */
   payloadText?: string;
 }
 
@@ -140,6 +150,7 @@ export interface Page {
   /**
    * Cursor paging: only jobs with an id below this one (listings are newest first, so the
    * last id of a page asks for the next). Stays fast however deep; `offset` does not.
+   * A job id: a whole number from 1 to 2^63 - 1, as a decimal string.
    */
   before?: string;
 }
