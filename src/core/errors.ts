@@ -13,7 +13,9 @@ export type ErrorCode =
   | 'config'
   | 'permanent'
   | 'timeout'
-  | 'cancelled';
+  | 'cancelled'
+  | 'unauthorized'
+  | 'forbidden';
 
 export class OrdoError extends Error {
   readonly code: ErrorCode;
@@ -85,6 +87,17 @@ export class PermanentError extends OrdoError {
   }
 }
 
+/**
+ * The HTTP API refused the caller: `unauthorized`, no valid token (missing, unknown or
+ * revoked); `forbidden`, a valid token whose scope does not allow the operation. The message
+ * says which scope is needed and how to get a token.
+ */
+export class AccessError extends OrdoError {
+  constructor(code: 'unauthorized' | 'forbidden', message: string, details: Record<string, unknown> = {}) {
+    super(code, message, { details });
+  }
+}
+
 /** Shows a received value briefly and unambiguously in an error message. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
@@ -111,9 +124,10 @@ export interface ErrorMapping {
 
 /**
  * The one table from error code to exit code and HTTP status. Exit codes: 2 bad input or
- * configuration, 3 not found, 4 database unavailable or lost, 5 not possible in the job's
- * state, 1 otherwise. A configuration error is the caller's on the command line but the
- * operator's behind HTTP, hence 2 and 500.
+ * configuration, 3 not found, 4 database (or server) unavailable or lost, 5 not possible in
+ * the job's state, 6 refused by the server (no valid token, or too low a scope), 1
+ * otherwise. A configuration error is the caller's on the command line but the operator's
+ * behind HTTP, hence 2 and 500.
  */
 export const ERROR_MAPPING: Readonly<Record<ErrorCode, ErrorMapping>> = {
   invalid_argument: { exitCode: 2, httpStatus: 400 },
@@ -125,6 +139,8 @@ export const ERROR_MAPPING: Readonly<Record<ErrorCode, ErrorMapping>> = {
   permanent: { exitCode: 1, httpStatus: 500 },
   timeout: { exitCode: 1, httpStatus: 504 },
   cancelled: { exitCode: 1, httpStatus: 409 },
+  unauthorized: { exitCode: 6, httpStatus: 401 },
+  forbidden: { exitCode: 6, httpStatus: 403 },
 };
 
 /** Exit code and HTTP status of any thrown value: errors that are not Ordo's map to 1 and 500. */
