@@ -1,0 +1,128 @@
+/**
+ * The HTTP server: a Fastify instance composed from the parts in this folder, over one
+ * client. `buildServer` makes it (for tests and embedding); `startServer` also listens and
+ * gives the graceful stop the CLI calls on SIGTERM: stop accepting, end the event streams,
+ * let in-flight requests finish (cut after a grace period), then stop the feed. The caller
+ * closes its client afterwards.
+ *
+ * The server keeps no state another server lacks (token cache and metrics aside), so any
+ * number of them can run against one PostgreSQL.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { Authenticator, type AuthMode } from './auth.js';
+import type { ServerClient } from './client.js';
+import { registerDocs } from './docs.js';
+import { EventStreams } from './events.js';
+import { registerHealth } from './health.js';
+import { ServerMetrics, registerMetrics } from './metrics.js';
+import { DEFAULT_BODY_LIMIT, DEFAULT_HEARTBEAT_MS, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_SHUTDOWN_GRACE_MS, DEFAULT_TOKEN_CACHE_MS } from './options.js';
+import { installProblemHandlers } from './problems.js';
+import { registerRoutes } from './register.js';
+import { installRequestLog, requestId } from './request-log.js';
+import { jobHandlers } from './routes/jobs.js';
+import { queueHandlers } from './routes/queues.js';
+import { runtimeHandlers } from './routes/runtime.js';
+import { scheduleHandlers } from './routes/schedules.js';
+import { tokenHandlers } from './routes/tokens.js';
+import { installJsonParser } from './json-body.js';
+import { TaskCheck } from './task-check.js';
+
+export interface ServerOptions {
+  /** The client every route calls: on the database, with the tasks this server knows. */
+  ordo: ServerClient;
+  /** `none` only for development on loopback (the CLI refuses it elsewhere). @defaultValue 'tokens' */
+  auth?: AuthMode;
+  /** Largest request body in bytes. @defaultValue 1 MiB */
+  bodyLimit?: number;
+  /** Access and error logs (JSON lines); none when absent. */
+  logger?: Logger;
+  /** How long a verified token is trusted before it is checked again. @defaultValue 5 s */
+  tokenCacheMs?: number;
+  /** Comment lines on quiet event streams this often. @defaultValue 15 s */
+  heartbeatMs?: number;
+}
+
+/** Makes the server (not listening yet). */
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const { ordo } = options;
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    disableRequestLogging: true,
+    requestIdLogLabel: 'requestId',
+    genReqId: requestId,
+    bodyLimit,
+    // Ids and names are validated by the routes (and named in the problem), not cut off by the router.
+    routerOptions: { maxParamLength: 2_000 },
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance; // the pino logger's type, widened to the base logger every part takes
+  const auth = new Authenticator(ordo, options.auth ?? 'tokens', options.tokenCacheMs ?? DEFAULT_TOKEN_CACHE_MS);
+  const metrics = new ServerMetrics(ordo);
+  const feed = ordo.feed();
+  const streams = new EventStreams(feed, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+  const stopCounting = feed.subscribe((event) => metrics.observe(event));
+
+  installProblemHandlers(app, bodyLimit);
+  installJsonParser(app);
+  installRequestLog(app, (method, route, status) => metrics.countRequest(method, route, status));
+  const tasks = new TaskCheck(() => ordo.taskInfo());
+  registerRoutes(
+    app,
+    { ...jobHandlers(ordo, tasks), ...scheduleHandlers(ordo, tasks), ...queueHandlers(ordo), ...runtimeHandlers(ordo), ...tokenHandlers(ordo, auth) },
+    auth,
+  );
+  streams.register(app, auth);
+  registerMetrics(app, metrics, auth);
+  registerHealth(app, ordo);
+  await registerDocs(app);
+  // Streams never end by themselves: end them before the server waits for its connections.
+  app.addHook('preClose', async () => streams.closeAll());
+  app.addHook('onClose', async () => stopCounting());
+  return app;
+}
+
+export interface StartOptions extends ServerOptions {
+  /** @defaultValue 127.0.0.1 */
+  host?: string;
+  /** 0 picks a free port. @defaultValue 7000 */
+  port?: number;
+  /** On stop, how long in-flight requests may take before their connections are cut. @defaultValue 10 s */
+  graceMs?: number;
+}
+
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  /** Where it listens, such as `http://127.0.0.1:7000`. */
+  readonly url: string;
+  /** Stops gracefully (idempotent): no new connections, event streams ended, in-flight requests finished. */
+  stop(): Promise<void>;
+}
+
+/** Builds the server and listens. */
+export async function startServer(options: StartOptions): Promise<RunningServer> {
+  const app = await buildServer(options);
+  const host = options.host ?? DEFAULT_HOST;
+  try {
+    await app.listen({ host, port: options.port ?? DEFAULT_PORT });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => (stopping ??= closeGracefully(app, options.graceMs ?? DEFAULT_SHUTDOWN_GRACE_MS));
+  return { app, url, stop };
+}
+
+async function closeGracefully(app: FastifyInstance, graceMs: number): Promise<void> {
+  const cut = setTimeout(() => app.server.closeAllConnections(), graceMs);
+  cut.unref();
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(cut);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Registers every operation of the route table (`api/routes.ts`) with Fastify, the same way:
+ * the token checked before the body is even read, then params, query and body validated by
+ * the route's own zod schemas, then the route's handler, answered with the route's status.
+ * Handlers receive parsed, typed input and return the answer's body; they never see Fastify.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { z } from 'zod';
+import { API_PREFIX, ROUTES, type RouteId } from '../api/routes.js';
+import type { nameParams } from '../api/wire.js';
+import type { Authenticator } from './auth.js';
+import { parseRequestPart } from './validation.js';
+
+type Spec<Id extends RouteId> = (typeof ROUTES)[Id];
+/**
+ * The parsed type of a request part. Routes built by a helper (`queueAction`) have widened
+ * specs: their part is `unknown` here, and the handler names the schema's type itself.
+ */
+type Part<Id extends RouteId, K extends 'params' | 'query' | 'body'> = Spec<Id> extends { [P in K]: infer S extends z.ZodType } ? z.output<S> : Spec<Id> extends { [P in K]?: z.ZodType } ? unknown : undefined;
+
+/** The parameters of the routes named by `{name}`. */
+export type NameParams = z.output<typeof nameParams>;
+
+/** What a handler gets: the request's parts as its route's schemas parsed them, and the request id. */
+export interface RouteInput<Id extends RouteId> {
+  params: Part<Id, 'params'>;
+  query: Part<Id, 'query'>;
+  body: Part<Id, 'body'>;
+  requestId: string;
+}
+
+export type RouteHandler<Id extends RouteId> = (input: RouteInput<Id>) => Promise<unknown>;
+export type RouteHandlers = { [Id in RouteId]: RouteHandler<Id> };
+/** Handlers for some routes: each routes/*.ts module provides those of its tag. */
+export type HandlersFor<Ids extends RouteId> = { [Id in Ids]: RouteHandler<Id> };
+
+/** `/jobs/{id}` (OpenAPI) as Fastify writes it: `/jobs/:id`. */
+export function fastifyPath(path: string): string {
+  return path.replace(/\{(\w+)\}/g, ':$1');
+}
+
+export function registerRoutes(app: FastifyInstance, handlers: RouteHandlers, auth: Authenticator): void {
+  for (const id of Object.keys(ROUTES) as RouteId[]) {
+    const spec = ROUTES[id] as (typeof ROUTES)[RouteId] & { params?: z.ZodType; query?: z.ZodType; body?: z.ZodType; status?: number };
+    const handler = handlers[id] as RouteHandler<RouteId>;
+    app.route({
+      method: spec.method,
+      url: fastifyPath(API_PREFIX + spec.path),
+      // Before the body is read: a caller without a valid token gets nothing parsed.
+      onRequest: async (request) => auth.require(request, spec.scope),
+      handler: async (request, reply) => {
+        const input = {
+          params: parseRequestPart(spec.params, request.params, 'params'),
+          query: parseRequestPart(spec.query, request.query, 'query'),
+          body: parseRequestPart(spec.body, request.body, 'body'),
+          requestId: request.id,
+        } as RouteInput<RouteId>;
+        const answer = await handler(input);
+        reply.code(spec.status ?? 200);
+        return spec.status === 204 ? reply.send() : answer;
+      },
+    });
+  }
+}
