@@ -22,6 +22,7 @@ export const FILE_SCHEMA = z.strictObject({
   poll: duration.optional(),
   maintenance: z.boolean().optional(),
   retention: duration.optional(),
+  httpAllowHosts: z.union([z.array(z.string()), z.string()]).optional(),
 });
 
 /** The settings of a config file as written (paths not yet resolved). */
@@ -40,6 +41,7 @@ const EXPECTED: Record<string, string> = {
   poll: 'a duration such as "1s", or a number of milliseconds',
   maintenance: 'true or false',
   retention: 'a duration such as "7d", or a number of milliseconds',
+  httpAllowHosts: 'a list of host names such as ["api.example.com", "*.example.com", "localhost:8080"]',
 };
 
 export const FILE_KEYS = Object.keys(EXPECTED).filter((key) => !key.startsWith('$') && key !== 'description');

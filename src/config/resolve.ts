@@ -8,6 +8,7 @@ import { durationSetting } from './duration.js';
 import { envDatabase, envLogFormat, envValue, type Env } from './env.js';
 import { loadConfigFile } from './file.js';
 import type { FileSettings } from './file-schema.js';
+import { checkAllowHosts } from './http-allow-hosts.js';
 import { resolveLocation } from './paths.js';
 
 /** Shortest retention: pruning jobs as soon as they finish would leave nothing to inspect. */
@@ -29,6 +30,8 @@ export interface ConfigFlags {
   maintenance?: boolean;
   /** How long finished jobs and fire-ledger rows are kept (`7d`); a number is milliseconds. */
   retention?: string | number;
+  /** Hosts `http` jobs may reach: comma-separated, or a list. */
+  httpAllowHosts?: string | readonly string[];
 }
 
 /** Every setting resolved. */
@@ -47,6 +50,11 @@ export interface OrdoConfig {
   maintenance: boolean;
   /** Finished jobs and fire-ledger rows older than this are pruned by the maintenance leader. */
   retentionMs: number;
+  /**
+   * Hosts the built-in `http` task may reach (`api.example.com`, `*.example.com`,
+   * `localhost:8080`); empty: any host. Hand it to the worker as `httpAllowHosts`.
+   */
+  httpAllowHosts: string[];
   logLevel: string | undefined;
   logFormat: 'json' | 'pretty' | undefined;
   /** Errors print their stack trace. */
@@ -81,6 +89,7 @@ export async function resolveConfig(flags: ConfigFlags = {}, sources: ConfigSour
     pollMs: Math.max(1, duration(flags.poll, '--poll', file.poll, inFile('poll'), DEFAULTS.pollMs)),
     maintenance: flags.maintenance === false ? false : (file.maintenance ?? true),
     retentionMs: retention(flags.retention, env, file.retention, inFile('retention')),
+    httpAllowHosts: allowHosts(flags.httpAllowHosts, env, file.httpAllowHosts, inFile('httpAllowHosts')),
     logLevel: envValue(env, 'ORDO_LOG_LEVEL'),
     logFormat: envLogFormat(env),
     debug: envValue(env, 'ORDO_DEBUG') !== undefined,
@@ -107,6 +116,22 @@ function retention(flag: string | number | undefined, env: Env, fromFile: string
   const ms = durationSetting(value, String(name));
   if (ms < MIN_RETENTION_MS) throw new ValidationError(String(name), 'a retention of at least 1m, such as 7d or 12h', value);
   return ms;
+}
+
+/** The `http` task's allowed hosts: flag, then ORDO_HTTP_ALLOW_HOSTS, then the file; none named: any host. */
+function allowHosts(flag: string | readonly string[] | undefined, env: Env, fromFile: string | readonly string[] | undefined, fileKey: string): string[] {
+  const fileWins = flag === undefined && envValue(env, 'ORDO_HTTP_ALLOW_HOSTS') === undefined && fromFile !== undefined;
+  return fileWins ? checkAllowHosts(fromFile, fileKey) : resolveHttpAllowHosts(flag, '--http-allow-hosts', env);
+}
+
+/**
+ * The `http` task's allowed hosts for the TypeScript API: the option, else
+ * ORDO_HTTP_ALLOW_HOSTS, else any host (the config file is the command line's, as for the database).
+ */
+export function resolveHttpAllowHosts(option: string | readonly string[] | undefined, field: string, env: Env = process.env): string[] {
+  if (option !== undefined) return checkAllowHosts(option, field);
+  const fromEnv = envValue(env, 'ORDO_HTTP_ALLOW_HOSTS');
+  return fromEnv === undefined ? [] : checkAllowHosts(fromEnv, 'ORDO_HTTP_ALLOW_HOSTS');
 }
 
 /**
