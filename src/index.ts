@@ -26,6 +26,7 @@ export { defineTask, isTaskDefinition, type TaskContext, type TaskDefinition, ty
 export { TaskRegistry, type TaskSummary } from './tasks/registry.js';
 export type { TaskSchedule } from './tasks/schedule.js';
 export { loadTasks } from './tasks/loader.js';
+export { HTTP_TASK, type HttpPayload, type HttpResult, type BuiltinSettings } from './tasks/builtin/index.js';
 export { openStore, DEFAULT_DATABASE, type OpenStoreOptions } from './store/open.js';
 export type { Store, StoreCapabilities, EngineName, CallerTransaction } from './store/contract.js';
 export { instrumentStore, type Instrumented, type InstrumentOptions, type StoreCall, type StoreMethodStats } from './store/instrumented.js';
@@ -42,6 +43,7 @@ export {
   StoreUnavailableError,
   StoreLostError,
   PermanentError,
+  RetryLaterError,
   ERROR_MAPPING,
   errorMapping,
   type ErrorCode,

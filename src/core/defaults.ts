@@ -59,6 +59,17 @@ export const DEFAULTS = {
     /** Longest scheduler sleep on PostgreSQL, where changes arrive by NOTIFY. */
     fallbackPollPostgresMs: 30_000,
   },
+  /** The built-in `http` task: what a payload gets for each option it leaves out. */
+  http: {
+    /** The whole exchange, redirects and body included, must end within this. */
+    timeoutMs: 30_000,
+    /** Response body kept in the result; the rest is cut (`truncated: true`). */
+    maxBodyBytes: 65_536,
+    /** Redirects followed before the job fails. */
+    maxRedirects: 5,
+    /** Response headers copied into the result. */
+    resultHeaders: ['content-type', 'content-length', 'location', 'etag', 'last-modified', 'retry-after'] as readonly string[],
+  },
 } as const;
 
 /**
@@ -72,6 +83,16 @@ export const LIMITS = {
   maxConcurrency: 10_000,
   maxClaimBatch: 1_000,
   maxIntervalMs: 3_600_000,
+  /** A trace id is a label for logs, not data. */
+  maxTraceIdLength: 200,
+  /** `http` payloads: most body bytes one result may keep (it is stored in the job row). */
+  maxHttpBodyBytes: 1_048_576,
+  maxHttpRedirects: 20,
+  /**
+   * Longest `Retry-After` an `http` job waits for; a server asking for more gets this, so a
+   * misconfigured header (or a date years ahead) cannot park a job for good.
+   */
+  maxHttpRetryAfterMs: 3_600_000,
 } as const;
 
 /** Heartbeats come this many times per lease, so one late or failed beat never lets it lapse. */

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'permanent'
   | 'timeout'
   | 'cancelled'
+  | 'retry_later'
   | 'unauthorized'
   | 'forbidden';
 
@@ -88,6 +89,26 @@ export class PermanentError extends OrdoError {
 }
 
 /**
+ * Thrown by a handler to be retried no earlier than `afterMs` from now, instead of after the
+ * backoff: a rate limit or a `Retry-After` the handler knows of. It consumes an attempt like
+ * any failure; once the attempts are used up the job fails as usual.
+ * @example throw new RetryLaterError('rate limited by the mail API', { afterMs: 60_000 })
+ */
+export class RetryLaterError extends OrdoError {
+  /** Milliseconds to wait before the next attempt (the worker never starts it earlier). */
+  readonly afterMs: number;
+
+  constructor(message: string, options: { afterMs: number; cause?: unknown }) {
+    const { afterMs, cause } = options;
+    if (typeof afterMs !== 'number' || !Number.isFinite(afterMs) || afterMs < 0) {
+      throw new ValidationError('RetryLaterError.afterMs', 'a number of milliseconds ≥ 0', afterMs);
+    }
+    super('retry_later', message, { retryable: true, details: { afterMs }, cause });
+    this.afterMs = afterMs;
+  }
+}
+
+/**
  * The HTTP API refused the caller: `unauthorized`, no valid token (missing, unknown or
  * revoked); `forbidden`, a valid token whose scope does not allow the operation. The message
  * says which scope is needed and how to get a token.
@@ -139,6 +160,8 @@ export const ERROR_MAPPING: Readonly<Record<ErrorCode, ErrorMapping>> = {
   permanent: { exitCode: 1, httpStatus: 500 },
   timeout: { exitCode: 1, httpStatus: 504 },
   cancelled: { exitCode: 1, httpStatus: 409 },
+  // A handler's control flow, seen by adapters only if one reports a job's last error.
+  retry_later: { exitCode: 1, httpStatus: 503 },
   unauthorized: { exitCode: 6, httpStatus: 401 },
   forbidden: { exitCode: 6, httpStatus: 403 },
 };

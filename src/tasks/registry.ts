@@ -1,11 +1,22 @@
 /**
  * The tasks a process knows, by name. Task names in payloads and requests are looked up
  * here and nowhere else: a name never becomes a module path.
+ *
+ * Every registry also holds the built-in tasks (`http`): `get` and `has` find them, so
+ * clients validate their payloads and workers run them; a user task may not take their
+ * names (refused, not shadowed: a job enqueued as `http` must mean one thing on every
+ * worker). `names`, `list` and `size` count only the tasks added, unless asked: they describe
+ * a tasks folder. Built-ins run with the settings the registry was made with (by default any
+ * host for `http`); a worker runs them from `withBuiltins(its settings)`.
  */
 import { ConfigError, ValidationError } from '../core/errors.js';
 import { checkTimeout } from '../core/duration.js';
 import type { Json } from '../core/types.js';
 import { defineTask, isTaskDefinition, type TaskDefinition } from './define.js';
+import { builtinTasks, type BuiltinSettings } from './builtin/index.js';
+
+/** `TaskSummary.source` of a built-in task. */
+export const BUILT_IN = 'built-in';
 
 export interface TaskSummary {
   name: string;
@@ -17,12 +28,24 @@ export interface TaskSummary {
 
 export class TaskRegistry {
   private readonly tasks = new Map<string, { definition: TaskDefinition; source: string | null }>();
+  private readonly builtins: ReadonlyMap<string, TaskDefinition>;
 
-  constructor(definitions: Iterable<TaskDefinition> = []) {
+  constructor(definitions: Iterable<TaskDefinition> = [], builtins: BuiltinSettings = {}) {
+    this.builtins = new Map(builtinTasks(builtins).map((definition) => [definition.name, definition]));
     for (const definition of definitions) this.add(definition);
   }
 
+  /** The same tasks, with the built-ins configured by `settings` (a worker's allowed hosts). */
+  withBuiltins(settings: BuiltinSettings): TaskRegistry {
+    const copy = new TaskRegistry([], settings);
+    for (const [name, entry] of this.tasks) copy.tasks.set(name, entry);
+    return copy;
+  }
+
   add(definition: TaskDefinition, source: string | null = null): void {
+    if (this.builtins.has(definition.name)) {
+      throw new ConfigError(`task ${definition.name} (${source ?? 'in code'}): ${definition.name} is a built-in task; give yours another name`, { task: definition.name });
+    }
     const existing = this.tasks.get(definition.name);
     if (existing && existing.definition !== definition) {
       throw new ConfigError(
@@ -42,25 +65,30 @@ export class TaskRegistry {
     }
   }
 
+  /** A task added, or a built-in one. */
   get(name: string): TaskDefinition | undefined {
-    return this.tasks.get(name)?.definition;
+    return this.tasks.get(name)?.definition ?? this.builtins.get(name);
   }
 
   has(name: string): boolean {
-    return this.tasks.has(name);
+    return this.tasks.has(name) || this.builtins.has(name);
   }
 
+  /** Tasks added (the built-ins not counted). */
   get size(): number {
     return this.tasks.size;
   }
 
-  names(): string[] {
-    return [...this.tasks.keys()].sort();
+  /** Names of the tasks added, sorted; with `builtIn: true` the built-in ones too. */
+  names(options: { builtIn?: boolean } = {}): string[] {
+    const names = [...this.tasks.keys(), ...(options.builtIn ? this.builtins.keys() : [])];
+    return names.sort();
   }
 
-  list(): TaskSummary[] {
-    return this.names().map((name) => {
-      const { definition, source } = this.tasks.get(name)!;
+  /** The tasks added, by name; with `builtIn: true` the built-in ones too (source `built-in`). */
+  list(options: { builtIn?: boolean } = {}): TaskSummary[] {
+    return this.names(options).map((name) => {
+      const { definition, source } = this.tasks.get(name) ?? { definition: this.builtins.get(name)!, source: BUILT_IN };
       return {
         name,
         queue: definition.options.queue ?? 'default',
