@@ -3,6 +3,7 @@
  * first, then the task's own options (when the task is known here), then defaults.
  * Every rejection names the field, the expected form and the value received.
  */
+import { LIMITS } from '../core/defaults.js';
 import { checkTimeout, parseDuration, parseTime } from '../core/duration.js';
 import { checkPriority, checkQueueName, checkTaskName } from '../core/names.js';
 import { ValidationError } from '../core/errors.js';
@@ -36,6 +37,12 @@ export interface EnqueueOptions {
   /** Abort an attempt after this long: milliseconds or a duration. */
   timeout?: number | string;
   /**
+   * A label tying the job to what asked for it (a request id): stored with the job, carried
+   * by the worker's log lines about it and given to the handler as `ctx.traceId`. At most
+   * 200 characters, no control characters.
+   */
+  traceId?: string;
+  /**
    * PostgreSQL only: the caller's client inside its own open transaction. The job exists if
    * and only if that transaction commits.
    */
@@ -53,6 +60,16 @@ export function checkPayload(payload: unknown, field = 'payload'): JsonObject {
   } catch (err) {
     throw new ValidationError(field, 'a JSON-serialisable object', payload, (err as Error).message);
   }
+}
+
+/** No control characters: a trace id is printed in log lines, and must not be able to break one. */
+const CONTROL = /\p{Cc}/u;
+
+function checkTraceId(traceId: unknown): string {
+  if (typeof traceId !== 'string' || traceId.length === 0 || traceId.length > LIMITS.maxTraceIdLength || CONTROL.test(traceId)) {
+    throw new ValidationError('traceId', `a string of 1 to ${LIMITS.maxTraceIdLength} characters without control characters, such as a request id`, traceId);
+  }
+  return traceId;
 }
 
 export function resolveEnqueue(task: string, payload: unknown, options: EnqueueOptions, definition?: TaskDefinition): JobInsert {
@@ -86,5 +103,6 @@ export function resolveEnqueue(task: string, payload: unknown, options: EnqueueO
     backoffCapMs: options.retry?.capMs ?? null,
     uniqueKey: unique ?? null,
     uniqueForMs: options.uniqueFor === undefined ? null : parseDuration(options.uniqueFor, 'uniqueFor'),
+    traceId: options.traceId === undefined ? null : checkTraceId(options.traceId),
   };
 }

@@ -18,9 +18,14 @@ export interface TaskContext {
   readonly maxAttempts: number;
   readonly task: string;
   readonly queue: string;
+  /**
+   * Who asked for the job (an HTTP request id, or the `traceId` given at enqueue); null when
+   * none was given. Pass it on to the calls the handler makes to tie their logs to this job.
+   */
+  readonly traceId: string | null;
   /** Fires on timeout, cancellation, lost lease and worker shutdown. Pass it to fetch() etc. */
   readonly signal: AbortSignal;
-  /** Records a line in this attempt's history (and the worker's log). */
+  /** Records a line in this attempt's history (and the worker's log, with the job's id and trace id). */
   log(message: string): void;
   /** Reports progress, 0–100. Written at most a few times a second. */
   progress(percent: number): void;

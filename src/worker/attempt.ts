@@ -4,7 +4,8 @@
  * lease or shutdown; the attempt ends at that moment even if the handler ignores the signal
  * (its late result is discarded).
  */
-import { OrdoError } from '../core/errors.js';
+import { MAX_DURATION_MS } from '../core/duration.js';
+import { OrdoError, RetryLaterError } from '../core/errors.js';
 import { backoffDelay, DEFAULT_RETRY } from '../core/retry.js';
 import type { ErrorInfo, JobFinish, JobRecord, Json, LogLine } from '../core/types.js';
 import { toJsonResult, type TaskContext, type TaskDefinition } from '../tasks/define.js';
@@ -118,9 +119,14 @@ export class Attempt {
     if (outcome === 'timed_out') error.message = `timed out after ${job.timeoutMs ?? taskTimeoutMs(definition)} ms`;
     const permanent = err instanceof OrdoError ? !err.retryable && (err.code === 'permanent' || err.code === 'invalid_argument') : (err as Error)?.name === 'PermanentError';
     if (permanent || job.attempt >= job.maxAttempts) return finish({ state: 'failed', outcome, error });
+    return finish({ state: 'pending', outcome, error, retryDelayMs: retryLaterMs(err) ?? this.backoff(definition) });
+  }
+
+  private backoff(definition: TaskDefinition): number {
+    const { job } = this;
     const retry = definition.options.retry ?? {};
     const policy = { baseMs: job.backoffBaseMs ?? retry.baseMs ?? DEFAULT_RETRY.baseMs, capMs: job.backoffCapMs ?? retry.capMs ?? DEFAULT_RETRY.capMs };
-    return finish({ state: 'pending', outcome, error, retryDelayMs: backoffDelay(job.attempt, policy) });
+    return backoffDelay(job.attempt, policy);
   }
 
   private context(hooks: AttemptHooks): TaskContext {
@@ -131,6 +137,7 @@ export class Attempt {
       maxAttempts: job.maxAttempts,
       task: job.task,
       queue: job.queue,
+      traceId: job.traceId ?? null,
       signal: this.signal,
       log: (message) => {
         this.log(message);
@@ -139,6 +146,17 @@ export class Attempt {
       progress: (percent) => hooks.progress(percent),
     };
   }
+}
+
+/**
+ * The wait a `RetryLaterError` asks for, used instead of the backoff; null for other errors.
+ * Recognised by name too, like `PermanentError`: a task module may load its own copy of Ordo.
+ */
+function retryLaterMs(err: unknown): number | null {
+  const afterMs = err instanceof RetryLaterError || (err as Error)?.name === 'RetryLaterError' ? (err as RetryLaterError).afterMs : undefined;
+  if (typeof afterMs !== 'number' || !(afterMs >= 0)) return null;
+  // Bounded like any duration, so the retry time stays a time a Date (and the database) can hold.
+  return Math.min(Math.ceil(afterMs), MAX_DURATION_MS);
 }
 
 /** A thrown value as the error record kept with an attempt (name, message, stack). */

@@ -17,6 +17,7 @@ import type { JobFinish, JobRecord } from '../core/types.js';
 import type { JobRef } from '../store/contract.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { Attempt, type AbortReason } from './attempt.js';
+import { jobFields } from './job-log.js';
 import type { LeaseHolder } from './lease-keeper.js';
 
 /** After this long, an aborted handler that still runs is reported in the log. */
@@ -29,8 +30,8 @@ export interface ExecutorOptions {
   events: EventBus<OrdoEvents>;
   /** Longest time a finish is held for a handler that ignores its abort signal. */
   holdLimitMs: number;
-  /** Receives each finish to write. */
-  complete(finish: JobFinish): void;
+  /** Receives each finish to write, with its job (for the log line written with it). */
+  complete(finish: JobFinish, job: JobRecord): void;
   progress(job: JobRecord, percent: number): void;
   forgetProgress(jobId: string): void;
   /** A slot was freed. */
@@ -77,9 +78,8 @@ export class Executor implements LeaseHolder {
 
   lost(ref: JobRef): void {
     this.running.get(keyOf(ref))?.abort('lost');
-    if (this.release(keyOf(ref))) {
-      this.options.logger.warn({ jobId: ref.id, attempt: ref.attempt }, 'lease lost while its handler still ran; retry left to the new holder');
-    }
+    const held = this.release(keyOf(ref));
+    if (held) this.options.logger.warn(jobFields(held.attempt.job), 'lease lost while its handler still ran; retry left to the new holder');
   }
 
   cancelRequested(ref: JobRef): void {
@@ -108,9 +108,11 @@ export class Executor implements LeaseHolder {
     let finish: JobFinish | null = null;
     try {
       options.events.emit('job:started', job, options.workerId);
+      const fields = jobFields(job);
+      options.logger.debug({ ...fields, queue: job.queue }, 'job started');
       finish = await attempt.run(options.tasks.get(job.task), {
         workerId: options.workerId,
-        log: (message) => options.logger.info({ jobId: job.id, task: job.task }, message),
+        log: (message) => options.logger.info(fields, message),
         progress: (percent) => {
           if (this.running.get(key) === attempt) options.progress(job, percent);
         },
@@ -118,7 +120,7 @@ export class Executor implements LeaseHolder {
     } catch (err) {
       // Attempt.run turns handler errors into finishes; reaching here is a bug of ours. The
       // job is left to its lease: the rescuer retries it.
-      options.logger.error({ jobId: job.id, err: (err as Error)?.stack ?? String(err) }, 'internal error while running a job');
+      options.logger.error({ ...jobFields(job), err: (err as Error)?.stack ?? String(err) }, 'internal error while running a job');
     } finally {
       this.running.delete(key);
       options.forgetProgress(job.id);
@@ -133,20 +135,20 @@ export class Executor implements LeaseHolder {
     const { job } = attempt;
     if (!finish) {
       if (attempt.reason !== 'lost') return;
-      this.options.logger.warn({ jobId: job.id, task: job.task }, 'lease lost (another worker took the job over); result discarded');
+      this.options.logger.warn(jobFields(job), 'lease lost (another worker took the job over); result discarded');
       this.options.events.emit('job:lost', job, this.options.workerId);
       return;
     }
     if (finish.outcome === 'released' && !this.options.tasks.has(job.task)) this.warnUnknownTask(job.task);
     if (this.lingering.has(attempt) && finish.state === 'pending' && finish.outcome !== 'released') this.hold(attempt, finish);
-    else this.options.complete(finish);
+    else this.options.complete(finish, job);
   }
 
   /** Keeps the finish of a lingering handler until it returns, or `holdLimitMs` passed. */
   private hold(attempt: Attempt, finish: JobFinish): void {
     const timer = setTimeout(() => {
       this.options.logger.error(
-        { jobId: finish.id, task: attempt.job.task, heldMs: this.options.holdLimitMs },
+        { ...jobFields(attempt.job), heldMs: this.options.holdLimitMs },
         'handler ignored its abort signal and still runs; its retry is written anyway and may overlap it',
       );
       this.writeHeld(keyOf(finish));
@@ -157,7 +159,7 @@ export class Executor implements LeaseHolder {
 
   private writeHeld(key: string): void {
     const held = this.release(key);
-    if (held) this.options.complete(held.finish);
+    if (held) this.options.complete(held.finish, held.attempt.job);
   }
 
   private release(key: string): Held | undefined {
@@ -179,7 +181,7 @@ export class Executor implements LeaseHolder {
       this.options.freed();
     });
     setTimeout(() => {
-      if (!settled) this.options.logger.warn({ jobId: attempt.job.id, task: attempt.job.task, reason: attempt.reason }, 'handler ignores its abort signal and still runs; it keeps its slot (and a retry waits) until it returns');
+      if (!settled) this.options.logger.warn({ ...jobFields(attempt.job), reason: attempt.reason }, 'handler ignores its abort signal and still runs; it keeps its slot (and a retry waits) until it returns');
     }, LINGER_WARNING_MS).unref();
   }
 

@@ -8,6 +8,7 @@ import { ValidationError } from '../core/errors.js';
 import type { EventBus, OrdoEvents } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import { checkQueueName } from '../core/names.js';
+import { resolveHttpAllowHosts } from '../config/resolve.js';
 import type { Store } from '../store/contract.js';
 import type { TaskSource } from '../tasks/source.js';
 
@@ -50,12 +51,20 @@ export interface WorkerOptions {
   holdLimitMs?: number;
   /** With maintenance: finished jobs and fire records older than this are pruned. @defaultValue DEFAULTS.schedules.pruneAgeMs (7 days) */
   retentionMs?: number;
+  /**
+   * Hosts the built-in `http` task may reach: `api.example.com`, `*.example.com` (any host
+   * below it), `localhost:8080` (one port); a list or comma-separated text. A job whose URL
+   * (or a redirect) leaves them fails for good. @defaultValue ORDO_HTTP_ALLOW_HOSTS, else any host
+   */
+  httpAllowHosts?: string | readonly string[];
   /** Publish the worker's events on this bus (shared with other parts) instead of its own. */
   events?: EventBus<OrdoEvents>;
   logger?: Logger;
 }
 
-export interface ResolvedWorkerOptions extends Required<Omit<WorkerOptions, 'db' | 'schema' | 'store' | 'logger' | 'events'>> {
+export interface ResolvedWorkerOptions extends Required<Omit<WorkerOptions, 'db' | 'schema' | 'store' | 'logger' | 'events' | 'httpAllowHosts'>> {
+  /** Empty: any host. */
+  httpAllowHosts: string[];
   db: string | undefined;
   schema: string | undefined;
   store: Store | undefined;
@@ -106,6 +115,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     maintenance,
     holdLimitMs: wholeNumber(options.holdLimitMs ?? DEFAULTS.holdLimitMs, 'holdLimitMs', 1, LIMITS.maxIntervalMs),
     retentionMs: wholeNumber(options.retentionMs ?? DEFAULTS.schedules.pruneAgeMs, 'retentionMs', 60_000, Number.MAX_SAFE_INTEGER),
+    httpAllowHosts: resolveHttpAllowHosts(options.httpAllowHosts, 'httpAllowHosts'),
     events: options.events,
     logger: options.logger,
   };

@@ -10,7 +10,7 @@
 import { hostname } from 'node:os';
 import { EventBus, type OrdoEvents } from '../core/events.js';
 import { createLogger, type Logger } from '../core/logger.js';
-import type { JobFinish, WorkerInfo } from '../core/types.js';
+import type { JobFinish, JobRecord, WorkerInfo } from '../core/types.js';
 import { Maintenance } from '../maintenance/maintenance.js';
 import { Service } from '../services/service.js';
 import type { Store } from '../store/contract.js';
@@ -19,6 +19,7 @@ import type { TaskRegistry } from '../tasks/registry.js';
 import { resolveTaskSource } from '../tasks/source.js';
 import { Completer } from './completer.js';
 import { Executor } from './executor.js';
+import { jobFields, logFinish } from './job-log.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
 import { Producer } from './producer.js';
@@ -50,6 +51,8 @@ export class Worker extends Service {
   private readonly health: StoreHealth;
   private upEmitted = false;
   private readonly startedAt = new Date();
+  /** The job of each finish waiting to be written, for the log line about it (the trace id). */
+  private readonly finishedJobs = new WeakMap<JobFinish, JobRecord>();
 
   constructor(options: WorkerOptions) {
     const resolved = resolveWorkerOptions(options);
@@ -82,7 +85,8 @@ export class Worker extends Service {
   /** Opens the store, loads the tasks and starts claiming. */
   protected async onStart(): Promise<void> {
     const { options } = this;
-    const tasks = await resolveTaskSource(options.tasks, { required: true });
+    // Built-in tasks run with this worker's settings (the hosts `http` jobs may reach).
+    const tasks = (await resolveTaskSource(options.tasks, { required: true })).withBuiltins({ httpAllowHosts: options.httpAllowHosts });
     const store = options.store ?? (await openConfiguredStore(options));
     const parts = this.compose(store, tasks);
     addWorkerInProcess(options.name);
@@ -117,7 +121,10 @@ export class Worker extends Service {
       logger,
       events,
       holdLimitMs: options.holdLimitMs,
-      complete: (finish) => completer.add(finish),
+      complete: (finish, job) => {
+        this.finishedJobs.set(finish, job);
+        completer.add(finish);
+      },
       progress: (job, percent) => progress.report(job, percent),
       forgetProgress: (id) => progress.forget(id),
       // Called only while the producer runs attempts, so it exists by then.
@@ -206,10 +213,11 @@ export class Worker extends Service {
   private written(finishes: JobFinish[], applied: Set<string>): void {
     for (const finish of finishes) {
       const ok = applied.has(finish.id);
-      if (!ok) this.logger.warn({ jobId: finish.id, attempt: finish.attempt }, 'result not recorded: the lease had expired and the job was taken over');
-      else if (finish.outcome !== 'succeeded' && finish.outcome !== 'released') {
-        this.logger.info({ jobId: finish.id, outcome: finish.outcome, next: finish.state, error: finish.error?.message }, 'attempt ended');
-      }
+      // Every finish comes through the executor's `complete`, which records its job.
+      const job = this.finishedJobs.get(finish);
+      const fields = job ? jobFields(job) : { jobId: finish.id, attempt: finish.attempt };
+      if (!ok) this.logger.warn(fields, 'result not recorded: the lease had expired and the job was taken over');
+      else logFinish(this.logger, fields, finish);
       this.events.emit('job:finished', finish, ok);
       if (ok && finish.state === 'pending' && finish.outcome !== 'released') this.events.emit('job:retried', finish);
     }
