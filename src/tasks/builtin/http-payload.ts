@@ -20,19 +20,15 @@ const headerName = z.string().regex(HEADER_NAME, { error: 'expected a header nam
 
 export const httpPayloadSchema = z
   .strictObject({
-    url: z.url({ protocol: /^https?$/, error: 'expected an absolute http: or https: URL such as https://api.example.com/hook' }),
+    url: z.url({ protocol: /^https?$/, error: 'expected an absolute http: or https: URL such as https://api.example.com/hook' }).describe('the http: or https: URL to request'),
     method: z.enum(HTTP_METHODS).default('GET'),
-    headers: z.record(headerName, z.string().regex(HEADER_VALUE, { error: 'expected a header value without line breaks' })).optional(),
-    /** Text is sent as is; any other JSON value is sent as JSON (`content-type: application/json` unless a header says otherwise). */
-    body: z.union([z.string(), z.json()]).optional(),
-    /** Milliseconds, or a duration such as `10s`: the whole exchange, redirects included. */
-    timeout: z.union([z.number(), z.string()]).optional(),
-    /** Statuses that count as success. @defaultValue any 2xx */
-    expectStatus: z.array(z.int().min(100).max(599)).min(1).optional(),
-    /** Response headers kept in the result (case-insensitive). */
-    resultHeaders: z.array(headerName).max(50).optional(),
-    maxBodyBytes: z.int().min(0).max(LIMITS.maxHttpBodyBytes).optional(),
-    maxRedirects: z.int().min(0).max(LIMITS.maxHttpRedirects).optional(),
+    headers: z.record(headerName, z.string().regex(HEADER_VALUE, { error: 'expected a header value without line breaks' })).optional().describe('request headers by name'),
+    body: z.union([z.string(), z.json()]).optional().describe('text is sent as is; any other JSON value as JSON (content-type application/json unless a header says otherwise)'),
+    timeout: z.union([z.number(), z.string()]).optional().describe(`milliseconds or a duration such as 10s, for the whole exchange, redirects included (default ${DEFAULTS.http.timeoutMs / 1000}s)`),
+    expectStatus: z.array(z.int().min(100).max(599)).min(1).optional().describe('statuses that count as success (default any 2xx)'),
+    resultHeaders: z.array(headerName).max(50).optional().describe(`response headers kept in the result (default ${DEFAULTS.http.resultHeaders.join(', ')})`),
+    maxBodyBytes: z.int().min(0).max(LIMITS.maxHttpBodyBytes).optional().describe(`response body bytes kept in the result; the rest is cut (default ${DEFAULTS.http.maxBodyBytes})`),
+    maxRedirects: z.int().min(0).max(LIMITS.maxHttpRedirects).optional().describe(`redirects followed before the job fails (default ${DEFAULTS.http.maxRedirects})`),
   })
   .superRefine((payload, ctx) => {
     const url = URL.canParse(payload.url) ? new URL(payload.url) : null;
