@@ -4,6 +4,27 @@
  */
 export { createOrdo, Ordo, type OrdoOptions, type EnqueueItem, type CancelResult } from './client/ordo.js';
 export {
+  RemoteOrdo,
+  ChangeFeed,
+  Tokens,
+  type RemoteOptions,
+  type FeedOptions,
+  type FeedListener,
+  type TokenView,
+  type OrdoClient,
+  type TaskInfo,
+  type JobPage,
+  type ExecutionPage,
+  type FeedEvent,
+  type FeedJob,
+  type ScheduleClient,
+  type TokenClient,
+  type JobListFilter,
+  type ExecutionListFilter,
+  type ExecutionPageRequest,
+} from './client/ordo.js';
+export { ROUTES, API_PREFIX, SERVICE_PATHS, scopeAllows, type RouteId, type RouteSpec } from './api/routes.js';
+export {
   Schedules,
   syncCodeSchedules,
   overdueReason,

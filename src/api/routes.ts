@@ -28,8 +28,9 @@ export interface RouteSpec {
 }
 
 const nameParams = wire.nameParams;
-const scheduleAction = (summary: string, response: z.ZodType): RouteSpec => ({ method: 'POST', path: '', scope: 'write', summary, tag: 'schedules', params: nameParams, response });
-const queueAction = (summary: string, response: z.ZodType): RouteSpec => ({ method: 'POST', path: '', scope: 'admin', summary, tag: 'queues', params: nameParams, response });
+// Typed by their response schema (not widened to RouteSpec), so a caller of the route knows its answer's type.
+const scheduleAction = <S extends z.ZodType>(summary: string, response: S) => ({ method: 'POST', path: '', scope: 'write', summary, tag: 'schedules', params: nameParams, response }) as const;
+const queueAction = <S extends z.ZodType>(summary: string, response: S) => ({ method: 'POST', path: '', scope: 'admin', summary, tag: 'queues', params: nameParams, response }) as const;
 
 export const ROUTES = {
   'jobs.create': { method: 'POST', path: '/jobs', scope: 'write', summary: 'Enqueue a job: now, after `delay`, or at `runAt`', tag: 'jobs', body: wire.enqueueBody, status: 201, response: wire.insertResult },

@@ -106,6 +106,7 @@ export const jobListQuery = z.strictObject({
   createdTo: timeInput.optional(),
   q: z.string().max(500).optional().meta({ description: "text the payload's JSON contains (case-insensitive)" }),
   limit,
+  offset: z.coerce.number().int().min(0).optional().meta({ description: 'skip this many (prefer `cursor`, which stays fast however deep)' }),
   cursor: z.string().max(200).optional().meta({ description: 'the `nextCursor` of the previous page' }),
 });
 
@@ -278,4 +279,6 @@ export const problem = z.object({
   expected: z.string().optional(),
   received: z.string().optional(),
   requestId: z.string().optional(),
+  /** The error's `details` (such as a conflict's job id and state), for clients that rebuild the error. */
+  details: z.record(z.string(), z.unknown()).optional(),
 });

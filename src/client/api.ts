@@ -6,10 +6,8 @@
 import type { EngineName } from '../store/contract.js';
 import type {
   AttemptRecord,
-  ExecutionFilter,
   ExecutionRecord,
   InsertResult,
-  JobFilter,
   JobRecord,
   Page,
   QueueStats,
@@ -20,6 +18,7 @@ import type {
 } from '../core/types.js';
 import type { EnqueueOptions } from './enqueue-options.js';
 import type { CancelResult } from './job-actions.js';
+import type { ExecutionListFilter, ExecutionPageRequest, JobListFilter } from './job-query.js';
 import type { ScheduleDetail, ScheduleView } from './schedules.js';
 import type { ScheduleSpec } from './schedule-spec.js';
 
@@ -86,7 +85,8 @@ export interface OrdoClient {
   enqueueMany(items: readonly EnqueueItem[]): Promise<InsertResult[]>;
   getJob(id: string): Promise<JobRecord | null>;
   job(id: string): Promise<JobRecord>;
-  listJobs(filter?: JobFilter, page?: Page): Promise<JobPage>;
+  /** Newest first. Times in the filter as Dates, ISO text or epoch seconds. */
+  listJobs(filter?: JobListFilter, page?: Page): Promise<JobPage>;
   cancel(id: string): Promise<CancelResult>;
   retry(id: string): Promise<{ retried: true; state: 'pending' }>;
   stats(): Promise<QueueStats[]>;
@@ -96,7 +96,7 @@ export interface OrdoClient {
   listWorkers(): Promise<WorkerRecord[]>;
   /** The tasks the client knows (remote: the server's). */
   taskInfo(): Promise<TaskInfo[]>;
-  listExecutions(filter?: ExecutionFilter, page?: { limit?: number; cursor?: string }): Promise<ExecutionPage>;
+  listExecutions(filter?: ExecutionListFilter, page?: ExecutionPageRequest): Promise<ExecutionPage>;
   close(): Promise<void>;
 }
 

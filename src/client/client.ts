@@ -4,39 +4,57 @@
  * (see `job-actions.ts`), calls the store and throws typed errors (`ValidationError`,
  * `NotFoundError`, `ConflictError`) that adapters map through `ERROR_MAPPING`.
  */
-import { NotFoundError, ValidationError } from '../core/errors.js';
+import { NotFoundError } from '../core/errors.js';
 import { EventBus, type OrdoEvents } from '../core/events.js';
-import { JOB_STATES, type InsertResult, type Json, type JobFilter, type JobRecord, type Page, type QueueStats, type WorkerRecord } from '../core/types.js';
+import type { InsertResult, Json, JobRecord, Page, QueueStats, WorkerRecord } from '../core/types.js';
 import type { EngineName, Store } from '../store/contract.js';
 import type { TaskRegistry, TaskSummary } from '../tasks/registry.js';
 import { validatePayload } from '../tasks/registry.js';
 import { checkQueueName } from '../core/names.js';
-import { resolvePage } from '../core/page.js';
+import type { EnqueueItem, ExecutionPage, JobPage, OrdoClient, TaskInfo } from './api.js';
 import { resolveEnqueue, type EnqueueOptions } from './enqueue-options.js';
+import { ChangeFeed } from './feed.js';
+import type { FeedOptions } from './feed-poller.js';
 import { cancelJob, retryJob, type CancelResult } from './job-actions.js';
+import {
+  checkExecutionFilter,
+  checkExecutionPage,
+  checkJobFilter,
+  checkJobPage,
+  jobIdOf,
+  nextExecutionCursor,
+  nextJobCursor,
+  type ExecutionListFilter,
+  type ExecutionPageRequest,
+  type JobListFilter,
+} from './job-query.js';
 import { Schedules } from './schedules.js';
+import { describeTasks } from './task-info.js';
+import { Tokens } from './tokens.js';
 
-export interface EnqueueItem {
-  task: string;
-  payload?: unknown;
-  options?: EnqueueOptions;
-}
+export type { EnqueueItem } from './api.js';
 
-export class Ordo {
+export class Ordo implements OrdoClient {
   /** Schedules: add, update, list, pause, run now, history (see `Schedules`). */
   readonly schedules: Schedules;
+  /** API tokens for the HTTP server: create (shown once), list, revoke, verify. */
+  readonly tokens: Tokens;
+  #feed: ChangeFeed | null = null;
 
   /**
    * @param events Where `job:enqueued` is published; share one bus with a worker to see
    *   the whole life of a job in one place.
+   * @param feedOptions How `feed()` reads the database (its defaults suit a live view).
    */
   constructor(
     readonly store: Store,
     readonly tasks: TaskRegistry,
     private readonly ownsStore: boolean,
     readonly events: EventBus<OrdoEvents> = new EventBus<OrdoEvents>(),
+    private readonly feedOptions: FeedOptions = {},
   ) {
     this.schedules = new Schedules(store, tasks);
+    this.tokens = new Tokens(store);
   }
 
   /** The engine behind this client. */
@@ -79,7 +97,7 @@ export class Ordo {
 
   /** One job with its attempts, or null if there is none (see `job` for the throwing form). */
   async getJob(id: string): Promise<JobRecord | null> {
-    return this.store.jobGet({ id: checkJobId(id) });
+    return this.store.jobGet({ id: jobIdOf(id) });
   }
 
   /** One job with its attempts; a `NotFoundError` if there is none. */
@@ -89,12 +107,26 @@ export class Ordo {
     return job;
   }
 
-  async listJobs(filter: JobFilter = {}, page: Page = {}): Promise<{ jobs: JobRecord[]; total: number }> {
-    for (const state of [filter.state ?? []].flat()) {
-      if (!JOB_STATES.includes(state)) throw new ValidationError('state', `one of ${JOB_STATES.join(', ')}`, state);
-    }
-    if (filter.queue !== undefined) checkQueueName(filter.queue);
-    return this.store.jobList({ filter, page: resolvePage(page, { limit: 'limit', offset: 'offset' }) });
+  /**
+   * Jobs, newest first, with filters (times as Dates, ISO text or epoch seconds). Page with
+   * `limit` and `before` (cursor paging: pass the last page's `nextCursor`), or `offset`.
+   */
+  async listJobs(filter: JobListFilter = {}, page: Page = {}): Promise<JobPage> {
+    const checkedFilter = checkJobFilter(filter);
+    const checkedPage = checkJobPage(page);
+    const { jobs, total } = await this.store.jobList({ filter: checkedFilter, page: checkedPage });
+    return { jobs, total, nextCursor: nextJobCursor(jobs, checkedPage.limit) };
+  }
+
+  /**
+   * Finished attempts across jobs, newest first, with filters; `cursor` continues after the
+   * page whose `nextCursor` it is (an opaque text: pass it back as it is).
+   */
+  async listExecutions(filter: ExecutionListFilter = {}, page: ExecutionPageRequest = {}): Promise<ExecutionPage> {
+    const checkedFilter = checkExecutionFilter(filter);
+    const { limit, before } = checkExecutionPage(page);
+    const executions = await this.store.executionList({ filter: checkedFilter, limit, ...(before ? { before } : {}) });
+    return { executions, nextCursor: nextExecutionCursor(executions, limit) };
   }
 
   /**
@@ -103,7 +135,7 @@ export class Ordo {
    * an unknown id a `NotFoundError`.
    */
   async cancel(id: string): Promise<CancelResult> {
-    return cancelJob(this.store, checkJobId(id));
+    return cancelJob(this.store, jobIdOf(id));
   }
 
   /**
@@ -111,7 +143,7 @@ export class Ordo {
    * state is a `ConflictError`, an unknown id a `NotFoundError`.
    */
   async retry(id: string): Promise<{ retried: true; state: 'pending' }> {
-    return retryJob(this.store, checkJobId(id));
+    return retryJob(this.store, jobIdOf(id));
   }
 
   async stats(): Promise<QueueStats[]> {
@@ -144,21 +176,29 @@ export class Ordo {
     return this.tasks.list();
   }
 
+  /** The tasks this client knows, with their resolved options and payload JSON Schema. */
+  async taskInfo(): Promise<TaskInfo[]> {
+    return describeTasks(this.tasks);
+  }
+
+  /**
+   * The changes seen in the database (every process's jobs and workers), as events: one feed
+   * per client, reading only while someone subscribes. See `ChangeFeed`.
+   */
+  feed(): ChangeFeed {
+    this.#feed ??= new ChangeFeed(this.store, this.feedOptions);
+    return this.#feed;
+  }
+
   /** Creates or upgrades the database schema (opening a client already does, unless told not to). */
   async migrate(): Promise<{ engine: EngineName }> {
     await this.store.migrate();
     return { engine: this.store.engine };
   }
 
+  /** Stops the feed, and closes the store if this client opened it. */
   async close(): Promise<void> {
+    await this.#feed?.close();
     if (this.ownsStore) await this.store.close();
   }
-}
-
-function checkJobId(id: unknown): string {
-  const text = typeof id === 'number' ? String(id) : id;
-  if (typeof text !== 'string' || !/^[1-9]\d{0,18}$/.test(text)) {
-    throw new ValidationError('id', 'a job id (a positive whole number such as 42)', id);
-  }
-  return text;
 }

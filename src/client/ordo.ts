@@ -2,7 +2,8 @@
  * Opening a client: the database and schema resolved like everywhere else (options >
  * `ORDO_DATABASE_URL`/`DATABASE_URL`, `ORDO_SCHEMA` > defaults), the store opened and
  * migrated, the tasks loaded. Read-only callers pass `create: false` so a misspelled
- * database or schema is reported instead of created.
+ * database or schema is reported instead of created. With `{ url, token }` instead, the
+ * client talks to an Ordo server over HTTP (`RemoteOrdo`), with the same methods.
  */
 import { resolve } from 'node:path';
 import { resolveStoreSettings } from '../config/resolve.js';
@@ -13,8 +14,16 @@ import { loadTasks } from '../tasks/loader.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { resolveTaskSource, type TaskSource } from '../tasks/source.js';
 import { Ordo } from './client.js';
+import type { FeedOptions } from './feed-poller.js';
+import { RemoteOrdo, type RemoteOptions } from './remote.js';
 
 export { Ordo, type EnqueueItem } from './client.js';
+export { RemoteOrdo, type RemoteOptions } from './remote.js';
+export { ChangeFeed, type FeedListener } from './feed.js';
+export type { FeedOptions } from './feed-poller.js';
+export { Tokens, type TokenView } from './tokens.js';
+export type { OrdoClient, TaskInfo, JobPage, ExecutionPage, FeedEvent, FeedJob, ScheduleClient, TokenClient } from './api.js';
+export type { JobListFilter, ExecutionListFilter, ExecutionPageRequest } from './job-query.js';
 export type { CancelResult } from './job-actions.js';
 export { Schedules, PREVIEW_FIRES, type ScheduleView, type ScheduleDetail } from './schedules.js';
 export type { ScheduleSpec } from './schedule-spec.js';
@@ -38,16 +47,24 @@ export interface OrdoOptions {
    * that does not exist) instead of creating it. @defaultValue true
    */
   create?: boolean;
+  /** How `ordo.feed()` reads the database. @defaultValue FEED_DEFAULTS */
+  feed?: FeedOptions;
 }
 
-/** Opens a client on the database (migrating it if needed) with the given tasks. */
-export async function createOrdo(options: OrdoOptions = {}): Promise<Ordo> {
+/**
+ * Opens a client on the database (migrating it if needed) with the given tasks; or, given a
+ * server's `url` (and its API `token`), a client over the HTTP API with the same methods.
+ */
+export async function createOrdo(options: RemoteOptions): Promise<RemoteOrdo>;
+export async function createOrdo(options?: OrdoOptions): Promise<Ordo>;
+export async function createOrdo(options: OrdoOptions | RemoteOptions = {}): Promise<Ordo | RemoteOrdo> {
+  if ('url' in options) return new RemoteOrdo(options);
   const tasks = await resolveTaskSource(options.tasks);
   const events = options.events ?? new EventBus<OrdoEvents>();
-  if (options.store) return new Ordo(options.store, tasks, false, events);
+  if (options.store) return new Ordo(options.store, tasks, false, events, options.feed);
   const { db, schema } = resolveStoreSettings(options);
   const storeOptions = { schema, ...(options.create === false ? { create: false } : {}) } as OpenStoreOptions;
-  return new Ordo(await openStore(db, storeOptions), tasks, true, events);
+  return new Ordo(await openStore(db, storeOptions), tasks, true, events, options.feed);
 }
 
 /** Folders already loaded in this process, by absolute path. */

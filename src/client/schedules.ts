@@ -10,6 +10,7 @@ import { initialRunAt, nextFires } from '../core/schedule-timing.js';
 import type { ScheduleFire, ScheduleInput, ScheduleRecord } from '../core/types.js';
 import type { Store } from '../store/contract.js';
 import type { TaskRegistry } from '../tasks/registry.js';
+import type { ScheduleClient } from './api.js';
 import { overdueReason, type OverdueReason } from './schedule-overdue.js';
 import { mergeSpec, resolveSchedule, specOf, type ScheduleSpec } from './schedule-spec.js';
 
@@ -31,7 +32,7 @@ export interface ScheduleDetail extends ScheduleView {
 export const PREVIEW_FIRES = 5;
 const MAX_HISTORY_LIMIT = 1_000;
 
-export class Schedules {
+export class Schedules implements ScheduleClient {
   /**
    * @param now The time `overdue` is judged at; the store's own clock decides every fire.
    *   @defaultValue the process clock
@@ -76,7 +77,7 @@ export class Schedules {
 
   /** Deletes a schedule and its fire history; jobs it enqueued stay. */
   async remove(name: string): Promise<void> {
-    if (!(await this.store.scheduleDelete({ name: checkName(name) }))) throw new NotFoundError('schedule', name);
+    if (!(await this.store.scheduleDelete({ name: checkLookupName(name) }))) throw new NotFoundError('schedule', name);
   }
 
   /** Stops a schedule firing (its missed fires follow the misfire policy on resume). */
@@ -90,17 +91,14 @@ export class Schedules {
 
   /** Fires a schedule once now, recorded as manual; its cadence (`nextRunAt`) stays as it was. */
   async run(name: string): Promise<ScheduleFire> {
-    const fire = await this.store.scheduleFireNow({ name: checkName(name) });
+    const fire = await this.store.scheduleFireNow({ name: checkLookupName(name) });
     if (!fire) throw new NotFoundError('schedule', name);
     return fire;
   }
 
   /** A schedule's fires, newest first, from its fire ledger. */
   async history(name: string, options: { limit?: number } = {}): Promise<ScheduleFire[]> {
-    const limit = options.limit ?? DEFAULTS.schedules.historyLimit;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT) {
-      throw new ValidationError('limit', `a whole number from 1 to ${MAX_HISTORY_LIMIT}`, limit);
-    }
+    const limit = checkHistoryLimit(options.limit);
     await this.record(name);
     return this.store.scheduleHistory({ name, limit });
   }
@@ -114,13 +112,13 @@ export class Schedules {
   }
 
   private async record(name: string): Promise<ScheduleRecord> {
-    const record = await this.store.scheduleGet({ name: checkName(name) });
+    const record = await this.store.scheduleGet({ name: checkLookupName(name) });
     if (!record) throw new NotFoundError('schedule', name);
     return record;
   }
 
   private async setPaused(name: string, paused: boolean): Promise<ScheduleView> {
-    const record = await this.store.scheduleSetPaused({ name: checkName(name), paused });
+    const record = await this.store.scheduleSetPaused({ name: checkLookupName(name), paused });
     if (!record) throw new NotFoundError('schedule', name);
     return this.view(record, this.now());
   }
@@ -137,12 +135,21 @@ export class Schedules {
   }
 }
 
+/** How many fires `history` reads: the default when not given, else 1 to 1000. */
+export function checkHistoryLimit(limit: number = DEFAULTS.schedules.historyLimit): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT) {
+    throw new ValidationError('limit', `a whole number from 1 to ${MAX_HISTORY_LIMIT}`, limit);
+  }
+  return limit;
+}
+
+/** A schedule name as far as a lookup needs: a non-empty string (an unknown one is not found). */
+export function checkLookupName(name: unknown): string {
+  if (typeof name !== 'string' || name.length === 0) throw new ValidationError('name', 'a schedule name', name);
+  return name;
+}
+
 /** The first fire of a definition after the store's `now`. */
 export function nextOf(input: ScheduleInput): (now: Date) => Date | null {
   return (now) => initialRunAt(input.timing, now);
-}
-
-function checkName(name: unknown): string {
-  if (typeof name !== 'string' || name.length === 0) throw new ValidationError('name', 'a schedule name', name);
-  return name;
 }

@@ -1,0 +1,163 @@
+/**
+ * `RemoteOrdo`: the client over the HTTP API (`createOrdo({ url, token })`, the CLI's
+ * `--server`), for a machine that may reach an Ordo server but not the database. It has the
+ * methods of the client on the database (`OrdoClient`), with the same results (times as
+ * `Date`s) and the same typed errors: what can be checked before sending (ids, names, filters,
+ * pages) is checked here with the local client's own checks; the rest the server checks with
+ * the same code and sends back as a problem that becomes the same error.
+ */
+import { parseTime } from '../core/duration.js';
+import { NotFoundError, ValidationError } from '../core/errors.js';
+import { checkQueueName } from '../core/names.js';
+import type { InsertResult, JobRecord, Page, QueueStats, WorkerRecord } from '../core/types.js';
+import type { EnqueueItem, ExecutionPage, JobPage, OrdoClient, TaskInfo } from './api.js';
+import { checkPayload, type EnqueueOptions } from './enqueue-options.js';
+import type { CancelResult } from './job-actions.js';
+import {
+  checkExecutionFilter,
+  checkExecutionPage,
+  checkJobFilter,
+  checkJobPage,
+  jobIdOf,
+  type ExecutionListFilter,
+  type ExecutionPageRequest,
+  type JobListFilter,
+} from './job-query.js';
+import { HttpCaller, type HttpCallerOptions } from './remote-http.js';
+import { RemoteSchedules, RemoteTokens } from './remote-schedules.js';
+
+export type RemoteOptions = HttpCallerOptions;
+
+/** The most jobs one `enqueueMany` sends: the API's batch limit (one transaction each). */
+export const MAX_REMOTE_BATCH = 1_000;
+
+const ENQUEUE_KEYS = ['queue', 'priority', 'delay', 'runAt', 'maxAttempts', 'retry', 'uniqueKey', 'uniqueFor', 'timeout', 'traceId'] as const;
+
+export class RemoteOrdo implements OrdoClient {
+  readonly engine = 'remote' as const;
+  readonly schedules: RemoteSchedules;
+  readonly tokens: RemoteTokens;
+  private readonly http: HttpCaller;
+
+  constructor(options: RemoteOptions) {
+    this.http = new HttpCaller(options);
+    this.schedules = new RemoteSchedules(this.http);
+    this.tokens = new RemoteTokens(this.http);
+  }
+
+  /** The server's base URL. */
+  get server(): string {
+    return this.http.server;
+  }
+
+  async enqueue(task: string, payload?: unknown, options: EnqueueOptions = {}): Promise<InsertResult> {
+    return this.http.call('jobs.create', { body: enqueueBody({ task, payload, options }) });
+  }
+
+  /** Enqueues up to 1,000 jobs in one transaction on the server: all or none. */
+  async enqueueMany(items: readonly EnqueueItem[]): Promise<InsertResult[]> {
+    if (items.length === 0) return [];
+    if (items.length > MAX_REMOTE_BATCH) {
+      throw new ValidationError('items', `at most ${MAX_REMOTE_BATCH} jobs per enqueueMany over HTTP (one transaction each)`, `${items.length} jobs`);
+    }
+    const jobs = items.map((item, index) => {
+      try {
+        return enqueueBody(item);
+      } catch (err) {
+        if (items.length > 1 && err instanceof Error) err.message = `job ${index + 1}: ${err.message}`;
+        throw err;
+      }
+    });
+    return (await this.http.call('jobs.createMany', { body: { jobs } })).jobs;
+  }
+
+  async getJob(id: string): Promise<JobRecord | null> {
+    try {
+      return await this.job(id);
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    }
+  }
+
+  async job(id: string): Promise<JobRecord> {
+    return (await this.http.call('jobs.get', { params: { id: jobIdOf(id) } })) as JobRecord;
+  }
+
+  async listJobs(filter: JobListFilter = {}, page: Page = {}): Promise<JobPage> {
+    const f = checkJobFilter(filter);
+    const p = checkJobPage(page);
+    const query = {
+      state: f.state === undefined ? undefined : [f.state].flat(),
+      queue: f.queue,
+      task: f.task,
+      worker: f.workerId,
+      createdFrom: f.createdFrom,
+      createdTo: f.createdTo,
+      q: f.payloadText,
+      limit: p.limit,
+      offset: p.offset === 0 ? undefined : p.offset,
+      cursor: p.before,
+    };
+    return (await this.http.call('jobs.list', { query })) as JobPage;
+  }
+
+  async listExecutions(filter: ExecutionListFilter = {}, page: ExecutionPageRequest = {}): Promise<ExecutionPage> {
+    const f = checkExecutionFilter(filter);
+    const { limit } = checkExecutionPage(page);
+    const query = { task: f.task, queue: f.queue, outcome: f.outcome === undefined ? undefined : [f.outcome].flat(), worker: f.workerId, from: f.from, to: f.to, limit, cursor: page.cursor };
+    return (await this.http.call('executions.list', { query })) as ExecutionPage;
+  }
+
+  async cancel(id: string): Promise<CancelResult> {
+    return this.http.call('jobs.cancel', { params: { id: jobIdOf(id) } });
+  }
+
+  async retry(id: string): Promise<{ retried: true; state: 'pending' }> {
+    return this.http.call('jobs.retry', { params: { id: jobIdOf(id) } });
+  }
+
+  async stats(): Promise<QueueStats[]> {
+    return (await this.http.call('queues.list')).queues;
+  }
+
+  async clean(queue: string): Promise<number> {
+    return (await this.http.call('queues.clean', { params: { name: checkQueueName(queue) } })).deleted;
+  }
+
+  async pause(queue: string): Promise<void> {
+    await this.http.call('queues.pause', { params: { name: checkQueueName(queue) } });
+  }
+
+  async resume(queue: string): Promise<void> {
+    await this.http.call('queues.resume', { params: { name: checkQueueName(queue) } });
+  }
+
+  async listWorkers(): Promise<WorkerRecord[]> {
+    return (await this.http.call('workers.list')).workers;
+  }
+
+  /** The tasks the server knows. */
+  async taskInfo(): Promise<TaskInfo[]> {
+    return (await this.http.call('tasks.list')).tasks;
+  }
+
+  /** Nothing to release: each call is one request. */
+  async close(): Promise<void> {}
+}
+
+/**
+ * The body of one job: the options the API takes (a caller's transaction cannot travel), the
+ * payload checked as the local client checks it, a Date sent as ISO text.
+ */
+function enqueueBody(item: EnqueueItem): Record<string, unknown> {
+  const options = item.options ?? {};
+  if (options.tx !== undefined) {
+    throw new ValidationError('tx', 'no tx over HTTP: enqueueing inside your own transaction needs a client on the database (createOrdo({ db }))', 'a transaction');
+  }
+  const body: Record<string, unknown> = { task: item.task };
+  if (item.payload !== undefined) body.payload = checkPayload(item.payload);
+  for (const key of ENQUEUE_KEYS) if (options[key] !== undefined) body[key] = options[key];
+  if (options.runAt instanceof Date) body.runAt = parseTime(options.runAt, 'runAt').toISOString();
+  return body;
+}
