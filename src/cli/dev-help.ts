@@ -1,14 +1,16 @@
 /**
- * What `ordo dev` prints once its worker runs: where, and what to try next from another shell.
+ * What `ordo dev` prints once its worker runs: where, its API, and what to try next from another shell.
  */
 import { formatDuration } from '../core/duration.js';
 import type { Worker } from '../worker/worker.js';
 import type { Output } from './io.js';
 
-export function printNextSteps(out: Output, db: string, worker: Worker, graceMs: number): void {
+export function printNextSteps(out: Output, db: string, worker: Worker, graceMs: number, apiUrl: string | null = null): void {
+  const api = apiUrl ? `API and docs: ${apiUrl}/docs (no tokens needed on this machine), e.g. curl ${apiUrl}/api/v1/queues
+` : '';
   out.write(`
 Ordo is running: worker ${worker.name} on ${db}, queues ${worker.options.queues.join(',')}.
-Try, from another shell:
+${api}Try, from another shell:
   npx ordo enqueue send_email '{"email":"a@b.com","message":"hi"}'
   npx ordo enqueue generate_report '{"title":"weekly","rows":40}'
   npx ordo enqueue flaky_sync '{"source":"crm"}'     # fails twice, then succeeds

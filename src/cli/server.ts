@@ -1,10 +1,74 @@
 /**
- * `ordo server`: the HTTP API (and, in `ordo dev`, the same server on localhost).
+ * `ordo server`: the HTTP API over a client on the database (any number of servers may run
+ * against one PostgreSQL). It listens on 127.0.0.1 unless `--host` says otherwise, requires
+ * tokens unless `--no-auth` (refused off loopback), and stops gracefully on SIGTERM/SIGINT:
+ * no new connections, in-flight requests finished, event streams ended, then the client
+ * closed. `ordo dev` serves the same API through `serveApi`.
  */
 import type { Command } from 'commander';
+import { ValidationError } from '../core/errors.js';
+import { createLogger, type Logger } from '../core/logger.js';
+import { startServer, type RunningServer } from '../server/app.js';
+import type { ServerClient } from '../server/client.js';
+import { DEFAULT_HOST, DEFAULT_PORT, checkPort, isLoopback, parseByteSize } from '../server/options.js';
 import type { CliContext } from './context.js';
+import { onStopSignals } from './signals.js';
+
+interface ServerFlags {
+  port: string;
+  host: string;
+  bodyLimit: string;
+  auth: boolean;
+}
 
 export function registerServer(cli: CliContext, program: Command): void {
-  void cli;
-  void program;
+  program
+    .command('server')
+    .description('serve the HTTP API (and its docs at /docs) until SIGTERM/SIGINT')
+    .option('-p, --port <port>', 'port to listen on (0: any free port)', String(DEFAULT_PORT))
+    .option('--host <host>', 'address to listen on (0.0.0.0 for every interface)', DEFAULT_HOST)
+    .option('--body-limit <size>', 'largest request body, such as 1mb or 512kb', '1mb')
+    .option('--no-auth', 'serve without tokens (only on a loopback host: 127.0.0.1, ::1, localhost)')
+    .action(async (flags: ServerFlags, command: Command) => {
+      cli.exitCode = await runServer(cli, command, flags);
+    });
+}
+
+async function runServer(cli: CliContext, command: Command, flags: ServerFlags): Promise<number> {
+  const port = checkPort(flags.port, '--port');
+  const bodyLimit = parseByteSize(flags.bodyLimit, '--body-limit');
+  if (!flags.auth && !isLoopback(flags.host)) {
+    throw new ValidationError('--no-auth', 'a loopback --host (127.0.0.1, ::1 or localhost): without tokens anyone who reaches the server could use it', flags.host);
+  }
+  const { ordo, config } = await cli.openClient(command, { create: true });
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat, destination: cli.io.stderr as unknown as NodeJS.WritableStream });
+  let stopped!: () => void;
+  const stop = new Promise<void>((resolve) => (stopped = resolve));
+  const removeSignals = onStopSignals(cli, () => stopped(), 'exiting now; in-flight requests are cut');
+  try {
+    const server = await serveApi(cli, ordo as unknown as ServerClient, { host: flags.host, port, bodyLimit, auth: flags.auth, logger });
+    await stop;
+    await server.stop();
+    return 0;
+  } finally {
+    removeSignals();
+    await ordo.close();
+  }
+}
+
+export interface ApiSettings {
+  host: string;
+  port: number;
+  bodyLimit?: number;
+  /** False: no tokens (the caller has checked the host is loopback). */
+  auth: boolean;
+  logger: Logger;
+}
+
+/** Starts the API server on `ordo` and says where it listens (and, without tokens, that anyone on this machine may use it). */
+export async function serveApi(cli: CliContext, ordo: ServerClient, settings: ApiSettings): Promise<RunningServer> {
+  const server = await startServer({ ordo, host: settings.host, port: settings.port, bodyLimit: settings.bodyLimit, auth: settings.auth ? 'tokens' : 'none', logger: settings.logger });
+  cli.print.note(`API listening on ${server.url} (docs: ${server.url}/docs)`);
+  if (!settings.auth) cli.print.note(`no tokens required: anyone on this machine can use the API at ${server.url}`);
+  return server;
 }

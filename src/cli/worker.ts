@@ -4,8 +4,9 @@
  * the maintenance services unless `--no-maintenance`. On a terminal it reports its running
  * count every few seconds while anything changes. `ordo dev` also runs a scheduler on the
  * worker's store (after syncing the schedules its tasks declare), so schedules fire without
- * a second process. The command ends when the worker does: 0 after a signal, non-zero when
- * it stopped on its own (its database was lost).
+ * a second process, and serves the HTTP API on 127.0.0.1 without tokens (`--port`). The
+ * command ends when the worker does: 0 after a signal, non-zero when it stopped on its own
+ * (its database was lost).
  */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
@@ -17,13 +18,17 @@ import { errorMapping } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { SchedulerHost } from '../maintenance/scheduler-host.js';
 import { syncCodeSchedules } from '../client/code-schedules.js';
-import { createOrdo } from '../client/ordo.js';
+import { createOrdo, type Ordo } from '../client/ordo.js';
+import type { RunningServer } from '../server/app.js';
+import type { ServerClient } from '../server/client.js';
+import { DEFAULT_HOST, DEFAULT_PORT, checkPort } from '../server/options.js';
 import { createWorker, type Worker } from '../worker/worker.js';
 import type { WorkerOptions } from '../worker/options.js';
 import { intOption, type CliContext } from './context.js';
 import { printNextSteps } from './dev-help.js';
 import { onStopSignals } from './signals.js';
 import { logSync } from './scheduler.js';
+import { serveApi } from './server.js';
 
 /** The loaded tasks folder, as the client hands it over. */
 type TaskRegistry = Awaited<ReturnType<CliContext['loadTasks']>>;
@@ -36,6 +41,8 @@ interface WorkerFlags {
   grace?: string;
   poll?: string;
   maintenance?: boolean;
+  /** `ordo dev` only: the port its API listens on. */
+  port?: string;
 }
 
 /** The example tasks shipped with the package, used by `ordo dev` when no tasks folder is set. */
@@ -58,8 +65,9 @@ export function registerWorker(cli: CliContext, program: Command): void {
       cli.exitCode = await runWorker(cli, command, flags, false);
     },
   );
-  addWorkerOptions(program.command('dev').description('run Ordo for development: a worker with the example tasks on the embedded database')).action(
-    async (flags: WorkerFlags, command: Command) => {
+  addWorkerOptions(program.command('dev').description('run Ordo for development: a worker with the example tasks on the embedded database, and the HTTP API on localhost'))
+    .option('-p, --port <port>', 'port of the HTTP API and its docs, on 127.0.0.1 without tokens (0: any free port)', String(DEFAULT_PORT))
+    .action(async (flags: WorkerFlags, command: Command) => {
       cli.exitCode = await runWorker(cli, command, flags, true);
     },
   );
@@ -103,11 +111,14 @@ async function runWorker(cli: CliContext, command: Command, flags: WorkerFlags, 
     await host?.stop();
     throw err;
   }
-  if (dev) printNextSteps(cli.io.stderr, config.db, worker, config.graceMs);
+  const api = host ? await startDevApi(cli, host, tasks, flags, options.logger!) : null;
+  if (dev) printNextSteps(cli.io.stderr, config.db, worker, config.graceMs, api?.server.url ?? null);
   if (cli.io.stderr.isTTY) reportActivity(cli, worker, ended.promise);
   const code = await ended.promise;
   removeSignals();
-  await host?.stop(); // after the worker: it closes the store they share
+  await api?.server.stop();
+  await api?.ordo.close();
+  await host?.stop(); // after the worker and the API: it closes the store they share
   return code;
 }
 
@@ -135,6 +146,24 @@ async function startDevScheduler(config: OrdoConfig, logger: Logger, tasks: Task
   const host = new SchedulerHost({ db: config.db, schema: config.schema, maintenance: false, logger, prepare: async (store) => logSync(logger, await syncCodeSchedules(store, tasks)) });
   await host.start();
   return host;
+}
+
+/**
+ * `ordo dev`'s API: on loopback without tokens, over a client on the store the worker and
+ * scheduler share. A port already taken is reported and the rest of `ordo dev` runs on.
+ */
+async function startDevApi(cli: CliContext, host: SchedulerHost, tasks: TaskRegistry, flags: WorkerFlags, logger: Logger): Promise<{ server: RunningServer; ordo: Ordo } | null> {
+  const port = checkPort(flags.port ?? DEFAULT_PORT, '--port');
+  const ordo = await createOrdo({ store: host.store, tasks });
+  try {
+    const server = await serveApi(cli, ordo as unknown as ServerClient, { host: DEFAULT_HOST, port, auth: false, logger });
+    return { server, ordo };
+  } catch (err) {
+    await ordo.close();
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    cli.print.note(`port ${port} is in use: the HTTP API is not served (choose another with --port)`);
+    return null;
+  }
 }
 
 interface Ending {

@@ -8,7 +8,7 @@
  * The server keeps no state another server lacks (token cache and metrics aside), so any
  * number of them can run against one PostgreSQL.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Authenticator, type AuthMode } from './auth.js';
 import type { ServerClient } from './client.js';
@@ -17,8 +17,8 @@ import { EventStreams } from './events.js';
 import { registerHealth } from './health.js';
 import { ServerMetrics, registerMetrics } from './metrics.js';
 import { DEFAULT_BODY_LIMIT, DEFAULT_HEARTBEAT_MS, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_SHUTDOWN_GRACE_MS, DEFAULT_TOKEN_CACHE_MS } from './options.js';
-import { installProblemHandlers } from './problems.js';
-import { registerRoutes } from './register.js';
+import { clientErrorHandler, errorHandler, installProblemHandlers } from './problems.js';
+import { methodsOf, registerRoutes } from './register.js';
 import { installRequestLog, requestId } from './request-log.js';
 import { jobHandlers } from './routes/jobs.js';
 import { queueHandlers } from './routes/queues.js';
@@ -49,9 +49,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
-    disableRequestLogging: true,
-    requestIdLogLabel: 'requestId',
+    // One access line per request is written by request-log.ts instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: requestId,
+    frameworkErrors: errorHandler(bodyLimit),
+    clientErrorHandler,
     bodyLimit,
     // Ids and names are validated by the routes (and named in the problem), not cut off by the router.
     routerOptions: { maxParamLength: 2_000 },
@@ -63,7 +65,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const streams = new EventStreams(feed, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
   const stopCounting = feed.subscribe((event) => metrics.observe(event));
 
-  installProblemHandlers(app, bodyLimit);
+  installProblemHandlers(app, bodyLimit, methodsOf);
   installJsonParser(app);
   installRequestLog(app, (method, route, status) => metrics.countRequest(method, route, status));
   const tasks = new TaskCheck(() => ordo.taskInfo());

@@ -6,6 +6,7 @@
  * id to find the cause in the log, never an internal message.
  */
 import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorMapping, OrdoError, ValidationError } from '../core/errors.js';
 import { RETRY_AFTER_SECONDS } from './options.js';
@@ -89,16 +90,40 @@ export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
   return reply.code(body.status).type(PROBLEM_TYPE).send(body);
 }
 
-/** Makes every error and every unknown route a problem; unexpected ones are logged in full. */
-export function installProblemHandlers(app: FastifyInstance, bodyLimit: number): void {
-  app.setErrorHandler((err, request, reply) => {
+/** Answers any error as a problem; unexpected ones are logged in full. */
+export function errorHandler(bodyLimit: number) {
+  return (err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const body = problemOf(err, request, bodyLimit);
     if (body.status >= 500) request.log.error({ err }, 'request failed');
     return sendProblem(reply, body);
-  });
+  };
+}
+
+/**
+ * Makes every error and every unknown route a problem: 405 with `Allow` when the path is
+ * known under other methods (`methodsOf`), else 404.
+ */
+export function installProblemHandlers(app: FastifyInstance, bodyLimit: number, methodsOf: (path: string) => string[]): void {
+  app.setErrorHandler(errorHandler(bodyLimit));
   app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0];
-    const detail = `no route ${request.method} ${path}; the API is described at /api/openapi.json and /docs`;
-    return sendProblem(reply, problem(404, 'not_found', detail, { instance: path, requestId: request.id }));
+    const path = request.url.split('?')[0]!;
+    const base = { instance: path, requestId: request.id };
+    const allowed = methodsOf(path);
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '));
+      return sendProblem(reply, problem(405, 'method_not_allowed', `${path} answers ${allowed.join(', ')}, not ${request.method}`, base));
+    }
+    return sendProblem(reply, problem(404, 'not_found', `no route ${request.method} ${path}; the API is described at /api/openapi.json and /docs`, base));
   });
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (malformed, headers too
+ * large): a problem written to the socket, as every other refusal is.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) return;
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const body = JSON.stringify(problem(status, 'invalid_argument', `the request could not be read as HTTP (${err.code ?? 'malformed'})`));
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: ${PROBLEM_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }

@@ -39,6 +39,16 @@ export function fastifyPath(path: string): string {
   return path.replace(/\{(\w+)\}/g, ':$1');
 }
 
+/** The methods the API answers on a concrete path (for 405 and `Allow`); empty for an unknown path. */
+export function methodsOf(path: string): string[] {
+  return ROUTE_PATTERNS.filter(({ pattern }) => pattern.test(path)).map(({ method }) => method);
+}
+
+const ROUTE_PATTERNS = Object.values(ROUTES).map((spec: { method: string; path: string }) => ({
+  method: spec.method,
+  pattern: new RegExp(`^${(API_PREFIX + spec.path).replace(/\{\w+\}/g, '[^/]+')}/?$`),
+}));
+
 export function registerRoutes(app: FastifyInstance, handlers: RouteHandlers, auth: Authenticator): void {
   for (const id of Object.keys(ROUTES) as RouteId[]) {
     const spec = ROUTES[id] as (typeof ROUTES)[RouteId] & { params?: z.ZodType; query?: z.ZodType; body?: z.ZodType; status?: number };
