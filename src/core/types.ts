@@ -13,6 +13,7 @@ export const JOB_STATES: readonly JobState[] = ['pending', 'running', 'succeeded
 
 /** How one attempt ended. */
 export type AttemptOutcome = 'succeeded' | 'failed' | 'timed_out' | 'cancelled' | 'worker_lost';
+export const ATTEMPT_OUTCOMES: readonly AttemptOutcome[] = ['succeeded', 'failed', 'timed_out', 'cancelled', 'worker_lost'];
 
 export interface ErrorInfo {
   message: string;

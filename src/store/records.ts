@@ -8,10 +8,13 @@
  */
 import { ValidationError } from '../core/errors.js';
 import { statesMovedBy } from '../core/states.js';
-import type { AttemptOutcome, AttemptRecord, ErrorInfo, JobFilter, JobFinish, JobRecord, JobState, Json, LogLine } from '../core/types.js';
+import type { AttemptOutcome, AttemptRecord, ErrorInfo, JobFilter, JobFinish, JobInsert, JobRecord, JobState, Json, LogLine } from '../core/types.js';
 
 /** Rows rescued per call unless the caller says otherwise; the next sweep takes the rest. */
 export const DEFAULT_RESCUE_LIMIT = 1000;
+
+/** The window of a queue's `succeededLastHour` and `failedLastHour`. */
+export const LAST_HOUR_MS = 60 * 60 * 1000;
 
 /** Workers not seen for this long are left out of listings. */
 export const WORKER_LIST_HORIZON_MS = 24 * 60 * 60 * 1000;
@@ -118,6 +121,17 @@ export function filterEqualities(filter: JobFilter): [column: string, value: str
     ['locked_by', filter.workerId],
   ];
   return pairs.filter((pair): pair is [string, string] => pair[1] !== undefined);
+}
+
+/**
+ * The trace id a job stores: null when absent. Text without NUL characters, which PostgreSQL
+ * cannot store (neither engine takes one, so both accept the same ids).
+ */
+export function traceIdOf(job: JobInsert): string | null {
+  const traceId = job.traceId;
+  if (traceId === undefined || traceId === null) return null;
+  if (typeof traceId !== 'string' || traceId.includes('\0')) throw new ValidationError('traceId', 'a string without NUL characters, or null', traceId);
+  return traceId;
 }
 
 /** Longest retry delay applied: 100 years. */

@@ -41,10 +41,12 @@ export function jobsCancelRetryCases(ctx: ContractContext): void {
       const [id] = await insert(ctx.store, job({ maxAttempts: 1 }));
       const running = await claimOne(ctx.store);
       await ctx.store.jobFinishMany({ finishes: [finishOf(running, { state: 'failed', outcome: 'failed', error: { message: 'boom' } })] });
+      const { finishedAt } = await mustGet(ctx.store, id!);
       const before = Date.now();
       expect(await ctx.store.jobRetry({ id: id! })).toEqual({ retried: true, state: 'pending' });
       const pending = await mustGet(ctx.store, id!);
-      expect(pending).toMatchObject({ state: 'pending', attempt: 1, maxAttempts: 2, finishedAt: null });
+      // finishedAt stays when its latest attempt ended: a retry starts none.
+      expect(pending).toMatchObject({ state: 'pending', attempt: 1, maxAttempts: 2, finishedAt });
       expect(pending.attempts.map((a) => a.outcome)).toEqual(['failed']);
       expectNear(pending.runAt, before);
       expect(await claimOne(ctx.store)).toMatchObject({ id, attempt: 2 });

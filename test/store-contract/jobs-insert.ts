@@ -19,6 +19,7 @@ export function jobsInsertCases(ctx: ContractContext): void {
       backoffBaseMs: 100,
       backoffCapMs: 9000,
       uniqueKey: 'welcome:42',
+      traceId: 'req-7f3a',
     });
     const before = Date.now();
     const [result] = await ctx.store.jobInsertMany({ jobs: [input] });
@@ -48,8 +49,19 @@ export function jobsInsertCases(ctx: ContractContext): void {
       result: null,
       lastError: null,
       attempts: [],
+      traceId: 'req-7f3a',
     });
     expectNear(stored.createdAt, before);
+  });
+
+  it('stores no trace id when none is given, and refuses one that is not text without NUL', async () => {
+    const [absent, nulled] = await insert(ctx.store, job(), job({ traceId: null }));
+    expect((await mustGet(ctx.store, absent!)).traceId).toBeNull();
+    expect((await mustGet(ctx.store, nulled!)).traceId).toBeNull();
+    for (const traceId of ['a\0b', 42 as unknown as string]) {
+      await expect(ctx.store.jobInsertMany({ jobs: [job({ traceId })] })).rejects.toMatchObject({ code: 'invalid_argument', details: { field: 'traceId' } });
+    }
+    expect((await ctx.store.jobList({})).total).toBe(2);
   });
 
   it('keeps scalar and null payloads', async () => {

@@ -19,11 +19,17 @@ export function queuesCases(ctx: ContractContext): void {
       await ctx.store.queueSetPaused({ queue: 'reports', paused: true });
 
       const stats = (await ctx.store.queueStats()).sort((a, b) => a.queue.localeCompare(b.queue));
-      const zero = { pending: 0, due: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+      const zero = { pending: 0, due: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, delayed: 0, succeededLastHour: 0, failedLastHour: 0 };
+      const waited = expect.any(Number);
       expect(stats).toEqual([
-        { queue: 'idle', paused: true, ...zero },
-        { queue: 'mail', paused: false, pending: 3, due: 2, running: 1, succeeded: 1, failed: 1, cancelled: 1 },
-        { queue: 'reports', paused: true, ...zero, pending: 1, due: 1 },
+        { queue: 'idle', paused: true, ...zero, oldestDueAgeMs: null },
+        {
+          queue: 'mail',
+          paused: false,
+          ...{ pending: 3, due: 2, running: 1, succeeded: 1, failed: 1, cancelled: 1 },
+          ...{ delayed: 1, succeededLastHour: 1, failedLastHour: 1, oldestDueAgeMs: waited },
+        },
+        { queue: 'reports', paused: true, ...zero, pending: 1, due: 1, oldestDueAgeMs: waited },
       ]);
     });
 

@@ -12,6 +12,7 @@
  * hangs on a dead connection. Time is always the database's clock.
  */
 import { ConfigError, ValidationError } from '../../core/errors.js';
+import { checkChanges, checkExecutions } from '../filters.js';
 import { checkLimit, checkPrune } from '../schedule-records.js';
 import type { Store, StoreCapabilities } from '../contract.js';
 import { type StoreClock, checkClock } from '../clock.js';
@@ -21,7 +22,9 @@ import { type PgContext, channelFor, quoteSchema } from './context.js';
 import { JobsListener } from './listener.js';
 import { runMigrations } from './migrations.js';
 import { type Db, type PoolOptions, type Queryable, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_QUERY_TIMEOUT_MS, clientConfig, createDb } from './pool.js';
+import { listExecutions } from './sql/executions.js';
 import { cancelJob, deleteJobs, retryJob } from './sql/jobs-cancel-retry.js';
+import { jobChanges } from './sql/jobs-changes.js';
 import { cancelRequestedJobs, claimJobs, heartbeatJobs, recordProgress } from './sql/jobs-claim.js';
 import { finishJobs } from './sql/jobs-finish.js';
 import { hasUniqueKeys, insertJobs, insertJobsWithUniqueKeys } from './sql/jobs-insert.js';
@@ -32,6 +35,7 @@ import { queueStats, queuesWithPendingJobs, setQueuePaused } from './sql/queues.
 import { pruneJobs } from './sql/jobs-prune.js';
 import { fireDue, fireNow, scheduleHistory } from './sql/schedule-fires.js';
 import { deleteSchedule, getSchedule, listSchedules, scheduleNextDueIn, setSchedulePaused, upsertSchedule } from './sql/schedules.js';
+import { createToken, getToken, listTokens, revokeToken } from './sql/tokens.js';
 import { heartbeatWorker, listWorkers, markWorkerStopped } from './sql/workers.js';
 
 export interface PostgresStoreOptions {
@@ -170,6 +174,8 @@ class PostgresEngine implements PostgresStore {
 
   jobGet: Store['jobGet'] = ({ id }) => getJob(this.ctx, id);
   jobList: Store['jobList'] = ({ filter, page }) => listJobs(this.ctx, filter, page);
+  executionList: Store['executionList'] = async (params) => listExecutions(this.ctx, checkExecutions(params));
+  jobChanges: Store['jobChanges'] = async (params) => jobChanges(this.ctx, checkChanges(params));
   jobClaim: Store['jobClaim'] = (params) => claimJobs(this.ctx, params);
   jobHeartbeat: Store['jobHeartbeat'] = (params) => heartbeatJobs(this.ctx, params);
   jobCancelRequested: Store['jobCancelRequested'] = ({ workerId }) => cancelRequestedJobs(this.ctx, workerId);
@@ -210,6 +216,10 @@ class PostgresEngine implements PostgresStore {
   workerList: Store['workerList'] = () => listWorkers(this.ctx);
   leaderElect: Store['leaderElect'] = (params) => this.leaders.elect(params);
   leaderResign: Store['leaderResign'] = (params) => this.leaders.resign(params);
+  tokenCreate: Store['tokenCreate'] = (token) => createToken(this.ctx, token);
+  tokenGet: Store['tokenGet'] = ({ id }) => getToken(this.ctx, id);
+  tokenList: Store['tokenList'] = () => listTokens(this.ctx);
+  tokenRevoke: Store['tokenRevoke'] = ({ id }) => revokeToken(this.ctx, id);
 
   jobPrune: Store['jobPrune'] = async (params) => {
     const { olderThanMs, limit } = checkPrune(params);

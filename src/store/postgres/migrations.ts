@@ -168,6 +168,38 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX jobs_finished ON ${s}.jobs (finished_at) WHERE state IN ('succeeded', 'failed', 'cancelled');
     `,
   },
+  {
+    version: 4,
+    name: 'job trace ids, finished jobs by finish time whatever their state, API tokens',
+    sql: (s) => `
+      -- Who asked for the job (an HTTP request id, or the caller's own), for the worker's logs.
+      ALTER TABLE ${s}.jobs ADD COLUMN trace_id text;
+
+      -- finished_at is now when the latest attempt ended, kept while a retry waits and runs
+      -- (it was NULL then): fill it in from the last attempt record of such jobs. Split by
+      -- state, so each UPDATE walks one partial index (jobs_claim, jobs_running), not the table.
+      UPDATE ${s}.jobs SET finished_at = (attempts -> -1 ->> 'finishedAt')::timestamptz
+        WHERE state = 'pending' AND finished_at IS NULL AND attempts <> '[]'::jsonb;
+      UPDATE ${s}.jobs SET finished_at = (attempts -> -1 ->> 'finishedAt')::timestamptz
+        WHERE state = 'running' AND finished_at IS NULL AND attempts <> '[]'::jsonb;
+
+      -- Every job with a finish time, by finish time then id (keyset order): jobChanges'
+      -- finished jobs (a retry waiting is one), the execution history, the last hour's queue
+      -- stats and the pruner, which adds its state test on the rows of the range.
+      DROP INDEX ${s}.jobs_finished;
+      CREATE INDEX jobs_finished ON ${s}.jobs (finished_at, id) WHERE finished_at IS NOT NULL;
+
+      -- Bearer tokens of the HTTP API: only the hash of each (SHA-256, hex) is kept.
+      CREATE TABLE ${s}.tokens (
+        id         text        PRIMARY KEY,
+        name       text,
+        scope      text        NOT NULL CHECK (scope IN ('read', 'write', 'admin')),
+        hash       text        NOT NULL,
+        created_at timestamptz NOT NULL,
+        revoked_at timestamptz
+      );
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

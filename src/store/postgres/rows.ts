@@ -27,6 +27,7 @@ export interface JobRow extends Pick<JobRecord, 'id' | 'task' | 'queue' | 'paylo
   cancel_requested: boolean;
   last_error: ErrorInfo | null;
   attempts: StoredAttempt[];
+  trace_id: string | null;
 }
 
 /**
@@ -39,7 +40,7 @@ const JOB_COLUMNS = [
   'id', 'task', 'queue', 'payload', 'state', 'priority', 'run_at', 'created_at', 'attempt',
   'max_attempts', 'timeout_ms', 'backoff_base_ms', 'backoff_cap_ms', 'unique_key', 'locked_by',
   'locked_until', 'started_at', 'finished_at', 'cancel_requested', 'progress', 'result',
-  'last_error', 'attempts',
+  'last_error', 'attempts', 'trace_id',
 ] as const satisfies readonly (keyof JobRow)[];
 
 /** The `JobRow` columns as a select list, qualified by `alias` when given (`t.id, t.task, …`). */
@@ -72,6 +73,7 @@ export function jobFromRow(row: JobRow): JobRecord {
     result: row.result,
     lastError: row.last_error,
     attempts: row.attempts.map(attemptFromStored),
+    traceId: row.trace_id,
   };
 }
 

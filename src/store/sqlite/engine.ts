@@ -18,11 +18,14 @@ import { type StoreClock, checkClock, clockOffset } from '../clock.js';
 import type { Store, StoreCapabilities } from '../contract.js';
 import { SqliteConnection, isMemoryPath } from './connection.js';
 import { busyError, isBusyError, sqliteCode, toStoreError } from './errors.js';
+import { checkChanges, checkExecutions } from '../filters.js';
 import { checkLimit, checkPrune } from '../schedule-records.js';
 import { FileWatch, readOnlyLost } from './file-watch.js';
 import { runMigrations } from './migrations.js';
 import { JobsAvailableSignal } from './notify.js';
+import { listExecutions } from './sql/executions.js';
 import { cancelJob, deleteJobs, retryJob } from './sql/jobs-cancel-retry.js';
+import { jobChanges } from './sql/jobs-changes.js';
 import { cancelRequestedJobs, claimJobs, heartbeatJobs, recordProgress } from './sql/jobs-claim.js';
 import { finishJobs } from './sql/jobs-finish.js';
 import { insertJobs } from './sql/jobs-insert.js';
@@ -33,6 +36,7 @@ import { queueStats, setQueuePaused } from './sql/queues.js';
 import { pruneJobs } from './sql/jobs-prune.js';
 import { fireDue, fireNow, scheduleHistory } from './sql/schedule-fires.js';
 import { deleteSchedule, listSchedules, readSchedule, scheduleNextDueIn, setSchedulePaused, upsertSchedule } from './sql/schedules.js';
+import { createToken, getToken, listTokens, revokeToken } from './sql/tokens.js';
 import { heartbeatWorker, listWorkers, markWorkerStopped } from './sql/workers.js';
 
 export interface SqliteStoreOptions {
@@ -125,6 +129,16 @@ class SqliteStore implements Store {
 
   jobGet: Store['jobGet'] = ({ id }) => this.run((c) => getJob(c, id));
   jobList: Store['jobList'] = ({ filter, page }) => this.run((c) => listJobs(c, filter, page));
+  executionList: Store['executionList'] = async (params) => {
+    const query = checkExecutions(params);
+    return this.run((c) => listExecutions(c, query));
+  };
+
+  jobChanges: Store['jobChanges'] = async (params) => {
+    const query = checkChanges(params);
+    return this.run((c, now) => jobChanges(c, now, query));
+  };
+
   jobClaim: Store['jobClaim'] = (params) => this.run((c, now) => claimJobs(c, now, params));
   jobHeartbeat: Store['jobHeartbeat'] = (params) => this.run((c, now) => heartbeatJobs(c, now, params));
   jobCancelRequested: Store['jobCancelRequested'] = ({ workerId }) => this.run((c) => cancelRequestedJobs(c, workerId));
@@ -165,6 +179,10 @@ class SqliteStore implements Store {
   workerList: Store['workerList'] = () => this.run((c, now) => listWorkers(c, now));
   leaderElect: Store['leaderElect'] = (params) => this.run((c, now) => electLeader(c, now, params));
   leaderResign: Store['leaderResign'] = (params) => this.run((c, now) => resignLeader(c, now, params));
+  tokenCreate: Store['tokenCreate'] = (token) => this.run((c, now) => createToken(c, now, token));
+  tokenGet: Store['tokenGet'] = ({ id }) => this.run((c) => getToken(c, id));
+  tokenList: Store['tokenList'] = () => this.run((c) => listTokens(c));
+  tokenRevoke: Store['tokenRevoke'] = ({ id }) => this.run((c, now) => revokeToken(c, now, id));
 
   jobPrune: Store['jobPrune'] = async (params) => {
     const { olderThanMs, limit } = checkPrune(params);

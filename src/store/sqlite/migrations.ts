@@ -160,6 +160,39 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX jobs_finished ON jobs (finished_at) WHERE state IN ('succeeded', 'failed', 'cancelled');
     `,
   },
+  {
+    version: 5,
+    name: 'job trace ids, finished jobs by finish time whatever their state, API tokens',
+    sql: `
+      -- Who asked for the job (an HTTP request id, or the caller's own), for the worker's logs.
+      ALTER TABLE jobs ADD COLUMN trace_id TEXT;
+
+      -- finished_at is now when the latest attempt ended, kept while a retry waits and runs
+      -- (it was NULL then): fill it in from the last attempt record of such jobs. Split by
+      -- state, so each UPDATE walks one partial index (jobs_claim, jobs_running), not the table.
+      UPDATE jobs SET finished_at = CAST(round(unixepoch(json_extract(attempts, '$[#-1].finishedAt'), 'subsec') * 1000) AS INTEGER)
+        WHERE state = 'pending' AND finished_at IS NULL AND attempts <> '[]';
+      UPDATE jobs SET finished_at = CAST(round(unixepoch(json_extract(attempts, '$[#-1].finishedAt'), 'subsec') * 1000) AS INTEGER)
+        WHERE state = 'running' AND finished_at IS NULL AND attempts <> '[]';
+
+      -- Every job with a finish time, by finish time (the rowid, that is the id, is the index's
+      -- last column, so ties come in id order): jobChanges' finished jobs (a retry waiting is
+      -- one), the execution history, the last hour's queue stats and the pruner, which adds
+      -- its state test on the rows of the range.
+      DROP INDEX jobs_finished;
+      CREATE INDEX jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL;
+
+      -- Bearer tokens of the HTTP API: only the hash of each (SHA-256, hex) is kept.
+      CREATE TABLE tokens (
+        id         TEXT    PRIMARY KEY,
+        name       TEXT,
+        scope      TEXT    NOT NULL CHECK (scope IN ('read', 'write', 'admin')),
+        hash       TEXT    NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

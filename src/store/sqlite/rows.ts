@@ -29,6 +29,7 @@ export interface JobRow extends Pick<JobRecord, 'task' | 'queue' | 'state' | 'pr
   result: string | null;
   last_error: string | null;
   attempts: string;
+  trace_id: string | null;
 }
 
 export function jobFromRow(row: JobRow): JobRecord {
@@ -56,6 +57,7 @@ export function jobFromRow(row: JobRow): JobRecord {
     result: row.result === null ? null : (JSON.parse(row.result) as Json),
     lastError: row.last_error === null ? null : (JSON.parse(row.last_error) as ErrorInfo),
     attempts: (JSON.parse(row.attempts) as StoredAttempt[]).map(attemptFromStored),
+    traceId: row.trace_id,
   };
 }
 

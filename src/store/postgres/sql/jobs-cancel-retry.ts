@@ -25,9 +25,10 @@ const cancelPendingSql = (s: string): string => `UPDATE ${s}.jobs SET state = 'c
 
 const requestCancelSql = (s: string): string => `UPDATE ${s}.jobs SET cancel_requested = true WHERE id = $1 AND state = 'running'`;
 
+// finished_at stays: it is when the latest attempt ended, and a retry starts none.
 const retrySql = (s: string): string => `
   UPDATE ${s}.jobs
-  SET state = 'pending', run_at = now(), finished_at = NULL, locked_until = NULL,
+  SET state = 'pending', run_at = now(), locked_until = NULL,
       cancel_requested = false, max_attempts = greatest(max_attempts, attempt + 1)
   WHERE id = $1 AND state IN ('failed', 'cancelled')
   RETURNING pg_notify($2, queue)`;

@@ -21,7 +21,9 @@
  *
  * The attempt record's `finishedAt` is the database's `now()`, like `finished_at` and the
  * claim's `started_at`, so both times of one attempt come from one clock whatever the
- * worker's clock says. A retry delay that is not a finite number >= 0 counts as 0, and one
+ * worker's clock says. `finished_at` is set by every finish, a retry's too: it is when the
+ * latest attempt ended, so a retry shows among the jobs finished in a window (jobChanges)
+ * while it waits. A retry delay that is not a finite number >= 0 counts as 0, and one
  * beyond 100 years is cut to that: out of range, it would fail the whole batch (22008) on
  * every try, and the batch's other results would never be recorded.
  */
@@ -47,9 +49,8 @@ const finishSql = (s: string): string => `
         CASE WHEN f.state = 'pending' AND NOT t.cancel_requested
              THEN now() + f.delay_ms * interval '1 millisecond'
              ELSE t.run_at END,
-        CASE WHEN f.state = 'pending' AND t.cancel_requested THEN now()
-             WHEN f.released THEN t.finished_at
-             WHEN f.state = 'pending' THEN NULL ELSE now() END,
+        -- Every finish but a release sets it, a retry's too: when the latest attempt ended.
+        CASE WHEN f.released AND NOT t.cancel_requested THEN t.finished_at ELSE now() END,
         CASE WHEN f.released THEN t.attempts -> -1 ->> 'worker' ELSE t.locked_by END,
         NULL::timestamptz,
         CASE WHEN f.released THEN NULL ELSE t.started_at END,

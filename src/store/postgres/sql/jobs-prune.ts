@@ -9,6 +9,8 @@
  */
 import type { PgContext } from '../context.js';
 
+// Walks `jobs_finished` (migration 4): rows with a finish time, by finish time; the few in
+// the range that wait for a retry (pending, running) are skipped by the state test.
 const pruneSql = (s: string): string => `
   WITH doomed_jobs AS (
     SELECT id FROM ${s}.jobs

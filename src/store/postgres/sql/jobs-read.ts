@@ -1,9 +1,13 @@
 /**
  * Read-only job queries: jobGet, jobList (newest first, filtered, counted) and jobNextDueIn.
  * jobList fetches the page and the total in one statement, so both come from one snapshot.
+ * `payloadText` is an ILIKE over the payload's jsonb text with its wildcards escaped;
+ * `page.before` pages by primary key, an index seek however deep. Text holding NUL, which
+ * no PostgreSQL text can, matches nothing (sent, it would fail the statement).
  */
 import { resolvePage } from '../../../core/page.js';
 import type { JobFilter, JobRecord, Page } from '../../../core/types.js';
+import { LIKE_ESCAPE, checkJobFilter, likeContaining } from '../../filters.js';
 import { filterEqualities } from '../../records.js';
 import type { PgContext } from '../context.js';
 import { type JobRow, isRowId, jobColumns, jobFromRow } from '../rows.js';
@@ -11,10 +15,11 @@ import { type JobRow, isRowId, jobColumns, jobFromRow } from '../rows.js';
 const getSql = (s: string): string => `SELECT ${jobColumns()} FROM ${s}.jobs WHERE id = $1`;
 
 // The total joins the page with LEFT JOIN ON true, so an empty page still carries the count.
-const listSql = (s: string, where: string, n: number): string => `
+// The total counts the whole filter; only the page stops below the cursor.
+const listSql = (s: string, where: string, paged: string, n: number): string => `
   SELECT c.total, ${jobColumns('p')}
   FROM (SELECT count(*)::bigint AS total FROM ${s}.jobs ${where}) AS c
-  LEFT JOIN (SELECT ${jobColumns()} FROM ${s}.jobs ${where} ORDER BY id DESC LIMIT $${n} OFFSET $${n + 1}) AS p ON true`;
+  LEFT JOIN (SELECT ${jobColumns()} FROM ${s}.jobs ${paged} ORDER BY id DESC LIMIT $${n} OFFSET $${n + 1}) AS p ON true`;
 
 // One index probe per queue on `jobs_due`. Paused queues are left out: an idle worker must
 // not wake up for jobs it may not claim.
@@ -34,10 +39,12 @@ export async function getJob(ctx: PgContext, id: string): Promise<JobRecord | nu
 
 /** One page of jobs matching `filter`, newest first, and how many match in all. */
 export async function listJobs(ctx: PgContext, filter: JobFilter = {}, page: Page = {}): Promise<{ jobs: JobRecord[]; total: number }> {
-  const { limit, offset } = resolvePage(page);
-  const { where, args } = whereClause(filter);
+  const { limit, offset, before } = resolvePage(page);
+  const { conditions, args } = whereClause(checkJobFilter(filter));
+  if (before !== undefined) args.push(before);
+  const paged = before === undefined ? conditions : [...conditions, `id < $${args.length}::bigint`];
   const rows = await ctx.db.rows<JobRow & { total: string }>({
-    text: listSql(ctx.s, where, args.length + 1),
+    text: listSql(ctx.s, where(conditions), where(paged), args.length + 1),
     values: [...args, limit, offset],
   });
   const total = Number(rows[0]?.total ?? 0);
@@ -52,9 +59,11 @@ export async function nextDueIn(ctx: PgContext, queues: readonly string[]): Prom
   return ms === null ? null : Math.max(0, ms);
 }
 
-function whereClause(filter: JobFilter): { where: string; args: unknown[] } {
+function whereClause(filter: JobFilter): { conditions: string[]; args: unknown[] } {
   const conditions: string[] = [];
   const args: unknown[] = [];
+  const texts = [...filterEqualities(filter).map(([, value]) => value), filter.payloadText ?? ''];
+  if (texts.some((text) => text.includes('\0'))) return { conditions: ['false'], args };
   if (filter.state !== undefined) {
     args.push(Array.isArray(filter.state) ? filter.state : [filter.state]);
     conditions.push(`state = ANY ($${args.length}::text[])`);
@@ -63,5 +72,21 @@ function whereClause(filter: JobFilter): { where: string; args: unknown[] } {
     args.push(value);
     conditions.push(`${column} = $${args.length}`);
   }
-  return { where: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`, args };
+  if (filter.createdFrom !== undefined) {
+    args.push(filter.createdFrom);
+    conditions.push(`created_at >= $${args.length}::timestamptz`);
+  }
+  if (filter.createdTo !== undefined) {
+    args.push(filter.createdTo);
+    conditions.push(`created_at < $${args.length}::timestamptz`);
+  }
+  if (filter.payloadText !== undefined) {
+    args.push(likeContaining(filter.payloadText));
+    conditions.push(`payload::text ILIKE $${args.length} ESCAPE '${LIKE_ESCAPE}'`);
+  }
+  return { conditions, args };
+}
+
+function where(conditions: readonly string[]): string {
+  return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
 }

@@ -30,7 +30,8 @@ const rescueSql = (s: string): string => `
                      WHEN t.cancel_requested THEN 'cancelled'
                      ELSE 'pending' END,
         run_at = CASE WHEN t.attempt < t.max_attempts AND NOT t.cancel_requested THEN now() ELSE t.run_at END,
-        finished_at = CASE WHEN t.attempt < t.max_attempts AND NOT t.cancel_requested THEN NULL ELSE now() END,
+        -- The lost attempt ended now, whatever comes next (jobChanges lists it as finished).
+        finished_at = now(),
         locked_until = NULL,
         last_error = e.error,
         attempts = t.attempts || jsonb_build_array(jsonb_build_object(

@@ -1,11 +1,17 @@
 /**
- * Queue-level operations: queueStats (one grouped query over `jobs`, joined with the paused
+ * Queue-level operations: queueStats (one statement of grouped reads, joined with the paused
  * flags in `queues`) and queueSetPaused. A queue needs no row to exist; a row only records
  * that it was paused or resumed. Resuming sends `pg_notify`, since the queue's due jobs
  * become claimable at that moment. Also the queues that have pending jobs, which the
  * listener wakes its subscribers for after it (re)connects.
+ *
+ * queueStats runs on every dashboard refresh and metrics scrape, so each part reads one
+ * index: the counts per state from `jobs_queue_state` (queue, state; an index-only scan once
+ * the table is vacuumed), the pending jobs' due, delayed and oldest due time from `jobs_due`
+ * (queue, run_at), the last hour's finishes from a range of `jobs_finished`.
  */
 import type { QueueStats } from '../../../core/types.js';
+import { LAST_HOUR_MS } from '../../records.js';
 import type { PgContext } from '../context.js';
 import type { Queryable } from '../pool.js';
 
@@ -16,7 +22,6 @@ const statsSql = (s: string): string => `
   WITH counts AS (
     SELECT queue,
            count(*) FILTER (WHERE state = 'pending') AS pending,
-           count(*) FILTER (WHERE state = 'pending' AND run_at <= now()) AS due,
            count(*) FILTER (WHERE state = 'running') AS running,
            count(*) FILTER (WHERE state = 'succeeded') AS succeeded,
            count(*) FILTER (WHERE state = 'failed') AS failed,
@@ -24,17 +29,39 @@ const statsSql = (s: string): string => `
     FROM ${s}.jobs
     GROUP BY queue
   ),
+  waiting AS (
+    SELECT queue,
+           count(*) FILTER (WHERE run_at <= now()) AS due,
+           count(*) FILTER (WHERE run_at > now()) AS delayed,
+           min(run_at) AS first_run_at
+    FROM ${s}.jobs WHERE state = 'pending'
+    GROUP BY queue
+  ),
+  recent AS (
+    SELECT queue,
+           count(*) FILTER (WHERE state = 'succeeded') AS succeeded,
+           count(*) FILTER (WHERE state = 'failed') AS failed
+    FROM ${s}.jobs WHERE finished_at > now() - $1 * interval '1 millisecond'
+    GROUP BY queue
+  ),
   names AS (SELECT queue AS name FROM counts UNION SELECT name FROM ${s}.queues)
   SELECT names.name AS queue,
          coalesce(queues.paused, false) AS paused,
          coalesce(counts.pending, 0) AS pending,
-         coalesce(counts.due, 0) AS due,
+         coalesce(waiting.due, 0) AS due,
          coalesce(counts.running, 0) AS running,
          coalesce(counts.succeeded, 0) AS succeeded,
          coalesce(counts.failed, 0) AS failed,
-         coalesce(counts.cancelled, 0) AS cancelled
+         coalesce(counts.cancelled, 0) AS cancelled,
+         coalesce(waiting.delayed, 0) AS delayed,
+         coalesce(recent.succeeded, 0) AS succeeded_last_hour,
+         coalesce(recent.failed, 0) AS failed_last_hour,
+         CASE WHEN waiting.first_run_at <= now()
+              THEN floor(extract(epoch FROM now() - waiting.first_run_at) * 1000)::double precision END AS oldest_due_age_ms
   FROM names
   LEFT JOIN counts ON counts.queue = names.name
+  LEFT JOIN waiting ON waiting.queue = names.name
+  LEFT JOIN recent ON recent.queue = names.name
   LEFT JOIN ${s}.queues AS queues ON queues.name = names.name
   ORDER BY names.name COLLATE "C"`;
 
@@ -58,18 +85,33 @@ const pendingQueuesSql = (s: string): string => `
   )
   SELECT queue FROM q WHERE queue IS NOT NULL`;
 
-const COUNTS = ['pending', 'due', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+// count(*) is bigint, which node-postgres returns as a string.
+type Count = string;
 
-type StatsRow = { queue: string; paused: boolean } & Record<(typeof COUNTS)[number], string>;
+interface StatsRow extends Record<'pending' | 'due' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'delayed', Count> {
+  queue: string;
+  paused: boolean;
+  succeeded_last_hour: Count;
+  failed_last_hour: Count;
+  oldest_due_age_ms: number | null;
+}
 
 export async function queueStats(ctx: PgContext): Promise<QueueStats[]> {
-  const rows = await ctx.db.rows<StatsRow>({ text: statsSql(ctx.s) });
-  return rows.map((row) => {
-    const stats: QueueStats = { queue: row.queue, paused: row.paused, pending: 0, due: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
-    // count(*) is bigint, which node-postgres returns as a string.
-    for (const key of COUNTS) stats[key] = Number(row[key]);
-    return stats;
-  });
+  const rows = await ctx.db.rows<StatsRow>({ name: 'ordo_queue_stats', text: statsSql(ctx.s), values: [LAST_HOUR_MS] });
+  return rows.map((row) => ({
+    queue: row.queue,
+    paused: row.paused,
+    pending: Number(row.pending),
+    due: Number(row.due),
+    running: Number(row.running),
+    succeeded: Number(row.succeeded),
+    failed: Number(row.failed),
+    cancelled: Number(row.cancelled),
+    delayed: Number(row.delayed),
+    succeededLastHour: Number(row.succeeded_last_hour),
+    failedLastHour: Number(row.failed_last_hour),
+    oldestDueAgeMs: row.oldest_due_age_ms,
+  }));
 }
 
 export async function setQueuePaused(ctx: PgContext, queue: string, paused: boolean): Promise<void> {

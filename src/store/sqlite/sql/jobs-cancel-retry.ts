@@ -20,9 +20,10 @@ const CANCEL_PENDING = `
 
 const REQUEST_CANCEL = `UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND state = 'running'`;
 
+// finished_at stays: it is when the latest attempt ended, and a retry starts none.
 const RETRY = `
   UPDATE jobs
-  SET state = 'pending', run_at = @now, finished_at = NULL, locked_until = NULL,
+  SET state = 'pending', run_at = @now, locked_until = NULL,
       cancel_requested = 0, max_attempts = MAX(max_attempts, attempt + 1)
   WHERE id = @id AND state IN ('failed', 'cancelled')`;
 

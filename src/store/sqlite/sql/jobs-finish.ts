@@ -14,6 +14,8 @@
  *
  * The attempt record's `finishedAt` is the store's clock (`now`), like `finished_at` and the
  * claim's `started_at`, not the worker's: both times of one attempt come from one clock.
+ * `finished_at` is set by every finish, a retry's too: it is when the latest attempt ended,
+ * so a retry shows among the jobs finished in a window (jobChanges) while it waits.
  */
 import type { AttemptOutcome, JobFinish } from '../../../core/types.js';
 import { errorInfo, retryDelay } from '../../records.js';
@@ -29,7 +31,7 @@ const FINISH = `
   SET state = CASE WHEN @state = 'pending' AND cancel_requested = 1 THEN 'cancelled' ELSE @state END,
       locked_until = NULL,
       run_at = CASE WHEN ${REQUEUE} THEN @runAt ELSE run_at END,
-      finished_at = CASE WHEN ${REQUEUE} THEN NULL ELSE @now END,
+      finished_at = @now,
       result = @result,
       last_error = @lastError,
       attempts = json_insert(attempts, '$[#]', json(@record))

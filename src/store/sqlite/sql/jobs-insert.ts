@@ -5,13 +5,14 @@
  */
 import type { InsertResult, JobInsert } from '../../../core/types.js';
 import type { SqliteConnection } from '../connection.js';
+import { traceIdOf } from '../../records.js';
 import { duplicateOf } from './unique-keys.js';
 
 const INSERT = `
   INSERT INTO jobs (task, queue, payload, state, priority, run_at, created_at, max_attempts,
-                    timeout_ms, backoff_base_ms, backoff_cap_ms, unique_key)
+                    timeout_ms, backoff_base_ms, backoff_cap_ms, unique_key, trace_id)
   VALUES (@task, @queue, @payload, 'pending', @priority, @runAt, @now, @maxAttempts,
-          @timeoutMs, @backoffBaseMs, @backoffCapMs, @uniqueKey)`;
+          @timeoutMs, @backoffBaseMs, @backoffCapMs, @uniqueKey, @traceId)`;
 
 /** Inserts `jobs` in order; `queues` lists the queues that got a new job, for wake-ups. */
 export function insertJobs(c: SqliteConnection, now: number, jobs: readonly JobInsert[]): { results: InsertResult[]; queues: string[] } {
@@ -47,5 +48,6 @@ function insertParams(job: JobInsert, now: number): Record<string, unknown> {
     backoffBaseMs: job.backoffBaseMs,
     backoffCapMs: job.backoffCapMs,
     uniqueKey: job.uniqueKey,
+    traceId: traceIdOf(job),
   };
 }

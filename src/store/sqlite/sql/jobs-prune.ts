@@ -8,7 +8,8 @@
 import { DEFAULT_PRUNE_LIMIT } from '../../schedule-records.js';
 import type { SqliteConnection } from '../connection.js';
 
-// Walks `jobs_finished` (migration 4): finished rows by finish time.
+// Walks `jobs_finished` (migration 5): rows with a finish time, by finish time; the few in
+// the range that wait for a retry (pending, running) are skipped by the state test.
 const PRUNE_JOBS = `
   DELETE FROM jobs WHERE id IN (
     SELECT id FROM jobs

@@ -27,7 +27,8 @@ const RESCUE = `
                    WHEN cancel_requested = 1 THEN 'cancelled'
                    ELSE 'pending' END,
       run_at = CASE WHEN ${REQUEUE} THEN @now ELSE run_at END,
-      finished_at = CASE WHEN ${REQUEUE} THEN NULL ELSE @now END,
+      -- The lost attempt ended now, whatever comes next (jobChanges lists it as finished).
+      finished_at = @now,
       locked_until = NULL,
       last_error = @lastError,
       attempts = json_insert(attempts, '$[#]', json(@record))

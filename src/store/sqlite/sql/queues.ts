@@ -1,16 +1,21 @@
 /**
- * Queue-level operations: queueStats (one grouped query over `jobs`, joined with the paused
+ * Queue-level operations: queueStats (one statement of grouped reads, joined with the paused
  * flags in `queues`) and queueSetPaused. A queue needs no row to exist; a row only records
  * that it was paused or resumed.
+ *
+ * queueStats runs on every dashboard refresh and metrics scrape, so each part reads an index
+ * only, never the table: the counts per state from `jobs_queue_state` (queue, state), the
+ * pending jobs' due, delayed and oldest due time from `jobs_due` (queue, run_at), the last
+ * hour's finishes from a range of `jobs_finished`.
  */
 import type { QueueStats } from '../../../core/types.js';
+import { LAST_HOUR_MS } from '../../records.js';
 import type { SqliteConnection } from '../connection.js';
 
 const STATS = `
   WITH counts AS (
     SELECT queue,
            SUM(state = 'pending') AS pending,
-           SUM(state = 'pending' AND run_at <= @now) AS due,
            SUM(state = 'running') AS running,
            SUM(state = 'succeeded') AS succeeded,
            SUM(state = 'failed') AS failed,
@@ -18,17 +23,38 @@ const STATS = `
     FROM jobs
     GROUP BY queue
   ),
+  waiting AS (
+    SELECT queue,
+           SUM(run_at <= @now) AS due,
+           SUM(run_at > @now) AS delayed,
+           MIN(run_at) AS first_run_at
+    FROM jobs WHERE state = 'pending'
+    GROUP BY queue
+  ),
+  recent AS (
+    SELECT queue,
+           SUM(state = 'succeeded') AS succeeded,
+           SUM(state = 'failed') AS failed
+    FROM jobs WHERE finished_at > @hourAgo
+    GROUP BY queue
+  ),
   names AS (SELECT queue AS name FROM counts UNION SELECT name FROM queues)
   SELECT names.name AS queue,
          COALESCE(queues.paused, 0) AS paused,
          COALESCE(counts.pending, 0) AS pending,
-         COALESCE(counts.due, 0) AS due,
+         COALESCE(waiting.due, 0) AS due,
          COALESCE(counts.running, 0) AS running,
          COALESCE(counts.succeeded, 0) AS succeeded,
          COALESCE(counts.failed, 0) AS failed,
-         COALESCE(counts.cancelled, 0) AS cancelled
+         COALESCE(counts.cancelled, 0) AS cancelled,
+         COALESCE(waiting.delayed, 0) AS delayed,
+         COALESCE(recent.succeeded, 0) AS succeededLastHour,
+         COALESCE(recent.failed, 0) AS failedLastHour,
+         CASE WHEN waiting.first_run_at <= @now THEN @now - waiting.first_run_at END AS oldestDueAgeMs
   FROM names
   LEFT JOIN counts ON counts.queue = names.name
+  LEFT JOIN waiting ON waiting.queue = names.name
+  LEFT JOIN recent ON recent.queue = names.name
   LEFT JOIN queues ON queues.name = names.name
   ORDER BY names.name`;
 
@@ -39,7 +65,7 @@ const SET_PAUSED = `
 type StatsRow = Omit<QueueStats, 'paused'> & { paused: number };
 
 export function queueStats(c: SqliteConnection, now: number): QueueStats[] {
-  return (c.prepare(STATS).all({ now }) as StatsRow[]).map((row) => ({ ...row, paused: row.paused !== 0 }));
+  return (c.prepare(STATS).all({ now, hourAgo: now - LAST_HOUR_MS }) as StatsRow[]).map((row) => ({ ...row, paused: row.paused !== 0 }));
 }
 
 export function setQueuePaused(c: SqliteConnection, queue: string, paused: boolean): void {
