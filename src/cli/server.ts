@@ -11,6 +11,7 @@ import { createLogger, type Logger } from '../core/logger.js';
 import { startServer, type RunningServer } from '../server/app.js';
 import type { ServerClient } from '../server/client.js';
 import { DEFAULT_HOST, DEFAULT_PORT, checkPort, isLoopback, parseByteSize } from '../server/options.js';
+import type { TaskRegistry } from '../client/ordo.js';
 import type { CliContext } from './context.js';
 import { onStopSignals } from './signals.js';
 
@@ -41,12 +42,13 @@ async function runServer(cli: CliContext, command: Command, flags: ServerFlags):
     throw new ValidationError('--no-auth', 'a loopback --host (127.0.0.1, ::1 or localhost): without tokens anyone who reaches the server could use it', flags.host);
   }
   const { ordo, config } = await cli.openClient(command, { create: true });
+  const tasks = await cli.loadTasks(config); // loaded once per process: the client's own registry
   const logger = createLogger({ level: config.logLevel, format: config.logFormat, destination: cli.io.stderr as unknown as NodeJS.WritableStream });
   let stopped!: () => void;
   const stop = new Promise<void>((resolve) => (stopped = resolve));
   const removeSignals = onStopSignals(cli, () => stopped(), 'exiting now; in-flight requests are cut');
   try {
-    const server = await serveApi(cli, ordo as unknown as ServerClient, { host: flags.host, port, bodyLimit, auth: flags.auth, logger });
+    const server = await serveApi(cli, ordo, { host: flags.host, port, bodyLimit, auth: flags.auth, logger, taskNames: knownTaskNames(tasks) });
     await stop;
     await server.stop();
     return 0;
@@ -56,6 +58,11 @@ async function runServer(cli: CliContext, command: Command, flags: ServerFlags):
   }
 }
 
+/** The names jobs may name on a server with tasks of its own (built-in ones too); null (any) without. */
+export function knownTaskNames(tasks: TaskRegistry): string[] | null {
+  return tasks.size > 0 ? tasks.names({ builtIn: true }) : null;
+}
+
 export interface ApiSettings {
   host: string;
   port: number;
@@ -63,11 +70,13 @@ export interface ApiSettings {
   /** False: no tokens (the caller has checked the host is loopback). */
   auth: boolean;
   logger: Logger;
+  taskNames: readonly string[] | null;
 }
 
 /** Starts the API server on `ordo` and says where it listens (and, without tokens, that anyone on this machine may use it). */
 export async function serveApi(cli: CliContext, ordo: ServerClient, settings: ApiSettings): Promise<RunningServer> {
-  const server = await startServer({ ordo, host: settings.host, port: settings.port, bodyLimit: settings.bodyLimit, auth: settings.auth ? 'tokens' : 'none', logger: settings.logger });
+  const { host, port, bodyLimit, logger, taskNames } = settings;
+  const server = await startServer({ ordo, host, port, bodyLimit, logger, taskNames, auth: settings.auth ? 'tokens' : 'none' });
   cli.print.note(`API listening on ${server.url} (docs: ${server.url}/docs)`);
   if (!settings.auth) cli.print.note(`no tokens required: anyone on this machine can use the API at ${server.url}`);
   return server;

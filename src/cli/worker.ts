@@ -20,7 +20,6 @@ import { SchedulerHost } from '../maintenance/scheduler-host.js';
 import { syncCodeSchedules } from '../client/code-schedules.js';
 import { createOrdo, type Ordo } from '../client/ordo.js';
 import type { RunningServer } from '../server/app.js';
-import type { ServerClient } from '../server/client.js';
 import { DEFAULT_HOST, DEFAULT_PORT, checkPort } from '../server/options.js';
 import { createWorker, type Worker } from '../worker/worker.js';
 import type { WorkerOptions } from '../worker/options.js';
@@ -28,7 +27,7 @@ import { intOption, type CliContext } from './context.js';
 import { printNextSteps } from './dev-help.js';
 import { onStopSignals } from './signals.js';
 import { logSync } from './scheduler.js';
-import { serveApi } from './server.js';
+import { knownTaskNames, serveApi } from './server.js';
 
 /** The loaded tasks folder, as the client hands it over. */
 type TaskRegistry = Awaited<ReturnType<CliContext['loadTasks']>>;
@@ -156,7 +155,7 @@ async function startDevApi(cli: CliContext, host: SchedulerHost, tasks: TaskRegi
   const port = checkPort(flags.port ?? DEFAULT_PORT, '--port');
   const ordo = await createOrdo({ store: host.store, tasks });
   try {
-    const server = await serveApi(cli, ordo as unknown as ServerClient, { host: DEFAULT_HOST, port, auth: false, logger });
+    const server = await serveApi(cli, ordo, { host: DEFAULT_HOST, port, auth: false, logger, taskNames: knownTaskNames(tasks) });
     return { server, ordo };
   } catch (err) {
     await ordo.close();

@@ -39,6 +39,11 @@ export interface ServerOptions {
   logger?: Logger;
   /** How long a verified token is trusted before it is checked again. @defaultValue 5 s */
   tokenCacheMs?: number;
+  /**
+   * The task names jobs and schedules may name (built-in ones included); others get a 422.
+   * `null`: any name (the server knows no tasks of its own). @defaultValue from `ordo.taskInfo()`
+   */
+  taskNames?: readonly string[] | null;
   /** Comment lines on quiet event streams this often. @defaultValue 15 s */
   heartbeatMs?: number;
 }
@@ -68,7 +73,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   installProblemHandlers(app, bodyLimit, methodsOf);
   installJsonParser(app);
   installRequestLog(app, (method, route, status) => metrics.countRequest(method, route, status));
-  const tasks = new TaskCheck(() => ordo.taskInfo());
+  const tasks = new TaskCheck(() => ordo.taskInfo(), options.taskNames);
   registerRoutes(
     app,
     { ...jobHandlers(ordo, tasks), ...scheduleHandlers(ordo, tasks), ...queueHandlers(ordo), ...runtimeHandlers(ordo), ...tokenHandlers(ordo, auth) },

@@ -24,6 +24,8 @@ export interface Problem {
   expected?: string;
   received?: string;
   requestId?: string;
+  /** The error's details (a conflict's job id and state, say), for clients that rebuild the error. */
+  details?: Record<string, unknown>;
 }
 
 /**
@@ -66,7 +68,9 @@ function ordoProblem(err: OrdoError, base: Partial<Problem>): Problem {
   const detail = status === 503 ? `the database is unavailable; retry in ${RETRY_AFTER_SECONDS} s` : err.message;
   const { field, expected, received } = err.details as Record<string, unknown>;
   const extra = err.code === 'invalid_argument' ? { field: text(field), expected: text(expected), received: text(received) } : {};
-  return problem(status, err.code, detail, { ...base, ...extra });
+  // The details rebuild the error in a remote client; a 503's may name hosts or files.
+  const details = status === 503 || Object.keys(err.details).length === 0 ? {} : { details: err.details };
+  return problem(status, err.code, detail, { ...base, ...extra, ...details });
 }
 
 function internalProblem(base: Partial<Problem>): Problem {

@@ -7,19 +7,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 import { API_PREFIX, ROUTES, type RouteId } from '../api/routes.js';
-import type { nameParams } from '../api/wire.js';
 import type { Authenticator } from './auth.js';
 import { parseRequestPart } from './validation.js';
 
 type Spec<Id extends RouteId> = (typeof ROUTES)[Id];
-/**
- * The parsed type of a request part. Routes built by a helper (`queueAction`) have widened
- * specs: their part is `unknown` here, and the handler names the schema's type itself.
- */
-type Part<Id extends RouteId, K extends 'params' | 'query' | 'body'> = Spec<Id> extends { [P in K]: infer S extends z.ZodType } ? z.output<S> : Spec<Id> extends { [P in K]?: z.ZodType } ? unknown : undefined;
-
-/** The parameters of the routes named by `{name}`. */
-export type NameParams = z.output<typeof nameParams>;
+/** The parsed type of a request part: its schema's output, or undefined for a route without one. */
+type Part<Id extends RouteId, K extends 'params' | 'query' | 'body'> = Spec<Id> extends { [P in K]: infer S extends z.ZodType } ? z.output<S> : undefined;
 
 /** What a handler gets: the request's parts as its route's schemas parsed them, and the request id. */
 export interface RouteInput<Id extends RouteId> {

@@ -3,6 +3,9 @@
  * them defines (422, naming the known ones), since no worker of this deployment would run
  * it. A server that knows no tasks of its own (only the built-in ones) takes any valid name:
  * its workers may be elsewhere, with tasks it has never loaded.
+ *
+ * The known names come from the server's options (the CLI passes its registry's, built-in
+ * ones included), else from `taskInfo()` (built-in tasks listed with source `built-in`).
  */
 import type { TaskInfo } from '../client/api.js';
 import { UnprocessableError } from './problems.js';
@@ -15,7 +18,11 @@ const SHOWN = 20;
 export class TaskCheck {
   private known: Promise<{ names: Set<string>; strict: boolean }> | null = null;
 
-  constructor(private readonly taskInfo: () => Promise<TaskInfo[]>) {}
+  /** @param names The tasks jobs may name, when the caller knows them; null: any (no tasks of its own). */
+  constructor(
+    private readonly taskInfo: () => Promise<TaskInfo[]>,
+    private readonly names?: readonly string[] | null,
+  ) {}
 
   /** Throws an UnprocessableError naming `field` when the server has tasks and `task` is not one. */
   async check(task: string | undefined, field: string): Promise<void> {
@@ -28,6 +35,7 @@ export class TaskCheck {
   }
 
   private load(): Promise<{ names: Set<string>; strict: boolean }> {
+    if (this.names !== undefined) return Promise.resolve({ names: new Set(this.names ?? []), strict: this.names !== null });
     // Tasks are loaded once when the server starts: the answer cannot change while it runs.
     this.known ??= this.taskInfo().then((tasks) => ({
       names: new Set(tasks.map((t) => t.name)),

@@ -6,7 +6,6 @@
 import type { z } from 'zod';
 import type { enqueueBody } from '../../api/wire.js';
 import type { EnqueueOptions } from '../../client/enqueue-options.js';
-import { parseTime } from '../../core/duration.js';
 import { renameField } from '../../core/errors.js';
 import type { JobState } from '../../core/types.js';
 import type { ServerClient } from '../client.js';
@@ -38,13 +37,13 @@ export function jobHandlers(client: ServerClient, tasks: TaskCheck): HandlersFor
         queue: query.queue,
         task: query.task,
         workerId: query.worker,
-        createdFrom: query.createdFrom === undefined ? undefined : parseTime(query.createdFrom, 'createdFrom'),
-        createdTo: query.createdTo === undefined ? undefined : parseTime(query.createdTo, 'createdTo'),
+        createdFrom: query.createdFrom,
+        createdTo: query.createdTo,
         payloadText: query.q,
       };
-      const page = withoutUndefined({ limit: query.limit, before: query.cursor });
+      const page = withoutUndefined({ limit: query.limit, offset: query.offset, before: query.cursor });
       return client.listJobs(withoutUndefined(filter), page).catch((err: unknown) => {
-        throw renameField(err, (field) => (/^(page\.)?before$/.test(field) ? 'cursor' : field));
+        throw renameField(err, (field) => ({ before: 'cursor', workerId: 'worker', payloadText: 'q' })[field] ?? field);
       });
     },
     'jobs.get': async ({ params }) => client.job(params.id),

@@ -2,7 +2,7 @@
  * What runs: workers with their liveness, the tasks this server knows, and the execution
  * history (every attempt across jobs) with filters and cursor paging.
  */
-import { parseTime } from '../../core/duration.js';
+import { renameField } from '../../core/errors.js';
 import type { AttemptOutcome } from '../../core/types.js';
 import type { ServerClient } from '../client.js';
 import type { HandlersFor } from '../register.js';
@@ -20,10 +20,12 @@ export function runtimeHandlers(client: ServerClient): HandlersFor<RuntimeRoutes
         queue: query.queue,
         outcome: query.outcome as AttemptOutcome[] | undefined,
         workerId: query.worker,
-        from: query.from === undefined ? undefined : parseTime(query.from, 'from'),
-        to: query.to === undefined ? undefined : parseTime(query.to, 'to'),
+        from: query.from,
+        to: query.to,
       };
-      return client.listExecutions(withoutUndefined(filter), withoutUndefined({ limit: query.limit, cursor: query.cursor }));
+      return client.listExecutions(withoutUndefined(filter), withoutUndefined({ limit: query.limit, cursor: query.cursor })).catch((err: unknown) => {
+        throw renameField(err, (field) => (field === 'workerId' ? 'worker' : field));
+      });
     },
   };
 }

@@ -2,7 +2,7 @@
  * Schedules: add, list, read, change, remove, pause, resume, fire now, and the fire history.
  */
 import type { ServerClient } from '../client.js';
-import type { HandlersFor, NameParams } from '../register.js';
+import type { HandlersFor } from '../register.js';
 import type { TaskCheck } from '../task-check.js';
 
 type ScheduleRoutes =
@@ -31,9 +31,9 @@ export function scheduleHandlers(client: ServerClient, tasks: TaskCheck): Handle
       return schedules.update(params.name, body);
     },
     'schedules.delete': async ({ params }) => schedules.remove(params.name),
-    'schedules.pause': async ({ params }) => schedules.pause((params as NameParams).name),
-    'schedules.resume': async ({ params }) => schedules.resume((params as NameParams).name),
-    'schedules.run': async ({ params }) => schedules.run((params as NameParams).name),
+    'schedules.pause': async ({ params }) => schedules.pause(params.name),
+    'schedules.resume': async ({ params }) => schedules.resume(params.name),
+    'schedules.run': async ({ params }) => schedules.run(params.name),
     'schedules.history': async ({ params, query }) => ({ fires: await schedules.history(params.name, query.limit === undefined ? {} : { limit: query.limit }) }),
   };
 }
