@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { EnqueueOptions } from '../client/enqueue-options.js';
-import type { Ordo } from '../client/ordo.js';
+import { Ordo, type OrdoClient } from '../client/ordo.js';
 import { durationSetting } from '../config/duration.js';
 import { parseTime } from '../core/duration.js';
 import { ValidationError } from '../core/errors.js';
@@ -64,13 +64,14 @@ export function registerEnqueue(cli: CliContext, program: Command): void {
         timeout: flags.timeout === undefined ? undefined : durationSetting(flags.timeout, '--timeout'),
       };
       await cli.withClient(command, async (ordo, config) => {
-        if (!ordo.tasks.has(task)) {
+        // On the database the tasks folder decides; through a server, the server's tasks do.
+        if (ordo instanceof Ordo && !ordo.tasks.has(task)) {
           cli.print.note(
             `note: no task named ${task} in ${cli.tasksFolder(config)}, so its own options (queue, priority, retries) are not applied and its payload is not checked; the job waits for a worker that defines it`,
           );
         }
-        if (fromFile) checkFilePayloads(ordo, task, fromFile);
-        const results = await enqueueAll(cli.print, ordo, task, payloads, options);
+        if (fromFile && ordo instanceof Ordo) checkFilePayloads(ordo, task, fromFile);
+        const results = await enqueueAll(cli.print, ordo, task, payloads, options, fromFile?.map((p) => p.where));
         const existing = results.filter((r) => !r.created).length;
         if (existing > 0) cli.print.note(`note: ${existing} job(s) with this unique key already pending or running${flags.uniqueFor ? ` or created in the last ${flags.uniqueFor}` : ''}; printed the existing id, nothing enqueued for them`);
         if (flags.json) cli.print.json(results.length === 1 ? results[0] : results);
@@ -95,15 +96,33 @@ function checkFilePayloads(ordo: Ordo, task: string, payloads: FilePayload[]): v
   }
 }
 
-/** Inserts in chunks; the options are the same for every job, so a bad option fails the first chunk. */
-async function enqueueAll(print: Printer, ordo: Ordo, task: string, payloads: JsonObject[], options: EnqueueOptions) {
+/**
+ * Inserts in chunks; the options are the same for every job, so a bad option fails the first
+ * chunk. On the database every payload was checked before the first chunk; through a server,
+ * which checks each chunk as it comes, a refused chunk leaves the earlier ones enqueued, and
+ * the error says how many.
+ */
+async function enqueueAll(print: Printer, ordo: OrdoClient, task: string, payloads: JsonObject[], options: EnqueueOptions, wheres?: string[]) {
   const items = payloads.map((payload) => ({ task, payload, options }));
-  if (items.length <= CHUNK) return ordo.enqueueMany(items);
   const results = [];
   for (let i = 0; i < items.length; i += CHUNK) {
-    results.push(...(await ordo.enqueueMany(items.slice(i, i + CHUNK))));
-    print.status(`enqueued ${results.length}/${items.length}`);
+    try {
+      results.push(...(await ordo.enqueueMany(items.slice(i, i + CHUNK))));
+    } catch (err) {
+      throw chunkError(err, i, results.length, wheres);
+    }
+    if (items.length > CHUNK) print.status(`enqueued ${results.length}/${items.length}`);
   }
-  print.endStatus();
+  if (items.length > CHUNK) print.endStatus();
   return results;
+}
+
+/** A chunk's error told by the file line it names (`job 3:` of the chunk becomes `FILE line N:`), and what was enqueued before it. */
+function chunkError(err: unknown, offset: number, enqueued: number, wheres: string[] | undefined): unknown {
+  if (!(err instanceof Error)) return err;
+  const job = /^job (\d+): /.exec(err.message);
+  const where = job && wheres?.[offset + Number(job[1]) - 1];
+  if (where) err.message = `${where}: ${err.message.slice(job[0].length)}`;
+  if (enqueued > 0) err.message += ` (the ${enqueued} jobs before it were enqueued)`;
+  return err;
 }

@@ -1,14 +1,16 @@
 /**
  * The `ordo` command line: a thin layer over the client and the config module. Every read
  * command takes --json; errors print one actionable line and end with the exit code of their
- * category (`ERROR_MAPPING`: 2 bad input, 3 not found, 4 database unavailable, 5 not possible
- * in the job's state or taken, 1 otherwise).
+ * category (`ERROR_MAPPING`: 2 bad input, 3 not found, 4 database or server unavailable, 5 not
+ * possible in the job's state or taken, 6 refused by the server's tokens, 1 otherwise).
+ * The client commands work on the database (`--db`) or through an Ordo server (`--server`).
  *
  * `main` runs in-process: the streams, environment and working folder are injected, and the
  * exit code is returned, so tests call it directly and `bin/ordo.js` sets `process.exitCode`.
  */
 import { Command, CommanderError } from 'commander';
 import { DEFAULTS } from '../core/defaults.js';
+import { ConfigError } from '../core/errors.js';
 import { CliContext } from './context.js';
 import { registerEnqueue } from './enqueue.js';
 import { registerInspect } from './inspect.js';
@@ -30,8 +32,11 @@ export function buildProgram(cli: CliContext): Command {
     .option('--db <database>', `SQLite file or postgres:// URL (env ORDO_DATABASE_URL, DATABASE_URL; default ${DEFAULTS.database})`)
     .option('--schema <schema>', `PostgreSQL schema (env ORDO_SCHEMA; default ${DEFAULTS.schema})`)
     .option('--tasks <dir>', `folder of task modules (env ORDO_TASKS; default ${DEFAULTS.tasksDir})`)
+    .option('--server <url>', 'go through an Ordo server instead of the database, e.g. http://127.0.0.1:7000 (env ORDO_SERVER)')
+    .option('--token <token>', "the server's API token, with --server (env ORDO_TOKEN)")
     .addHelpText('after', '\nSettings come from flags, then the environment, then ordo.config.json or ordo.config.ts in the working folder, then the defaults.')
     .showHelpAfterError('(run ordo --help for usage)')
+    .hook('preAction', (_program, action) => refuseServerForDatabaseCommands(cli, action))
     .exitOverride();
   registerEnqueue(cli, program);
   registerWorker(cli, program);
@@ -43,6 +48,21 @@ export function buildProgram(cli: CliContext): Command {
   registerTokens(cli, program);
   registerInspect(cli, program);
   return program;
+}
+
+/** Commands that work on the database itself: running jobs, firing schedules, the schema, serving the API, its tokens. */
+const DATABASE_COMMANDS = new Set(['worker', 'scheduler', 'migrate', 'dev', 'server', 'tokens']);
+
+/** Stops a database command before it runs when `--server` (or ORDO_SERVER) is set: it would not do what the user means. */
+function refuseServerForDatabaseCommands(cli: CliContext, action: Command): void {
+  let top = action;
+  while (top.parent?.parent) top = top.parent;
+  if (!DATABASE_COMMANDS.has(top.name())) return;
+  const target = cli.server(action);
+  if (!target) return;
+  throw new ConfigError(
+    `ordo ${top.name()} works on the database itself and cannot go through a server (${target.source} ${target.url}): ${target.source === '--server' ? 'drop --server' : 'unset ORDO_SERVER'} and give the database with --db (or ORDO_DATABASE_URL)`,
+  );
 }
 
 /**

@@ -1,17 +1,18 @@
 /**
  * The shape shared by the commands that only list something (`workers`, `queues stats`):
- * open a client read-only, read, print JSON with `--json`, else a table. Declaring them
+ * open a client read-only (or go through `--server`), read, print JSON with `--json`, else a
+ * table. Declaring them
  * through one helper keeps their flags, output and client lifetime the same.
  */
 import type { Command } from 'commander';
-import type { Ordo } from '../client/ordo.js';
+import type { OrdoClient } from '../client/ordo.js';
 import type { CliContext } from './context.js';
 
 export interface ReadCommandSpec<T> {
   name: string;
   description: string;
   /** What to list; printed as is with `--json`. */
-  read(ordo: Ordo): T[] | Promise<T[]>;
+  read(ordo: OrdoClient): T[] | Promise<T[]>;
   /** One table row of an item, for people. */
   row(item: T): Record<string, unknown>;
   /** The table's columns, in order: keys of `row`'s result. */

@@ -4,7 +4,7 @@
  * schedule 3, adding a name that exists 5 (`ERROR_MAPPING`).
  */
 import type { Command } from 'commander';
-import type { ScheduleSpec } from '../client/ordo.js';
+import { Ordo, type ScheduleSpec } from '../client/ordo.js';
 import { describeTiming } from '../core/schedule-timing.js';
 import { intOption, type CliContext } from './context.js';
 import { readCommand } from './read-command.js';
@@ -66,7 +66,7 @@ function registerDefinition(cli: CliContext, schedules: Command): void {
       const spec = specFromFlags(flags, mode);
       await cli.withClient(command, async (ordo, config) => {
         const schedule = await asFlags(() => (mode === 'add' ? ordo.schedules.add(name, spec as ScheduleSpec) : ordo.schedules.update(name, spec)));
-        if (!ordo.tasks.has(schedule.job.task)) {
+        if (ordo instanceof Ordo && !ordo.tasks.has(schedule.job.task)) {
           cli.print.note(`note: no task named ${schedule.job.task} in ${cli.tasksFolder(config)}, so its options were not applied and the payload not checked; its jobs wait for a worker that defines it`);
         }
         if (schedule.source === 'code') cli.print.note(`note: schedule ${name} is declared in code; a scheduler started with its task puts the code's definition back`);

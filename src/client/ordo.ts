@@ -22,6 +22,7 @@ export { RemoteOrdo, type RemoteOptions } from './remote.js';
 export { ChangeFeed, type FeedListener } from './feed.js';
 export type { FeedOptions } from './feed-poller.js';
 export { Tokens, type TokenView } from './tokens.js';
+export { describeTasks } from './task-info.js';
 export type { OrdoClient, TaskInfo, JobPage, ExecutionPage, FeedEvent, FeedJob, ScheduleClient, TokenClient } from './api.js';
 export type { JobListFilter, ExecutionListFilter, ExecutionPageRequest } from './job-query.js';
 export type { CancelResult } from './job-actions.js';
