@@ -29,7 +29,9 @@ function issueError(issue: Issue, part: RequestPart, root: unknown): ValidationE
     return new ValidationError(field, `no field named ${key} here (a misspelling? see /api/openapi.json)`, owner?.[key]);
   }
   const field = path.length > 0 ? path.join('.') : part === 'body' ? 'body' : part;
-  const received = 'input' in issue ? issue.input : valueAt(root, issue.path);
+  // What the caller sent (before a coercion), unless the path goes inside a transformed value.
+  const sent = valueAt(root, issue.path);
+  const received = sent === undefined && 'input' in issue ? issue.input : sent;
   return new ValidationError(field, expectedForm(issue, path.length === 0 && part === 'body'), received);
 }
 
