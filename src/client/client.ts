@@ -176,9 +176,9 @@ export class Ordo implements OrdoClient {
     return this.tasks.list();
   }
 
-  /** The tasks this client knows, with their resolved options and payload JSON Schema. */
+  /** The tasks this client knows, the built-in ones included, with their resolved options and payload JSON Schema. */
   async taskInfo(): Promise<TaskInfo[]> {
-    return describeTasks(this.tasks);
+    return describeTasks(this.tasks, { builtIn: true });
   }
 
   /**

@@ -9,9 +9,9 @@ import type { TaskDefinition } from '../tasks/define.js';
 import { taskTimeoutMs, type TaskRegistry } from '../tasks/registry.js';
 import type { TaskInfo } from './api.js';
 
-/** Every task of the registry, by name. */
-export function describeTasks(tasks: TaskRegistry): TaskInfo[] {
-  return tasks.list().map((summary) => {
+/** Every task of the registry, by name; the built-in ones (`http`) too when asked. */
+export function describeTasks(tasks: TaskRegistry, options: { builtIn?: boolean } = {}): TaskInfo[] {
+  return tasks.list(options).map((summary) => {
     const definition = tasks.get(summary.name)!;
     return {
       ...summary,
