@@ -101,7 +101,7 @@ function operation(id: RouteId, spec: RouteSpec): Operation {
     description: `Needs a token with scope \`${spec.scope}\` or higher.`,
     parameters: [...parameters(spec.params, 'path'), ...parameters(spec.query, 'query')],
     ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: wireSchema(spec.body) } } } } : {}),
-    responses: { [status]: success, ...problemsOf(id, spec) },
+    responses: { [status]: success, ...problemResponses(problemsOf(id, spec)) },
   } as unknown as Operation;
 }
 

@@ -88,6 +88,8 @@ function text(value: unknown): string | undefined {
 
 /** Sends a problem with its content type and the headers its status calls for. */
 export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
+  // Also for requests refused before the hooks that set it ran (a malformed URL).
+  reply.header('x-request-id', reply.request.id);
   if (body.status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
   if (body.status === 401) reply.header('www-authenticate', 'Bearer realm="ordo"');
   if (body.status === 403) reply.header('www-authenticate', 'Bearer realm="ordo", error="insufficient_scope"');
