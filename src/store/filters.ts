@@ -32,6 +32,15 @@ export function checkListLimit(value: unknown, field = 'limit'): number {
   return value;
 }
 
+/**
+ * True when a text filter holds NUL: it can match no JSON text (JSON escapes it), nor any
+ * PostgreSQL text (which cannot hold one, and fails the statement that sends one), and
+ * SQLite's LIKE would end its pattern there. Such a filter matches nothing, on both engines.
+ */
+export function holdsNul(...texts: (string | null | undefined)[]): boolean {
+  return texts.some((text) => typeof text === 'string' && text.includes('\0'));
+}
+
 /** The escape character of every LIKE pattern built here (`LIKE ? ESCAPE '\'`). */
 export const LIKE_ESCAPE = '\\';
 

@@ -14,6 +14,7 @@ import { jobsClaimCases } from './jobs-claim.js';
 import { jobsFinishCases } from './jobs-finish.js';
 import { jobsInsertCases } from './jobs-insert.js';
 import { jobsListCases } from './jobs-list.js';
+import { jobsListFiltersCases } from './jobs-list-filters.js';
 import { jobsPruneCases } from './jobs-prune.js';
 import { jobsUniqueForCases } from './jobs-unique-for.js';
 import { leaderCases } from './leader.js';
@@ -32,6 +33,7 @@ export function exerciseStore(fixture: EngineFixture): void {
     afterAll(dropCreatedSchemas);
     describe('jobs: insert and get', () => jobsInsertCases(ctx));
     describe('jobs: list', () => jobsListCases(ctx));
+    describe('jobs: list by creation time, payload text and cursor', () => jobsListFiltersCases(ctx));
     describe('jobs: unique for a time window', () => jobsUniqueForCases(ctx));
     describe('jobs: prune (retention)', () => jobsPruneCases(ctx));
     describe('jobs: claim, heartbeat, progress', () => jobsClaimCases(ctx));

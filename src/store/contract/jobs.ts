@@ -37,13 +37,20 @@ export interface JobStore {
   /**
    * Newest first (by id, descending). `total` counts all rows matching the filter (without
    * `page.before`). `page.before` keeps ids below it (cursor paging); `offset` still applies.
+   * `createdFrom` is inclusive, `createdTo` exclusive; `payloadText` is plain text (at most
+   * 10,000 characters), never a pattern. A malformed filter or page is a ValidationError
+   * naming the field (`filter.createdFrom`, `page.before`, …).
    */
   jobList(params: { readonly filter?: JobFilter; readonly page?: Page }): Promise<{ jobs: JobRecord[]; total: number }>;
 
   /**
    * Finished attempts across jobs (the records in each job's `attempts`), newest first by
-   * `finishedAt`, then job id and attempt descending; at most `limit`. `before` continues
-   * a listing after its last record. Jobs pruned by retention take their attempts with them.
+   * `finishedAt`, then job id and attempt descending; at most `limit` (1 to 1000). `before`
+   * continues a listing after its last record. Jobs pruned by retention take their attempts
+   * with them. An empty `outcome` list matches nothing; an unknown outcome is a
+   * ValidationError. Cost: jobs are read newest-finished first until the page is certain,
+   * about `2 × limit` for the newest page; `from` bounds the read, while `to`, a deep
+   * `before` or a filter few attempts match make it read every job that finished later.
    */
   executionList(params: {
     readonly filter?: ExecutionFilter;
@@ -53,11 +60,16 @@ export interface JobStore {
 
   /**
    * What changed, for live views and metrics (read-only, cheap enough to call a few times a
-   * second): `created`, jobs with an id above `afterId`, ascending, at most `limit`;
-   * `started`, running jobs whose `startedAt` is in `[from, to)`; `finished`, jobs whose
-   * `finishedAt` is in `[from, to)` whatever their state now (a retried job is pending
-   * again), at most `limit` each, oldest first. `now` is the store's clock, for the caller's
-   * next window.
+   * second): `created`, jobs with an id above `afterId` (`'0'` for all), ascending, at most
+   * `limit`; `started`, running jobs whose `startedAt` is in `[from, to)`, oldest start
+   * first; `finished`, jobs whose `finishedAt` is in `[from, to)` whatever their state now,
+   * oldest finish first: a finish that retries (the job pending again, or already running
+   * its next attempt) is one, since `finishedAt` is when the latest attempt ended. A job
+   * whose attempts ended twice in one window shows once, with both in `attempts`; a job that
+   * started and finished within a window is only in `finished`. At most `limit` (1 to 1000)
+   * each. `now` is the store's clock, for the caller's next window: rows written by
+   * transactions still open at `now` may carry an earlier time (and, on PostgreSQL, a lower
+   * id), so a caller that must see every change keeps its window a few seconds behind `now`.
    */
   jobChanges(params: {
     readonly afterId: string;

@@ -5,7 +5,11 @@
 import type { TokenRecord, TokenScope } from '../../core/types.js';
 
 export interface TokenStore {
-  /** Stores a new token's id, name, scope and hash; `createdAt = now`. */
+  /**
+   * Stores a new token's id, name, scope and hash; `createdAt = now`. `id` and `name` are
+   * 1 to 200 characters without NUL, `hash` a SHA-256 in lowercase hex (a ValidationError
+   * names the field otherwise); an id already taken is a ConflictError.
+   */
   tokenCreate(params: { readonly id: string; readonly name: string | null; readonly scope: TokenScope; readonly hash: string }): Promise<TokenRecord>;
 
   /** One token by id (revoked ones too), or null. */

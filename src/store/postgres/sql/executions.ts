@@ -10,14 +10,15 @@
  */
 import type { ExecutionRecord } from '../../../core/types.js';
 import { ExecutionWalk, type StoredExecution, executionFrom } from '../../executions.js';
-import type { ExecutionQuery } from '../../filters.js';
+import { type ExecutionQuery, holdsNul } from '../../filters.js';
 import type { PgContext } from '../context.js';
 import type { Queryable } from '../pool.js';
 
 /** Where the walk starts: above every finish time. */
 const TOP = { at: 'infinity', id: '0' };
 
-const chunkSql = (s: string, jobConditions: string, attemptConditions: string): string => `
+/** One chunk's statement, with the filters' conditions (exported for the plan tests). */
+export const chunkSql = (s: string, jobConditions: string, attemptConditions: string): string => `
   SELECT j.id, j.task, j.queue, j.finished_at, j.cursor_at, a.e AS attempt
   FROM (SELECT id, task, queue, finished_at, attempts,
                to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
@@ -42,8 +43,7 @@ interface ChunkRow {
 
 /** The newest attempts matching `query`, newest first. */
 export async function listExecutions(ctx: PgContext, query: ExecutionQuery): Promise<ExecutionRecord[]> {
-  // No stored text holds NUL (PostgreSQL cannot), and sent it would fail the statement.
-  if (query.outcomes?.length === 0 || [query.task, query.queue, query.workerId].some((text) => text?.includes('\0'))) return [];
+  if (query.outcomes?.length === 0 || holdsNul(query.task, query.queue, query.workerId)) return [];
   const { text, values } = chunkStatement(ctx.s, query);
   return ctx.db.transaction(async (client) => {
     await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');

@@ -13,7 +13,8 @@ import type { ChangesQuery } from '../../filters.js';
 import type { PgContext } from '../context.js';
 import { type JobRow, jobColumns, jobFromRow } from '../rows.js';
 
-const changesSql = (s: string): string => `
+/** The statement for schema `s` (exported for the plan tests). */
+export const changesSql = (s: string): string => `
   SELECT now() AS store_now, x.*
   FROM (SELECT 1) AS one
   LEFT JOIN (

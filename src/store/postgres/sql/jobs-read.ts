@@ -2,12 +2,12 @@
  * Read-only job queries: jobGet, jobList (newest first, filtered, counted) and jobNextDueIn.
  * jobList fetches the page and the total in one statement, so both come from one snapshot.
  * `payloadText` is an ILIKE over the payload's jsonb text with its wildcards escaped;
- * `page.before` pages by primary key, an index seek however deep. Text holding NUL, which
- * no PostgreSQL text can, matches nothing (sent, it would fail the statement).
+ * `page.before` pages by primary key, an index seek however deep. Text holding NUL matches
+ * nothing (filters.ts: holdsNul).
  */
 import { resolvePage } from '../../../core/page.js';
 import type { JobFilter, JobRecord, Page } from '../../../core/types.js';
-import { LIKE_ESCAPE, checkJobFilter, likeContaining } from '../../filters.js';
+import { LIKE_ESCAPE, checkJobFilter, holdsNul, likeContaining } from '../../filters.js';
 import { filterEqualities } from '../../records.js';
 import type { PgContext } from '../context.js';
 import { type JobRow, isRowId, jobColumns, jobFromRow } from '../rows.js';
@@ -62,8 +62,7 @@ export async function nextDueIn(ctx: PgContext, queues: readonly string[]): Prom
 function whereClause(filter: JobFilter): { conditions: string[]; args: unknown[] } {
   const conditions: string[] = [];
   const args: unknown[] = [];
-  const texts = [...filterEqualities(filter).map(([, value]) => value), filter.payloadText ?? ''];
-  if (texts.some((text) => text.includes('\0'))) return { conditions: ['false'], args };
+  if (holdsNul(filter.payloadText, ...filterEqualities(filter).map(([, value]) => value))) return { conditions: ['false'], args };
   if (filter.state !== undefined) {
     args.push(Array.isArray(filter.state) ? filter.state : [filter.state]);
     conditions.push(`state = ANY ($${args.length}::text[])`);

@@ -18,7 +18,8 @@ import type { Queryable } from '../pool.js';
 /** Queues woken at most after a reconnect; more than this many queues is not a real set-up. */
 const MAX_PENDING_QUEUES = 1000;
 
-const statsSql = (s: string): string => `
+/** The statement for schema `s` (exported for the plan tests). */
+export const statsSql = (s: string): string => `
   WITH counts AS (
     SELECT queue,
            count(*) FILTER (WHERE state = 'pending') AS pending,

@@ -14,7 +14,8 @@ import type { SqliteConnection } from '../connection.js';
 /** Above every finish time: where the walk starts. */
 const TOP = Number.MAX_SAFE_INTEGER;
 
-const chunkSql = (jobConditions: string, attemptConditions: string): string => `
+/** One chunk's statement, with the filters' conditions (exported for the plan tests). */
+export const chunkSql = (jobConditions: string, attemptConditions: string): string => `
   SELECT j.id, j.task, j.queue, j.finished_at, json_remove(a.value, '$.logs', '$.result') AS attempt
   FROM (SELECT id, task, queue, finished_at, attempts FROM jobs
         WHERE finished_at IS NOT NULL AND (finished_at, id) < (@cursorAt, @cursorId) ${jobConditions}

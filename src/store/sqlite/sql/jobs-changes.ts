@@ -11,14 +11,15 @@ import type { ChangesQuery } from '../../filters.js';
 import type { SqliteConnection } from '../connection.js';
 import { type JobRow, jobFromRow } from '../rows.js';
 
-const CREATED = `SELECT * FROM jobs WHERE id > @afterId ORDER BY id LIMIT @limit`;
+// The three reads (exported for the plan tests).
+export const CREATED = `SELECT * FROM jobs WHERE id > @afterId ORDER BY id LIMIT @limit`;
 
-const STARTED = `
+export const STARTED = `
   SELECT * FROM jobs
   WHERE state = 'running' AND started_at >= @from AND started_at < @to
   ORDER BY started_at, id LIMIT @limit`;
 
-const FINISHED = `
+export const FINISHED = `
   SELECT * FROM jobs
   WHERE finished_at >= @from AND finished_at < @to
   ORDER BY finished_at, id LIMIT @limit`;

@@ -10,7 +10,8 @@ import type { SqliteConnection } from '../connection.js';
 
 // Walks `jobs_finished` (migration 5): rows with a finish time, by finish time; the few in
 // the range that wait for a retry (pending, running) are skipped by the state test.
-const PRUNE_JOBS = `
+// Exported for the plan tests.
+export const PRUNE_JOBS = `
   DELETE FROM jobs WHERE id IN (
     SELECT id FROM jobs
     WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < @cutoff

@@ -6,7 +6,7 @@
  */
 import { resolvePage } from '../../../core/page.js';
 import type { JobFilter, JobRecord, Page } from '../../../core/types.js';
-import { LIKE_ESCAPE, checkJobFilter, likeContaining } from '../../filters.js';
+import { LIKE_ESCAPE, checkJobFilter, holdsNul, likeContaining } from '../../filters.js';
 import { filterEqualities } from '../../records.js';
 import type { SqliteConnection } from '../connection.js';
 import { type JobRow, jobFromRow, toRowId } from '../rows.js';
@@ -76,7 +76,9 @@ function whereClause(filter: JobFilter): { conditions: string[]; args: unknown[]
     conditions.push('created_at < ?');
     args.push(filter.createdTo.getTime());
   }
-  if (filter.payloadText !== undefined) {
+  if (holdsNul(filter.payloadText)) {
+    conditions.push('0');
+  } else if (filter.payloadText !== undefined) {
     conditions.push(`payload LIKE ? ESCAPE '${LIKE_ESCAPE}'`);
     args.push(likeContaining(filter.payloadText));
   }

@@ -3,24 +3,27 @@
  * flags in `queues`) and queueSetPaused. A queue needs no row to exist; a row only records
  * that it was paused or resumed.
  *
- * queueStats runs on every dashboard refresh and metrics scrape, so each part reads an index
- * only, never the table: the counts per state from `jobs_queue_state` (queue, state), the
- * pending jobs' due, delayed and oldest due time from `jobs_due` (queue, run_at), the last
- * hour's finishes from a range of `jobs_finished`.
+ * queueStats runs on every dashboard refresh and metrics scrape, so each part reads one
+ * index: the counts per state from `jobs_queue_state` (queue, state) alone, the pending
+ * jobs' due, delayed and oldest due time from `jobs_due` (queue, run_at) alone, the last
+ * hour's finishes from a range of `jobs_finished`. Measured on 100,000 finished jobs: 96 ms
+ * for the single pass over the table it was, 8 ms now.
  */
 import type { QueueStats } from '../../../core/types.js';
 import { LAST_HOUR_MS } from '../../records.js';
 import type { SqliteConnection } from '../connection.js';
 
-const STATS = `
+/** The statement (exported for the plan tests). */
+export const STATS = `
+  -- Counted per (queue, state) first: an expression per row per state took twice as long.
   WITH counts AS (
     SELECT queue,
-           SUM(state = 'pending') AS pending,
-           SUM(state = 'running') AS running,
-           SUM(state = 'succeeded') AS succeeded,
-           SUM(state = 'failed') AS failed,
-           SUM(state = 'cancelled') AS cancelled
-    FROM jobs
+           SUM(n) FILTER (WHERE state = 'pending') AS pending,
+           SUM(n) FILTER (WHERE state = 'running') AS running,
+           SUM(n) FILTER (WHERE state = 'succeeded') AS succeeded,
+           SUM(n) FILTER (WHERE state = 'failed') AS failed,
+           SUM(n) FILTER (WHERE state = 'cancelled') AS cancelled
+    FROM (SELECT queue, state, COUNT(*) AS n FROM jobs GROUP BY queue, state)
     GROUP BY queue
   ),
   waiting AS (
@@ -31,11 +34,13 @@ const STATS = `
     FROM jobs WHERE state = 'pending'
     GROUP BY queue
   ),
+  -- INDEXED BY: left to itself, the planner groups by queue along jobs_queue_state and reads
+  -- every row for its finished_at (20 ms on 100,000 finished jobs, 0.2 ms by the range).
   recent AS (
     SELECT queue,
            SUM(state = 'succeeded') AS succeeded,
            SUM(state = 'failed') AS failed
-    FROM jobs WHERE finished_at > @hourAgo
+    FROM jobs INDEXED BY jobs_finished WHERE finished_at > @hourAgo
     GROUP BY queue
   ),
   names AS (SELECT queue AS name FROM counts UNION SELECT name FROM queues)
