@@ -113,7 +113,7 @@ export interface FeedJob {
   id: string;
   task: string;
   queue: string;
-  /** The job's state when the change was read. */
+  /** The state the change left the job in: `pending` when enqueued or retried, `running` when started, else how it ended. */
   state: JobRecord['state'];
   attempt: number;
   /** For `job:finished` and `job:retried`: how the attempt ended. */

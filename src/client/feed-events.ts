@@ -13,7 +13,7 @@
  * a job it no longer remembers is told only when it happened within that time (and after the
  * feed began), so a forgotten change, told long ago, is never told again.
  */
-import type { AttemptRecord, JobRecord } from '../core/types.js';
+import type { AttemptRecord, JobRecord, JobState } from '../core/types.js';
 import type { FeedEvent, FeedJob } from './api.js';
 
 /** How long what was told is remembered: far longer than a window plus the read lag. */
@@ -42,7 +42,7 @@ export class FeedMemory {
     for (const job of rows) {
       if (job.state !== 'running' || !job.startedAt) continue;
       if (this.tell(this.started, job.id, job.attempt, job.startedAt.getTime(), from)) {
-        events.push(jobEvent('job:started', job.startedAt, job, { attempt: job.attempt, worker: job.lockedBy }));
+        events.push(jobEvent('job:started', job.startedAt, job, { state: 'running', attempt: job.attempt, worker: job.lockedBy }));
       }
     }
     return events;
@@ -59,7 +59,7 @@ export class FeedMemory {
       const last = job.attempts[job.attempts.length - 1];
       const endedWithoutAttempt = job.state === 'cancelled' && job.finishedAt && job.finishedAt.getTime() !== last?.finishedAt.getTime();
       if (endedWithoutAttempt && this.tell(this.finished, job.id, job.attempt, job.finishedAt!.getTime(), from)) {
-        events.push(jobEvent('job:finished', job.finishedAt!, job, { attempt: job.attempt, outcome: 'cancelled', durationMs: null, worker: null }));
+        events.push(jobEvent('job:finished', job.finishedAt!, job, { state: 'cancelled', attempt: job.attempt, outcome: 'cancelled', durationMs: null, worker: null }));
       }
     }
     return events;
@@ -75,12 +75,13 @@ export class FeedMemory {
     const events: JobEvent[] = [];
     const start = record.startedAt;
     if (start && this.tell(this.started, job.id, record.attempt, start.getTime(), from)) {
-      events.push(jobEvent('job:started', start, job, { attempt: record.attempt, worker: record.worker }));
+      events.push(jobEvent('job:started', start, job, { state: 'running', attempt: record.attempt, worker: record.worker }));
     }
     if (this.tell(this.finished, job.id, record.attempt, record.finishedAt.getTime(), from)) {
       const durationMs = start ? record.finishedAt.getTime() - start.getTime() : null;
-      const type = ranAgain(job, record, isLast) ? 'job:retried' : 'job:finished';
-      events.push(jobEvent(type, record.finishedAt, job, { attempt: record.attempt, outcome: record.outcome, durationMs, worker: record.worker, error: record.error?.message }));
+      const again = ranAgain(job, record, isLast);
+      const state = again ? 'pending' : endState(job, record, isLast);
+      events.push(jobEvent(again ? 'job:retried' : 'job:finished', record.finishedAt, job, { state, attempt: record.attempt, outcome: record.outcome, durationMs, worker: record.worker, error: record.error?.message }));
     }
     return events;
   }
@@ -110,7 +111,7 @@ export function byTime(a: FeedEvent, b: FeedEvent): number {
 }
 
 export function enqueuedEvent(job: JobRecord): JobEvent {
-  return jobEvent('job:enqueued', job.createdAt, job, { attempt: job.attempt });
+  return jobEvent('job:enqueued', job.createdAt, job, { state: 'pending', attempt: 0 });
 }
 
 function compareJob(a: FeedEvent, b: FeedEvent): number {
@@ -129,7 +130,17 @@ function ranAgain(job: JobRecord, record: AttemptRecord, isLast: boolean): boole
   return record.outcome !== 'succeeded' && record.outcome !== 'cancelled';
 }
 
-function jobEvent(type: JobEvent['type'], at: Date, job: JobRecord, fields: Partial<FeedJob> & { attempt: number }): JobEvent {
+/**
+ * Where an attempt that did not run again left the job: the job's own state for its last
+ * attempt (a failure whose cancellation was requested ends `cancelled`), else what its
+ * outcome means.
+ */
+function endState(job: JobRecord, record: AttemptRecord, isLast: boolean): JobState {
+  if (isLast && job.state !== 'pending' && job.state !== 'running') return job.state;
+  return record.outcome === 'succeeded' ? 'succeeded' : record.outcome === 'cancelled' ? 'cancelled' : 'failed';
+}
+
+function jobEvent(type: JobEvent['type'], at: Date, job: JobRecord, fields: Partial<FeedJob> & { state: JobState; attempt: number }): JobEvent {
   const { error, outcome, durationMs, worker, ...rest } = fields;
   return {
     type,
@@ -138,7 +149,6 @@ function jobEvent(type: JobEvent['type'], at: Date, job: JobRecord, fields: Part
       id: job.id,
       task: job.task,
       queue: job.queue,
-      state: job.state,
       traceId: job.traceId ?? null,
       ...rest,
       ...(outcome === undefined ? {} : { outcome }),

@@ -30,13 +30,13 @@ export interface FeedOptions {
   lagMs?: number;
   /** How often worker presence is read (worker:up, worker:down). @defaultValue 2000 */
   workersEveryMs?: number;
-  /** Rows read per kind and call; a full batch is followed at once by the next read. @defaultValue 2000 */
+  /** Rows read per kind and call; a full batch is followed at once by the next read (at most 1000). @defaultValue 1000 */
   batch?: number;
   /** Told of a failed read (the feed keeps trying: a database outage only delays events). */
   onError?: (err: unknown) => void;
 }
 
-export const FEED_DEFAULTS = { pollMs: 500, lagMs: 300, workersEveryMs: 2_000, batch: 2_000 } as const;
+export const FEED_DEFAULTS = { pollMs: 500, lagMs: 300, workersEveryMs: 2_000, batch: 1_000 } as const;
 
 /** Larger than any job id: asks `jobChanges` for no created rows. */
 const NO_ID = '9223372036854775807';
