@@ -9,7 +9,9 @@
 import { afterAll, describe } from 'vitest';
 import { type EngineFixture, dropCreatedSchemas } from '../support/engines.js';
 import { cancelRequestedCases } from './cancel-requested.js';
+import { executionsCases } from './executions.js';
 import { jobsCancelRetryCases } from './jobs-cancel-retry.js';
+import { jobsChangesCases } from './jobs-changes.js';
 import { jobsClaimCases } from './jobs-claim.js';
 import { jobsFinishCases } from './jobs-finish.js';
 import { jobsInsertCases } from './jobs-insert.js';
@@ -24,6 +26,7 @@ import { rescueCases } from './rescue.js';
 import { scheduleFiresCases } from './schedule-fires.js';
 import { schedulesCases } from './schedules.js';
 import { stateMachineCases } from './state-machine.js';
+import { tokensCases } from './tokens.js';
 import { useContractContext } from './support.js';
 import { workersCases } from './workers.js';
 
@@ -40,6 +43,8 @@ export function exerciseStore(fixture: EngineFixture): void {
     describe('jobs: finish', () => jobsFinishCases(ctx));
     describe('jobs: cancel, retry, delete', () => jobsCancelRetryCases(ctx));
     describe('jobs: rescue expired leases', () => rescueCases(ctx));
+    describe('executions: attempt history across jobs', () => executionsCases(ctx));
+    describe('jobs: changes in a window', () => jobsChangesCases(ctx));
     describe('jobs: a requested cancellation is never lost', () => cancelRequestedCases(ctx));
     describe('jobs: the state machine, every move and every refusal', () => stateMachineCases(ctx));
     describe('queues', () => queuesCases(ctx));
@@ -48,5 +53,6 @@ export function exerciseStore(fixture: EngineFixture): void {
     describe('notifications', () => notifyCases(ctx));
     describe('schedules: definitions', () => schedulesCases(ctx));
     describe('schedules: fires and the ledger', () => scheduleFiresCases(ctx));
+    describe('tokens', () => tokensCases(ctx));
   });
 }

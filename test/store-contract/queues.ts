@@ -1,5 +1,6 @@
 /**
- * Contract area: queueStats, queueSetPaused and jobNextDueIn.
+ * Contract area: queueStats (counts per state, due and delayed jobs, the last hour's
+ * finishes, the oldest due job's wait), queueSetPaused and jobNextDueIn.
  */
 import { describe, expect, it } from 'vitest';
 import { CLOCK_SLACK_MS, type ContractContext, claimOne, finishOf, insert, job } from './support.js';
@@ -31,6 +32,42 @@ export function queuesCases(ctx: ContractContext): void {
         },
         { queue: 'reports', paused: true, ...zero, pending: 1, due: 1, oldestDueAgeMs: waited },
       ]);
+    });
+
+    it('tells due from delayed jobs, and how long the oldest due job has waited', async () => {
+      const stats = async () => (await ctx.store.queueStats()).find((s) => s.queue === 'mail')!;
+      await insert(ctx.store, job({ queue: 'mail', delayMs: 60_000 }), job({ queue: 'mail', delayMs: 120_000 }));
+      expect(await stats()).toMatchObject({ pending: 2, due: 0, delayed: 2, oldestDueAgeMs: null });
+      await insert(ctx.store, job({ queue: 'mail' }));
+      ctx.clock.advance(5_000);
+      const first = await stats();
+      expect(first).toMatchObject({ pending: 3, due: 1, delayed: 2 });
+      expect(first.oldestDueAgeMs).toBeGreaterThanOrEqual(5_000);
+      expect(first.oldestDueAgeMs).toBeLessThan(5_000 + CLOCK_SLACK_MS);
+      ctx.clock.advance(60_000);
+      const later = await stats();
+      expect(later).toMatchObject({ pending: 3, due: 2, delayed: 1 });
+      expect(later.oldestDueAgeMs).toBeGreaterThanOrEqual(65_000);
+      expect(later.oldestDueAgeMs).toBeLessThan(65_000 + CLOCK_SLACK_MS);
+      await ctx.store.jobDeleteMany({ queue: 'mail' });
+      expect(await ctx.store.queueStats()).toEqual([]);
+    });
+
+    it('counts the last hour’s successes and failures by finish time; a retry waiting is neither', async () => {
+      const stats = async () => (await ctx.store.queueStats()).find((s) => s.queue === 'work')!;
+      await insert(ctx.store, ...Array.from({ length: 4 }, () => job({ queue: 'work' })));
+      const claim = () => claimOne(ctx.store, { queues: ['work'] });
+      const boom = { error: { message: 'boom' } };
+      await ctx.store.jobFinishMany({ finishes: [finishOf(await claim())] });
+      await ctx.store.jobFinishMany({ finishes: [finishOf(await claim(), { state: 'failed', outcome: 'failed', ...boom })] });
+      await ctx.store.jobFinishMany({ finishes: [finishOf(await claim(), { state: 'pending', outcome: 'failed', retryDelayMs: 7_200_000, ...boom })] });
+      await ctx.store.jobFinishMany({ finishes: [finishOf(await claim(), { state: 'cancelled', outcome: 'cancelled' })] });
+      const totals = { pending: 1, due: 0, delayed: 1, running: 0, succeeded: 1, failed: 1, cancelled: 1 };
+      expect(await stats()).toMatchObject({ ...totals, succeededLastHour: 1, failedLastHour: 1 });
+      ctx.clock.advance(3_600_000 - 2 * CLOCK_SLACK_MS);
+      expect(await stats()).toMatchObject({ ...totals, succeededLastHour: 1, failedLastHour: 1 });
+      ctx.clock.advance(3 * CLOCK_SLACK_MS);
+      expect(await stats()).toMatchObject({ ...totals, succeededLastHour: 0, failedLastHour: 0 });
     });
 
     it('shows a resumed queue as not paused', async () => {
