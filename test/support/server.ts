@@ -81,7 +81,7 @@ export function useServers(engine: EngineFixture): (setup?: ServerSetup) => Prom
   return async (setup = {}) => {
     const store = setup.store ?? (await freshStore(engine));
     const registry = new TaskRegistry(setup.tasks ?? []);
-    const ordo = await createOrdo({ store, tasks: registry, feed: { pollMs: 50, onError: (err) => console.error('feed error', err) } });
+    const ordo = await createOrdo({ store, tasks: registry, feed: { pollMs: 50 } });
     const taskNames = registry.size > 0 ? registry.names({ builtIn: true }) : null;
     const server = await startServer({ ordo, port: 0, taskNames, ...setup.options });
     started.push({ server, ordo, store, ownsStore: setup.store === undefined });
