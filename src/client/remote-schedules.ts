@@ -1,16 +1,17 @@
 /**
  * `remote.schedules` and `remote.tokens`: the schedule and token operations of the client
- * over the HTTP API. Lookups check what they can before sending (a name, a history limit),
- * with the same checks as the client on the database, so both give the same errors; the
- * server resolves and checks the rest exactly as the local client does.
+ * over the HTTP API. What can be checked before sending (a new schedule without its task's
+ * schema, a name, a history limit, a scope) is checked with the same checks as the client on
+ * the database, so both give the same errors; the server resolves and checks the rest
+ * exactly as the local client does.
  */
 import { parseTime } from '../core/duration.js';
 import type { ScheduleFire, TokenScope } from '../core/types.js';
 import type { ScheduleClient, TokenClient } from './api.js';
 import type { HttpCaller } from './remote-http.js';
-import type { ScheduleSpec } from './schedule-spec.js';
+import { resolveSchedule, type ScheduleSpec } from './schedule-spec.js';
 import { checkHistoryLimit, checkLookupName, type ScheduleDetail, type ScheduleView } from './schedules.js';
-import { checkTokenId, type TokenView } from './tokens.js';
+import { checkScope, checkTokenId, checkTokenName, type TokenView } from './tokens.js';
 
 const SPEC_KEYS = ['task', 'payload', 'queue', 'priority', 'maxAttempts', 'timeout', 'cron', 'every', 'at', 'tz', 'misfire', 'misfireLimit', 'overlap'] as const;
 
@@ -18,6 +19,8 @@ export class RemoteSchedules implements ScheduleClient {
   constructor(private readonly http: HttpCaller) {}
 
   async add(name: string, spec: ScheduleSpec): Promise<ScheduleDetail> {
+    // Checked as the local client checks a schedule of a task it does not know: the same errors.
+    resolveSchedule(name, spec, undefined, 'api');
     return (await this.http.call('schedules.create', { body: { name, ...specBody(spec) } })) as ScheduleDetail;
   }
 
@@ -59,7 +62,8 @@ export class RemoteTokens implements TokenClient {
   constructor(private readonly http: HttpCaller) {}
 
   async create(options: { scope: TokenScope; name?: string }): Promise<{ token: string; record: TokenView }> {
-    return (await this.http.call('tokens.create', { body: { scope: options?.scope, name: options?.name } })) as { token: string; record: TokenView };
+    const body = { scope: checkScope(options?.scope), ...(options.name === undefined ? {} : { name: checkTokenName(options.name) }) };
+    return (await this.http.call('tokens.create', { body })) as { token: string; record: TokenView };
   }
 
   async list(): Promise<TokenView[]> {

@@ -11,7 +11,7 @@ import { NotFoundError, ValidationError } from '../core/errors.js';
 import { checkQueueName } from '../core/names.js';
 import type { InsertResult, JobRecord, Page, QueueStats, WorkerRecord } from '../core/types.js';
 import type { EnqueueItem, ExecutionPage, JobPage, OrdoClient, TaskInfo } from './api.js';
-import { checkPayload, type EnqueueOptions } from './enqueue-options.js';
+import { checkPayload, resolveEnqueue, type EnqueueOptions } from './enqueue-options.js';
 import type { CancelResult } from './job-actions.js';
 import {
   checkExecutionFilter,
@@ -147,14 +147,17 @@ export class RemoteOrdo implements OrdoClient {
 }
 
 /**
- * The body of one job: the options the API takes (a caller's transaction cannot travel), the
- * payload checked as the local client checks it, a Date sent as ISO text.
+ * The body of one job: the options the API takes (a caller's transaction cannot travel), a
+ * Date sent as ISO text. Checked first as the local client checks a job of a task it does not
+ * know (everything but the task's own schema, which the server checks), so a bad option gets
+ * the local client's error, not the wire schema's.
  */
 function enqueueBody(item: EnqueueItem): Record<string, unknown> {
   const options = item.options ?? {};
   if (options.tx !== undefined) {
     throw new ValidationError('tx', 'no tx over HTTP: enqueueing inside your own transaction needs a client on the database (createOrdo({ db }))', 'a transaction');
   }
+  resolveEnqueue(item.task, item.payload, options, undefined);
   const body: Record<string, unknown> = { task: item.task };
   if (item.payload !== undefined) body.payload = checkPayload(item.payload);
   for (const key of ENQUEUE_KEYS) if (options[key] !== undefined) body[key] = options[key];

@@ -27,7 +27,7 @@ export class Tokens implements TokenClient {
   /** Makes a token with this scope: the token is in this answer and nowhere else, ever. */
   async create(options: { scope: TokenScope; name?: string }): Promise<{ token: string; record: TokenView }> {
     const scope = checkScope(options?.scope);
-    const name = options.name === undefined ? null : checkName(options.name);
+    const name = options.name === undefined ? null : checkTokenName(options.name);
     const id = randomBytes(5).toString('hex');
     const token = `ordo_${id}_${randomBytes(32).toString('base64url')}`;
     const record = await this.store.tokenCreate({ id, name, scope, hash: hashToken(token) });
@@ -75,12 +75,14 @@ function withoutHash(record: TokenRecord): TokenView {
   return view;
 }
 
-function checkScope(scope: unknown): TokenScope {
+/** One of the scopes, or a ValidationError naming them. */
+export function checkScope(scope: unknown): TokenScope {
   if (!TOKEN_SCOPES.includes(scope as TokenScope)) throw new ValidationError('scope', `one of ${TOKEN_SCOPES.join(', ')}`, scope);
   return scope as TokenScope;
 }
 
-function checkName(name: unknown): string {
+/** A token's label: 1 to 200 characters, no control characters. */
+export function checkTokenName(name: unknown): string {
   if (typeof name !== 'string' || name.trim().length === 0 || name.length > MAX_NAME || /\p{Cc}/u.test(name)) {
     throw new ValidationError('name', `a label of 1 to ${MAX_NAME} characters without control characters, such as ci-deploy`, name);
   }
