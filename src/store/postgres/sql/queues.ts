@@ -5,10 +5,12 @@
  * become claimable at that moment. Also the queues that have pending jobs, which the
  * listener wakes its subscribers for after it (re)connects.
  *
- * queueStats runs on every dashboard refresh and metrics scrape, so each part reads one
- * index: the counts per state from `jobs_queue_state` (queue, state; an index-only scan once
- * the table is vacuumed), the pending jobs' due, delayed and oldest due time from `jobs_due`
- * (queue, run_at), the last hour's finishes from a range of `jobs_finished`.
+ * queueStats runs on every dashboard refresh and metrics scrape. The counts per state visit
+ * every row, as counts do (an index-only scan of `jobs_queue_state` once the table is
+ * vacuumed, or a sequential scan where the planner finds that cheaper); everything else
+ * reads only the rows it is about: the pending jobs' due, delayed and oldest due time from
+ * `jobs_due` (queue, run_at), the last hour's finishes from a range of `jobs_finished`,
+ * instead of testing run_at and finished_at on every row of the table.
  */
 import type { QueueStats } from '../../../core/types.js';
 import { LAST_HOUR_MS } from '../../records.js';
