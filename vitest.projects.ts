@@ -45,7 +45,7 @@ export const PROJECTS: readonly ProjectSpec[] = [
   // The runtime over a real store, inside the test process: client, worker, services.
   {
     name: 'runtime',
-    include: [...family('client', 'worker', 'server', 'remote', 'tasks'), ...startingWith('service', 'maintenance'), 'test/postgres.resilience*.test.ts'],
+    include: [...family('client', 'worker', 'server', 'remote', 'tasks', 'browser'), ...startingWith('service', 'maintenance'), 'test/postgres.resilience*.test.ts'],
     postgres: true,
   },
   // Ordo as a user runs it: the CLI, and worker processes started, killed and stopped.
