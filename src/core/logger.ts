@@ -1,5 +1,5 @@
 /**
- * Structured logs (pino). Every line is JSON with a `worker`, `jobId` or `trace` field where
+ * Structured logs (pino). Every line is JSON with a `worker`, `jobId`, `traceId` or `requestId` field where
  * one applies; `ORDO_LOG_LEVEL` sets the level. A terminal gets short readable lines instead.
  *
  * Logging is best effort: a destination that fails (a closed pipe gives EPIPE, e.g. `ordo
