@@ -24,14 +24,15 @@ import type { Db, Queryable } from './pool.js';
  */
 const MIGRATION_QUERY_TIMEOUT_MS = 30 * 60 * 1000;
 
-interface Migration {
+export interface Migration {
   version: number;
   name: string;
   /** The DDL, for the schema whose quoted name is `s`. */
   sql: (s: string) => string;
 }
 
-const MIGRATIONS: readonly Migration[] = [
+/** Every migration, oldest first (exported for the upgrade tests, which build older schemas). */
+export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'jobs, queues, workers, leaders',

@@ -10,13 +10,14 @@ import { ConfigError } from '../../core/errors.js';
 import type { SqliteConnection } from './connection.js';
 import { missingDatabase } from './errors.js';
 
-interface Migration {
+export interface Migration {
   version: number;
   name: string;
   sql: string;
 }
 
-const MIGRATIONS: readonly Migration[] = [
+/** Every migration, oldest first (exported for the upgrade tests, which build older schemas). */
+export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'jobs, queues, workers, leaders',
