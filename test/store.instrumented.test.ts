@@ -62,6 +62,31 @@ describe.each(engines)('instrumented store: $name', (engine) => {
     ]);
   });
 
+  it("observes the HTTP API's calls too: executions, changes and tokens, with their errors classified", async () => {
+    const calls: StoreCall[] = [];
+    const { store, stats } = await fresh((call) => calls.push(call));
+    const token = { id: 't1', name: null, scope: 'read' as const, hash: 'a'.repeat(64) };
+    expect(await store.tokenCreate(token)).toMatchObject({ id: 't1', revokedAt: null });
+    await store.tokenCreate(token).catch(() => undefined);
+    await store.tokenGet({ id: 't1' });
+    await store.tokenList();
+    await store.tokenRevoke({ id: 't1' });
+    expect(await store.executionList({ limit: 10 })).toEqual([]);
+    await store.executionList({ limit: 0 }).catch(() => undefined);
+    expect(await store.jobChanges({ afterId: '0', from: new Date(0), to: new Date(), limit: 10 })).toMatchObject({ created: [] });
+    expect(calls.map((c) => [c.method, c.errorCode])).toEqual([
+      ['tokenCreate', undefined],
+      ['tokenCreate', 'conflict'],
+      ['tokenGet', undefined],
+      ['tokenList', undefined],
+      ['tokenRevoke', undefined],
+      ['executionList', undefined],
+      ['executionList', 'invalid_argument'],
+      ['jobChanges', undefined],
+    ]);
+    expect(stats().executionList).toMatchObject({ calls: 2, errors: 1 });
+  });
+
   it('counts a failed call as an error and reports the error, which the caller still gets', async () => {
     const calls: StoreCall[] = [];
     const { store, stats } = await fresh((call) => calls.push(call));
