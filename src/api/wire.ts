@@ -181,16 +181,17 @@ export const scheduleFire = z.object({
   jobState: z.enum(JOB_STATES).nullable(),
 });
 
+// Fields in the order the client gives them (a decoded answer prints like a local one).
 export const queueStats = z.object({
   queue: z.string(),
   paused: z.boolean(),
   pending: z.number(),
   due: z.number(),
-  delayed: z.number(),
   running: z.number(),
   succeeded: z.number(),
   failed: z.number(),
   cancelled: z.number(),
+  delayed: z.number(),
   succeededLastHour: z.number(),
   failedLastHour: z.number(),
   oldestDueAgeMs: z.number().nullable(),

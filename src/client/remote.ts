@@ -150,7 +150,9 @@ export class RemoteOrdo implements OrdoClient {
  * The body of one job: the options the API takes (a caller's transaction cannot travel), a
  * Date sent as ISO text. Checked first as the local client checks a job of a task it does not
  * know (everything but the task's own schema, which the server checks), so a bad option gets
- * the local client's error, not the wire schema's.
+ * the local client's error, not the wire schema's. One difference remains: a job whose
+ * payload breaks its task's schema and that has a bad option too is refused for the option
+ * here, for the payload by a local client (which checks the payload first).
  */
 function enqueueBody(item: EnqueueItem): Record<string, unknown> {
   const options = item.options ?? {};
