@@ -7,8 +7,9 @@
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createOrdo, RemoteOrdo, type Ordo, type OrdoClient } from '../src/client/ordo.js';
+import { createOrdo, RemoteOrdo, type JobListFilter, type Ordo, type OrdoClient } from '../src/client/ordo.js';
 import { AccessError, ConflictError, ERROR_MAPPING, NotFoundError, OrdoError, StoreUnavailableError, ValidationError } from '../src/core/errors.js';
+import type { Page } from '../src/core/types.js';
 import { defineTask } from '../src/tasks/define.js';
 import { dropCreatedSchemas, engines } from './support/engines.js';
 import { finishOf } from './support/jobs.js';
@@ -68,7 +69,14 @@ describe.each(engines)('remote client on $name', (engine) => {
     expect((await local.job(many[1]!.id)).traceId).toEqual(expect.any(String));
     expect(await remote.getJob('999999')).toBeNull();
 
-    for (const [filter, page] of [[{}, { limit: 2 }], [{ task: 'plain' }, { limit: 1, offset: 1 }], [{ state: ['pending' as const], queue: 'low' }, {}], [{ payloadText: 'n' }, {}], [{ createdFrom: Math.floor(Date.now() / 1000) - 60, createdTo: at.toISOString() }, {}]] as const) {
+    const queries: [JobListFilter, Page][] = [
+      [{}, { limit: 2 }],
+      [{ task: 'plain' }, { limit: 1, offset: 1 }],
+      [{ state: ['pending'], queue: 'low' }, {}],
+      [{ payloadText: 'n' }, {}],
+      [{ createdFrom: Math.floor(Date.now() / 1000) - 60, createdTo: at.toISOString() }, {}],
+    ];
+    for (const [filter, page] of queries) {
       const [mine, theirs] = [await remote.listJobs(filter, page), await local.listJobs(filter, page)];
       expect(mine).toEqual(theirs);
     }
