@@ -127,7 +127,7 @@ export interface JobFinish {
 }
 
 export interface JobFilter {
-  state?: JobState | JobState[];
+  state?: JobState | readonly JobState[];
   queue?: string;
   task?: string;
   /** The worker that holds or last held the job (`lockedBy`). */
@@ -174,7 +174,7 @@ export interface ExecutionRecord {
 export interface ExecutionFilter {
   task?: string;
   queue?: string;
-  outcome?: AttemptOutcome | AttemptOutcome[];
+  outcome?: AttemptOutcome | readonly AttemptOutcome[];
   workerId?: string;
   /** Attempts finished at or after this time. */
   from?: Date;

@@ -126,8 +126,9 @@ export function checkExecutions(params: {
   };
 }
 
-function checkOutcomes(outcome: AttemptOutcome | AttemptOutcome[]): AttemptOutcome[] {
-  const outcomes = Array.isArray(outcome) ? outcome : [outcome];
+function checkOutcomes(outcome: AttemptOutcome | readonly AttemptOutcome[]): AttemptOutcome[] {
+  const outcomes: readonly AttemptOutcome[] = typeof outcome === 'string' ? [outcome] : outcome;
+  if (!Array.isArray(outcomes)) throw new ValidationError('filter.outcome', `one or more of ${ATTEMPT_OUTCOMES.join(', ')}`, outcome);
   const unknown = outcomes.find((value) => !ATTEMPT_OUTCOMES.includes(value));
   if (unknown !== undefined) throw new ValidationError('filter.outcome', `one or more of ${ATTEMPT_OUTCOMES.join(', ')}`, unknown);
   return [...new Set(outcomes)];
