@@ -75,6 +75,8 @@ describe('ordo --server', () => {
       ['jobs', 'list', '--json'],
       ['jobs', 'list', '--state', 'pending,cancelled', '--queue', 'default', '--limit', '2', '--offset', '1'],
       ['jobs', 'list', '--task', 'flaky_sync', '--json'],
+      ['jobs', 'list', '--search', 'U2@B', '--created-from', '2020-01-01T00:00:00Z', '--created-to', '4102444800'],
+      ['jobs', 'list', '--limit', '2', '--before', ids[2]!],
       ['jobs', 'show', ids[0]!],
       ['jobs', 'show', ids[1]!, '--json'],
       ['queues', 'stats'],
@@ -128,6 +130,8 @@ describe('ordo --server', () => {
     const cases: [number, string[]][] = [
       [2, ['jobs', 'show', 'abc']],
       [2, ['jobs', 'list', '--state', 'done']],
+      [2, ['jobs', 'list', '--created-from', 'yesterday']],
+      [2, ['jobs', 'list', '--before', 'x']],
       [2, ['enqueue', 'send_email', '{"email":"not-an-email","message":"hi"}']],
       [2, ['enqueue', 'send_email', EMAIL, '--delay', '5']],
       [2, ['enqueue', 'send_email', EMAIL, '--queue', 'has space']],
@@ -147,7 +151,8 @@ describe('ordo --server', () => {
       expect(result.code, args.join(' ')).toBe(code);
       expect(result.stderr, args.join(' ')).toMatch(/^ordo: /);
     }
-    // Flags keep their names in messages that came back from the server.
+    // Flags keep their names in messages, also those that came back from the server.
+    expect((await viaServer('jobs', 'list', '--created-from', 'yesterday')).stderr).toMatch(/^ordo: --created-from: expected an ISO 8601 time/);
     expect((await viaServer('schedules', 'add', 'x', '--every', '1h', '--task', 'send_email', '--payload', EMAIL, '--misfire', 'bogus')).stderr).toMatch(/^ordo: --misfire: expected one of skip, once, all/);
   });
 

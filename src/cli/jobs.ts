@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { CancelResult } from '../client/ordo.js';
+import { renameField } from '../core/errors.js';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../core/page.js';
 import type { JobRecord, JobState } from '../core/types.js';
 import { intOption, type CliContext } from './context.js';
@@ -14,10 +15,28 @@ interface ListFlags {
   queue?: string;
   task?: string;
   worker?: string;
+  createdFrom?: string;
+  createdTo?: string;
+  search?: string;
+  before?: string;
   limit?: number;
   offset?: number;
   json?: boolean;
 }
+
+/** The flag for each field of a listing the client may name in an error. */
+const LIST_FLAGS: Record<string, string> = {
+  state: '--state',
+  queue: '--queue',
+  task: '--task',
+  workerId: '--worker',
+  createdFrom: '--created-from',
+  createdTo: '--created-to',
+  payloadText: '--search',
+  before: '--before',
+  limit: '--limit',
+  offset: '--offset',
+};
 
 export function registerJobs(cli: CliContext, program: Command): void {
   const jobs = program.command('jobs').description('inspect and control jobs');
@@ -29,16 +48,23 @@ export function registerJobs(cli: CliContext, program: Command): void {
     .option('-q, --queue <queue>', 'only this queue')
     .option('-t, --task <task>', 'only this task')
     .option('-w, --worker <name>', 'only jobs run by this worker')
+    .option('--created-from <time>', 'only jobs created at or after this time: ISO 8601 or epoch seconds')
+    .option('--created-to <time>', 'only jobs created before this time: ISO 8601 or epoch seconds')
+    .option('--search <text>', "only jobs whose payload's JSON contains this text (case-insensitive)")
+    .option('--before <id>', 'only jobs older than this id: the next page after one ending there (fast however deep)')
     .option('-n, --limit <n>', `at most this many (1–${MAX_PAGE_LIMIT})`, intOption('--limit'), DEFAULT_PAGE_LIMIT)
     .option('--offset <n>', 'skip this many', intOption('--offset'), 0)
     .option('--json', 'print JSON')
     .action(async (flags: ListFlags, command: Command) => {
       const state = flags.state?.split(',').map((s) => s.trim()) as JobState[] | undefined;
+      const filter = { state, queue: flags.queue, task: flags.task, workerId: flags.worker, createdFrom: flags.createdFrom, createdTo: flags.createdTo, payloadText: flags.search };
       await cli.withClient(command, async (ordo) => {
-        const page = await ordo.listJobs({ state, queue: flags.queue, task: flags.task, workerId: flags.worker }, { limit: flags.limit, offset: flags.offset });
+        const page = await ordo.listJobs(defined(filter), defined({ limit: flags.limit, offset: flags.offset, before: flags.before })).catch((err: unknown) => {
+          throw renameField(err, (field) => LIST_FLAGS[field] ?? field);
+        });
         if (flags.json) return cli.print.json(page);
         cli.print.table(page.jobs.map(summary), ['id', 'task', 'queue', 'state', 'attempt', 'runAt', 'worker', 'error']);
-        cli.print.line(`${page.jobs.length} of ${page.total}`);
+        cli.print.line(`${page.jobs.length} of ${page.total}${page.nextCursor ? `; next page: --before ${page.nextCursor}` : ''}`);
       });
     });
 
@@ -75,6 +101,11 @@ export function registerJobs(cli: CliContext, program: Command): void {
         cli.print.line(`job ${id}: pending again`);
       });
     });
+}
+
+/** The object without its undefined fields: a filter holds only what the user gave. */
+function defined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 function cancelMessage(result: CancelResult): string {
