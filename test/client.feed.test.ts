@@ -129,6 +129,19 @@ describe.each(engines)('change feed on $name', (engine: EngineFixture) => {
     expect(jobLines(heard[0]!)).toHaveLength(11);
   });
 
+  it('a failed read is published as store:error, and the feed keeps trying', async () => {
+    const { db, schema } = await engine.freshDatabase();
+    const store = await openStore(db, schema ? { schema } : {});
+    const ordo = await createOrdo({ store, tasks: TASKS, feed: { pollMs: 20 } });
+    clients.push(ordo);
+    await store.close();
+    const errors: string[] = [];
+    ordo.events.on('store:error', (_err, during) => void errors.push(during));
+    ordo.feed().subscribe(() => {});
+    await waitFor(() => errors.length, (n) => n >= 2, 'two failed reads');
+    expect(errors[0]).toBe('reading the change feed');
+  });
+
   it('reads only while someone listens, from the moment they came', async () => {
     const [ordo] = (await clientsOnOneDatabase(1)) as [Ordo];
     const feed = ordo.feed();

@@ -183,10 +183,12 @@ export class Ordo implements OrdoClient {
 
   /**
    * The changes seen in the database (every process's jobs and workers), as events: one feed
-   * per client, reading only while someone subscribes. See `ChangeFeed`.
+   * per client, reading only while someone subscribes. See `ChangeFeed`. A failed read is
+   * published as `store:error` on `events` (unless `feedOptions.onError` takes it); the feed
+   * keeps trying.
    */
   feed(): ChangeFeed {
-    this.#feed ??= new ChangeFeed(this.store, this.feedOptions);
+    this.#feed ??= new ChangeFeed(this.store, { onError: (err) => this.events.emit('store:error', err, 'reading the change feed'), ...this.feedOptions });
     return this.#feed;
   }
 
