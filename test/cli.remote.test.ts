@@ -94,6 +94,15 @@ describe('ordo --server', () => {
     }
   });
 
+  it("tasks lists the server's tasks: the folder's, as --db lists them, and the built-in ones", async () => {
+    const local = JSON.parse((await onDb('tasks', '--json')).stdout) as { name: string }[];
+    const remote = JSON.parse((await viaServer('tasks', '--json')).stdout) as { name: string; source: string }[];
+    expect(remote.filter((t) => t.source !== 'built-in')).toEqual(local);
+    expect(remote.filter((t) => t.source === 'built-in').map((t) => t.name)).toEqual(['http']);
+    expect(local.find((t) => t.name === 'send_email')).toMatchObject({ timeoutMs: 30_000, maxAttempts: 5, payloadSchema: { type: 'object' } });
+    expect((await viaServer('tasks')).stdout).toMatch(/^send_email\s+default\s+yes\s+pretends to send an email/m);
+  });
+
   it('writes with the same messages: cancel, retry, queues, schedules', async () => {
     const twin = async (args: (name: string) => string[], ids: [string, string]) => {
       const [local, remote] = [await onDb(...args(ids[0])), await viaServer(...args(ids[1]))];
