@@ -195,7 +195,7 @@ describe.each(engines)('HTTP API routes on $name', (engine) => {
     expect((await api.call('GET', '/api/v1/queues', { token })).status).toBe(200);
     const listed = await api.call('GET', '/api/v1/tokens', { token: admin });
     const tokens = decode(ROUTES['tokens.list'].response, listed.body).tokens;
-    expect(tokens.map((t) => t.name)).toEqual(['test-admin', 'dashboard']);
+    expect(tokens.map((t) => t.name).sort()).toEqual(['dashboard', 'test-admin']);
     expect(JSON.stringify(listed.body)).not.toMatch(/hash|ordo_[0-9a-f]{10}_/);
     const revoked = await api.call('DELETE', `/api/v1/tokens/${record.id}`, { token: admin });
     expect(decode(ROUTES['tokens.revoke'].response, revoked.body)).toEqual({ id: record.id, revoked: true });

@@ -38,7 +38,8 @@ export class EventStreams {
   ) {}
 
   register(app: FastifyInstance, auth: Authenticator): void {
-    app.get(SERVICE_PATHS.events, { onRequest: async (request) => auth.require(request, 'read') }, async (request, reply) => {
+    // No HEAD: a stream's headers would wait for a body that HEAD never sends.
+    app.get(SERVICE_PATHS.events, { exposeHeadRoute: false, onRequest: async (request) => auth.require(request, 'read') }, async (request, reply) => {
       const filter = parseRequestPart(eventsQuery, request.query, 'query')!;
       this.stream(request, reply, filter);
     });

@@ -15,9 +15,23 @@ export type RequestPart = 'params' | 'query' | 'body';
 /** The parsed value, or a ValidationError naming the first bad field. */
 export function parseRequestPart<T>(schema: z.ZodType<T> | undefined, value: unknown, part: RequestPart): T | undefined {
   if (!schema) return undefined;
+  if (part !== 'body') refuseNul(value);
   const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
   throw issueError(result.error.issues[0]!, part, value);
+}
+
+/**
+ * Names, ids and filters never hold a NUL character, and PostgreSQL cannot even compare text
+ * with one (it fails the query, which would be a 500): refused here, naming the field.
+ */
+function refuseNul(value: unknown): void {
+  if (value === null || typeof value !== 'object') return;
+  for (const [key, item] of Object.entries(value)) {
+    for (const text of [item].flat()) {
+      if (typeof text === 'string' && text.includes('\u0000')) throw new ValidationError(key, 'text without NUL (\\u0000) characters', text);
+    }
+  }
 }
 
 function issueError(issue: Issue, part: RequestPart, root: unknown): ValidationError {
