@@ -65,6 +65,7 @@ export {
   StoreLostError,
   PermanentError,
   RetryLaterError,
+  AccessError,
   ERROR_MAPPING,
   errorMapping,
   type ErrorCode,
