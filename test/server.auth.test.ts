@@ -31,7 +31,7 @@ describe.each(engines)('API tokens on $name', (engine) => {
     const forged = valid.slice(0, -4) + (valid.endsWith('AAAA') ? 'BBBB' : 'AAAA');
     const paths: [string, string][] = [...(Object.keys(ROUTES) as RouteId[]).map((id) => [ROUTES[id].method, pathOf(id)] as [string, string]), ['GET', SERVICE_PATHS.events], ['GET', SERVICE_PATHS.metrics]];
     for (const [method, path] of paths) {
-      for (const headers of [{}, { authorization: 'Bearer ' }, { authorization: 'Basic dXNlcjpwYXNz' }, { authorization: 'Bearer not-a-token' }, { authorization: `Bearer ${forged}` }]) {
+      for (const headers of <Record<string, string>[]>[{}, { authorization: 'Bearer ' }, { authorization: 'Basic dXNlcjpwYXNz' }, { authorization: 'Bearer not-a-token' }, { authorization: `Bearer ${forged}` }]) {
         const answer = await api.call(method, path, { headers });
         expect(answer.status, `${method} ${path} with ${JSON.stringify(headers)}`).toBe(401);
         expect(answer.headers.get('www-authenticate')).toBe('Bearer realm="ordo"');
