@@ -91,7 +91,11 @@ export class FeedPoller extends Service {
     }
   }
 
-  /** Where the feed starts: after the newest job, at the store's now, with the workers as they are. */
+  /**
+   * Where the feed starts: after the newest job, at the store's now, with the workers as they
+   * are. (The newest job comes from a listing, which also counts the jobs: a cost paid once
+   * per start, not per read.)
+   */
   private async begin(): Promise<Position> {
     const { jobs } = await this.store.jobList({ page: { limit: 1 } });
     const { now } = await this.store.jobChanges({ afterId: NO_ID, from: EPOCH, to: EPOCH, limit: 1 });
@@ -119,8 +123,10 @@ export class FeedPoller extends Service {
     if (created.length > 0) position.afterId = created[created.length - 1]!.id;
     position.from = nextFrom(changes, from, to, batch);
     position.memory.forget(position.from);
-    events.push(...(await this.workerEvents(position, changes.now)));
+    // Told before the workers are read: the window has moved on, and a failed read of the workers must not lose its events.
     if (events.length > 0) this.emit(events.sort(byTime));
+    const workers = await this.workerEvents(position, changes.now);
+    if (workers.length > 0) this.emit(workers);
     return created.length === batch || position.from.getTime() < to.getTime();
   }
 
