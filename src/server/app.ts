@@ -124,12 +124,18 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   return { app, url, stop };
 }
 
+/**
+ * Closing waits for every connection. One whose request finishes during the stop turns idle
+ * and would be kept alive for its keep-alive timeout, so idle connections are closed as they
+ * appear; whatever is still busy after `graceMs` is cut.
+ */
 async function closeGracefully(app: FastifyInstance, graceMs: number): Promise<void> {
+  const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
   const cut = setTimeout(() => app.server.closeAllConnections(), graceMs);
-  cut.unref();
   try {
     await app.close();
   } finally {
+    clearInterval(sweep);
     clearTimeout(cut);
   }
 }
