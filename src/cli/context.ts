@@ -63,7 +63,7 @@ export class CliContext {
    */
   server(command: Command): ServerTarget | null {
     const globals = command.optsWithGlobals<{ server?: string; token?: string }>();
-    const fromEnv = (name: string) => (this.io.env[name]?.trim() ? this.io.env[name] : undefined);
+    const fromEnv = (name: 'ORDO_SERVER' | 'ORDO_TOKEN') => envValue(this.io.env, name);
     const url = globals.server ?? fromEnv('ORDO_SERVER');
     if (url === undefined) {
       if (globals.token !== undefined) throw new ConfigError('--token is the API token of a server: give it with --server URL (or ORDO_SERVER)');

@@ -14,6 +14,8 @@ export const ENV_VARS = {
   ORDO_TASKS: 'the folder of task modules',
   ORDO_RETENTION: 'how long finished jobs and schedule fire records are kept, e.g. 7d (default 7d)',
   ORDO_HTTP_ALLOW_HOSTS: 'hosts `http` jobs may reach, comma-separated: api.example.com, *.example.com, localhost:8080 (default: any host)',
+  ORDO_SERVER: 'an Ordo server URL: client commands go through its HTTP API instead of the database',
+  ORDO_TOKEN: 'the API token sent to ORDO_SERVER (make one with ordo tokens create)',
   ORDO_LOG_LEVEL: 'log level: trace, debug, info, warn, error',
   ORDO_LOG_FORMAT: 'log format: json, or pretty (the default on a terminal)',
   ORDO_DEBUG: 'any value: errors print their stack trace',
