@@ -93,13 +93,13 @@ describe('ordo dev as a process', () => {
     const url = await listening(dev);
     await dev.waitForOutput(`API and docs: ${url}/docs`);
     expect(dev.stderr).toContain('no tokens required');
-    const tasks = await (await fetch(`${url}/api/v1/tasks`)).json();
-    expect(tasks.tasks.map((t: { name: string }) => t.name)).toContain('send_email');
+    const tasks = (await (await fetch(`${url}/api/v1/tasks`)).json()) as { tasks: { name: string }[] };
+    expect(tasks.tasks.map((t) => t.name)).toContain('send_email');
     const created = await fetch(`${url}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ task: 'hello_world.send_hello_world', payload: { name: 'dev' } }) });
     expect(created.status).toBe(201);
-    const { id } = await created.json();
+    const { id } = (await created.json()) as { id: string };
     await waitFor('the dev worker to run the job', async () => {
-      const job = await (await fetch(`${url}/api/v1/jobs/${id}`)).json();
+      const job = (await (await fetch(`${url}/api/v1/jobs/${id}`)).json()) as { state: string };
       return job.state === 'succeeded' ? job : null;
     });
     dev.kill('SIGTERM');
