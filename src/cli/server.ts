@@ -11,7 +11,7 @@ import { createLogger, type Logger } from '../core/logger.js';
 import { startServer, type RunningServer } from '../server/app.js';
 import type { ServerClient } from '../server/client.js';
 import { DEFAULT_HOST, DEFAULT_PORT, checkPort, isLoopback, parseByteSize } from '../server/options.js';
-import type { TaskRegistry } from '../client/ordo.js';
+import type { Ordo, TaskRegistry } from '../client/ordo.js';
 import type { CliContext } from './context.js';
 import { onStopSignals } from './signals.js';
 
@@ -47,6 +47,7 @@ async function runServer(cli: CliContext, command: Command, flags: ServerFlags):
   let stopped!: () => void;
   const stop = new Promise<void>((resolve) => (stopped = resolve));
   const removeSignals = onStopSignals(cli, () => stopped(), 'exiting now; in-flight requests are cut');
+  const stopLogging = logStoreErrors(ordo, logger);
   try {
     const server = await serveApi(cli, ordo, { host: flags.host, port, bodyLimit, auth: flags.auth, logger, taskNames: knownTaskNames(tasks) });
     await stop;
@@ -54,8 +55,25 @@ async function runServer(cli: CliContext, command: Command, flags: ServerFlags):
     return 0;
   } finally {
     removeSignals();
+    stopLogging();
     await ordo.close();
   }
+}
+
+/** Repeats of one database error logged at most this often (the change feed retries twice a second). */
+const STORE_ERROR_EVERY_MS = 30_000;
+
+/** Logs the database errors the client reports in the background (its change feed's reads), without a line per retry. */
+function logStoreErrors(ordo: Ordo, logger: Logger): () => void {
+  let last = '';
+  let lastAt = 0;
+  return ordo.events.on('store:error', (err, during) => {
+    const message = err instanceof Error ? err.message : String(err);
+    if (message === last && Date.now() - lastAt < STORE_ERROR_EVERY_MS) return;
+    last = message;
+    lastAt = Date.now();
+    logger.warn({ during, error: message }, 'database call failed; retrying');
+  });
 }
 
 /** The names jobs may name on a server with tasks of its own (built-in ones too); null (any) without. */
