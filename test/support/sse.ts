@@ -27,11 +27,12 @@ export async function readEvents(url: string, token?: string): Promise<EventRead
   const comments: string[] = [];
   const changed = new Set<() => void>();
   let buffer = '';
+  const reader = response.body!.getReader();
   const ended = (async () => {
     const decoder = new TextDecoder();
     try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
+      for (let read = await reader.read(); !read.done; read = await reader.read()) {
+        buffer += decoder.decode(read.value, { stream: true });
         let end: number;
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, end);
@@ -56,7 +57,10 @@ export async function readEvents(url: string, token?: string): Promise<EventRead
     events,
     comments,
     ended,
-    close: () => abort.abort(),
+    close: () => {
+      void reader.cancel().catch(() => undefined);
+      abort.abort();
+    },
     waitFor(accept, what, timeoutMs = 15_000) {
       return new Promise((resolve, reject) => {
         const check = (): void => {
