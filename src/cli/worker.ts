@@ -40,6 +40,7 @@ interface WorkerFlags {
   grace?: string;
   poll?: string;
   maintenance?: boolean;
+  httpAllowHosts?: string;
   /** `ordo dev` only: the port its API listens on. */
   port?: string;
 }
@@ -55,6 +56,7 @@ function addWorkerOptions(command: Command): Command {
     .option('--lease <duration>', `lease per claim, renewed by heartbeats (default ${formatDuration(DEFAULTS.leaseMs)})`)
     .option('--grace <duration>', `on SIGTERM, how long running jobs may finish before they are released (default ${formatDuration(DEFAULTS.graceMs)})`)
     .option('--poll <duration>', `longest idle wait between claims (default ${formatDuration(DEFAULTS.pollMs)})`)
+    .option('--http-allow-hosts <hosts>', 'hosts `http` jobs may reach, comma-separated: api.example.com, *.example.com, localhost:8080 (env ORDO_HTTP_ALLOW_HOSTS; default any host)')
     .option('--no-maintenance', 'leave recovering the jobs of dead workers to another process (by default every worker process takes part, one at a time)');
 }
 
@@ -85,14 +87,15 @@ function workerOptions(cli: CliContext, config: OrdoConfig, flags: WorkerFlags, 
     pollMs: config.pollMs,
     maintenance: config.maintenance,
     retentionMs: config.retentionMs,
+    httpAllowHosts: config.httpAllowHosts,
     logger: createLogger({ level: config.logLevel, format: config.logFormat, destination: cli.io.stderr as unknown as NodeJS.WritableStream }),
   };
 }
 
 /** Runs a worker until it stops; returns the exit code. */
 async function runWorker(cli: CliContext, command: Command, flags: WorkerFlags, dev: boolean): Promise<number> {
-  const { queues, concurrency, lease, grace, poll, maintenance } = flags;
-  const config = await cli.config(command, { queues, concurrency, lease, grace, poll, maintenance });
+  const { queues, concurrency, lease, grace, poll, maintenance, httpAllowHosts } = flags;
+  const config = await cli.config(command, { queues, concurrency, lease, grace, poll, maintenance, httpAllowHosts });
   const options = workerOptions(cli, config, flags, dev);
   // The tasks are loaded once here and handed to the worker (and the schedule sync) as a registry.
   const tasks = await cli.loadTasks({ ...config, tasks: options.tasks as string });

@@ -127,9 +127,10 @@ export function describeValue(value: unknown): string {
   if (value instanceof Date && Number.isNaN(value.getTime())) return 'an invalid Date';
   let text: string;
   try {
-    text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+    text = JSON.stringify(value) ?? String(value);
   } catch {
-    text = String(value);
+    // Cycles, BigInts, or nesting too deep for the stack: say what it is without reading it all.
+    text = Array.isArray(value) ? `[${value.length} items]` : Object.prototype.toString.call(value);
   }
   if (value === null) return 'null';
   const kind = Array.isArray(value) ? 'array' : typeof value;
