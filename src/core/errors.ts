@@ -130,7 +130,7 @@ export function describeValue(value: unknown): string {
     text = JSON.stringify(value) ?? String(value);
   } catch {
     // Cycles, BigInts, or nesting too deep for the stack: say what it is without reading it all.
-    text = Array.isArray(value) ? `[${value.length} items]` : Object.prototype.toString.call(value);
+    text = Array.isArray(value) ? `[${value.length} items]` : typeof value === 'object' ? Object.prototype.toString.call(value) : String(value);
   }
   if (value === null) return 'null';
   const kind = Array.isArray(value) ? 'array' : typeof value;

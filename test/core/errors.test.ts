@@ -31,6 +31,10 @@ describe('describeValue', () => {
     const circular: Record<string, unknown> = {};
     circular.self = circular;
     expect(describeValue(circular)).toBe('object [object Object]');
+    // Nesting deeper than the stack allows (a hostile request body): named, not read.
+    let deep: unknown[] = [];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(describeValue(deep)).toBe('array [1 items]');
   });
 
   it('never throws and never runs past 80 characters of shown value', () => {
