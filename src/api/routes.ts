@@ -17,7 +17,7 @@ export interface RouteSpec {
   /** The least a token needs; `read` < `write` < `admin`. */
   scope: TokenScope;
   summary: string;
-  tag: 'jobs' | 'schedules' | 'queues' | 'workers' | 'tasks' | 'executions' | 'tokens';
+  tag: 'jobs' | 'schedules' | 'queues' | 'workers' | 'tasks' | 'executions' | 'stats' | 'session' | 'audit' | 'tokens';
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
@@ -47,7 +47,8 @@ export const ROUTES = {
   'jobs.list': { method: 'GET', path: '/jobs', scope: 'read', summary: 'List jobs, newest first, with filters and cursor paging', tag: 'jobs', query: wire.jobListQuery, response: wire.jobPage },
   'jobs.get': { method: 'GET', path: '/jobs/{id}', scope: 'read', summary: 'One job with its attempts, logs, result and error', tag: 'jobs', params: wire.idParams, response: wire.jobRecord },
   'jobs.cancel': { method: 'POST', path: '/jobs/{id}/cancel', scope: 'write', summary: 'Cancel a pending job, or ask a running one to abort', tag: 'jobs', params: wire.idParams, response: wire.cancelResult },
-  'jobs.delete': { method: 'DELETE', path: '/jobs/{id}', scope: 'write', summary: 'Cancel a job (the same as POST /jobs/{id}/cancel)', tag: 'jobs', params: wire.idParams, response: wire.cancelResult },
+  'jobs.delete': { method: 'DELETE', path: '/jobs/{id}', scope: 'write', summary: 'Delete a job that is not running (409 while it runs: cancel it first)', tag: 'jobs', params: wire.idParams, response: z.object({ id: z.string(), deleted: z.literal(true) }) },
+  'jobs.bulk': { method: 'POST', path: '/jobs/bulk', scope: 'write', summary: 'Cancel, retry or delete every job a filter matches (`dryRun`: count them first)', tag: 'jobs', body: wire.bulkBody, response: wire.bulkResult },
   'jobs.retry': { method: 'POST', path: '/jobs/{id}/retry', scope: 'write', summary: 'Run a failed or cancelled job again', tag: 'jobs', params: wire.idParams, response: wire.retryResult },
 
   'schedules.create': { method: 'POST', path: '/schedules', scope: 'write', summary: 'Add a schedule (cron, every or at)', tag: 'schedules', body: wire.scheduleCreateBody, status: 201, response: wire.scheduleDetail },
@@ -58,6 +59,7 @@ export const ROUTES = {
   'schedules.pause': { ...scheduleAction('Pause a schedule: no fires until resumed', wire.scheduleView), path: '/schedules/{name}/pause' },
   'schedules.resume': { ...scheduleAction('Resume a paused schedule from now on', wire.scheduleView), path: '/schedules/{name}/resume' },
   'schedules.run': { ...scheduleAction('Fire a schedule now, once, leaving its cadence as it is', wire.scheduleFire), path: '/schedules/{name}/run' },
+  'schedules.preview': { method: 'POST', path: '/schedules/preview', scope: 'read', summary: 'Check a timing (cron, every or at, and zone) and preview its next fires', tag: 'schedules', body: wire.schedulePreviewBody, response: wire.schedulePreview },
   'schedules.history': {
     method: 'GET',
     path: '/schedules/{name}/history',
@@ -77,6 +79,10 @@ export const ROUTES = {
   'workers.list': { method: 'GET', path: '/workers', scope: 'read', summary: 'Workers seen in the last day, with liveness and running jobs', tag: 'workers', response: z.object({ workers: z.array(wire.workerRecord) }) },
   'tasks.list': { method: 'GET', path: '/tasks', scope: 'read', summary: 'Tasks this server knows, with their options and payload schema', tag: 'tasks', response: z.object({ tasks: z.array(wire.taskInfo) }) },
   'executions.list': { method: 'GET', path: '/executions', scope: 'read', summary: 'Attempts across jobs, newest first, with filters', tag: 'executions', query: wire.executionQuery, response: wire.executionPage },
+
+  'stats.throughput': { method: 'GET', path: '/stats/throughput', scope: 'read', summary: 'Jobs ended per minute (or quarter hour, or two hours): succeeded, failed, cancelled', tag: 'stats', query: wire.throughputQuery, response: wire.throughput },
+  'session.get': { method: 'GET', path: '/session', scope: 'read', summary: "The caller's scope and token name (what the dashboard may offer)", tag: 'session', response: wire.session },
+  'audit.list': { method: 'GET', path: '/audit', scope: 'read', summary: 'Operator actions (cancel, retry, bulk, clean, schedule and token changes), newest first', tag: 'audit', query: wire.auditQuery, response: wire.auditPage },
 
   'tokens.create': { method: 'POST', path: '/tokens', scope: 'admin', summary: 'Create an API token (shown once, stored hashed)', tag: 'tokens', body: wire.tokenCreateBody, status: 201, response: wire.tokenCreated },
   'tokens.list': { method: 'GET', path: '/tokens', scope: 'admin', summary: 'List API tokens (never the tokens themselves)', tag: 'tokens', response: z.object({ tokens: z.array(wire.tokenView) }) },

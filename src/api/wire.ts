@@ -105,6 +105,9 @@ export const jobListQuery = z.strictObject({
   createdFrom: timeInput.optional(),
   createdTo: timeInput.optional(),
   q: z.string().max(500).optional().meta({ description: "text the payload's JSON contains (case-insensitive)" }),
+  resultQ: z.string().max(500).optional().meta({ description: "text the result's JSON contains (case-insensitive)" }),
+  payloadContains: z.string().max(2000).optional().meta({ description: 'a JSON object the payload contains, such as {"customer":42}' }),
+  resultContains: z.string().max(2000).optional().meta({ description: 'a JSON object the result contains' }),
   limit,
   offset: z.coerce.number().int().min(0).optional().meta({ description: 'skip this many (prefer `cursor`, which stays fast however deep)' }),
   cursor: z.string().max(200).optional().meta({ description: 'the `nextCursor` of the previous page' }),
@@ -283,3 +286,53 @@ export const problem = z.object({
   /** The error's `details` (such as a conflict's job id and state), for clients that rebuild the error. */
   details: z.record(z.string(), z.unknown()).optional(),
 });
+
+/** A job filter in a body (bulk actions): the listing's filters, with JSON objects as objects. */
+export const jobFilterBody = z.strictObject({
+  state: z.array(z.enum(JOB_STATES)).max(5).optional(),
+  queue: name.optional(),
+  task: name.optional(),
+  worker: name.optional(),
+  createdFrom: timeInput.optional(),
+  createdTo: timeInput.optional(),
+  q: z.string().max(500).optional(),
+  resultQ: z.string().max(500).optional(),
+  payloadContains: z.record(z.string(), json).optional(),
+  resultContains: z.record(z.string(), json).optional(),
+});
+
+export const bulkBody = z.strictObject({
+  action: z.enum(['cancel', 'retry', 'delete']),
+  filter: jobFilterBody,
+  dryRun: z.boolean().optional().meta({ description: 'only count the jobs the action would change (the preview)' }),
+});
+export const bulkResult = z.object({ action: z.enum(['cancel', 'retry', 'delete']), count: z.number(), dryRun: z.boolean() });
+
+export const throughputQuery = z.strictObject({
+  window: z.enum(['1h', '24h', '7d']).optional().meta({ description: 'how far back (default 1h); buckets of 1 min, 15 min or 2 h' }),
+  queue: name.optional(),
+});
+export const throughput = z.object({
+  bucketMs: z.number(),
+  buckets: z.array(z.object({ at: wireDate, succeeded: z.number(), failed: z.number(), cancelled: z.number() })),
+});
+
+export const session = z.object({
+  /** `none`: the server runs without tokens (development on loopback). */
+  auth: z.enum(['none', 'tokens']),
+  scope: z.enum(TOKEN_SCOPES as [string, ...string[]]),
+  name: z.string().nullable(),
+});
+
+export const auditEntry = z.object({ id: z.string(), at: wireDate, actor: z.string(), action: z.string(), target: z.string(), details: json.nullable() });
+export const auditQuery = z.strictObject({ limit, cursor: z.string().max(100).optional(), action: z.string().max(100).optional() });
+export const auditPage = z.object({ entries: z.array(auditEntry), nextCursor: z.string().nullable() });
+
+export const schedulePreviewBody = z.strictObject({
+  cron: z.string().max(200).optional(),
+  every: durationInput.optional(),
+  at: timeInput.optional(),
+  tz: z.string().max(100).optional(),
+  count: z.number().int().min(1).max(50).optional(),
+});
+export const schedulePreview = z.object({ nextFires: z.array(wireDate) });

@@ -143,6 +143,14 @@ export interface JobFilter {
    * `,` and orders object keys its own way, so search for keys and values, not punctuation.
    */
   payloadText?: string;
+  /** Text the result's JSON contains (case-insensitive substring, like `payloadText`). */
+  resultText?: string;
+  /** The payload contains this JSON object: every key (at any depth) with an equal value. */
+  payloadContains?: JsonObject;
+  /** The result contains this JSON object, as `payloadContains`. */
+  resultContains?: JsonObject;
+  /** Exactly this job (bulk actions on one id, and the dashboard's "this job" view). */
+  id?: string;
 }
 
 export interface Page {
@@ -300,4 +308,30 @@ export interface ScheduleFire {
   skipped: 'overlap' | null;
   /** State of the job now (null: skipped or pruned). */
   jobState: JobState | null;
+}
+
+/** An action on every job a filter matches (the dashboard's bulk actions). */
+export type BulkAction = 'cancel' | 'retry' | 'delete';
+
+/** Finishes per time bucket, for throughput and failure-rate charts. */
+export interface ThroughputBucket {
+  /** Start of the bucket. */
+  at: Date;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+}
+
+/** One operator action, as the audit log keeps it. */
+export interface AuditEntry {
+  id: string;
+  at: Date;
+  /** Who: the token's name (else its id), or `local` when the server runs without tokens. */
+  actor: string;
+  /** Such as `job.cancel`, `jobs.bulk-retry`, `queue.clean`, `schedule.update`, `token.revoke`. */
+  action: string;
+  /** What it acted on: a job id, queue, schedule or token name, or a filter's description. */
+  target: string;
+  /** Anything else worth keeping (a bulk action's filter and count). */
+  details: Json | null;
 }

@@ -19,6 +19,7 @@
  * key). `TokenStore` holds the HTTP API's credentials (hashes only). A method is named entity-first
  * (`scheduleUpsert`, `workflowGet`) so the composed interface stays readable.
  */
+import type { AuditStore } from './contract/audit.js';
 import type { JobStore } from './contract/jobs.js';
 import type { LeaderStore } from './contract/leaders.js';
 import type { QueueStore } from './contract/queues.js';
@@ -27,6 +28,7 @@ import type { TokenStore } from './contract/tokens.js';
 import type { WorkerStore } from './contract/workers.js';
 
 export type { StoreClock } from './clock.js';
+export type { AuditStore } from './contract/audit.js';
 export type { CallerTransaction, JobRef, JobStore } from './contract/jobs.js';
 export type { LeaderStore } from './contract/leaders.js';
 export type { QueueStore } from './contract/queues.js';
@@ -55,4 +57,4 @@ export interface StoreLifecycle {
 }
 
 /** Everything a store does: each entity's operations and the lifecycle. */
-export interface Store extends StoreLifecycle, JobStore, QueueStore, WorkerStore, LeaderStore, ScheduleStore, TokenStore {}
+export interface Store extends StoreLifecycle, JobStore, QueueStore, WorkerStore, LeaderStore, ScheduleStore, TokenStore, AuditStore {}

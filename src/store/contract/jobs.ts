@@ -3,7 +3,7 @@
  * retry, rescue, delete, and the "jobs available" signal. A job's states and the operations
  * that move it between them are the table in core/states.ts.
  */
-import type { ExecutionFilter, ExecutionRecord, InsertResult, JobFilter, JobFinish, JobInsert, JobRecord, JobState, Page } from '../../core/types.js';
+import type { BulkAction, ExecutionFilter, ThroughputBucket, ExecutionRecord, InsertResult, JobFilter, JobFinish, JobInsert, JobRecord, JobState, Page } from '../../core/types.js';
 
 /**
  * The caller's own transaction, for `jobInsertMany({ tx })` (engines with
@@ -159,6 +159,25 @@ export interface JobStore {
    * blocked the event loop), so their leases are theirs to renew.
    */
   jobRescueExpired(params?: { readonly limit?: number; readonly exceptWorkers?: readonly string[] }): Promise<{ rescued: string[]; failed: string[]; cancelled: string[] }>;
+
+  /**
+   * Applies an action to every job the filter matches that the action can change, in one
+   * transaction, and returns how many changed (`dryRun`: only counts them, for a preview
+   * that matches what the action will do unless jobs change in between).
+   * `cancel`: pending jobs end `cancelled`, running ones get `cancelRequested` (as
+   * `jobCancel`); `retry`: failed and cancelled jobs as `jobRetry`; `delete`: jobs that are
+   * not running are removed.
+   */
+  jobBulk(params: { readonly action: BulkAction; readonly filter: JobFilter; readonly dryRun?: boolean }): Promise<{ count: number }>;
+
+  /** Removes a job that is not running. `running`: refused, nothing changed; null: no such job. */
+  jobDelete(params: { readonly id: string }): Promise<'deleted' | 'running' | null>;
+
+  /**
+   * Jobs that ended (`succeeded`, `failed`, `cancelled`) per bucket of `bucketMs` from `from`
+   * to now, by `finishedAt` (store clock), oldest first, every bucket present (zeros too).
+   */
+  jobThroughput(params: { readonly from: Date; readonly bucketMs: number; readonly queue?: string }): Promise<ThroughputBucket[]>;
 
   /** Deletes a queue's `pending` jobs (all of them, or only those in `states`). Returns the count. */
   jobDeleteMany(params: { readonly queue: string; readonly states?: readonly JobState[] }): Promise<number>;
