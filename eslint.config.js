@@ -32,6 +32,7 @@ export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.ordo/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  { files: ['dashboard/**'], languageOptions: { globals: globals.browser } },
   {
     languageOptions: { globals: globals.node },
     rules: {

@@ -49,7 +49,7 @@ export const PROJECTS: readonly ProjectSpec[] = [
     postgres: true,
   },
   // Ordo as a user runs it: the CLI, and worker processes started, killed and stopped.
-  { name: 'e2e', include: [...family('cli'), ...startingWith('processes', 'postgres.processes')], postgres: true },
+  { name: 'e2e', include: [...family('cli', 'dashboard'), ...startingWith('processes', 'postgres.processes')], postgres: true },
 ];
 
 /**
