@@ -1,13 +1,17 @@
 /**
- * What `ordo dev` prints once its worker runs: where, its API, and what to try next from another shell.
+ * What `ordo dev` prints once its worker runs: where, its dashboard and API, and what to try
+ * next from another shell.
  */
 import { formatDuration } from '../core/duration.js';
 import type { Worker } from '../worker/worker.js';
 import type { Output } from './io.js';
 
 export function printNextSteps(out: Output, db: string, worker: Worker, graceMs: number, apiUrl: string | null = null): void {
-  const api = apiUrl ? `API and docs: ${apiUrl}/docs (no tokens needed on this machine), e.g. curl ${apiUrl}/api/v1/queues
-` : '';
+  const api = apiUrl
+    ? `Dashboard: ${apiUrl}/ (open it in a browser)
+API and docs: ${apiUrl}/docs (no tokens needed on this machine), e.g. curl ${apiUrl}/api/v1/queues
+`
+    : '';
   out.write(`
 Ordo is running: worker ${worker.name} on ${db}, queues ${worker.options.queues.join(',')}.
 ${api}Try, from another shell:

@@ -1,6 +1,6 @@
 /**
- * `ordo jobs list|show|cancel|retry`. The rules (not found, already ended, not retryable)
- * are the client's; these commands print what it answers.
+ * `ordo jobs list|show|cancel|retry|delete`. The rules (not found, already ended, not
+ * retryable, running) are the client's; these commands print what it answers.
  */
 import type { Command } from 'commander';
 import type { CancelResult } from '../client/ordo.js';
@@ -99,6 +99,17 @@ export function registerJobs(cli: CliContext, program: Command): void {
       await cli.withClient(command, async (ordo) => {
         await ordo.retry(id);
         cli.print.line(`job ${id}: pending again`);
+      });
+    });
+
+  jobs
+    .command('delete')
+    .description('delete a job that is not running, with its attempts and logs (cancel a running one first)')
+    .argument('<id>', 'job id')
+    .action(async (id: string, _flags: unknown, command: Command) => {
+      await cli.withClient(command, async (ordo) => {
+        await ordo.deleteJob(id);
+        cli.print.line(`job ${id}: deleted`);
       });
     });
 }

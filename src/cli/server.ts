@@ -1,5 +1,5 @@
 /**
- * `ordo server`: the HTTP API over a client on the database (any number of servers may run
+ * `ordo server`: the HTTP API and the web dashboard over a client on the database (any number of servers may run
  * against one PostgreSQL). It listens on 127.0.0.1 unless `--host` says otherwise, requires
  * tokens unless `--no-auth` (refused off loopback), and stops gracefully on SIGTERM/SIGINT:
  * no new connections, in-flight requests finished, event streams ended, then the client
@@ -25,7 +25,7 @@ interface ServerFlags {
 export function registerServer(cli: CliContext, program: Command): void {
   program
     .command('server')
-    .description('serve the HTTP API (and its docs at /docs) until SIGTERM/SIGINT')
+    .description('serve the HTTP API (docs at /docs) and the dashboard (at /) until SIGTERM/SIGINT')
     .option('-p, --port <port>', 'port to listen on (0: any free port)', String(DEFAULT_PORT))
     .option('--host <host>', 'address to listen on (0.0.0.0 for every interface)', DEFAULT_HOST)
     .option('--body-limit <size>', 'largest request body, such as 1mb or 512kb', '1mb')
@@ -96,6 +96,7 @@ export async function serveApi(cli: CliContext, ordo: ServerClient, settings: Ap
   const { host, port, bodyLimit, logger, taskNames } = settings;
   const server = await startServer({ ordo, host, port, bodyLimit, logger, taskNames, auth: settings.auth ? 'tokens' : 'none' });
   cli.print.note(`API listening on ${server.url} (docs: ${server.url}/docs)`);
+  cli.print.note(`dashboard: ${server.url}/`);
   if (!settings.auth) cli.print.note(`no tokens required: anyone on this machine can use the API at ${server.url}`);
   return server;
 }

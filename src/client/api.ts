@@ -6,6 +6,7 @@
 import type { EngineName } from '../store/contract.js';
 import type {
   AttemptRecord,
+  BulkAction,
   ExecutionRecord,
   InsertResult,
   JobRecord,
@@ -16,11 +17,15 @@ import type {
   TokenScope,
   WorkerRecord,
 } from '../core/types.js';
+import type { AuditClient } from './audit.js';
 import type { EnqueueOptions } from './enqueue-options.js';
 import type { CancelResult } from './job-actions.js';
+import type { BulkOptions, BulkResult } from './job-bulk.js';
 import type { ExecutionListFilter, ExecutionPageRequest, JobListFilter } from './job-query.js';
 import type { ScheduleDetail, ScheduleView } from './schedules.js';
 import type { ScheduleSpec } from './schedule-spec.js';
+import type { Throughput, ThroughputOptions } from './throughput.js';
+import type { TimingPreviewSpec } from './timing-preview.js';
 
 export interface EnqueueItem {
   task: string;
@@ -80,6 +85,8 @@ export interface OrdoClient {
   readonly engine: EngineName | 'remote';
   readonly schedules: ScheduleClient;
   readonly tokens: TokenClient;
+  /** The operator actions done through the HTTP API, newest first. */
+  readonly audit: AuditClient;
 
   enqueue(task: string, payload?: unknown, options?: EnqueueOptions): Promise<InsertResult>;
   enqueueMany(items: readonly EnqueueItem[]): Promise<InsertResult[]>;
@@ -89,6 +96,17 @@ export interface OrdoClient {
   listJobs(filter?: JobListFilter, page?: Page): Promise<JobPage>;
   cancel(id: string): Promise<CancelResult>;
   retry(id: string): Promise<{ retried: true; state: 'pending' }>;
+  /** Deletes a job that is not running (a running one is a `ConflictError`: cancel it first). */
+  deleteJob(id: string): Promise<{ id: string; deleted: true }>;
+  /**
+   * Cancels, retries or deletes every job the filter matches that the action can change, in
+   * one transaction; `dryRun` only counts them. The filter must not be empty.
+   */
+  bulk(action: BulkAction, filter: JobListFilter, options?: BulkOptions): Promise<BulkResult>;
+  /** Jobs ended per bucket over the last hour (1-minute buckets), day (15 min) or week (2 h). */
+  throughput(options?: ThroughputOptions): Promise<Throughput>;
+  /** The next fire times of a timing (`cron`, `every` or `at`, in `tz`), checked as a schedule's. */
+  previewTiming(spec: TimingPreviewSpec): Promise<Date[]>;
   stats(): Promise<QueueStats[]>;
   clean(queue: string): Promise<number>;
   pause(queue: string): Promise<void>;

@@ -6,16 +6,18 @@
  */
 import { NotFoundError } from '../core/errors.js';
 import { EventBus, type OrdoEvents } from '../core/events.js';
-import type { InsertResult, Json, JobRecord, Page, QueueStats, WorkerRecord } from '../core/types.js';
+import type { BulkAction, InsertResult, Json, JobRecord, Page, QueueStats, WorkerRecord } from '../core/types.js';
 import type { EngineName, Store } from '../store/contract.js';
 import type { TaskRegistry, TaskSummary } from '../tasks/registry.js';
 import { validatePayload } from '../tasks/registry.js';
 import { checkQueueName } from '../core/names.js';
 import type { EnqueueItem, ExecutionPage, JobPage, OrdoClient, TaskInfo } from './api.js';
+import { Audit } from './audit.js';
 import { resolveEnqueue, type EnqueueOptions } from './enqueue-options.js';
 import { ChangeFeed } from './feed.js';
 import type { FeedOptions } from './feed-poller.js';
-import { cancelJob, retryJob, type CancelResult } from './job-actions.js';
+import { cancelJob, deleteJob, retryJob, type CancelResult } from './job-actions.js';
+import { bulkJobs, type BulkOptions, type BulkResult } from './job-bulk.js';
 import {
   checkExecutionFilter,
   checkExecutionPage,
@@ -30,6 +32,8 @@ import {
 } from './job-query.js';
 import { Schedules } from './schedules.js';
 import { describeTasks } from './task-info.js';
+import { checkThroughputOptions, throughputStart, type Throughput, type ThroughputOptions } from './throughput.js';
+import { previewTiming, type TimingPreviewSpec } from './timing-preview.js';
 import { Tokens } from './tokens.js';
 
 export type { EnqueueItem } from './api.js';
@@ -39,6 +43,8 @@ export class Ordo implements OrdoClient {
   readonly schedules: Schedules;
   /** API tokens for the HTTP server: create (shown once), list, revoke, verify. */
   readonly tokens: Tokens;
+  /** The audit log: read it (`list`), and `record` an operator action (what the HTTP server does). */
+  readonly audit: Audit;
   #feed: ChangeFeed | null = null;
 
   /**
@@ -55,6 +61,7 @@ export class Ordo implements OrdoClient {
   ) {
     this.schedules = new Schedules(store, tasks);
     this.tokens = new Tokens(store);
+    this.audit = new Audit(store);
   }
 
   /** The engine behind this client. */
@@ -144,6 +151,40 @@ export class Ordo implements OrdoClient {
    */
   async retry(id: string): Promise<{ retried: true; state: 'pending' }> {
     return retryJob(this.store, jobIdOf(id));
+  }
+
+  /**
+   * Deletes a job that is not running, with its attempts and logs. A running job is a
+   * `ConflictError` (cancel it first), an unknown id a `NotFoundError`.
+   */
+  async deleteJob(id: string): Promise<{ id: string; deleted: true }> {
+    return deleteJob(this.store, jobIdOf(id));
+  }
+
+  /**
+   * Cancels, retries or deletes every job the filter matches that the action can change, in
+   * one transaction (`cancel`: pending and running jobs, as `cancel` does; `retry`: failed and
+   * cancelled ones; `delete`: all but running ones). `dryRun` only counts them, for a preview.
+   * The filter is the listing's, and must hold at least one condition.
+   */
+  async bulk(action: BulkAction, filter: JobListFilter, options: BulkOptions = {}): Promise<BulkResult> {
+    return bulkJobs(this.store, action, filter, options);
+  }
+
+  /** Jobs ended per bucket (succeeded, failed, cancelled) over the last hour, day or week, for charts. */
+  async throughput(options: ThroughputOptions = {}): Promise<Throughput> {
+    const { window, queue } = checkThroughputOptions(options);
+    const { from, bucketMs } = throughputStart(window, new Date());
+    const buckets = await this.store.jobThroughput({ from, bucketMs, ...(queue === undefined ? {} : { queue }) });
+    return { bucketMs, buckets };
+  }
+
+  /**
+   * The next fire times of a timing, checked as `schedules.add` checks it (errors name `cron`,
+   * `every`, `at`, `tz` or `count`): a preview for a schedule not saved yet.
+   */
+  async previewTiming(spec: TimingPreviewSpec): Promise<Date[]> {
+    return previewTiming(spec, new Date());
   }
 
   async stats(): Promise<QueueStats[]> {

@@ -1,8 +1,8 @@
 /**
  * The rules of the operator actions on one job, kept in the client so every way in (the
  * CLI, the HTTP API, the TypeScript API) answers alike: an unknown id is not found; cancelling
- * a finished job or retrying one that has not failed is a conflict; cancelling twice is not
- * an error, and says nothing changed.
+ * a finished job, retrying one that has not failed or deleting one that runs is a conflict;
+ * cancelling twice is not an error, and says nothing changed.
  */
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import type { JobState } from '../core/types.js';
@@ -50,4 +50,17 @@ export async function retryJob(store: Store, id: string): Promise<{ retried: tru
     throw new ConflictError(`job ${id} is ${result.state}; only failed or cancelled jobs can be retried`, { details: { id, state: result.state } });
   }
   return { retried: true, state: 'pending' };
+}
+
+/**
+ * Deletes a job that is not running, with its attempts and logs. A running job is a conflict:
+ * its worker still holds it and would report into nothing, so it is cancelled first.
+ */
+export async function deleteJob(store: Store, id: string): Promise<{ id: string; deleted: true }> {
+  const result = await store.jobDelete({ id });
+  if (result === null) throw new NotFoundError('job', id);
+  if (result === 'running') {
+    throw new ConflictError(`job ${id} is running; cancel it first, then delete it once it has stopped`, { details: { id, state: 'running' } });
+  }
+  return { id, deleted: true };
 }

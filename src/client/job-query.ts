@@ -9,12 +9,16 @@ import { ValidationError } from '../core/errors.js';
 import { checkQueueName, checkTaskName } from '../core/names.js';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, checkJobId, resolvePage, type ResolvedPage } from '../core/page.js';
 import { JOB_STATES, type AttemptOutcome, type ExecutionFilter, type ExecutionRecord, type JobFilter, type JobState, type Page } from '../core/types.js';
+import { checkJsonObject } from './json-containment.js';
 
 /** A time as callers may give it. */
 export type TimeInput = Date | string | number;
 
-/** `JobFilter` as callers may give it: its times as `Date`s, ISO text or epoch seconds. */
-export type JobListFilter = Omit<JobFilter, 'createdFrom' | 'createdTo'> & { createdFrom?: TimeInput; createdTo?: TimeInput };
+/**
+ * `JobFilter` as callers may give it: its times as `Date`s, ISO text or epoch seconds. (No
+ * `id`: the HTTP API has no such filter, and both clients take the same filters.)
+ */
+export type JobListFilter = Omit<JobFilter, 'createdFrom' | 'createdTo' | 'id'> & { createdFrom?: TimeInput; createdTo?: TimeInput };
 
 /** `ExecutionFilter` as callers may give it. */
 export type ExecutionListFilter = Omit<ExecutionFilter, 'from' | 'to'> & { from?: TimeInput; to?: TimeInput };
@@ -46,6 +50,12 @@ export function checkJobFilter(filter: JobListFilter = {}): JobFilter {
   if (filter.createdTo !== undefined) checked.createdTo = parseTime(filter.createdTo, 'createdTo');
   // An empty search (a form's blank field) searches for nothing: no filter.
   if (filter.payloadText !== undefined && filter.payloadText !== '') checked.payloadText = checkText(filter.payloadText, 'payloadText', MAX_PAYLOAD_TEXT);
+  if (filter.resultText !== undefined && filter.resultText !== '') checked.resultText = checkText(filter.resultText, 'resultText', MAX_PAYLOAD_TEXT);
+  // `{}` is contained in every object: like a blank search, no filter.
+  const payloadContains = filter.payloadContains === undefined ? null : checkJsonObject(filter.payloadContains, 'payloadContains');
+  if (payloadContains) checked.payloadContains = payloadContains;
+  const resultContains = filter.resultContains === undefined ? null : checkJsonObject(filter.resultContains, 'resultContains');
+  if (resultContains) checked.resultContains = resultContains;
   return checked;
 }
 
@@ -123,5 +133,7 @@ function checkText(value: unknown, field: string, max: number): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > max) {
     throw new ValidationError(field, `a non-empty string of at most ${max} characters`, value);
   }
+  // PostgreSQL cannot compare text holding NUL (it fails the query); the server refuses it in a query string alike.
+  if (value.includes('\u0000')) throw new ValidationError(field, 'text without NUL (\\u0000) characters', value);
   return value;
 }

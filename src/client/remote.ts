@@ -9,10 +9,11 @@
 import { parseTime } from '../core/duration.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { checkQueueName } from '../core/names.js';
-import type { InsertResult, JobRecord, Page, QueueStats, WorkerRecord } from '../core/types.js';
+import type { BulkAction, InsertResult, JobFilter, JobRecord, Page, QueueStats, WorkerRecord } from '../core/types.js';
 import type { EnqueueItem, ExecutionPage, JobPage, OrdoClient, TaskInfo } from './api.js';
 import { checkPayload, resolveEnqueue, type EnqueueOptions } from './enqueue-options.js';
 import type { CancelResult } from './job-actions.js';
+import { checkBulkAction, checkBulkFilter, checkBulkOptions, type BulkOptions, type BulkResult } from './job-bulk.js';
 import {
   checkExecutionFilter,
   checkExecutionPage,
@@ -23,8 +24,11 @@ import {
   type ExecutionPageRequest,
   type JobListFilter,
 } from './job-query.js';
+import { RemoteAudit } from './remote-audit.js';
 import { HttpCaller, type HttpCallerOptions } from './remote-http.js';
 import { RemoteSchedules, RemoteTokens } from './remote-schedules.js';
+import { checkThroughputOptions, type Throughput, type ThroughputOptions } from './throughput.js';
+import { previewTiming, type TimingPreviewSpec } from './timing-preview.js';
 
 export type RemoteOptions = HttpCallerOptions;
 
@@ -37,12 +41,14 @@ export class RemoteOrdo implements OrdoClient {
   readonly engine = 'remote' as const;
   readonly schedules: RemoteSchedules;
   readonly tokens: RemoteTokens;
+  readonly audit: RemoteAudit;
   private readonly http: HttpCaller;
 
   constructor(options: RemoteOptions) {
     this.http = new HttpCaller(options);
     this.schedules = new RemoteSchedules(this.http);
     this.tokens = new RemoteTokens(this.http);
+    this.audit = new RemoteAudit(this.http);
   }
 
   /** The server's base URL. */
@@ -85,16 +91,13 @@ export class RemoteOrdo implements OrdoClient {
   }
 
   async listJobs(filter: JobListFilter = {}, page: Page = {}): Promise<JobPage> {
-    const f = checkJobFilter(filter);
+    const f = wireFilter(checkJobFilter(filter));
     const p = checkJobPage(page);
     const query = {
-      state: f.state === undefined ? undefined : [f.state].flat(),
-      queue: f.queue,
-      task: f.task,
-      worker: f.workerId,
-      createdFrom: f.createdFrom,
-      createdTo: f.createdTo,
-      q: f.payloadText,
+      ...f,
+      // JSON in a query string travels as its text; the server parses it back.
+      payloadContains: f.payloadContains && JSON.stringify(f.payloadContains),
+      resultContains: f.resultContains && JSON.stringify(f.resultContains),
       limit: p.limit,
       offset: p.offset === 0 ? undefined : p.offset,
       cursor: p.before,
@@ -115,6 +118,28 @@ export class RemoteOrdo implements OrdoClient {
 
   async retry(id: string): Promise<{ retried: true; state: 'pending' }> {
     return this.http.call('jobs.retry', { params: { id: jobIdOf(id) } });
+  }
+
+  async deleteJob(id: string): Promise<{ id: string; deleted: true }> {
+    return this.http.call('jobs.delete', { params: { id: jobIdOf(id) } });
+  }
+
+  async bulk(action: BulkAction, filter: JobListFilter, options: BulkOptions = {}): Promise<BulkResult> {
+    const body = { action: checkBulkAction(action), filter: bodyFilter(checkBulkFilter(filter)), dryRun: checkBulkOptions(options).dryRun };
+    return this.http.call('jobs.bulk', { body });
+  }
+
+  async throughput(options: ThroughputOptions = {}): Promise<Throughput> {
+    return this.http.call('stats.throughput', { query: { ...checkThroughputOptions(options) } });
+  }
+
+  /** Checked here as the server checks it (the same errors), then previewed by the server. */
+  async previewTiming(spec: TimingPreviewSpec): Promise<Date[]> {
+    previewTiming(spec, new Date());
+    const body: Record<string, unknown> = {};
+    for (const key of ['cron', 'every', 'at', 'tz', 'count'] as const) if (spec[key] !== undefined) body[key] = spec[key];
+    if (spec.at instanceof Date) body.at = spec.at.toISOString();
+    return (await this.http.call('schedules.preview', { body })).nextFires;
   }
 
   async stats(): Promise<QueueStats[]> {
@@ -144,6 +169,29 @@ export class RemoteOrdo implements OrdoClient {
 
   /** Nothing to release: each call is one request. */
   async close(): Promise<void> {}
+}
+
+/** A checked job filter under the names the API gives its fields (`worker`, `q`, `resultQ`), undefined fields left out. */
+function wireFilter(f: JobFilter) {
+  return {
+    state: f.state === undefined ? undefined : [f.state].flat(),
+    queue: f.queue,
+    task: f.task,
+    worker: f.workerId,
+    createdFrom: f.createdFrom,
+    createdTo: f.createdTo,
+    q: f.payloadText,
+    resultQ: f.resultText,
+    payloadContains: f.payloadContains,
+    resultContains: f.resultContains,
+  };
+}
+
+/** A checked filter as a bulk action's body holds it: times as ISO text, JSON as objects, no undefined fields. */
+function bodyFilter(f: JobFilter): Record<string, unknown> {
+  const body: Record<string, unknown> = wireFilter(f);
+  for (const key of ['createdFrom', 'createdTo'] as const) if (body[key] instanceof Date) body[key] = (body[key] as Date).toISOString();
+  return Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
 }
 
 /**

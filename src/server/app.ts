@@ -10,8 +10,10 @@
  */
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { auditTrail } from './audit.js';
 import { Authenticator, type AuthMode } from './auth.js';
 import type { ServerClient } from './client.js';
+import { locateDashboard, registerDashboard } from './dashboard.js';
 import { registerDocs } from './docs.js';
 import { EventStreams } from './events.js';
 import { registerHealth } from './health.js';
@@ -20,10 +22,12 @@ import { DEFAULT_BODY_LIMIT, DEFAULT_HEARTBEAT_MS, DEFAULT_HOST, DEFAULT_PORT, D
 import { clientErrorHandler, errorHandler, installProblemHandlers } from './problems.js';
 import { methodsOf, registerRoutes } from './register.js';
 import { installRequestLog, requestId } from './request-log.js';
+import { accessHandlers } from './routes/access.js';
 import { jobHandlers } from './routes/jobs.js';
 import { queueHandlers } from './routes/queues.js';
 import { runtimeHandlers } from './routes/runtime.js';
 import { scheduleHandlers } from './routes/schedules.js';
+import { statsHandlers } from './routes/stats.js';
 import { tokenHandlers } from './routes/tokens.js';
 import { installJsonParser } from './json-body.js';
 import { TaskCheck } from './task-check.js';
@@ -46,6 +50,12 @@ export interface ServerOptions {
   taskNames?: readonly string[] | null;
   /** Comment lines on quiet event streams this often. @defaultValue 15 s */
   heartbeatMs?: number;
+  /**
+   * The folder of the built dashboard served at `/`; `false`: no dashboard (its paths are
+   * unknown routes). @defaultValue the bundle `npm run build` makes (dist/dashboard), or a
+   * 503 on its pages saying to build it when there is none
+   */
+  dashboard?: string | false;
 }
 
 /** Makes the server (not listening yet). */
@@ -76,13 +86,23 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const tasks = new TaskCheck(() => ordo.taskInfo(), options.taskNames);
   registerRoutes(
     app,
-    { ...jobHandlers(ordo, tasks), ...scheduleHandlers(ordo, tasks), ...queueHandlers(ordo), ...runtimeHandlers(ordo), ...tokenHandlers(ordo, auth) },
+    {
+      ...jobHandlers(ordo, tasks),
+      ...scheduleHandlers(ordo, tasks),
+      ...queueHandlers(ordo),
+      ...runtimeHandlers(ordo),
+      ...statsHandlers(ordo),
+      ...accessHandlers(ordo),
+      ...tokenHandlers(ordo, auth),
+    },
     auth,
+    auditTrail(ordo),
   );
   streams.register(app, auth);
   registerMetrics(app, metrics, auth);
   registerHealth(app, ordo);
   await registerDocs(app);
+  if (options.dashboard !== false) await registerDashboard(app, options.dashboard ?? locateDashboard());
   // Streams never end by themselves: end them before the server waits for its connections.
   app.addHook('preClose', async () => streams.closeAll());
   app.addHook('onClose', async () => stopCounting());

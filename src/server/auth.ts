@@ -15,6 +15,20 @@ import type { ServerClient, VerifiedToken } from './client.js';
 
 export type AuthMode = 'tokens' | 'none';
 
+/**
+ * Who made a request, as far as the server knows: the token's id, name and scope; without
+ * tokens (development on loopback) anyone is `admin` with no id or name.
+ */
+export interface Caller {
+  auth: AuthMode;
+  scope: TokenScope;
+  id: string | null;
+  name: string | null;
+}
+
+/** The caller of every request to a server without tokens. */
+const LOCAL_CALLER: Caller = Object.freeze({ auth: 'none', scope: 'admin', id: null, name: null });
+
 /** Tokens remembered at most: enough for every real caller, bounded against a flood of made-up ones. */
 const MAX_CACHED = 10_000;
 /** Longer than any token Ordo makes; a longer header is refused without a lookup. */
@@ -35,9 +49,9 @@ export class Authenticator {
     private readonly cacheMs: number,
   ) {}
 
-  /** Throws an AccessError unless the request carries a valid token whose scope allows `needs`. */
-  async require(request: FastifyRequest, needs: TokenScope): Promise<void> {
-    if (this.mode === 'none') return;
+  /** The caller, or an AccessError unless the request carries a valid token whose scope allows `needs`. */
+  async require(request: FastifyRequest, needs: TokenScope): Promise<Caller> {
+    if (this.mode === 'none') return LOCAL_CALLER;
     const header = request.headers.authorization;
     if (!header) throw new AccessError('unauthorized', `this endpoint needs a bearer token with scope ${needs} (Authorization: Bearer <token>); create one with: ordo tokens create --scope ${needs}`, { needs });
     const match = BEARER.exec(header);
@@ -46,6 +60,7 @@ export class Authenticator {
     if (!scopeAllows(token.scope, needs)) {
       throw new AccessError('forbidden', `this endpoint needs a token with scope ${needs}; this token has scope ${token.scope}`, { needs, has: token.scope });
     }
+    return { auth: 'tokens', scope: token.scope, id: token.id, name: token.name };
   }
 
   /** Forgets every verified token, so a revocation made here takes effect at once. */
@@ -60,7 +75,7 @@ export class Authenticator {
     if (cached && cached.until > now) return cached.token;
     const verified = await this.client.tokens.verify(token);
     if (this.cache.size >= MAX_CACHED) this.cache.clear();
-    this.cache.set(key, { token: verified ? { id: verified.id, scope: verified.scope } : null, until: now + this.cacheMs });
+    this.cache.set(key, { token: verified ? { id: verified.id, name: verified.name, scope: verified.scope } : null, until: now + this.cacheMs });
     return verified;
   }
 }

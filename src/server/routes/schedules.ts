@@ -1,5 +1,6 @@
 /**
- * Schedules: add, list, read, change, remove, pause, resume, fire now, and the fire history.
+ * Schedules: add, list, read, change, remove, pause, resume, fire now, the fire history, and
+ * a preview of a timing not saved yet (the schedule form's live check).
  */
 import type { ServerClient } from '../client.js';
 import type { HandlersFor } from '../register.js';
@@ -14,6 +15,7 @@ type ScheduleRoutes =
   | 'schedules.pause'
   | 'schedules.resume'
   | 'schedules.run'
+  | 'schedules.preview'
   | 'schedules.history';
 
 export function scheduleHandlers(client: ServerClient, tasks: TaskCheck): HandlersFor<ScheduleRoutes> {
@@ -34,6 +36,7 @@ export function scheduleHandlers(client: ServerClient, tasks: TaskCheck): Handle
     'schedules.pause': async ({ params }) => schedules.pause(params.name),
     'schedules.resume': async ({ params }) => schedules.resume(params.name),
     'schedules.run': async ({ params }) => schedules.run(params.name),
+    'schedules.preview': async ({ body }) => ({ nextFires: await client.previewTiming(body) }),
     'schedules.history': async ({ params, query }) => ({ fires: await schedules.history(params.name, query.limit === undefined ? {} : { limit: query.limit }) }),
   };
 }
