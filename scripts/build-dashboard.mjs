@@ -23,4 +23,4 @@ await build({
   loader: { '.css': 'css' },
   logLevel: 'warning',
 });
-copyFileSync(join(root, 'dashboard', 'index.html'), join(out, 'index.html'));
+for (const file of ['index.html', 'favicon.svg']) copyFileSync(join(root, 'dashboard', file), join(out, file));

@@ -22,10 +22,12 @@ export function can(session: Session, needed: Scope): boolean {
 /**
  * The server's event stream, batched by the shell: listeners get the events of the last
  * half second at once (a busy queue sends thousands a second; re-rendering per event would
- * freeze the tab).
+ * freeze the tab). One connection serves the whole app.
  */
 export interface LiveFeed {
   subscribe(listener: (events: StreamEvent[]) => void): () => void;
+  /** Told when the stream connects or drops (it reconnects by itself). */
+  onStatus(listener: (connected: boolean) => void): () => void;
   readonly connected: boolean;
 }
 

@@ -1,21 +1,9 @@
+/** The dashboard's entry: the stylesheet, the theme before the first paint, then the app. */
+import 'uplot/dist/uPlot.min.css';
+import './app.css';
 import { render } from 'preact';
-import { LocationProvider, Route, Router } from 'preact-iso';
-import type { LiveFeed, Session } from './context.js';
-import { PAGES } from './pages/index.js';
+import { Shell } from './components/shell.js';
+import { applyTheme } from './components/theme.js';
 
-const session: Session = { auth: 'none', scope: 'admin', name: null };
-const live: LiveFeed = { subscribe: () => () => {}, connected: false };
-
-function App() {
-  return (
-    <LocationProvider>
-      <Router>
-        {PAGES.map((page) => (
-          <Route path={page.path} component={(props: { params?: Record<string, string> }) => <page.component session={session} live={live} params={props.params ?? {}} />} />
-        ))}
-      </Router>
-    </LocationProvider>
-  );
-}
-
-render(<App />, document.getElementById('app')!);
+applyTheme();
+render(<Shell />, document.getElementById('app')!);

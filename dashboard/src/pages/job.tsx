@@ -1,5 +1,117 @@
+/**
+ * One job (`/jobs/:id`): its facts, payload and result, the timeline of its attempts with
+ * their errors, its logs, and the actions the session may take. It follows the live feed:
+ * an event about this job fetches it again, so a retried job is seen running and then
+ * succeeding without a reload. While it runs, it is also fetched every 5 s, because
+ * progress changes send no event.
+ */
+import type { ComponentChildren } from 'preact';
+import { useLocation } from 'preact-iso';
+import { api, ApiError, eventJob, type JobRecord } from '../api.js';
+import { formatDuration } from '../components/format.js';
+import { useInterval, useLiveRefresh, usePageTitle, useResource } from '../components/hooks.js';
+import { JsonView } from '../components/json-view.js';
+import { StateBadge } from '../components/state-badge.js';
+import { Time } from '../components/time.js';
 import type { PageProps } from '../context.js';
+import { AttemptLogs, AttemptTimeline } from './jobs/attempts.js';
+import { JobActions } from './jobs/job-actions.js';
 
-export function JobPage(_props: PageProps) {
-  return <section class="page"><h1>JobPage</h1></section>;
+const LIVE_REFRESH_MS = 500;
+const RUNNING_REFRESH_MS = 5_000;
+
+export function JobPage({ session, live, params }: PageProps) {
+  const id = params.id ?? '';
+  usePageTitle(`Job ${id}`);
+  const { route } = useLocation();
+  const job = useResource(() => api<JobRecord>('GET', `/jobs/${encodeURIComponent(id)}`), [id]);
+  useLiveRefresh(live, (events) => events.some((event) => eventJob(event)?.id === id), job.reload, LIVE_REFRESH_MS);
+  useInterval(job.reload, job.data?.state === 'running' ? RUNNING_REFRESH_MS : null);
+
+  if (job.error && !job.data) {
+    const missing = job.error instanceof ApiError && job.error.status === 404;
+    return (
+      <section class="page">
+        <h1>Job {id}</h1>
+        <p class="banner banner-error" role="alert">
+          {missing ? `There is no job ${id} (deleted, or pruned after its retention).` : `Could not load the job: ${job.error.message}`}
+        </p>
+        <p>
+          <a href="/jobs">Back to the jobs</a>
+        </p>
+      </section>
+    );
+  }
+  if (!job.data) return <section class="page"><h1>Job {id}</h1><p class="muted">Loading…</p></section>;
+  const j = job.data;
+  return (
+    <section class="page" aria-labelledby="job-title">
+      <p>
+        <a href="/jobs">← Jobs</a>
+      </p>
+      <div class="page-header">
+        <h1 id="job-title">
+          Job {j.id} <span class="muted">{j.task}</span>
+        </h1>
+        <span aria-live="polite" data-testid="job-state">
+          <StateBadge state={j.state} />
+        </span>
+      </div>
+      <JobActions job={j} session={session} onChanged={job.reload} onDeleted={() => route('/jobs')} />
+      <JobFacts job={j} />
+      <div class="grid">
+        <section class="card" aria-labelledby="payload-title">
+          <h2 id="payload-title">Payload</h2>
+          <JsonView value={j.payload} label="Payload" />
+        </section>
+        <section class="card" aria-labelledby="result-title">
+          <h2 id="result-title">Result</h2>
+          {j.result === null && j.state !== 'succeeded' ? <p class="muted">No result{j.state === 'failed' ? ': the job failed' : ' yet'}.</p> : <JsonView value={j.result} label="Result" />}
+        </section>
+      </div>
+      <section class="card" aria-labelledby="attempts-title">
+        <h2 id="attempts-title">Attempts</h2>
+        <AttemptTimeline job={j} />
+      </section>
+      <section class="card" aria-labelledby="logs-title">
+        <h2 id="logs-title">Logs</h2>
+        <AttemptLogs job={j} />
+      </section>
+    </section>
+  );
+}
+
+function JobFacts({ job }: { job: JobRecord }) {
+  const facts: [string, ComponentChildren][] = [
+    ['Queue', <a href={`/jobs?queue=${encodeURIComponent(job.queue)}`}>{job.queue}</a>],
+    ['Attempts', `${job.attempt} of at most ${job.maxAttempts}`],
+    ['Priority', String(job.priority)],
+    ['Created', <Time value={job.createdAt} absolute />],
+    ['Run at', <Time value={job.runAt} absolute />],
+    ['Started', <Time value={job.startedAt} absolute />],
+    ['Finished', <Time value={job.finishedAt} absolute />],
+    ['Worker', job.lockedBy ?? '–'],
+    ['Timeout', job.timeoutMs === null ? 'none' : formatDuration(job.timeoutMs)],
+    ['Trace id', job.traceId ? <code>{job.traceId}</code> : '–'],
+  ];
+  if (job.uniqueKey) facts.push(['Unique key', <code>{job.uniqueKey}</code>]);
+  if (job.cancelRequested) facts.push(['Cancellation', 'requested: the handler was asked to stop']);
+  return (
+    <dl class="facts card">
+      {job.progress !== null && (
+        <div>
+          <dt id="progress-label">Progress</dt>
+          <dd>
+            <progress max={100} value={job.progress} aria-labelledby="progress-label" /> {Math.round(job.progress)}%
+          </dd>
+        </div>
+      )}
+      {facts.map(([term, value]) => (
+        <div key={term}>
+          <dt>{term}</dt>
+          <dd>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
 }
