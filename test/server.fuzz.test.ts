@@ -1,12 +1,16 @@
 /**
  * A thousand malformed or hostile requests on each engine (wrong types, huge and deeply
  * nested bodies, bad JSON, SQL in strings, unknown fields, bad or missing tokens, path
- * tricks, very long ids, null bytes, wrong content types, unknown methods) and raw requests
+ * tricks, very long ids, null bytes, wrong content types, unknown methods; the dashboard's
+ * pages and files among them) and raw requests
  * that are not HTTP at all: no answer is a 5xx, every error is a problem, and the server
  * still serves a valid request afterwards. Requests come from a seeded generator, so a
  * failure names a request that can be replayed.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ROUTES } from '../src/api/routes.js';
@@ -56,8 +60,8 @@ const HOSTILE_TEXT = [
 ];
 const HOSTILE_VALUES: unknown[] = [...HOSTILE_TEXT, null, true, false, 0, -1, 1.5, 1e308, -1e308, 2 ** 63, [], [1, 'a'], {}, { $gt: '' }, { __proto__: { polluted: 1 } }];
 const PATH_IDS = ['1', '0', '-5', 'abc', '..%2f..%2fetc', '..', '%2e%2e', '1%00', '%00', '1%20OR%201%3D1', "1'%3B--", '9'.repeat(30), '9'.repeat(3000), '%E0%A4%A', '%ZZ', '1.5', '0x10', encodeURIComponent('𝕆'), 'a/b', '%2F'];
-const FIELDS = ['task', 'payload', 'queue', 'priority', 'delay', 'runAt', 'maxAttempts', 'retry', 'uniqueKey', 'uniqueFor', 'timeout', 'traceId', 'name', 'cron', 'every', 'at', 'tz', 'misfire', 'overlap', 'scope', 'jobs', 'dealy', '__proto__', 'constructor'];
-const QUERY_KEYS = ['state', 'queue', 'task', 'worker', 'createdFrom', 'createdTo', 'q', 'limit', 'offset', 'cursor', 'outcome', 'from', 'to', 'unknown', '__proto__'];
+const FIELDS = ['task', 'payload', 'queue', 'priority', 'delay', 'runAt', 'maxAttempts', 'retry', 'uniqueKey', 'uniqueFor', 'timeout', 'traceId', 'name', 'cron', 'every', 'at', 'tz', 'misfire', 'overlap', 'scope', 'jobs', 'action', 'filter', 'dryRun', 'count', 'state', 'q', 'resultQ', 'payloadContains', 'resultContains', 'dealy', '__proto__', 'constructor'];
+const QUERY_KEYS = ['state', 'queue', 'task', 'worker', 'createdFrom', 'createdTo', 'q', 'resultQ', 'payloadContains', 'resultContains', 'limit', 'offset', 'cursor', 'outcome', 'from', 'to', 'window', 'action', 'unknown', '__proto__'];
 const CONTENT_TYPES = ['application/json', 'application/json; charset=utf-8', 'application/json; charset=latin1', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'application/jsonx', '', 'application/problem+json'];
 const METHODS = ['GET', 'POST', 'PATCH', 'DELETE', 'PUT', 'OPTIONS', 'HEAD'];
 
@@ -94,7 +98,7 @@ function generator(seed: number, tokens: { admin: string; read: string }) {
     return JSON.stringify(fields);
   };
   const target = (): { path: string; method?: string } => {
-    if (chance(0.1)) return { path: pick(['/', '/api', '/api/v1', '/api/v1/', '//api//v1//jobs', '/api/v1/jobs/../tokens', '/api/v1/%2e%2e/%2e%2e/etc/passwd', '/docs/../../package.json', '/docs/static/../../../etc/passwd', '/docs/static/%2e%2e%2f%2e%2e%2fpackage.json', '/metrics?x=' + 'a'.repeat(5000), '/api/v1/events?queue=' + encodeURIComponent(pick(HOSTILE_TEXT)).slice(0, 300)]) };
+    if (chance(0.1)) return { path: pick(['/', '/jobs', '/jobs/1', '/schedules/%00', '/app.js', '/index.html', '/..%2fpackage.json', '/api', '/api/v1', '/api/v1/', '//api//v1//jobs', '/api/v1/jobs/../tokens', '/api/v1/%2e%2e/%2e%2e/etc/passwd', '/docs/../../package.json', '/docs/static/../../../etc/passwd', '/docs/static/%2e%2e%2f%2e%2e%2fpackage.json', '/metrics?x=' + 'a'.repeat(5000), '/api/v1/events?queue=' + encodeURIComponent(pick(HOSTILE_TEXT)).slice(0, 300)]) };
     // Enqueueing is the way in most exposed to the outside: a third of the requests aim at it.
     const route = chance(0.3) ? ROUTES['jobs.create'] : pick(Object.values(ROUTES));
     let text = `/api/v1${route.path}`.replace(/\{(\w+)\}/g, () => pick(PATH_IDS));
@@ -152,7 +156,11 @@ describe.each(engines)('hostile requests on $name', (engine) => {
   const serve = useServers(engine);
 
   it(`answers ${REQUESTS} malformed or hostile requests with no 5xx and keeps serving`, async () => {
-    const api = await serve({ tasks: [greet], options: { bodyLimit: BODY_LIMIT } });
+    // A dashboard of its own, so its pages answer alike whether or not `npm run build` ran.
+    const dashboard = mkdtempSync(join(tmpdir(), 'ordo-fuzz-dashboard-'));
+    writeFileSync(join(dashboard, 'index.html'), '<!doctype html><script type="module" src="/app.js"></script>');
+    writeFileSync(join(dashboard, 'app.js'), '');
+    const api = await serve({ tasks: [greet], options: { bodyLimit: BODY_LIMIT, dashboard } });
     const tokens = { admin: await api.token('admin'), read: await api.token('read') };
     const make = generator(engine.name === 'sqlite' ? SEED : SEED + 1, tokens);
     const statuses = new Map<number, number>();

@@ -117,7 +117,7 @@ describe('the OpenAPI document and the docs', () => {
     expect(doc.components.schemas.Problem.properties).toHaveProperty('field');
     // The query of the job listing, from its zod schema: an unknown parameter is refused, a known one described.
     const list = doc.paths[`${API_PREFIX}/jobs`].get.parameters.map((p: any) => p.name);
-    expect(list).toEqual(expect.arrayContaining(['state', 'queue', 'task', 'worker', 'createdFrom', 'createdTo', 'q', 'limit', 'cursor']));
+    expect(list).toEqual(expect.arrayContaining(['state', 'queue', 'task', 'worker', 'createdFrom', 'createdTo', 'q', 'resultQ', 'payloadContains', 'resultContains', 'limit', 'cursor']));
   });
 
   it('serves /docs with every asset from this server and a policy that allows no other', async () => {

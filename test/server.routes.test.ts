@@ -68,11 +68,14 @@ describe.each(engines)('HTTP API routes on $name', (engine) => {
     const cancelled = await api.call('POST', `/api/v1/jobs/${id}/cancel`, { token: admin });
     expect(cancelled.status).toBe(200);
     expect(decode(ROUTES['jobs.cancel'].response, cancelled.body)).toEqual({ state: 'cancelled', cancelRequested: false });
-    const again = await api.call('DELETE', `/api/v1/jobs/${id}`, { token: admin });
-    expect(decode(ROUTES['jobs.delete'].response, again.body)).toEqual({ state: 'cancelled', cancelRequested: false, already: true });
+    const again = await api.call('POST', `/api/v1/jobs/${id}/cancel`, { token: admin });
+    expect(decode(ROUTES['jobs.cancel'].response, again.body)).toEqual({ state: 'cancelled', cancelRequested: false, already: true });
     const retried = await api.call('POST', `/api/v1/jobs/${id}/retry`, { token: admin, body: '', headers: { 'content-type': 'application/json' } });
     expect(retried.status).toBe(200);
     expect(decode(ROUTES['jobs.retry'].response, retried.body)).toEqual({ retried: true, state: 'pending' });
+    const deleted = await api.call('DELETE', `/api/v1/jobs/${id}`, { token: admin });
+    expect(decode(ROUTES['jobs.delete'].response, deleted.body)).toEqual({ id, deleted: true });
+    expect((await api.call('GET', `/api/v1/jobs/${id}`, { token: admin })).status).toBe(404);
   });
 
   it('jobs: 404 for an unknown job, 409 for a conflict, 422 for an unknown task, 400 naming the bad field', async () => {

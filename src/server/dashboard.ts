@@ -39,9 +39,9 @@ export function locateDashboard(): string | null {
   return candidates.find((dir) => existsSync(join(dir, 'index.html'))) ?? null;
 }
 
-/** Serves the dashboard from `dir`, or (null) a 503 on each of its pages saying how to build it. */
+/** Serves the dashboard from `dir`, or (null, or a folder without index.html) a 503 on each of its pages saying how to build it. */
 export async function registerDashboard(app: FastifyInstance, dir: string | null): Promise<void> {
-  if (dir === null) {
+  if (dir === null || !existsSync(join(dir, 'index.html'))) {
     for (const path of DASHBOARD_PATHS) app.get(path, async (request, reply) => notBuilt(request, reply));
     return;
   }
