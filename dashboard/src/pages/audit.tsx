@@ -1,5 +1,155 @@
+/**
+ * The audit log: every operator action through the API (who, when, what, on what), newest
+ * first, filtered by action (kept in the URL, so a view can be shared), a page at a time
+ * with "Load more" following the server's cursor.
+ */
+import { useLocation } from 'preact-iso';
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api.js';
 import type { PageProps } from '../context.js';
+import { messageOf } from './forms/errors.js';
+import { Field, valueOf } from './forms/field.js';
+import { Time, useNow } from './forms/time.js';
+import { useLoad } from './forms/use-load.js';
+import type { AuditEntry, AuditPage as Page } from './forms/wire.js';
+import './pages.css';
+
+const PAGE_SIZE = 50;
+
+/** Actions the server records, offered as suggestions (the filter takes any text). */
+const KNOWN_ACTIONS = [
+  'job.cancel',
+  'job.retry',
+  'job.delete',
+  'jobs.bulk-cancel',
+  'jobs.bulk-retry',
+  'jobs.bulk-delete',
+  'queue.pause',
+  'queue.resume',
+  'queue.clean',
+  'schedule.create',
+  'schedule.update',
+  'schedule.delete',
+  'schedule.pause',
+  'schedule.resume',
+  'schedule.run',
+  'token.create',
+  'token.revoke',
+];
 
 export function AuditPage(_props: PageProps) {
-  return <section class="page"><h1>AuditPage</h1></section>;
+  const { query, path, route } = useLocation();
+  const action = query.action ?? '';
+  const first = useLoad(() => api<Page>('GET', '/audit', { query: { limit: PAGE_SIZE, action } }), [action]);
+  const [more, setMore] = useState<{ for: string; entries: AuditEntry[]; cursor: string | null; error: string | null; busy: boolean } | null>(null);
+  const [typed, setTyped] = useState(action);
+  useEffect(() => setTyped(action), [action]);
+  const now = useNow(5_000);
+
+  // Pages loaded with "Load more" belong to the first page they followed.
+  const extra = more && first.data && more.for === firstKey(first.data) ? more : null;
+  const entries = [...(first.data?.entries ?? []), ...(extra?.entries ?? [])];
+  const cursor = extra ? extra.cursor : (first.data?.nextCursor ?? null);
+
+  const loadMore = async (): Promise<void> => {
+    if (!cursor || !first.data) return;
+    const key = firstKey(first.data);
+    setMore({ for: key, entries: extra?.entries ?? [], cursor, error: null, busy: true });
+    try {
+      const page = await api<Page>('GET', '/audit', { query: { limit: PAGE_SIZE, action, cursor } });
+      setMore({ for: key, entries: [...(extra?.entries ?? []), ...page.entries], cursor: page.nextCursor, error: null, busy: false });
+    } catch (err) {
+      setMore({ for: key, entries: extra?.entries ?? [], cursor, error: messageOf(err), busy: false });
+    }
+  };
+
+  const filter = (event: Event): void => {
+    event.preventDefault();
+    const value = typed.trim();
+    route(value ? `${path}?action=${encodeURIComponent(value)}` : path, true);
+  };
+
+  return (
+    <section class="page audit-page">
+      <div class="page-header">
+        <h1>Audit log</h1>
+        <button type="button" onClick={first.reload}>
+          Refresh
+        </button>
+      </div>
+      <form class="toolbar filters" role="search" onSubmit={filter}>
+        <Field id="audit-action" label="Action" hint="Such as queue.clean or schedule.update; empty for all">
+          {(control) => <input type="search" list="audit-actions" {...control} autoComplete="off" value={typed} onInput={(e) => setTyped(valueOf(e))} />}
+        </Field>
+        <datalist id="audit-actions">
+          {KNOWN_ACTIONS.map((known) => (
+            <option value={known} />
+          ))}
+        </datalist>
+        <button type="submit">Filter</button>
+      </form>
+      {first.error && (
+        <p class="error" role="alert">
+          Could not load the audit log: {first.error.message}
+        </p>
+      )}
+      {first.data && entries.length === 0 && <p class="muted">{action ? `No ${action} actions recorded.` : 'No operator actions recorded yet.'}</p>}
+      {entries.length > 0 && <AuditTable entries={entries} now={now} />}
+      {extra?.error && <p class="error">{extra.error}</p>}
+      {cursor && (
+        <div class="toolbar">
+          <button type="button" disabled={extra?.busy} onClick={loadMore}>
+            {extra?.busy ? 'Loading…' : 'Load more'}
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** Identifies a first page: its newest entry and the filter (a refresh that brings new entries starts over). */
+function firstKey(page: Page): string {
+  return `${page.entries[0]?.id ?? ''}:${page.nextCursor ?? ''}`;
+}
+
+function AuditTable({ entries, now }: { entries: AuditEntry[]; now: number }) {
+  return (
+    <div class="table-wrap">
+      <table class="data audit">
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            <th scope="col">Actor</th>
+            <th scope="col">Action</th>
+            <th scope="col">Target</th>
+            <th scope="col">Details</th>
+          </tr>
+        </thead>
+        <tbody>
+          {entries.map((entry) => (
+            <tr key={entry.id} data-action={entry.action}>
+              <td>
+                <Time at={entry.at} now={now} />
+              </td>
+              <td>{entry.actor}</td>
+              <td>
+                <code>{entry.action}</code>
+              </td>
+              <td class="target">{entry.target}</td>
+              <td>
+                {entry.details === null || entry.details === undefined ? (
+                  <span class="muted">—</span>
+                ) : (
+                  <details>
+                    <summary>Show</summary>
+                    <pre class="code">{JSON.stringify(entry.details, null, 2)}</pre>
+                  </details>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
 }

@@ -1,5 +1,123 @@
-import type { PageProps } from '../context.js';
+/**
+ * Every queue with its counts (pending, due, delayed, running), the last hour's outcomes and
+ * how long its oldest due job has waited; pause, resume and clean for admin tokens. Clean
+ * deletes the queue's pending jobs, so it says how many and asks for the queue's name.
+ */
+import { useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { can, type PageProps } from '../context.js';
+import { StateBadge } from './forms/badge.js';
+import { Confirm } from './forms/confirm.js';
+import { formatAge, formatNumber } from './forms/time.js';
+import { NoticeLine, useActions } from './forms/use-action.js';
+import { useLiveRefresh, useLoad } from './forms/use-load.js';
+import type { QueueStats } from './forms/wire.js';
+import './pages.css';
 
-export function QueuesPage(_props: PageProps) {
-  return <section class="page"><h1>QueuesPage</h1></section>;
+const COUNTS = [
+  ['pending', 'Pending'],
+  ['due', 'Due'],
+  ['delayed', 'Delayed'],
+  ['running', 'Running'],
+  ['succeededLastHour', 'Succeeded (1 h)'],
+  ['failedLastHour', 'Failed (1 h)'],
+] as const;
+
+export function QueuesPage({ session, live }: PageProps) {
+  const queues = useLoad(() => api<{ queues: QueueStats[] }>('GET', '/queues').then((a) => a.queues), []);
+  // Counts move with every job: re-read on job events, at most every 2 s.
+  useLiveRefresh(live, (event) => event.type.startsWith('job:'), queues.reload, 2_000);
+  const actions = useActions();
+  const [cleaning, setCleaning] = useState<QueueStats | null>(null);
+  const admin = can(session, 'admin');
+
+  const toggle = (q: QueueStats): Promise<void> =>
+    actions.run(q.queue, async () => {
+      await api('POST', `/queues/${encodeURIComponent(q.queue)}/${q.paused ? 'resume' : 'pause'}`);
+      queues.reload();
+      return `Queue ${q.queue} ${q.paused ? 'resumed' : 'paused'}.`;
+    });
+
+  const clean = async (q: QueueStats): Promise<void> => {
+    const answer = await api<{ deleted: number }>('POST', `/queues/${encodeURIComponent(q.queue)}/clean`);
+    queues.reload();
+    await actions.run(q.queue, async () => `Deleted ${formatNumber(answer.deleted)} pending jobs from queue ${q.queue}.`);
+  };
+
+  return (
+    <section class="page queues-page">
+      <h1>Queues</h1>
+      {!admin && <p class="muted">Pausing, resuming and cleaning queues needs an admin token.</p>}
+      <NoticeLine notice={actions.notice} />
+      {queues.error && (
+        <p class="error" role="alert">
+          Could not load the queues: {queues.error.message}
+        </p>
+      )}
+      {queues.data?.length === 0 && <p class="muted">No queues yet: a queue appears with its first job.</p>}
+      {queues.data && queues.data.length > 0 && (
+        <div class="table-wrap">
+          <table class="data queues">
+            <thead>
+              <tr>
+                <th scope="col">Queue</th>
+                {COUNTS.map(([, label]) => (
+                  <th scope="col" class="num">
+                    {label}
+                  </th>
+                ))}
+                <th scope="col" class="num">
+                  Oldest due
+                </th>
+                <th scope="col">State</th>
+                {admin && <th scope="col">Actions</th>}
+              </tr>
+            </thead>
+            <tbody>
+              {queues.data.map((q) => (
+                <tr key={q.queue} data-queue={q.queue}>
+                  <th scope="row">
+                    <a href={`/jobs?queue=${encodeURIComponent(q.queue)}`}>{q.queue}</a>
+                  </th>
+                  {COUNTS.map(([key]) => (
+                    <td class="num" data-count={key}>
+                      {formatNumber(q[key])}
+                    </td>
+                  ))}
+                  <td class="num">{q.oldestDueAgeMs === null ? <span class="muted">—</span> : formatAge(q.oldestDueAgeMs)}</td>
+                  <td>
+                    <StateBadge state={q.paused ? 'paused' : 'active'} />
+                  </td>
+                  {admin && (
+                    <td class="actions">
+                      <button type="button" disabled={actions.busy !== null} onClick={() => toggle(q)}>
+                        {q.paused ? 'Resume' : 'Pause'}
+                        <span class="visually-hidden"> {q.queue}</span>
+                      </button>
+                      <button type="button" class="danger" disabled={actions.busy !== null || q.pending === 0} onClick={() => setCleaning(q)}>
+                        Clean…<span class="visually-hidden"> {q.queue}</span>
+                      </button>
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {cleaning && <CleanDialog queue={queues.data?.find((q) => q.queue === cleaning.queue) ?? cleaning} onClose={() => setCleaning(null)} onConfirm={clean} />}
+    </section>
+  );
+}
+
+/** The clean confirmation, with the queue's pending count as last read (it follows live changes). */
+function CleanDialog({ queue, onClose, onConfirm }: { queue: QueueStats; onClose: () => void; onConfirm: (q: QueueStats) => Promise<void> }) {
+  return (
+    <Confirm title={`Clean queue ${queue.queue}?`} confirmLabel="Delete pending jobs" typed={queue.queue} onClose={onClose} onConfirm={() => onConfirm(queue)}>
+      <p>
+        This deletes the <strong data-testid="clean-count">{formatNumber(queue.pending)}</strong> pending {queue.pending === 1 ? 'job' : 'jobs'} of queue <strong>{queue.queue}</strong> (due and
+        delayed). Running and finished jobs stay. It cannot be undone.
+      </p>
+    </Confirm>
+  );
 }

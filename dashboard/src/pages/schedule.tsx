@@ -1,5 +1,181 @@
-import type { PageProps } from '../context.js';
+/**
+ * One schedule (`/schedules/:name`): what it enqueues and when, its next fires in its zone,
+ * its fire history, and for tokens that may write: pause, resume, run now, edit and delete.
+ * `/schedules/new` is the form for a new one.
+ */
+import { useLocation } from 'preact-iso';
+import { useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { can, type PageProps } from '../context.js';
+import { StateBadge } from './forms/badge.js';
+import { Confirm } from './forms/confirm.js';
+import { NoticeLine, useActions } from './forms/use-action.js';
+import { Time, useNow } from './forms/time.js';
+import { useLiveRefresh, useLoad } from './forms/use-load.js';
+import type { ScheduleDetail, ScheduleFire, TaskInfo } from './forms/wire.js';
+import { FireHistory } from './schedules/history.js';
+import { ScheduleStatus } from './schedules/status.js';
+import { ScheduleForm } from './schedules/schedule-form.js';
+import { FireList } from './schedules/timing-fields.js';
+import { describeTiming } from './schedules/timing.js';
+import './pages.css';
 
-export function SchedulePage(_props: PageProps) {
-  return <section class="page"><h1>SchedulePage</h1></section>;
+const HISTORY_LIMIT = 50;
+
+const loadTasks = (): Promise<TaskInfo[]> => api<{ tasks: TaskInfo[] }>('GET', '/tasks').then((a) => a.tasks);
+
+export function SchedulePage(props: PageProps) {
+  const name = props.params.name ?? '';
+  return name === 'new' ? <NewSchedule {...props} /> : <ScheduleDetails key={name} name={name} {...props} />;
+}
+
+function NewSchedule({ session }: PageProps) {
+  const { route } = useLocation();
+  const tasks = useLoad(loadTasks, []);
+  return (
+    <section class="page schedule-page">
+      <p>
+        <a href="/schedules">← Schedules</a>
+      </p>
+      <h1>New schedule</h1>
+      {!can(session, 'write') ? (
+        <p class="card">Creating a schedule needs a token with the write scope; this session's token can only read.</p>
+      ) : tasks.data ? (
+        <ScheduleForm tasks={tasks.data} onSaved={(saved) => route(`/schedules/${encodeURIComponent(saved.name)}`)} />
+      ) : (
+        <p class={tasks.error ? 'error' : 'muted'}>{tasks.error ? `Could not load the tasks: ${tasks.error.message}` : 'Loading…'}</p>
+      )}
+    </section>
+  );
+}
+
+function ScheduleDetails({ name, session, live }: PageProps & { name: string }) {
+  const { route } = useLocation();
+  const path = `/schedules/${encodeURIComponent(name)}`;
+  const detail = useLoad(() => api<ScheduleDetail>('GET', path), [path]);
+  const history = useLoad(() => api<{ fires: ScheduleFire[] }>('GET', `${path}/history`, { query: { limit: HISTORY_LIMIT } }).then((a) => a.fires), [path]);
+  const writable = can(session, 'write');
+  const tasks = useLoad(() => (writable ? loadTasks() : Promise.resolve([])), [writable]);
+  const now = useNow();
+  const actions = useActions();
+  const [deleting, setDeleting] = useState(false);
+  const reload = (): void => {
+    detail.reload();
+    history.reload();
+  };
+  const task = detail.data?.job.task;
+  useLiveRefresh(live, (event) => (event.data as { job?: { task?: string } } | null)?.job?.task === task, reload, 1_000);
+
+  const act = (action: 'pause' | 'resume' | 'run'): Promise<void> =>
+    actions.run(action, async () => {
+      const answer = await api<ScheduleFire | unknown>('POST', `${path}/${action}`);
+      reload();
+      if (action !== 'run') return `Schedule ${action === 'pause' ? 'paused' : 'resumed'}.`;
+      const fire = answer as ScheduleFire;
+      return fire.jobId ? (
+        <>
+          Fired: <a href={`/jobs/${fire.jobId}`}>job {fire.jobId}</a>.
+        </>
+      ) : (
+        `Fired; no job (${fire.skipped ?? 'skipped'}).`
+      );
+    });
+
+  const s = detail.data;
+  return (
+    <section class="page schedule-page">
+      <p>
+        <a href="/schedules">← Schedules</a>
+      </p>
+      <h1>
+        Schedule <span class="code">{name}</span>
+      </h1>
+      {detail.error && (
+        <p class="error" role="alert">
+          {detail.error.message}
+        </p>
+      )}
+      {s && (
+        <>
+          {writable && (
+            <div class="toolbar">
+              <button type="button" disabled={actions.busy !== null} onClick={() => act(s.paused ? 'resume' : 'pause')}>
+                {s.paused ? 'Resume' : 'Pause'}
+              </button>
+              <button type="button" disabled={actions.busy !== null} onClick={() => act('run')}>
+                Run now
+              </button>
+              <button type="button" class="danger" onClick={() => setDeleting(true)}>
+                Delete…
+              </button>
+            </div>
+          )}
+          <NoticeLine notice={actions.notice} />
+          <Summary schedule={s} now={now} />
+          <section class="card" aria-labelledby="upcoming-title">
+            <h2 id="upcoming-title">Next fires</h2>
+            {s.paused ? <p class="muted">Paused: no fires until resumed.</p> : s.nextFires.length === 0 ? <p class="muted">No fires ahead.</p> : <FireList fires={s.nextFires} tz={s.timing.tz} />}
+          </section>
+          <section class="card" aria-labelledby="history-title">
+            <h2 id="history-title">Fire history</h2>
+            {history.error && <p class="error">{history.error.message}</p>}
+            {history.data && <FireHistory fires={history.data} now={now} />}
+          </section>
+          {writable && tasks.data && (
+            <>
+              {s.source === 'code' && <p class="muted">This schedule is declared in a task's code: the next deploy may put back what the code says.</p>}
+              <ScheduleForm key={s.updatedAt} tasks={tasks.data} schedule={s} onSaved={reload} />
+            </>
+          )}
+          {deleting && (
+            <Confirm
+              title={`Delete schedule ${s.name}?`}
+              confirmLabel="Delete schedule"
+              onClose={() => setDeleting(false)}
+              onConfirm={async () => {
+                await api('DELETE', path);
+                route('/schedules');
+              }}
+            >
+              <p>It stops firing and its fire history is deleted with it. Jobs it already enqueued stay.</p>
+            </Confirm>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+function Summary({ schedule: s, now }: { schedule: ScheduleDetail; now: number }) {
+  return (
+    <dl class="card summary">
+      <dt>Task</dt>
+      <dd>{s.job.task}</dd>
+      <dt>Queue</dt>
+      <dd>{s.job.queue}</dd>
+      <dt>Timing</dt>
+      <dd>
+        <code>{describeTiming(s.timing)}</code> in {s.timing.tz}
+      </dd>
+      <dt>Next fire</dt>
+      <dd>{s.paused ? <span class="muted">paused</span> : <Time at={s.nextRunAt} now={now} />}</dd>
+      <dt>Last fire</dt>
+      <dd>
+        <Time at={s.lastFireAt} now={now} /> {s.lastJobId && <a href={`/jobs/${s.lastJobId}`}>job {s.lastJobId}</a>} <StateBadge state={s.lastOutcome} />
+      </dd>
+      <dt>Status</dt>
+      <dd>
+        <ScheduleStatus schedule={s} />
+      </dd>
+      <dt>Policies</dt>
+      <dd>
+        missed fires: {s.misfire}
+        {s.misfire === 'all' ? ` (up to ${s.misfireLimit})` : ''}; overlap: {s.overlap}
+      </dd>
+      <dt>Updated</dt>
+      <dd>
+        <Time at={s.updatedAt} now={now} />
+      </dd>
+    </dl>
+  );
 }

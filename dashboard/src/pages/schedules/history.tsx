@@ -1,0 +1,49 @@
+/**
+ * A schedule's fire history from the fire ledger, newest first: when it was due, when it
+ * fired, the job it enqueued (with how that job is doing), and whether the fire was asked
+ * for by hand or skipped.
+ */
+import { StateBadge } from '../forms/badge.js';
+import { Time } from '../forms/time.js';
+import type { ScheduleFire } from '../forms/wire.js';
+
+function kindOf(fire: ScheduleFire): string {
+  if (fire.skipped) return `skipped (${fire.skipped})`;
+  return fire.manual ? 'run by hand' : 'scheduled';
+}
+
+export function FireHistory({ fires, now }: { fires: ScheduleFire[]; now: number }) {
+  if (fires.length === 0) return <p class="muted">It has not fired yet.</p>;
+  return (
+    <div class="table-wrap">
+      <table class="data fire-history">
+        <thead>
+          <tr>
+            <th scope="col">Fire time</th>
+            <th scope="col">Fired at</th>
+            <th scope="col">Job</th>
+            <th scope="col">Outcome</th>
+            <th scope="col">Kind</th>
+          </tr>
+        </thead>
+        <tbody>
+          {fires.map((fire) => (
+            <tr key={`${fire.fireTime}:${fire.firedAt}:${fire.jobId ?? ''}`}>
+              <td>
+                <Time at={fire.fireTime} now={now} />
+              </td>
+              <td>
+                <Time at={fire.firedAt} now={now} ageOnly />
+              </td>
+              <td>{fire.jobId ? <a href={`/jobs/${fire.jobId}`}>job {fire.jobId}</a> : <span class="muted">—</span>}</td>
+              <td>
+                <StateBadge state={fire.jobState} />
+              </td>
+              <td>{kindOf(fire)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,17 @@
+/**
+ * Whether a schedule is paused, overdue (with the reason the server found), or on time.
+ */
+import { StateBadge } from '../forms/badge.js';
+import type { ScheduleView } from '../forms/wire.js';
+
+/** Paused, overdue (and why), or on time. */
+export function ScheduleStatus({ schedule }: { schedule: ScheduleView }) {
+  return (
+    <span class="schedule-status">
+      {schedule.paused && <StateBadge state="paused" />}
+      {schedule.overdue && <StateBadge state="overdue" title={schedule.overdueReason ?? undefined} />}
+      {schedule.overdue && schedule.overdueReason && <span class="overdue-reason"> {schedule.overdueReason}</span>}
+      {!schedule.paused && !schedule.overdue && <span class="muted">on time</span>}
+    </span>
+  );
+}
