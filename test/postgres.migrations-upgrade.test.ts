@@ -1,7 +1,8 @@
 /**
- * Upgrading a PostgreSQL schema made by the previous version (3): jobs keep their rows,
- * gain an empty trace id, and a job waiting for (or running) a retry gets the finish time of
- * its last attempt, which `finished_at` now keeps; the tokens table arrives empty.
+ * Upgrading a PostgreSQL schema made by an older version (3): jobs keep their rows, gain an
+ * empty trace id, and a job waiting for (or running) a retry gets the finish time of its
+ * last attempt, which `finished_at` now keeps; the tokens table and the audit log (version
+ * 5) arrive empty.
  */
 import { expect, it } from 'vitest';
 import { MIGRATIONS } from '../src/store/postgres/migrations.js';
@@ -13,7 +14,7 @@ const T1 = '2030-01-01T10:00:00.123Z';
 const T2 = '2030-01-01T11:00:00.456Z';
 const attempt = (n: number, at: string) => ({ attempt: n, worker: 'w', startedAt: at, finishedAt: at, outcome: 'failed', error: { message: 'x' } });
 
-it('upgrades a version 3 schema: trace ids, finish times of retries, tokens', async () => {
+it('upgrades a version 3 schema: trace ids, finish times of retries, tokens, the audit log', async () => {
   const schema = freshSchema('upg');
   const s = `"${schema}"`;
   await pg.admin(`CREATE SCHEMA ${s}`);
@@ -44,9 +45,10 @@ it('upgrades a version 3 schema: trace ids, finish times of retries, tokens', as
   const { finished } = await store.jobChanges({ afterId: '0', from: new Date(T1), to: new Date(Date.parse(T1) + 1), limit: 10 });
   expect(finished.map((j) => j.id)).toEqual([waiting]);
   expect(await store.tokenList()).toEqual([]);
+  expect(await store.auditList({ limit: 10 })).toEqual([]);
 
   const [index] = await pg.admin<{ def: string }>(`SELECT pg_get_indexdef($1::regclass) AS def`, [`${s}.jobs_finished`]);
   expect(index!.def).toMatch(/\(finished_at, id\) WHERE \(finished_at IS NOT NULL\)/);
   const versions = await pg.admin<{ version: number }>(`SELECT version FROM ${s}.schema_migrations ORDER BY version`);
-  expect(versions.map((row) => row.version)).toEqual([1, 2, 3, 4]);
+  expect(versions.map((row) => row.version)).toEqual([1, 2, 3, 4, 5]);
 });

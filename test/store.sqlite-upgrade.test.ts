@@ -1,7 +1,8 @@
 /**
- * Upgrading a SQLite database made by the previous schema (version 4): jobs keep their
- * rows, gain an empty trace id, and a job waiting for (or running) a retry gets the finish
- * time of its last attempt, which `finished_at` now keeps; the tokens table arrives empty.
+ * Upgrading a SQLite database made by an older schema (version 4): jobs keep their rows,
+ * gain an empty trace id, and a job waiting for (or running) a retry gets the finish time of
+ * its last attempt, which `finished_at` now keeps; the tokens table and the audit log
+ * (version 6) arrive empty.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +24,7 @@ const T1 = Date.parse('2030-01-01T10:00:00.123Z');
 const T2 = Date.parse('2030-01-01T11:00:00.456Z');
 const attempt = (n: number, at: number) => ({ attempt: n, worker: 'w', startedAt: new Date(at - 10).toISOString(), finishedAt: new Date(at).toISOString(), outcome: 'failed', error: { message: 'x' } });
 
-it('upgrades a version 4 database: trace ids, finish times of retries, tokens', async () => {
+it('upgrades a version 4 database: trace ids, finish times of retries, tokens, the audit log', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ordo-upgrade-'));
   dirs.push(dir);
   const path = join(dir, 'ordo.db');
@@ -52,11 +53,12 @@ it('upgrades a version 4 database: trace ids, finish times of retries, tokens', 
   const { finished } = await store.jobChanges({ afterId: '0', from: new Date(T1), to: new Date(T1 + 1), limit: 10 });
   expect(finished.map((j) => j.id)).toEqual([String(waiting)]);
   expect(await store.tokenList()).toEqual([]);
+  expect(await store.auditList({ limit: 10 })).toEqual([]);
 
   const check = new Database(path, { readonly: true });
   const index = check.prepare("SELECT sql FROM sqlite_master WHERE name = 'jobs_finished'").get() as { sql: string };
   const versions = check.prepare('SELECT version FROM schema_migrations ORDER BY version').all();
   check.close();
   expect(index.sql).toContain('WHERE finished_at IS NOT NULL');
-  expect(versions).toEqual([1, 2, 3, 4, 5].map((version) => ({ version })));
+  expect(versions).toEqual([1, 2, 3, 4, 5, 6].map((version) => ({ version })));
 });

@@ -1,7 +1,8 @@
 /**
  * Retention: while its process leads the `maintenance` role, the pruner deletes finished
- * jobs (succeeded, failed, cancelled) and fire-ledger rows older than the retention age,
- * every prune interval, in bounded batches so one tick never holds the database for long.
+ * jobs (succeeded, failed, cancelled), fire-ledger rows and audit entries older than the
+ * retention age, every prune interval, in bounded batches so one tick never holds the
+ * database for long.
  * Pending and running jobs are never pruned. Only the leader prunes: pruning twice at once
  * is harmless but wasteful.
  */
@@ -12,7 +13,7 @@ import { Service } from '../services/service.js';
 import { Ticker } from '../services/ticker.js';
 import type { Elector } from './elector.js';
 
-/** Rows one `jobPrune` call deletes at most (of jobs, and of ledger rows). */
+/** Rows one `jobPrune` call deletes at most (of jobs, of ledger rows, and of audit entries). */
 const PRUNE_BATCH = 1_000;
 /** Batches one tick deletes at most; the rest waits for the next tick. */
 const MAX_BATCHES_PER_TICK = 20;
@@ -20,7 +21,7 @@ const MAX_BATCHES_PER_TICK = 20;
 export interface PrunerOptions {
   store: Store;
   elector: Elector;
-  /** Finished jobs and ledger rows older than this are deleted. @defaultValue 7 days */
+  /** Finished jobs, ledger rows and audit entries older than this are deleted. @defaultValue 7 days */
   ageMs?: number;
   /** Time between prunes. @defaultValue 1 minute */
   intervalMs?: number;
@@ -28,7 +29,7 @@ export interface PrunerOptions {
   onError(err: unknown): void;
 }
 
-/** Deletes old finished jobs and ledger rows while leader. */
+/** Deletes old finished jobs, ledger rows and audit entries while leader. */
 export class Pruner extends Service {
   private readonly ticker: Ticker;
   readonly ageMs: number;
@@ -48,16 +49,17 @@ export class Pruner extends Service {
   }
 
   /** Prunes now if leader; returns what was deleted. */
-  async tick(): Promise<{ jobs: number; fires: number }> {
-    const total = { jobs: 0, fires: 0 };
+  async tick(): Promise<{ jobs: number; fires: number; audit: number }> {
+    const total = { jobs: 0, fires: 0, audit: 0 };
     for (let batch = 0; batch < MAX_BATCHES_PER_TICK; batch++) {
       if (!this.options.elector.isLeader || this.stopSignal.aborted) break;
-      const { jobs, fires } = await this.options.store.jobPrune({ olderThanMs: this.ageMs, limit: PRUNE_BATCH });
+      const { jobs, fires, audit } = await this.options.store.jobPrune({ olderThanMs: this.ageMs, limit: PRUNE_BATCH });
       total.jobs += jobs;
       total.fires += fires;
-      if (jobs < PRUNE_BATCH && fires < PRUNE_BATCH) break;
+      total.audit += audit;
+      if (jobs < PRUNE_BATCH && fires < PRUNE_BATCH && audit < PRUNE_BATCH) break;
     }
-    if (total.jobs + total.fires > 0) this.options.logger.info({ ...total, olderThanMs: this.ageMs }, 'pruned finished jobs and fire records');
+    if (total.jobs + total.fires + total.audit > 0) this.options.logger.info({ ...total, olderThanMs: this.ageMs }, 'pruned finished jobs, fire records and audit entries');
     return total;
   }
 }

@@ -1,13 +1,15 @@
 /**
- * The checks both engines apply to the filters, ranges and cursors of their read-only
- * listings (jobList, executionList, jobChanges) before any SQL, so they refuse the same input
- * with the same ValidationError, and what they derive from them: times clamped to years both
- * engines store and compare exactly, and text searched as plain text (a LIKE pattern whose
- * wildcards are escaped). Values only ever travel as statement parameters.
+ * The checks both engines apply to the filters, ranges and cursors of their listings
+ * (jobList, executionList, jobChanges) and of the bulk actions that share jobList's filter,
+ * before any SQL, so they refuse the same input with the same ValidationError, and what they
+ * derive from them: times clamped to years both engines store and compare exactly, and text
+ * searched as plain text (a LIKE pattern whose wildcards are escaped). JSON containment is
+ * containment.ts's. Values only ever travel as statement parameters.
  */
 import { ValidationError } from '../core/errors.js';
 import { MAX_PAGE_LIMIT, checkJobId } from '../core/page.js';
-import { ATTEMPT_OUTCOMES, type AttemptOutcome, type ExecutionFilter, type JobFilter } from '../core/types.js';
+import { ATTEMPT_OUTCOMES, JOB_STATES, type AttemptOutcome, type ExecutionFilter, type JobFilter, type JobState } from '../core/types.js';
+import { checkContainment } from './containment.js';
 
 /**
  * The earliest and latest times a range keeps: years 1 to 9999. A `Date` may lie 275,000
@@ -56,22 +58,42 @@ function checkText(value: unknown, field: string): string | undefined {
 }
 
 /**
- * The longest `payloadText`: SQLite refuses LIKE patterns over 50,000 bytes, and this many
- * UTF-16 units stay below that escaped and encoded.
+ * The longest `payloadText` (and `resultText`): SQLite refuses LIKE patterns over 50,000
+ * bytes, and this many UTF-16 units stay below that escaped and encoded.
  */
 export const MAX_PAYLOAD_TEXT_LENGTH = 10_000;
 
-/** A jobList filter with its times checked (and clamped) and its texts checked to be strings. */
+/**
+ * A jobList filter with its times checked (and clamped), its texts checked to be strings,
+ * its states to be known ones, its JSON objects to be containment filters both engines run
+ * (containment.ts) and its id to be a job id; every field named `filter.<name>` in errors.
+ */
 export function checkJobFilter(filter: JobFilter = {}): JobFilter {
+  if (typeof filter !== 'object' || filter === null) throw new ValidationError('filter', 'an object of job filters', filter);
   const checked: JobFilter = { ...filter };
+  if (filter.state !== undefined) checked.state = checkStates(filter.state);
   if (filter.createdFrom !== undefined) checked.createdFrom = checkTime(filter.createdFrom, 'filter.createdFrom');
   if (filter.createdTo !== undefined) checked.createdTo = checkTime(filter.createdTo, 'filter.createdTo');
   for (const key of ['queue', 'task', 'workerId'] as const) checkText(filter[key], `filter.${key}`);
-  const text = checkText(filter.payloadText, 'filter.payloadText');
-  if (text !== undefined && text.length > MAX_PAYLOAD_TEXT_LENGTH) {
-    throw new ValidationError('filter.payloadText', `a string of at most ${MAX_PAYLOAD_TEXT_LENGTH} characters`, text);
+  for (const key of ['payloadText', 'resultText'] as const) {
+    const text = checkText(filter[key], `filter.${key}`);
+    if (text !== undefined && text.length > MAX_PAYLOAD_TEXT_LENGTH) {
+      throw new ValidationError(`filter.${key}`, `a string of at most ${MAX_PAYLOAD_TEXT_LENGTH} characters`, text);
+    }
   }
+  for (const key of ['payloadContains', 'resultContains'] as const) checkContainment(filter[key], `filter.${key}`);
+  if (filter.id !== undefined) checkJobId(filter.id, 'filter.id');
   return checked;
+}
+
+/** The states of a filter as a list (an empty one matches nothing); unknown ones refused. */
+function checkStates(state: JobState | readonly JobState[]): readonly JobState[] {
+  const states: readonly JobState[] = typeof state === 'string' ? [state] : state;
+  const expected = `one or more of ${JOB_STATES.join(', ')}`;
+  if (!Array.isArray(states)) throw new ValidationError('filter.state', expected, state);
+  const unknown = states.find((value) => !JOB_STATES.includes(value));
+  if (unknown !== undefined) throw new ValidationError('filter.state', expected, unknown);
+  return states;
 }
 
 /** What `jobChanges` takes, checked. */

@@ -8,16 +8,20 @@
  */
 import { afterAll, describe } from 'vitest';
 import { type EngineFixture, dropCreatedSchemas } from '../support/engines.js';
+import { auditCases } from './audit.js';
 import { cancelRequestedCases } from './cancel-requested.js';
 import { executionsCases } from './executions.js';
+import { jobsBulkCases } from './jobs-bulk.js';
 import { jobsCancelRetryCases } from './jobs-cancel-retry.js';
 import { jobsChangesCases } from './jobs-changes.js';
 import { jobsClaimCases } from './jobs-claim.js';
+import { jobsContainsCases } from './jobs-contains.js';
 import { jobsFinishCases } from './jobs-finish.js';
 import { jobsInsertCases } from './jobs-insert.js';
 import { jobsListCases } from './jobs-list.js';
 import { jobsListFiltersCases } from './jobs-list-filters.js';
 import { jobsPruneCases } from './jobs-prune.js';
+import { jobsThroughputCases } from './jobs-throughput.js';
 import { jobsUniqueForCases } from './jobs-unique-for.js';
 import { leaderCases } from './leader.js';
 import { notifyCases } from './notify.js';
@@ -37,11 +41,14 @@ export function exerciseStore(fixture: EngineFixture): void {
     describe('jobs: insert and get', () => jobsInsertCases(ctx));
     describe('jobs: list', () => jobsListCases(ctx));
     describe('jobs: list by creation time, payload text and cursor', () => jobsListFiltersCases(ctx));
+    describe('jobs: list by JSON containment, result text and id', () => jobsContainsCases(ctx));
     describe('jobs: unique for a time window', () => jobsUniqueForCases(ctx));
     describe('jobs: prune (retention)', () => jobsPruneCases(ctx));
     describe('jobs: claim, heartbeat, progress', () => jobsClaimCases(ctx));
     describe('jobs: finish', () => jobsFinishCases(ctx));
     describe('jobs: cancel, retry, delete', () => jobsCancelRetryCases(ctx));
+    describe('jobs: bulk actions by filter, and deleting one job', () => jobsBulkCases(ctx));
+    describe('jobs: throughput per time bucket', () => jobsThroughputCases(ctx));
     describe('jobs: rescue expired leases', () => rescueCases(ctx));
     describe('executions: attempt history across jobs', () => executionsCases(ctx));
     describe('jobs: changes in a window', () => jobsChangesCases(ctx));
@@ -54,5 +61,6 @@ export function exerciseStore(fixture: EngineFixture): void {
     describe('schedules: definitions', () => schedulesCases(ctx));
     describe('schedules: fires and the ledger', () => scheduleFiresCases(ctx));
     describe('tokens', () => tokensCases(ctx));
+    describe('audit log', () => auditCases(ctx));
   });
 }

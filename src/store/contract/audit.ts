@@ -5,9 +5,15 @@
 import type { AuditEntry } from '../../core/types.js';
 
 export interface AuditStore {
-  /** Appends one entry; `at = now` (store clock). */
+  /**
+   * Appends one entry; `at = now` (store clock). `actor`, `action` and `target` are text
+   * without NUL (at most 200, 100 and 10,000 characters); `details` any JSON, or null.
+   */
   auditAppend(params: { readonly entry: Omit<AuditEntry, 'id' | 'at'> }): Promise<AuditEntry>;
 
-  /** Newest first; `before` (an entry id) continues a listing. At most `limit` (1–1000). */
+  /**
+   * Newest first (by id); `before` (an entry id) continues a listing, `action` keeps one
+   * action (exact match). At most `limit` (1–1000). Retention is jobPrune's.
+   */
   auditList(params: { readonly limit: number; readonly before?: string; readonly action?: string }): Promise<AuditEntry[]>;
 }

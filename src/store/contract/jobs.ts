@@ -165,8 +165,13 @@ export interface JobStore {
    * transaction, and returns how many changed (`dryRun`: only counts them, for a preview
    * that matches what the action will do unless jobs change in between).
    * `cancel`: pending jobs end `cancelled`, running ones get `cancelRequested` (as
-   * `jobCancel`); `retry`: failed and cancelled jobs as `jobRetry`; `delete`: jobs that are
-   * not running are removed.
+   * `jobCancel`; those already asked are not counted again); `retry`: failed and cancelled
+   * jobs as `jobRetry`, waking the workers of their queues, except a job whose unique key an
+   * active job holds, and of matched jobs sharing a key all but the newest (two active jobs
+   * never share a key); `delete`: jobs that are not running are removed.
+   * The filter is jobList's (`{}` matches every job); its `state` narrows the action's states
+   * further (cancel with `state: ['failed']` changes nothing). A malformed filter or action
+   * is a ValidationError naming the field. Built for one call over 100,000 jobs.
    */
   jobBulk(params: { readonly action: BulkAction; readonly filter: JobFilter; readonly dryRun?: boolean }): Promise<{ count: number }>;
 
@@ -176,6 +181,10 @@ export interface JobStore {
   /**
    * Jobs that ended (`succeeded`, `failed`, `cancelled`) per bucket of `bucketMs` from `from`
    * to now, by `finishedAt` (store clock), oldest first, every bucket present (zeros too).
+   * Buckets are aligned to multiples of `bucketMs` since the epoch: the first holds `from`,
+   * the last holds now (none when `from` is later). A job counts once, in its state now, at
+   * its latest finish; a job waiting for a retry is not counted. `bucketMs` is a whole number
+   * ≥ 1000; more than 2000 buckets is a ValidationError naming `from`.
    */
   jobThroughput(params: { readonly from: Date; readonly bucketMs: number; readonly queue?: string }): Promise<ThroughputBucket[]>;
 
@@ -184,11 +193,12 @@ export interface JobStore {
 
   /**
    * Retention: deletes `succeeded`, `failed` and `cancelled` jobs that finished before
-   * `now - olderThanMs` (never `pending` or `running` ones), and fire-ledger rows fired
-   * before then, except each schedule's latest fire (so its history never goes blank).
-   * At most `limit` rows of each per call (default 1000); call again while it returns `limit`.
+   * `now - olderThanMs` (never `pending` or `running` ones), fire-ledger rows fired
+   * before then, except each schedule's latest fire (so its history never goes blank), and
+   * audit entries written before then. At most `limit` rows of each per call (default 1000);
+   * call again while any count is `limit`.
    */
-  jobPrune(params: { readonly olderThanMs: number; readonly limit?: number }): Promise<{ jobs: number; fires: number }>;
+  jobPrune(params: { readonly olderThanMs: number; readonly limit?: number }): Promise<{ jobs: number; fires: number; audit: number }>;
 
   /**
    * Milliseconds until the earliest pending job of these queues is due (0 if one is due

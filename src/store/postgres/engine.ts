@@ -12,7 +12,10 @@
  * hangs on a dead connection. Time is always the database's clock.
  */
 import { ConfigError, ValidationError } from '../../core/errors.js';
+import { checkAuditEntry, checkAuditList } from '../audit-records.js';
+import { checkBulk } from '../bulk.js';
 import { checkChanges, checkExecutions } from '../filters.js';
+import { checkThroughput } from '../throughput.js';
 import { checkLimit, checkPrune } from '../schedule-records.js';
 import type { Store, StoreCapabilities } from '../contract.js';
 import { type StoreClock, checkClock } from '../clock.js';
@@ -22,7 +25,9 @@ import { type PgContext, channelFor, quoteSchema } from './context.js';
 import { JobsListener } from './listener.js';
 import { runMigrations } from './migrations.js';
 import { type Db, type PoolOptions, type Queryable, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_QUERY_TIMEOUT_MS, clientConfig, createDb } from './pool.js';
+import { appendAudit, listAudit } from './sql/audit.js';
 import { listExecutions } from './sql/executions.js';
+import { bulkJobs, deleteJob } from './sql/jobs-bulk.js';
 import { cancelJob, deleteJobs, retryJob } from './sql/jobs-cancel-retry.js';
 import { jobChanges } from './sql/jobs-changes.js';
 import { cancelRequestedJobs, claimJobs, heartbeatJobs, recordProgress } from './sql/jobs-claim.js';
@@ -30,6 +35,7 @@ import { finishJobs } from './sql/jobs-finish.js';
 import { hasUniqueKeys, insertJobs, insertJobsWithUniqueKeys } from './sql/jobs-insert.js';
 import { getJob, listJobs, nextDueIn } from './sql/jobs-read.js';
 import { rescueExpired } from './sql/jobs-rescue.js';
+import { jobThroughput } from './sql/jobs-throughput.js';
 import { ELECT_TIMEOUT_MS, LeaderLocks } from './sql/leaders.js';
 import { queueStats, queuesWithPendingJobs, setQueuePaused } from './sql/queues.js';
 import { pruneJobs } from './sql/jobs-prune.js';
@@ -202,6 +208,14 @@ class PostgresEngine implements PostgresStore {
     return { rescued, failed, cancelled };
   };
 
+  jobBulk: Store['jobBulk'] = async (params) => {
+    const { count, queues } = await bulkJobs(this.ctx, checkBulk(params));
+    this.listener.emit(queues);
+    return { count };
+  };
+
+  jobDelete: Store['jobDelete'] = ({ id }) => deleteJob(this.ctx, id);
+  jobThroughput: Store['jobThroughput'] = async (params) => jobThroughput(this.ctx, checkThroughput(params));
   jobDeleteMany: Store['jobDeleteMany'] = ({ queue, states }) => deleteJobs(this.ctx, queue, states);
   jobNextDueIn: Store['jobNextDueIn'] = ({ queues }) => nextDueIn(this.ctx, queues);
   queueStats: Store['queueStats'] = () => queueStats(this.ctx);
@@ -220,6 +234,8 @@ class PostgresEngine implements PostgresStore {
   tokenGet: Store['tokenGet'] = ({ id }) => getToken(this.ctx, id);
   tokenList: Store['tokenList'] = () => listTokens(this.ctx);
   tokenRevoke: Store['tokenRevoke'] = ({ id }) => revokeToken(this.ctx, id);
+  auditAppend: Store['auditAppend'] = async ({ entry }) => appendAudit(this.ctx, checkAuditEntry(entry));
+  auditList: Store['auditList'] = async (params) => listAudit(this.ctx, checkAuditList(params));
 
   jobPrune: Store['jobPrune'] = async (params) => {
     const { olderThanMs, limit } = checkPrune(params);

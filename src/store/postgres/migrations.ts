@@ -201,6 +201,24 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'the audit log',
+    sql: (s) => `
+      -- Every operator action through the HTTP API: who (a token's name), when, what, on what.
+      CREATE TABLE ${s}.audit_log (
+        id      bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at      timestamptz NOT NULL,
+        actor   text        NOT NULL,
+        action  text        NOT NULL,
+        target  text        NOT NULL,
+        details jsonb
+      );
+      -- Retention deletes by age; a listing of one action pages by id.
+      CREATE INDEX audit_log_at ON ${s}.audit_log (at);
+      CREATE INDEX audit_log_action ON ${s}.audit_log (action, id);
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -55,8 +55,12 @@ export class SqliteConnection {
     this.runInTransaction = db.transaction((fn: () => unknown) => fn());
   }
 
-  /** A statement prepared once per connection and reused. */
-  prepare(sql: string): Database.Statement {
+  /**
+   * A statement prepared once per connection and reused; `cache: false` prepares it for this
+   * call only (texts that vary with the input, which would grow the cache without bound).
+   */
+  prepare(sql: string, cache = true): Database.Statement {
+    if (!cache) return this.db.prepare(sql);
     let statement = this.statements.get(sql);
     if (!statement) {
       statement = this.db.prepare(sql);

@@ -18,12 +18,17 @@ import { type StoreClock, checkClock, clockOffset } from '../clock.js';
 import type { Store, StoreCapabilities } from '../contract.js';
 import { SqliteConnection, isMemoryPath } from './connection.js';
 import { busyError, isBusyError, sqliteCode, toStoreError } from './errors.js';
+import { checkAuditEntry, checkAuditList } from '../audit-records.js';
+import { checkBulk } from '../bulk.js';
 import { checkChanges, checkExecutions } from '../filters.js';
+import { checkThroughput } from '../throughput.js';
 import { checkLimit, checkPrune } from '../schedule-records.js';
 import { FileWatch, readOnlyLost } from './file-watch.js';
 import { runMigrations } from './migrations.js';
 import { JobsAvailableSignal } from './notify.js';
+import { appendAudit, listAudit } from './sql/audit.js';
 import { listExecutions } from './sql/executions.js';
+import { bulkJobs, deleteJob } from './sql/jobs-bulk.js';
 import { cancelJob, deleteJobs, retryJob } from './sql/jobs-cancel-retry.js';
 import { jobChanges } from './sql/jobs-changes.js';
 import { cancelRequestedJobs, claimJobs, heartbeatJobs, recordProgress } from './sql/jobs-claim.js';
@@ -31,6 +36,7 @@ import { finishJobs } from './sql/jobs-finish.js';
 import { insertJobs } from './sql/jobs-insert.js';
 import { getJob, listJobs, nextDueIn } from './sql/jobs-read.js';
 import { rescueExpired } from './sql/jobs-rescue.js';
+import { jobThroughput } from './sql/jobs-throughput.js';
 import { electLeader, resignLeader } from './sql/leaders.js';
 import { queueStats, setQueuePaused } from './sql/queues.js';
 import { pruneJobs } from './sql/jobs-prune.js';
@@ -165,6 +171,20 @@ class SqliteStore implements Store {
     return { rescued, failed, cancelled };
   };
 
+  jobBulk: Store['jobBulk'] = async (params) => {
+    const query = checkBulk(params);
+    const { count, queues } = await this.run((c, now) => bulkJobs(c, now, query));
+    this.signal.emit(queues);
+    return { count };
+  };
+
+  jobDelete: Store['jobDelete'] = ({ id }) => this.run((c) => deleteJob(c, id));
+
+  jobThroughput: Store['jobThroughput'] = async (params) => {
+    const query = checkThroughput(params);
+    return this.run((c, now) => jobThroughput(c, now, query));
+  };
+
   jobDeleteMany: Store['jobDeleteMany'] = ({ queue, states }) => this.run((c) => deleteJobs(c, queue, states));
   jobNextDueIn: Store['jobNextDueIn'] = ({ queues }) => this.run((c, now) => nextDueIn(c, now, queues));
   queueStats: Store['queueStats'] = () => this.run((c, now) => queueStats(c, now));
@@ -183,6 +203,16 @@ class SqliteStore implements Store {
   tokenGet: Store['tokenGet'] = ({ id }) => this.run((c) => getToken(c, id));
   tokenList: Store['tokenList'] = () => this.run((c) => listTokens(c));
   tokenRevoke: Store['tokenRevoke'] = ({ id }) => this.run((c, now) => revokeToken(c, now, id));
+
+  auditAppend: Store['auditAppend'] = async ({ entry }) => {
+    const checked = checkAuditEntry(entry);
+    return this.run((c, now) => appendAudit(c, now, checked));
+  };
+
+  auditList: Store['auditList'] = async (params) => {
+    const query = checkAuditList(params);
+    return this.run((c) => listAudit(c, query));
+  };
 
   jobPrune: Store['jobPrune'] = async (params) => {
     const { olderThanMs, limit } = checkPrune(params);

@@ -194,6 +194,25 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 6,
+    name: 'the audit log',
+    sql: `
+      -- Every operator action through the HTTP API: who (a token's name), when, what, on what.
+      -- AUTOINCREMENT: an id is never reused, even after pruning, so listing cursors hold.
+      CREATE TABLE audit_log (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        at      INTEGER NOT NULL,
+        actor   TEXT    NOT NULL,
+        action  TEXT    NOT NULL,
+        target  TEXT    NOT NULL,
+        details TEXT
+      );
+      -- Retention deletes by age; a listing of one action pages by id.
+      CREATE INDEX audit_log_at ON audit_log (at);
+      CREATE INDEX audit_log_action ON audit_log (action, id);
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -1,7 +1,8 @@
 /**
  * jobPrune on PostgreSQL: retention, as one statement. Deletes finished jobs (succeeded,
- * failed, cancelled) that finished before the cut-off, and fire-ledger rows fired before it
- * except each schedule's latest fire, at most `limit` of each per call. Pending and running
+ * failed, cancelled) that finished before the cut-off, fire-ledger rows fired before it
+ * except each schedule's latest fire, and audit entries written before it, at most `limit`
+ * of each per call. Pending and running
  * jobs are never touched (core/states.ts: only finished jobs move to `deleted` by jobPrune);
  * a finished job being retried at the same moment is skipped (its row is locked) or
  * re-checked after the retry commits, and then no longer matches. Same module as the
@@ -32,10 +33,16 @@ export const pruneSql = (s: string): string => `
         AND o.fire_time < (SELECT max(g.fire_time) FROM ${s}.schedule_fires g WHERE g.schedule_id = o.schedule_id)
       ORDER BY o.fired_at LIMIT $2)
     RETURNING 1
+  ),
+  audit_gone AS (
+    DELETE FROM ${s}.audit_log a WHERE a.id = ANY (ARRAY(
+      SELECT o.id FROM ${s}.audit_log o WHERE o.at < now() - $1 * interval '1 millisecond' ORDER BY o.at LIMIT $2))
+    RETURNING 1
   )
-  SELECT (SELECT count(*) FROM jobs_gone)::integer AS jobs, (SELECT count(*) FROM fires_gone)::integer AS fires`;
+  SELECT (SELECT count(*) FROM jobs_gone)::integer AS jobs, (SELECT count(*) FROM fires_gone)::integer AS fires,
+         (SELECT count(*) FROM audit_gone)::integer AS audit`;
 
-export async function pruneJobs(ctx: PgContext, olderThanMs: number, limit: number): Promise<{ jobs: number; fires: number }> {
-  const [row] = await ctx.db.rows<{ jobs: number; fires: number }>({ name: 'ordo_job_prune', text: pruneSql(ctx.s), values: [olderThanMs, limit] });
-  return { jobs: row?.jobs ?? 0, fires: row?.fires ?? 0 };
+export async function pruneJobs(ctx: PgContext, olderThanMs: number, limit: number): Promise<{ jobs: number; fires: number; audit: number }> {
+  const [row] = await ctx.db.rows<{ jobs: number; fires: number; audit: number }>({ name: 'ordo_job_prune', text: pruneSql(ctx.s), values: [olderThanMs, limit] });
+  return { jobs: row?.jobs ?? 0, fires: row?.fires ?? 0, audit: row?.audit ?? 0 };
 }

@@ -1,16 +1,15 @@
 /**
  * Read-only job queries: jobGet, jobList (newest first, filtered, counted) and jobNextDueIn.
  * jobList fetches the page and the total in one statement, so both come from one snapshot.
- * `payloadText` is an ILIKE over the payload's jsonb text with its wildcards escaped;
- * `page.before` pages by primary key, an index seek however deep. Text holding NUL matches
- * nothing (filters.ts: holdsNul).
+ * The filter's conditions are job-filter.ts's; `page.before` pages by primary key, an index
+ * seek however deep.
  */
 import { resolvePage } from '../../../core/page.js';
 import type { JobFilter, JobRecord, Page } from '../../../core/types.js';
-import { LIKE_ESCAPE, checkJobFilter, holdsNul, likeContaining } from '../../filters.js';
-import { filterEqualities } from '../../records.js';
+import { checkJobFilter } from '../../filters.js';
 import type { PgContext } from '../context.js';
 import { type JobRow, isRowId, jobColumns, jobFromRow } from '../rows.js';
+import { where, whereClause } from './job-filter.js';
 
 const getSql = (s: string): string => `SELECT ${jobColumns()} FROM ${s}.jobs WHERE id = $1`;
 
@@ -57,35 +56,4 @@ export async function nextDueIn(ctx: PgContext, queues: readonly string[]): Prom
   const rows = await ctx.db.rows<{ ms: number | null }>({ name: 'ordo_job_next_due', text: nextDueSql(ctx.s), values: [[...queues]] });
   const ms = rows[0]?.ms ?? null;
   return ms === null ? null : Math.max(0, ms);
-}
-
-function whereClause(filter: JobFilter): { conditions: string[]; args: unknown[] } {
-  const conditions: string[] = [];
-  const args: unknown[] = [];
-  if (holdsNul(filter.payloadText, ...filterEqualities(filter).map(([, value]) => value))) return { conditions: ['false'], args };
-  if (filter.state !== undefined) {
-    args.push(Array.isArray(filter.state) ? filter.state : [filter.state]);
-    conditions.push(`state = ANY ($${args.length}::text[])`);
-  }
-  for (const [column, value] of filterEqualities(filter)) {
-    args.push(value);
-    conditions.push(`${column} = $${args.length}`);
-  }
-  if (filter.createdFrom !== undefined) {
-    args.push(filter.createdFrom);
-    conditions.push(`created_at >= $${args.length}::timestamptz`);
-  }
-  if (filter.createdTo !== undefined) {
-    args.push(filter.createdTo);
-    conditions.push(`created_at < $${args.length}::timestamptz`);
-  }
-  if (filter.payloadText !== undefined) {
-    args.push(likeContaining(filter.payloadText));
-    conditions.push(`payload::text ILIKE $${args.length} ESCAPE '${LIKE_ESCAPE}'`);
-  }
-  return { conditions, args };
-}
-
-function where(conditions: readonly string[]): string {
-  return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
 }

@@ -1,12 +1,14 @@
 /**
  * jobPrune on SQLite: retention. Deletes finished jobs (succeeded, failed, cancelled) that
- * finished before the cut-off, and fire-ledger rows fired before it except each schedule's
- * latest fire, at most `limit` of each per call, in one IMMEDIATE transaction. Pending and
+ * finished before the cut-off, fire-ledger rows fired before it except each schedule's
+ * latest fire, and audit entries written before it (audit.ts), at most `limit` of each per
+ * call, in one IMMEDIATE transaction. Pending and
  * running jobs are never touched, however old (core/states.ts: only finished jobs move to
  * `deleted` by jobPrune). Bounded, so the write lock is held briefly; the pruner calls again.
  */
 import { DEFAULT_PRUNE_LIMIT } from '../../schedule-records.js';
 import type { SqliteConnection } from '../connection.js';
+import { pruneAudit } from './audit.js';
 
 // Walks `jobs_finished` (migration 5): rows with a finish time, by finish time; the few in
 // the range that wait for a retry (pending, running) are skipped by the state test.
@@ -25,10 +27,11 @@ const PRUNE_FIRES = `
       AND f.fire_time < (SELECT MAX(g.fire_time) FROM schedule_fires g WHERE g.schedule_id = f.schedule_id)
     ORDER BY f.fired_at LIMIT @limit)`;
 
-export function pruneJobs(c: SqliteConnection, now: number, olderThanMs: number, limit = DEFAULT_PRUNE_LIMIT): { jobs: number; fires: number } {
+export function pruneJobs(c: SqliteConnection, now: number, olderThanMs: number, limit = DEFAULT_PRUNE_LIMIT): { jobs: number; fires: number; audit: number } {
   const params = { cutoff: now - olderThanMs, limit };
   return c.write(() => ({
     jobs: c.prepare(PRUNE_JOBS).run(params).changes,
     fires: c.prepare(PRUNE_FIRES).run(params).changes,
+    audit: pruneAudit(c, params.cutoff, limit),
   }));
 }

@@ -1,15 +1,15 @@
 /**
  * Read-only job queries: jobGet, jobList (newest first, filtered, counted) and jobNextDueIn.
- * Filter combinations are few, so each combination's SQL is prepared once and cached.
- * `payloadText` is a LIKE over the payload's JSON text with its wildcards escaped (SQLite's
- * LIKE folds ASCII letters only); `page.before` pages by rowid, an index seek however deep.
+ * Filter combinations are few, so each combination's SQL is prepared once and cached (but
+ * for JSON containment, whose text follows the filter's shape: job-filter.ts). `page.before`
+ * pages by rowid, an index seek however deep.
  */
 import { resolvePage } from '../../../core/page.js';
 import type { JobFilter, JobRecord, Page } from '../../../core/types.js';
-import { LIKE_ESCAPE, checkJobFilter, holdsNul, likeContaining } from '../../filters.js';
-import { filterEqualities } from '../../records.js';
+import { checkJobFilter } from '../../filters.js';
 import type { SqliteConnection } from '../connection.js';
 import { type JobRow, jobFromRow, toRowId } from '../rows.js';
+import { where, whereClause } from './job-filter.js';
 
 const GET = `SELECT * FROM jobs WHERE id = ?`;
 
@@ -30,12 +30,12 @@ export function getJob(c: SqliteConnection, jobId: string): JobRecord | null {
 /** One page of jobs matching `filter`, newest first, and how many match in all. */
 export function listJobs(c: SqliteConnection, filter: JobFilter = {}, page: Page = {}): { jobs: JobRecord[]; total: number } {
   const { limit, offset, before } = resolvePage(page);
-  const { conditions, args } = whereClause(checkJobFilter(filter));
+  const { conditions, args, shaped } = whereClause(checkJobFilter(filter));
   // The total counts the whole filter; only the page stops below the cursor.
   const paged = before === undefined ? conditions : [...conditions, 'id < ?'];
   const pageArgs = before === undefined ? args : [...args, BigInt(before)];
-  const select = c.prepare(`SELECT * FROM jobs ${where(paged)} ORDER BY id DESC LIMIT ? OFFSET ?`);
-  const count = c.prepare(`SELECT COUNT(*) AS total FROM jobs ${where(conditions)}`);
+  const select = c.prepare(`SELECT * FROM jobs ${where(paged)} ORDER BY id DESC LIMIT ? OFFSET ?`, !shaped);
+  const count = c.prepare(`SELECT COUNT(*) AS total FROM jobs ${where(conditions)}`, !shaped);
   return c.read(() => {
     const rows = select.all(...pageArgs, limit, offset) as JobRow[];
     const { total } = count.get(...args) as { total: number };
@@ -55,36 +55,4 @@ export function nextDueIn(c: SqliteConnection, now: number, queues: readonly str
     return min;
   });
   return earliest === null ? null : Math.max(0, earliest - now);
-}
-
-function whereClause(filter: JobFilter): { conditions: string[]; args: unknown[] } {
-  const conditions: string[] = [];
-  const args: unknown[] = [];
-  if (filter.state !== undefined) {
-    conditions.push('state IN (SELECT value FROM json_each(?))');
-    args.push(JSON.stringify(Array.isArray(filter.state) ? filter.state : [filter.state]));
-  }
-  for (const [column, value] of filterEqualities(filter)) {
-    conditions.push(`${column} = ?`);
-    args.push(value);
-  }
-  if (filter.createdFrom !== undefined) {
-    conditions.push('created_at >= ?');
-    args.push(filter.createdFrom.getTime());
-  }
-  if (filter.createdTo !== undefined) {
-    conditions.push('created_at < ?');
-    args.push(filter.createdTo.getTime());
-  }
-  if (holdsNul(filter.payloadText)) {
-    conditions.push('0');
-  } else if (filter.payloadText !== undefined) {
-    conditions.push(`payload LIKE ? ESCAPE '${LIKE_ESCAPE}'`);
-    args.push(likeContaining(filter.payloadText));
-  }
-  return { conditions, args };
-}
-
-function where(conditions: readonly string[]): string {
-  return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
 }

@@ -1,0 +1,127 @@
+/**
+ * The dashboard's job operations on PostgreSQL: jobBulk (cancel, retry or delete every job a
+ * filter matches) and jobDelete (one job). Each action is one statement, atomic on its own; a
+ * dry run counts with the very conditions the action writes with, so its count is what the
+ * action would change on the same data. Same structure as the SQLite engine's.
+ *
+ * Workers claim and finish while an action runs: a row a claim has locked is waited for, and
+ * its new version re-checked against the conditions (a job claimed meanwhile is no longer
+ * pending, so a cancel asks it to stop instead). Such waits are bounded by a lock timeout;
+ * a timeout, a deadlock with a worker's batch, or a unique key taken meanwhile (a retry) fail
+ * the whole action, changing nothing, as a retryable conflict.
+ *
+ * A bulk retry keeps enqueue's promise of one active job per unique key: a job whose key an
+ * active job holds is left as it is, and of several matched jobs sharing a key only the
+ * newest runs again.
+ */
+import { OrdoError } from '../../../core/errors.js';
+import type { JobState } from '../../../core/types.js';
+import type { BulkQuery } from '../../bulk.js';
+import type { PgContext } from '../context.js';
+import { isLockTimeout } from '../errors.js';
+import { isRowId } from '../rows.js';
+import { where, whereClause } from './job-filter.js';
+
+/** Longest wait for one row lock held by a worker's claim or finish (milliseconds each). */
+const BULK_LOCK_TIMEOUT_MS = 5_000;
+/** Longest time one action may take: 100,000 jobs take a few seconds (see the header of the engine's test). */
+const BULK_QUERY_TIMEOUT_MS = 120_000;
+
+/** Statement texts of one action over the matched jobs; `ch` is the NOTIFY channel's parameter. */
+const actionSql = {
+  cancel: (s: string, matched: string) => ({
+    count: `SELECT count(*)::integer AS n FROM ${s}.jobs ${matched} AND (state = 'pending' OR NOT cancel_requested)`,
+    write: `
+      WITH changed AS (
+        UPDATE ${s}.jobs SET
+          finished_at = CASE WHEN state = 'pending' THEN now() ELSE finished_at END,
+          cancel_requested = CASE WHEN state = 'running' THEN true ELSE cancel_requested END,
+          state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE state END
+        ${matched} AND (state = 'pending' OR NOT cancel_requested)
+        RETURNING 1)
+      SELECT count(*)::integer AS n FROM changed`,
+  }),
+  retry: (s: string, matched: string, ch: string) => ({
+    count: `${retriedSql(s, matched)} SELECT count(*)::integer AS n FROM retried`,
+    write: `
+      ${retriedSql(s, matched)},
+      changed AS (
+        UPDATE ${s}.jobs j
+        SET state = 'pending', run_at = now(), locked_until = NULL,
+            cancel_requested = false, max_attempts = greatest(j.max_attempts, j.attempt + 1)
+        WHERE j.id IN (SELECT id FROM retried) AND j.state IN ('failed', 'cancelled')
+        RETURNING j.queue),
+      woken AS (SELECT DISTINCT queue FROM changed),
+      notified AS (SELECT pg_notify(${ch}, queue) FROM woken)
+      SELECT (SELECT count(*) FROM changed)::integer AS n, ARRAY(SELECT queue FROM woken) AS queues,
+             (SELECT count(*) FROM notified) AS notified`,
+  }),
+  delete: (s: string, matched: string) => ({
+    count: `SELECT count(*)::integer AS n FROM ${s}.jobs ${matched}`,
+    write: `WITH gone AS (DELETE FROM ${s}.jobs ${matched} RETURNING 1) SELECT count(*)::integer AS n FROM gone`,
+  }),
+};
+
+const retriedSql = (s: string, matched: string): string => `
+  WITH candidates AS (SELECT id, unique_key FROM ${s}.jobs ${matched}),
+  retried AS (
+    SELECT id FROM candidates WHERE unique_key IS NULL
+    UNION ALL
+    SELECT max(c.id) FROM candidates c WHERE c.unique_key IS NOT NULL GROUP BY c.unique_key
+    HAVING NOT EXISTS (SELECT 1 FROM ${s}.jobs a WHERE a.unique_key = c.unique_key AND a.state IN ('pending', 'running'))
+  )`;
+
+/** How many jobs the action changed (or, dry, would change), and the queues of retried jobs. */
+export async function bulkJobs(ctx: PgContext, query: BulkQuery): Promise<{ count: number; queues: string[] }> {
+  if (query.states.length === 0) return { count: 0, queues: [] };
+  const { conditions, args } = whereClause(query.filter);
+  args.push([...query.states]);
+  const matched = where([...conditions, `state = ANY ($${args.length}::text[])`]);
+  // Only a retry's statement notifies, on the channel after the filter's parameters.
+  const sql = actionSql[query.action](ctx.s, matched, `$${args.length + 1}`);
+  if (query.dryRun) {
+    const [row] = await ctx.db.rows<{ n: number }>({ text: sql.count, values: args });
+    return { count: row?.n ?? 0, queues: [] };
+  }
+  const values = query.action === 'retry' ? [...args, ctx.channel] : args;
+  try {
+    const [row] = await ctx.db.transaction(
+      async (client) => (await client.query(sql.write, values)).rows as { n: number; queues?: string[] }[],
+      { lockTimeoutMs: BULK_LOCK_TIMEOUT_MS, queryTimeoutMs: BULK_QUERY_TIMEOUT_MS },
+    );
+    return { count: row?.n ?? 0, queues: row?.queues ?? [] };
+  } catch (err) {
+    throw conflictOf(err, query.action) ?? err;
+  }
+}
+
+/** The retryable conflict a bulk action that changed nothing reports, or null for other errors. */
+function conflictOf(err: unknown, action: string): OrdoError | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  const why =
+    code === '23505'
+      ? 'a job with the unique key of a job it retries was enqueued meanwhile'
+      : code === '40P01'
+        ? 'it deadlocked with a worker changing the same jobs'
+        : isLockTimeout(err)
+          ? `a job it changes stayed locked by another transaction for ${BULK_LOCK_TIMEOUT_MS} ms`
+          : null;
+  if (why === null) return null;
+  return new OrdoError('conflict', `the bulk ${action} changed nothing: ${why}; retry it`, { retryable: true, details: { action }, cause: err });
+}
+
+const lockStateSql = (s: string): string => `SELECT state FROM ${s}.jobs WHERE id = $1 FOR UPDATE`;
+const deleteSql = (s: string): string => `DELETE FROM ${s}.jobs WHERE id = $1`;
+
+/** Deletes a job that is not running; `running` when it is (nothing changed), null when there is none. */
+export async function deleteJob(ctx: PgContext, id: string): Promise<'deleted' | 'running' | null> {
+  if (!isRowId(id)) return null;
+  // The row lock keeps a claim from taking the job between the check and the delete.
+  return ctx.db.transaction(async (client) => {
+    const [row] = (await client.query(lockStateSql(ctx.s), [id])).rows as { state: JobState }[];
+    if (!row) return null;
+    if (row.state === 'running') return 'running';
+    await client.query(deleteSql(ctx.s), [id]);
+    return 'deleted';
+  });
+}
