@@ -99,7 +99,9 @@ describe('the OpenAPI document and the docs', () => {
         for (const status of Object.keys(op.responses)) expect(status).toMatch(/^[1-5]\d\d$/);
       }
     }
+    const tags = doc.tags.map((tag: any) => tag.name);
     for (const [id, spec] of Object.entries(ROUTES) as [RouteId, (typeof ROUTES)[RouteId]][]) {
+      expect(tags, `tag of ${id} declared`).toContain(spec.tag);
       const op = doc.paths[API_PREFIX + spec.path]?.[spec.method.toLowerCase()];
       expect(op, id).toMatchObject({ operationId: id, tags: [spec.tag] });
       expect(op.responses[String('status' in spec ? spec.status : 200)]).toBeDefined();

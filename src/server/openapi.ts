@@ -150,11 +150,12 @@ export function openApiDocument(): OpenAPIV3_1.Document {
     info: {
       title: 'Ordo API',
       version: packageVersion(),
-      description: 'Jobs, schedules, queues, workers, tasks and executions of an Ordo deployment. Every answer in error is an RFC 9457 problem (application/problem+json).',
+      description: 'Jobs, schedules, queues, workers, tasks, executions, statistics and the audit log of an Ordo deployment. Every answer in error is an RFC 9457 problem (application/problem+json).',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     security: [{ bearerAuth: [] }],
-    tags: ['jobs', 'schedules', 'queues', 'workers', 'tasks', 'executions', 'tokens', 'events', 'service'].map((name) => ({ name })),
+    // Every tag the route table uses (in its order), then the service paths' own.
+    tags: [...new Set([...Object.values(ROUTES).map((spec: RouteSpec) => spec.tag), 'events', 'service'])].map((name) => ({ name })),
     paths,
     components: {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from `ordo tokens create --scope read|write|admin`' } },
