@@ -1,6 +1,6 @@
 /**
  * PostgreSQL plans of the reads that run on every poll, scrape and refresh (jobChanges,
- * queueStats, the execution walk) and of the pruner, as planned for the values of a call
+ * queueStats, the execution walk, the dashboard's throughput) and of the pruner, as planned for the values of a call
  * and as the generic plan a named statement switches to: with many finished rows, each
  * reads the rows it is about through an index, never by filtering a sequential scan of the
  * table. (queueStats' counts per state visit every row by nature: a plain scan is fine.)
@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { chunkSql } from '../src/store/postgres/sql/executions.js';
 import { changesSql } from '../src/store/postgres/sql/jobs-changes.js';
 import { pruneSql } from '../src/store/postgres/sql/jobs-prune.js';
+import { throughputSql } from '../src/store/postgres/sql/jobs-throughput.js';
 import { statsSql } from '../src/store/postgres/sql/queues.js';
 import { freshSchema, usePostgres } from './support/postgres.js';
 
@@ -49,6 +50,8 @@ describe('postgres plans of the listings and the pruner', () => {
       ['jobPrune', pruneSql(s), [86_400_000 * 7, 1000], ['jobs_finished', 'jobs_pkey']],
       ['queueStats', statsSql(s), [3_600_000], ['jobs_due', 'jobs_finished']],
       ['executionList', chunkSql(s, 'AND finished_at >= $4::timestamptz', 'true'), ['infinity', '0', 110, hour], ['jobs_finished']],
+      ['jobThroughput', throughputSql(s, false), [hour, new Date(), 60_000], ['jobs_finished']],
+      ['jobThroughput by queue', throughputSql(s, true), [hour, new Date(), 60_000, 'q1'], ['jobs_finished']],
     ];
     for (const [name, text, values, indexes] of statements) {
       const plans = [await explain(`EXPLAIN (FORMAT JSON) ${text}`, values)];

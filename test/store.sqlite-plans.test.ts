@@ -1,7 +1,8 @@
 /**
  * SQLite plans of the reads that run on every poll, scrape and refresh (jobChanges,
- * queueStats, the execution walk) and of the pruner: each reads an index range or one small
- * index, never the whole jobs table, whether or not the database was ever analysed.
+ * queueStats, the execution walk, the dashboard's throughput) and of the pruner: each reads
+ * an index range or one small index, never the whole jobs table, whether or not the database
+ * was ever analysed.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../src/store/sqlite/engine.js';
 import { chunkSql } from '../src/store/sqlite/sql/executions.js';
 import { CREATED, FINISHED, STARTED } from '../src/store/sqlite/sql/jobs-changes.js';
+import { PRUNE_AUDIT } from '../src/store/sqlite/sql/audit.js';
 import { PRUNE_JOBS } from '../src/store/sqlite/sql/jobs-prune.js';
+import { throughputSql } from '../src/store/sqlite/sql/jobs-throughput.js';
 import { STATS } from '../src/store/sqlite/sql/queues.js';
 
 const FINISHED_ROWS = 5000;
@@ -47,8 +50,17 @@ describe.each([false, true])('sqlite plans (analysed: %s)', (analysed) => {
     expect(plan(FINISHED, window)).toEqual(['SEARCH jobs USING INDEX jobs_finished (finished_at>? AND finished_at<?)']);
   });
 
-  it('the pruner walks jobs_finished', () => {
+  it('the pruner walks jobs_finished, and audit_log_at for the audit log', () => {
     expect(plan(PRUNE_JOBS, { cutoff: 1, limit: 10 })).toContain('SEARCH jobs USING INDEX jobs_finished (finished_at<?)');
+    expect(plan(PRUNE_AUDIT, { cutoff: 1, limit: 10 })).toContain('SEARCH audit_log USING COVERING INDEX audit_log_at (at<?)');
+  });
+
+  it('throughput reads a range of jobs_finished, with or without a queue', () => {
+    const params = { bucketMs: 60_000n, from: 1, to: 2, queue: 'q0' };
+    for (const byQueue of [false, true]) {
+      const steps = plan(throughputSql(byQueue), byQueue ? params : { bucketMs: 60_000n, from: 1, to: 2 });
+      expect(steps, `by queue: ${byQueue}`).toContain('SEARCH jobs USING INDEX jobs_finished (finished_at>? AND finished_at<?)');
+    }
   });
 
   it('queueStats reads an index for each part, never the table', () => {

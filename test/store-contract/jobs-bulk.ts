@@ -74,6 +74,26 @@ export function jobsBulkCases(ctx: ContractContext): void {
       expect((await mustGet(ctx.store, z.running)).cancelRequested).toBe(true);
     });
 
+    it('loses no job to workers claiming at the same time: each ends cancelled, or running and asked', async () => {
+      const [claimer, operator] = await ctx.openShared(2);
+      const ids = await insert(claimer!, ...Array.from({ length: 400 }, () => job()));
+      let claiming = true;
+      const claims = (async () => {
+        while (claiming) {
+          const claimed = await claimer!.jobClaim({ workerId: 'racer', queues: ['default'], limit: 10, leaseMs: 60_000 });
+          if (claimed.length === 0) break;
+        }
+      })();
+      const { count } = await operator!.jobBulk({ action: 'cancel', filter: {} });
+      claiming = false;
+      await claims;
+      const jobs = (await operator!.jobList({ page: { limit: 1000 } })).jobs;
+      expect(jobs).toHaveLength(ids.length);
+      const stray = jobs.filter((j) => !(j.state === 'cancelled' || (j.state === 'running' && j.cancelRequested)));
+      expect(stray).toEqual([]);
+      expect(count).toBe(ids.length);
+    });
+
     it('a running job it asked ends cancelled when its worker gives it back', async () => {
       const [id] = await insert(ctx.store, job());
       const running = await claimOne(ctx.store);
