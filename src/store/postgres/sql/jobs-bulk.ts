@@ -13,6 +13,9 @@
  * A bulk retry keeps enqueue's promise of one active job per unique key: a job whose key an
  * active job holds is left as it is, and of several matched jobs sharing a key only the
  * newest runs again.
+ *
+ * Measured over 100,000 matching jobs (test/store.bulk-scale.test.ts, one call each): cancel
+ * 2.0 s, retry 1.6–2.4 s, delete 0.1 s, each dry run 0.05–0.15 s.
  */
 import { OrdoError } from '../../../core/errors.js';
 import type { JobState } from '../../../core/types.js';
@@ -24,7 +27,7 @@ import { where, whereClause } from './job-filter.js';
 
 /** Longest wait for one row lock held by a worker's claim or finish (milliseconds each). */
 const BULK_LOCK_TIMEOUT_MS = 5_000;
-/** Longest time one action may take: 100,000 jobs take a few seconds (see the header of the engine's test). */
+/** Longest time one action may take: 100,000 jobs take about 2 s (see above), and the store's usual statement timeout (15 s) would stop an action a few times larger. */
 const BULK_QUERY_TIMEOUT_MS = 120_000;
 
 /** Statement texts of one action over the matched jobs; `ch` is the NOTIFY channel's parameter. */
