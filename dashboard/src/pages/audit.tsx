@@ -6,11 +6,12 @@
 import { useLocation } from 'preact-iso';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
+import { usePageTitle, useResource } from '../components/hooks.js';
+import { JsonView } from '../components/json-view.js';
+import { Time } from '../components/time.js';
 import type { PageProps } from '../context.js';
 import { messageOf } from './forms/errors.js';
 import { Field, valueOf } from './forms/field.js';
-import { Time, useNow } from './forms/time.js';
-import { useLoad } from './forms/use-load.js';
 import type { AuditEntry, AuditPage as Page } from './forms/wire.js';
 import './pages.css';
 
@@ -38,13 +39,13 @@ const KNOWN_ACTIONS = [
 ];
 
 export function AuditPage(_props: PageProps) {
+  usePageTitle('Audit log');
   const { query, path, route } = useLocation();
   const action = query.action ?? '';
-  const first = useLoad(() => api<Page>('GET', '/audit', { query: { limit: PAGE_SIZE, action } }), [action]);
+  const first = useResource(() => api<Page>('GET', '/audit', { query: { limit: PAGE_SIZE, action } }), [action]);
   const [more, setMore] = useState<{ for: string; entries: AuditEntry[]; cursor: string | null; error: string | null; busy: boolean } | null>(null);
   const [typed, setTyped] = useState(action);
   useEffect(() => setTyped(action), [action]);
-  const now = useNow(5_000);
 
   // Pages loaded with "Load more" belong to the first page they followed.
   const extra = more && first.data && more.for === firstKey(first.data) ? more : null;
@@ -94,7 +95,7 @@ export function AuditPage(_props: PageProps) {
         </p>
       )}
       {first.data && entries.length === 0 && <p class="muted">{action ? `No ${action} actions recorded.` : 'No operator actions recorded yet.'}</p>}
-      {entries.length > 0 && <AuditTable entries={entries} now={now} />}
+      {entries.length > 0 && <AuditTable entries={entries} />}
       {extra?.error && <p class="error">{extra.error}</p>}
       {cursor && (
         <div class="toolbar">
@@ -112,7 +113,7 @@ function firstKey(page: Page): string {
   return `${page.entries[0]?.id ?? ''}:${page.nextCursor ?? ''}`;
 }
 
-function AuditTable({ entries, now }: { entries: AuditEntry[]; now: number }) {
+function AuditTable({ entries }: { entries: AuditEntry[] }) {
   return (
     <div class="table-wrap">
       <table class="data audit">
@@ -129,7 +130,7 @@ function AuditTable({ entries, now }: { entries: AuditEntry[]; now: number }) {
           {entries.map((entry) => (
             <tr key={entry.id} data-action={entry.action}>
               <td>
-                <Time at={entry.at} now={now} />
+                <Time value={entry.at} absolute /> <span class="muted">(<Time value={entry.at} />)</span>
               </td>
               <td>{entry.actor}</td>
               <td>
@@ -142,7 +143,7 @@ function AuditTable({ entries, now }: { entries: AuditEntry[]; now: number }) {
                 ) : (
                   <details>
                     <summary>Show</summary>
-                    <pre class="code">{JSON.stringify(entry.details, null, 2)}</pre>
+                    <JsonView value={entry.details} label={`Details of ${entry.action} ${entry.target}`} />
                   </details>
                 )}
               </td>

@@ -5,21 +5,22 @@
  */
 import { useLocation } from 'preact-iso';
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../api.js';
+import { api, type TaskInfo } from '../api.js';
+import { usePageTitle, useResource } from '../components/hooks.js';
 import { can, type PageProps } from '../context.js';
 import { errorsFor, NO_ERRORS, payloadErrors, type FormErrors } from './forms/errors.js';
 import { Field, valueOf } from './forms/field.js';
 import { PayloadEditor, payloadStateFor, readPayload, type PayloadState } from './forms/payload-editor.js';
-import { useLoad } from './forms/use-load.js';
 import { whenOptions, WhenFields, type When } from './forms/when-fields.js';
-import type { EnqueueBody, InsertResult, TaskInfo } from './forms/wire.js';
+import type { EnqueueBody, InsertResult } from './forms/wire.js';
 import './pages.css';
 
 /** API field → the id of the input showing its error (payload fields are split apart by `payloadErrors`). */
 const OPTION_FIELDS: Record<string, string> = { task: 'task', queue: 'queue', priority: 'priority', delay: 'delay', runAt: 'runAt' };
 
 export function EnqueuePage({ session }: PageProps) {
-  const tasks = useLoad(() => api<{ tasks: TaskInfo[] }>('GET', '/tasks').then((answer) => answer.tasks), []);
+  usePageTitle('Enqueue');
+  const tasks = useResource(() => api<{ tasks: TaskInfo[] }>('GET', '/tasks').then((answer) => answer.tasks), []);
   return (
     <section class="page enqueue-page">
       <h1>Enqueue a job</h1>

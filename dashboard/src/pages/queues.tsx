@@ -4,14 +4,14 @@
  * deletes the queue's pending jobs, so it says how many and asks for the queue's name.
  */
 import { useState } from 'preact/hooks';
-import { api } from '../api.js';
+import { api, type QueueStats } from '../api.js';
+import { formatCount, formatDuration } from '../components/format.js';
+import { usePageTitle, useLiveRefresh, useResource } from '../components/hooks.js';
+import { StateBadge } from '../components/state-badge.js';
+import { toast } from '../components/toasts.js';
 import { can, type PageProps } from '../context.js';
-import { StateBadge } from './forms/badge.js';
 import { Confirm } from './forms/confirm.js';
-import { formatAge, formatNumber } from './forms/time.js';
-import { NoticeLine, useActions } from './forms/use-action.js';
-import { useLiveRefresh, useLoad } from './forms/use-load.js';
-import type { QueueStats } from './forms/wire.js';
+import { useActions } from './forms/use-action.js';
 import './pages.css';
 
 const COUNTS = [
@@ -24,15 +24,16 @@ const COUNTS = [
 ] as const;
 
 export function QueuesPage({ session, live }: PageProps) {
-  const queues = useLoad(() => api<{ queues: QueueStats[] }>('GET', '/queues').then((a) => a.queues), []);
+  usePageTitle('Queues');
+  const queues = useResource(() => api<{ queues: QueueStats[] }>('GET', '/queues').then((a) => a.queues), []);
   // Counts move with every job: re-read on job events, at most every 2 s.
-  useLiveRefresh(live, (event) => event.type.startsWith('job:'), queues.reload, 2_000);
+  useLiveRefresh(live, (events) => events.some((e) => e.type.startsWith('job:')), queues.reload, 2_000);
   const actions = useActions();
   const [cleaning, setCleaning] = useState<QueueStats | null>(null);
   const admin = can(session, 'admin');
 
   const toggle = (q: QueueStats): Promise<void> =>
-    actions.run(q.queue, async () => {
+    actions.run(q.queue, `${q.paused ? 'Resuming' : 'Pausing'} queue ${q.queue}`, async () => {
       await api('POST', `/queues/${encodeURIComponent(q.queue)}/${q.paused ? 'resume' : 'pause'}`);
       queues.reload();
       return `Queue ${q.queue} ${q.paused ? 'resumed' : 'paused'}.`;
@@ -41,14 +42,13 @@ export function QueuesPage({ session, live }: PageProps) {
   const clean = async (q: QueueStats): Promise<void> => {
     const answer = await api<{ deleted: number }>('POST', `/queues/${encodeURIComponent(q.queue)}/clean`);
     queues.reload();
-    await actions.run(q.queue, async () => `Deleted ${formatNumber(answer.deleted)} pending jobs from queue ${q.queue}.`);
+    toast(`Deleted ${formatCount(answer.deleted)} pending ${answer.deleted === 1 ? 'job' : 'jobs'} from queue ${q.queue}.`);
   };
 
   return (
     <section class="page queues-page">
       <h1>Queues</h1>
       {!admin && <p class="muted">Pausing, resuming and cleaning queues needs an admin token.</p>}
-      <NoticeLine notice={actions.notice} />
       {queues.error && (
         <p class="error" role="alert">
           Could not load the queues: {queues.error.message}
@@ -81,10 +81,10 @@ export function QueuesPage({ session, live }: PageProps) {
                   </th>
                   {COUNTS.map(([key]) => (
                     <td class="num" data-count={key}>
-                      {formatNumber(q[key])}
+                      {formatCount(q[key])}
                     </td>
                   ))}
-                  <td class="num">{q.oldestDueAgeMs === null ? <span class="muted">—</span> : formatAge(q.oldestDueAgeMs)}</td>
+                  <td class="num">{q.oldestDueAgeMs === null ? <span class="muted">—</span> : formatDuration(q.oldestDueAgeMs)}</td>
                   <td>
                     <StateBadge state={q.paused ? 'paused' : 'active'} />
                   </td>
@@ -115,7 +115,7 @@ function CleanDialog({ queue, onClose, onConfirm }: { queue: QueueStats; onClose
   return (
     <Confirm title={`Clean queue ${queue.queue}?`} confirmLabel="Delete pending jobs" typed={queue.queue} onClose={onClose} onConfirm={() => onConfirm(queue)}>
       <p>
-        This deletes the <strong data-testid="clean-count">{formatNumber(queue.pending)}</strong> pending {queue.pending === 1 ? 'job' : 'jobs'} of queue <strong>{queue.queue}</strong> (due and
+        This deletes the <strong data-testid="clean-count">{formatCount(queue.pending)}</strong> pending {queue.pending === 1 ? 'job' : 'jobs'} of queue <strong>{queue.queue}</strong> (due and
         delayed). Running and finished jobs stay. It cannot be undone.
       </p>
     </Confirm>

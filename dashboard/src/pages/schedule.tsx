@@ -5,14 +5,17 @@
  */
 import { useLocation } from 'preact-iso';
 import { useState } from 'preact/hooks';
-import { api } from '../api.js';
+import { api, eventJob, type TaskInfo } from '../api.js';
+import { usePageTitle, useLiveRefresh, useResource } from '../components/hooks.js';
+import { StateBadge } from '../components/state-badge.js';
+import { Time } from '../components/time.js';
+import { toast } from '../components/toasts.js';
 import { can, type PageProps } from '../context.js';
-import { StateBadge } from './forms/badge.js';
 import { Confirm } from './forms/confirm.js';
-import { NoticeLine, useActions } from './forms/use-action.js';
-import { Time, useNow } from './forms/time.js';
-import { useLiveRefresh, useLoad } from './forms/use-load.js';
-import type { ScheduleDetail, ScheduleFire, TaskInfo } from './forms/wire.js';
+import { useActions } from './forms/use-action.js';
+import type { ScheduleDetail, ScheduleFire } from './forms/wire.js';
+import { ACTION_VERBS, actionNote, type ScheduleAction } from './schedules/actions.js';
+import { FireTime } from './schedules/fire-time.js';
 import { FireHistory } from './schedules/history.js';
 import { ScheduleStatus } from './schedules/status.js';
 import { ScheduleForm } from './schedules/schedule-form.js';
@@ -30,8 +33,9 @@ export function SchedulePage(props: PageProps) {
 }
 
 function NewSchedule({ session }: PageProps) {
+  usePageTitle('New schedule');
   const { route } = useLocation();
-  const tasks = useLoad(loadTasks, []);
+  const tasks = useResource(loadTasks, []);
   return (
     <section class="page schedule-page">
       <p>
@@ -41,7 +45,13 @@ function NewSchedule({ session }: PageProps) {
       {!can(session, 'write') ? (
         <p class="card">Creating a schedule needs a token with the write scope; this session's token can only read.</p>
       ) : tasks.data ? (
-        <ScheduleForm tasks={tasks.data} onSaved={(saved) => route(`/schedules/${encodeURIComponent(saved.name)}`)} />
+        <ScheduleForm
+          tasks={tasks.data}
+          onSaved={(saved) => {
+            toast(`Schedule ${saved.name} created.`);
+            route(`/schedules/${encodeURIComponent(saved.name)}`);
+          }}
+        />
       ) : (
         <p class={tasks.error ? 'error' : 'muted'}>{tasks.error ? `Could not load the tasks: ${tasks.error.message}` : 'Loading…'}</p>
       )}
@@ -50,13 +60,13 @@ function NewSchedule({ session }: PageProps) {
 }
 
 function ScheduleDetails({ name, session, live }: PageProps & { name: string }) {
+  usePageTitle(`Schedule ${name}`);
   const { route } = useLocation();
   const path = `/schedules/${encodeURIComponent(name)}`;
-  const detail = useLoad(() => api<ScheduleDetail>('GET', path), [path]);
-  const history = useLoad(() => api<{ fires: ScheduleFire[] }>('GET', `${path}/history`, { query: { limit: HISTORY_LIMIT } }).then((a) => a.fires), [path]);
+  const detail = useResource(() => api<ScheduleDetail>('GET', path), [path]);
+  const history = useResource(() => api<{ fires: ScheduleFire[] }>('GET', `${path}/history`, { query: { limit: HISTORY_LIMIT } }).then((a) => a.fires), [path]);
   const writable = can(session, 'write');
-  const tasks = useLoad(() => (writable ? loadTasks() : Promise.resolve([])), [writable]);
-  const now = useNow();
+  const tasks = useResource(() => (writable ? loadTasks() : Promise.resolve([])), [writable]);
   const actions = useActions();
   const [deleting, setDeleting] = useState(false);
   const reload = (): void => {
@@ -64,21 +74,14 @@ function ScheduleDetails({ name, session, live }: PageProps & { name: string }) 
     history.reload();
   };
   const task = detail.data?.job.task;
-  useLiveRefresh(live, (event) => (event.data as { job?: { task?: string } } | null)?.job?.task === task, reload, 1_000);
+  // Its jobs' states are its fires' outcomes: re-read when a job of its task changes.
+  useLiveRefresh(live, (events) => events.some((e) => eventJob(e)?.task === task), reload, 1_000);
 
-  const act = (action: 'pause' | 'resume' | 'run'): Promise<void> =>
-    actions.run(action, async () => {
-      const answer = await api<ScheduleFire | unknown>('POST', `${path}/${action}`);
+  const act = (action: ScheduleAction): Promise<void> =>
+    actions.run(action, `${ACTION_VERBS[action]} ${name}`, async () => {
+      const answer = await api<unknown>('POST', `${path}/${action}`);
       reload();
-      if (action !== 'run') return `Schedule ${action === 'pause' ? 'paused' : 'resumed'}.`;
-      const fire = answer as ScheduleFire;
-      return fire.jobId ? (
-        <>
-          Fired: <a href={`/jobs/${fire.jobId}`}>job {fire.jobId}</a>.
-        </>
-      ) : (
-        `Fired; no job (${fire.skipped ?? 'skipped'}).`
-      );
+      return actionNote(name, action, answer);
     });
 
   const s = detail.data;
@@ -110,8 +113,7 @@ function ScheduleDetails({ name, session, live }: PageProps & { name: string }) 
               </button>
             </div>
           )}
-          <NoticeLine notice={actions.notice} />
-          <Summary schedule={s} now={now} />
+          <Summary schedule={s} />
           <section class="card" aria-labelledby="upcoming-title">
             <h2 id="upcoming-title">Next fires</h2>
             {s.paused ? <p class="muted">Paused: no fires until resumed.</p> : s.nextFires.length === 0 ? <p class="muted">No fires ahead.</p> : <FireList fires={s.nextFires} tz={s.timing.tz} />}
@@ -119,12 +121,20 @@ function ScheduleDetails({ name, session, live }: PageProps & { name: string }) 
           <section class="card" aria-labelledby="history-title">
             <h2 id="history-title">Fire history</h2>
             {history.error && <p class="error">{history.error.message}</p>}
-            {history.data && <FireHistory fires={history.data} now={now} />}
+            {history.data && <FireHistory fires={history.data} />}
           </section>
           {writable && tasks.data && (
             <>
               {s.source === 'code' && <p class="muted">This schedule is declared in a task's code: the next deploy may put back what the code says.</p>}
-              <ScheduleForm key={s.updatedAt} tasks={tasks.data} schedule={s} onSaved={reload} />
+              <ScheduleForm
+                key={s.updatedAt}
+                tasks={tasks.data}
+                schedule={s}
+                onSaved={() => {
+                  toast(`Schedule ${s.name} saved.`);
+                  reload();
+                }}
+              />
             </>
           )}
           {deleting && (
@@ -134,6 +144,7 @@ function ScheduleDetails({ name, session, live }: PageProps & { name: string }) 
               onClose={() => setDeleting(false)}
               onConfirm={async () => {
                 await api('DELETE', path);
+                toast(`Schedule ${s.name} deleted.`);
                 route('/schedules');
               }}
             >
@@ -146,7 +157,7 @@ function ScheduleDetails({ name, session, live }: PageProps & { name: string }) 
   );
 }
 
-function Summary({ schedule: s, now }: { schedule: ScheduleDetail; now: number }) {
+function Summary({ schedule: s }: { schedule: ScheduleDetail }) {
   return (
     <dl class="card summary">
       <dt>Task</dt>
@@ -158,10 +169,10 @@ function Summary({ schedule: s, now }: { schedule: ScheduleDetail; now: number }
         <code>{describeTiming(s.timing)}</code> in {s.timing.tz}
       </dd>
       <dt>Next fire</dt>
-      <dd>{s.paused ? <span class="muted">paused</span> : <Time at={s.nextRunAt} now={now} />}</dd>
+      <dd>{s.paused ? <span class="muted">paused</span> : <FireTime value={s.nextRunAt} />}</dd>
       <dt>Last fire</dt>
       <dd>
-        <Time at={s.lastFireAt} now={now} /> {s.lastJobId && <a href={`/jobs/${s.lastJobId}`}>job {s.lastJobId}</a>} <StateBadge state={s.lastOutcome} />
+        <FireTime value={s.lastFireAt} /> {s.lastJobId && <a href={`/jobs/${s.lastJobId}`}>job {s.lastJobId}</a>} {s.lastOutcome && <StateBadge state={s.lastOutcome} />}
       </dd>
       <dt>Status</dt>
       <dd>
@@ -174,7 +185,7 @@ function Summary({ schedule: s, now }: { schedule: ScheduleDetail; now: number }
       </dd>
       <dt>Updated</dt>
       <dd>
-        <Time at={s.updatedAt} now={now} />
+        <Time value={s.updatedAt} />
       </dd>
     </dl>
   );

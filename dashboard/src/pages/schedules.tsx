@@ -4,36 +4,30 @@
  * that may write. Re-read when jobs are enqueued or end (a fire enqueues one).
  */
 import { api } from '../api.js';
+import { usePageTitle, useLiveRefresh, useResource } from '../components/hooks.js';
+import { StateBadge } from '../components/state-badge.js';
 import { can, type PageProps } from '../context.js';
-import { StateBadge } from './forms/badge.js';
-import { useActions, NoticeLine } from './forms/use-action.js';
-import { Time, useNow } from './forms/time.js';
-import { useLiveRefresh, useLoad } from './forms/use-load.js';
+import { useActions } from './forms/use-action.js';
 import type { ScheduleFire, ScheduleView } from './forms/wire.js';
+import { FireTime } from './schedules/fire-time.js';
+import { ACTION_VERBS, actionNote, type ScheduleAction } from './schedules/actions.js';
 import { ScheduleStatus } from './schedules/status.js';
 import { describeTiming } from './schedules/timing.js';
 import './pages.css';
 
 export function SchedulesPage({ session, live }: PageProps) {
-  const list = useLoad(() => api<{ schedules: ScheduleView[] }>('GET', '/schedules').then((a) => a.schedules), []);
-  useLiveRefresh(live, (event) => event.type === 'job:enqueued' || event.type === 'job:finished', list.reload, 2_000);
-  const now = useNow();
+  usePageTitle('Schedules');
+  const list = useResource(() => api<{ schedules: ScheduleView[] }>('GET', '/schedules').then((a) => a.schedules), []);
+  // A fire enqueues a job, and its outcome is the job's: re-read on those, at most every 2 s.
+  useLiveRefresh(live, (events) => events.some((e) => e.type === 'job:enqueued' || e.type === 'job:finished'), list.reload, 2_000);
   const actions = useActions();
   const writable = can(session, 'write');
 
-  const act = (schedule: ScheduleView, action: 'pause' | 'resume' | 'run'): Promise<void> =>
-    actions.run(`${schedule.name}:${action}`, async () => {
+  const act = (schedule: ScheduleView, action: ScheduleAction): Promise<void> =>
+    actions.run(`${schedule.name}:${action}`, `${ACTION_VERBS[action]} ${schedule.name}`, async () => {
       const answer = await api<ScheduleView | ScheduleFire>('POST', `/schedules/${encodeURIComponent(schedule.name)}/${action}`);
       list.reload();
-      if (action !== 'run') return `Schedule ${schedule.name} ${action === 'pause' ? 'paused' : 'resumed'}.`;
-      const fire = answer as ScheduleFire;
-      return fire.jobId ? (
-        <>
-          Schedule {schedule.name} fired: <a href={`/jobs/${fire.jobId}`}>job {fire.jobId}</a>.
-        </>
-      ) : (
-        `Schedule ${schedule.name} fired; no job (${fire.skipped ?? 'skipped'}).`
-      );
+      return actionNote(schedule.name, action, answer);
     });
 
   return (
@@ -46,7 +40,6 @@ export function SchedulesPage({ session, live }: PageProps) {
           </a>
         )}
       </div>
-      <NoticeLine notice={actions.notice} />
       {list.error && (
         <p class="error" role="alert">
           Could not load the schedules: {list.error.message}
@@ -77,9 +70,9 @@ export function SchedulesPage({ session, live }: PageProps) {
                   <td>
                     <code>{describeTiming(s.timing)}</code> <span class="muted">{s.timing.tz}</span>
                   </td>
-                  <td>{s.paused ? <span class="muted">paused</span> : <Time at={s.nextRunAt} now={now} />}</td>
+                  <td>{s.paused ? <span class="muted">paused</span> : <FireTime value={s.nextRunAt} />}</td>
                   <td>
-                    <Time at={s.lastFireAt} now={now} /> {s.lastJobId && <a href={`/jobs/${s.lastJobId}`} aria-label={`job ${s.lastJobId}`}>#{s.lastJobId}</a>} <StateBadge state={s.lastOutcome} />
+                    <FireTime value={s.lastFireAt} /> {s.lastJobId && <a href={`/jobs/${s.lastJobId}`}>job {s.lastJobId}</a>} {s.lastOutcome && <StateBadge state={s.lastOutcome} />}
                   </td>
                   <td>
                     <ScheduleStatus schedule={s} />

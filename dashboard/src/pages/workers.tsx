@@ -3,21 +3,22 @@
  * long ago each was last heard from (ticking). Re-read when the live feed reports a worker
  * up or down, or jobs starting and ending (which change the running counts).
  */
-import { useEffect, useRef } from 'preact/hooks';
-import { api } from '../api.js';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, type WorkerRecord } from '../api.js';
+import { formatAge, formatCount, formatDuration } from '../components/format.js';
+import { usePageTitle, useLiveRefresh, useResource, type Resource } from '../components/hooks.js';
+import { StateBadge } from '../components/state-badge.js';
+import { Time } from '../components/time.js';
 import type { PageProps } from '../context.js';
-import { StateBadge } from './forms/badge.js';
-import { formatAge, formatNumber, Time, useNow } from './forms/time.js';
-import { useLiveRefresh, useLoad, type Loaded } from './forms/use-load.js';
-import type { WorkerRecord } from './forms/wire.js';
 import './pages.css';
 
 const WORKER_EVENTS = new Set(['worker:up', 'worker:down', 'job:started', 'job:finished', 'job:retried']);
 
 export function WorkersPage({ live }: PageProps) {
-  const workers = useLoad(() => api<{ workers: WorkerRecord[] }>('GET', '/workers').then((a) => a.workers), []);
-  useLiveRefresh(live, (event) => WORKER_EVENTS.has(event.type), workers.reload, 2_000);
-  const now = useNow();
+  usePageTitle('Workers');
+  const workers = useResource(() => api<{ workers: WorkerRecord[] }>('GET', '/workers').then((a) => a.workers), []);
+  useLiveRefresh(live, (events) => events.some((e) => WORKER_EVENTS.has(e.type)), workers.reload, 2_000);
+  const now = useSecondTick();
   useHeartbeatCheck(workers, now);
 
   return (
@@ -60,18 +61,20 @@ export function WorkersPage({ live }: PageProps) {
                   <td>{w.host}</td>
                   <td class="num">{w.pid}</td>
                   <td>{w.queues.join(', ')}</td>
-                  <td class="num">{formatNumber(w.concurrency)}</td>
-                  <td class="num">{formatNumber(w.running)}</td>
+                  <td class="num">{formatCount(w.concurrency)}</td>
+                  <td class="num">{formatCount(w.running)}</td>
                   <td>
-                    <Time at={w.startedAt} now={now} />
+                    <Time value={w.startedAt} />
                   </td>
                   <td data-testid="heartbeat-age">
                     <time dateTime={w.lastSeenAt} title={w.lastSeenAt}>
-                      {formatAge(Math.max(0, now - Date.parse(w.lastSeenAt)))} ago
+                      {formatAge(new Date(Math.min(Date.parse(w.lastSeenAt), now)), now)}
                     </time>
                   </td>
                   <td>
-                    <StateBadge state={w.status} title={`alive while heard from within ${formatAge(w.livenessMs)}`} />
+                    <span title={`alive while heard from within ${formatDuration(w.livenessMs)}`}>
+                      <StateBadge state={w.status} />
+                    </span>
                   </td>
                 </tr>
               ))}
@@ -91,7 +94,7 @@ export function WorkersPage({ live }: PageProps) {
  * as it does on the server. At most one read per heartbeat interval, and none while no
  * worker is alive.
  */
-function useHeartbeatCheck(workers: Loaded<WorkerRecord[]>, now: number): void {
+function useHeartbeatCheck(workers: Resource<WorkerRecord[]>, now: number): void {
   const lastCheck = useRef(Date.now());
   useEffect(() => {
     const alive = (workers.data ?? []).filter((w) => w.status === 'alive');
@@ -103,4 +106,14 @@ function useHeartbeatCheck(workers: Loaded<WorkerRecord[]>, now: number): void {
       workers.reload();
     }
   }, [now]);
+}
+
+/** The time now, every second: a heartbeat age is seconds, and a coarser tick would make it jump. */
+function useSecondTick(): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(timer);
+  }, []);
+  return now;
 }

@@ -3,8 +3,8 @@
  * fired, the job it enqueued (with how that job is doing), and whether the fire was asked
  * for by hand or skipped.
  */
-import { StateBadge } from '../forms/badge.js';
-import { Time } from '../forms/time.js';
+import { StateBadge } from '../../components/state-badge.js';
+import { Time } from '../../components/time.js';
 import type { ScheduleFire } from '../forms/wire.js';
 
 function kindOf(fire: ScheduleFire): string {
@@ -12,7 +12,7 @@ function kindOf(fire: ScheduleFire): string {
   return fire.manual ? 'run by hand' : 'scheduled';
 }
 
-export function FireHistory({ fires, now }: { fires: ScheduleFire[]; now: number }) {
+export function FireHistory({ fires }: { fires: ScheduleFire[] }) {
   if (fires.length === 0) return <p class="muted">It has not fired yet.</p>;
   return (
     <div class="table-wrap">
@@ -30,15 +30,13 @@ export function FireHistory({ fires, now }: { fires: ScheduleFire[]; now: number
           {fires.map((fire) => (
             <tr key={`${fire.fireTime}:${fire.firedAt}:${fire.jobId ?? ''}`}>
               <td>
-                <Time at={fire.fireTime} now={now} />
+                <Time value={fire.fireTime} absolute />
               </td>
               <td>
-                <Time at={fire.firedAt} now={now} ageOnly />
+                <Time value={fire.firedAt} />
               </td>
               <td>{fire.jobId ? <a href={`/jobs/${fire.jobId}`}>job {fire.jobId}</a> : <span class="muted">—</span>}</td>
-              <td>
-                <StateBadge state={fire.jobState} />
-              </td>
+              <td>{fire.jobState ? <StateBadge state={fire.jobState} /> : <span class="muted">–</span>}</td>
               <td>{kindOf(fire)}</td>
             </tr>
           ))}

@@ -1,7 +1,7 @@
 /**
  * Whether a schedule is paused, overdue (with the reason the server found), or on time.
  */
-import { StateBadge } from '../forms/badge.js';
+import { StateBadge } from '../../components/state-badge.js';
 import type { ScheduleView } from '../forms/wire.js';
 
 /** Paused, overdue (and why), or on time. */
@@ -9,7 +9,7 @@ export function ScheduleStatus({ schedule }: { schedule: ScheduleView }) {
   return (
     <span class="schedule-status">
       {schedule.paused && <StateBadge state="paused" />}
-      {schedule.overdue && <StateBadge state="overdue" title={schedule.overdueReason ?? undefined} />}
+      {schedule.overdue && <StateBadge state="overdue" />}
       {schedule.overdue && schedule.overdueReason && <span class="overdue-reason"> {schedule.overdueReason}</span>}
       {!schedule.paused && !schedule.overdue && <span class="muted">on time</span>}
     </span>

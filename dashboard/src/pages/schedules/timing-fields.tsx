@@ -4,8 +4,8 @@
  * input it is about.
  */
 import { Field, valueOf } from '../forms/field.js';
-import { formatInZone, formatLocal } from '../forms/time.js';
-import { LOCAL_ZONE, zoneNames, type TimingInput, type TimingKind } from './timing.js';
+import { formatLocal } from '../../components/format.js';
+import { formatInZone, LOCAL_ZONE, zoneNames, type TimingInput, type TimingKind } from './timing.js';
 import { usePreview, type Preview } from './use-preview.js';
 
 const KINDS: { kind: TimingKind; label: string }[] = [
@@ -45,12 +45,12 @@ export function TimingFields({ input, onChange, errors }: TimingFieldsProps) {
         </Field>
       )}
       {input.kind === 'every' && (
-        <Field id="schedule-every" label="Every" required hint="A duration of at least 1s, such as 30s, 5m or 1h30m" error={timingError}>
+        <Field id="schedule-every" label="Interval" required hint="A duration of at least 1s, such as 30s, 5m or 1h30m" error={timingError}>
           {(control) => <input type="text" {...control} autoComplete="off" value={input.every} onInput={(e) => set({ every: valueOf(e) })} />}
         </Field>
       )}
       {input.kind === 'at' && (
-        <Field id="schedule-at" label="At" required hint="Your local time" error={timingError}>
+        <Field id="schedule-at" label="Fire at" required hint="Your local time" error={timingError}>
           {(control) => <input type="datetime-local" step={1} {...control} value={input.at} onInput={(e) => set({ at: valueOf(e) })} />}
         </Field>
       )}
@@ -72,7 +72,7 @@ export function NextFires({ preview, tz }: { preview: Pick<Preview, 'fires' | 'e
   const other = preview.error && !['cron', 'every', 'at', 'tz', 'cron | every | at'].includes(preview.error.field) ? preview.error.message : null;
   return (
     <section class="next-fires" aria-live="polite" aria-labelledby="next-fires-title" data-testid="next-fires">
-      <h3 id="next-fires-title">Next fires</h3>
+      <h3 id="next-fires-title">Preview: next fires</h3>
       {other && <p class="error">{other}</p>}
       {preview.fires === null ? (
         <p class="muted">{preview.pending ? 'Checking…' : preview.error ? 'None: the timing is not valid.' : 'Type a timing to see when it fires.'}</p>

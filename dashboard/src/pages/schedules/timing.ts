@@ -2,7 +2,6 @@
  * A schedule's timing for people, and the pieces of the timing inputs: the three kinds, the
  * browser's list of zones, and the request that previews or saves a timing.
  */
-import { formatAge } from '../forms/time.js';
 import type { ScheduleTiming } from '../forms/wire.js';
 
 export type TimingKind = 'cron' | 'every' | 'at';
@@ -32,7 +31,7 @@ export function describeTiming(timing: ScheduleTiming): string {
     case 'cron':
       return `cron ${timing.cron}`;
     case 'every':
-      return `every ${formatAge(timing.everyMs)}`;
+      return `every ${everyText(timing.everyMs)}`;
     case 'once':
       return 'once';
   }
@@ -58,6 +57,11 @@ function everyText(ms: number): string {
     left -= count * size;
   }
   return text || '0s';
+}
+
+/** A time in a zone other than the browser's, with the zone's abbreviation: `5 Jan 2026, 09:00:00 EST`. */
+export function formatInZone(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'long', timeZone }).format(at);
 }
 
 /** A Date as a datetime-local input's value (local time, to the second). */

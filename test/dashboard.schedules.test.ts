@@ -1,0 +1,206 @@
+/**
+ * The schedule pages in a real headless Chromium, against a real server over a real store on
+ * both engines: an invalid cron gets the server's reason next to the cron input and nothing
+ * is created; a valid one previews its next fires in its own zone, and once saved is listed;
+ * run now puts a fire with its job in the history, and the job's outcome arrives live from a
+ * real worker; pause, resume, edit and delete; a read token is offered none of it. No
+ * request leaves the server's origin.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/core/logger.js';
+import type { Store } from '../src/store/contract.js';
+import { defineTask } from '../src/tasks/define.js';
+import { createWorker, type Worker } from '../src/worker/worker.js';
+import { launchBrowser, recordingPage } from './support/browser.js';
+import { dropCreatedSchemas, engines } from './support/engines.js';
+import { useServers, type TestServer } from './support/server.js';
+import { waitFor } from './support/wait.js';
+
+afterAll(dropCreatedSchemas);
+
+/** Jobs with `{ kind: 'held' }` wait for `release()`, so a test can watch them run and then end. */
+let release: () => void = () => {};
+let gate: Promise<void> = Promise.resolve();
+function holdJobs(): void {
+  gate = new Promise((resolve) => (release = resolve));
+}
+
+const report = defineTask('report', async (payload: { kind?: string }) => {
+  if (payload.kind === 'held') await gate;
+  return { made: payload.kind ?? 'daily' };
+});
+const TASKS = [report];
+const SHOTS = 'artifacts/screenshots';
+const ZONE = 'America/New_York';
+
+const workers: Worker[] = [];
+afterEach(async () => {
+  release();
+  await Promise.all(workers.splice(0).map((worker) => worker.stop({ graceMs: 0 })));
+});
+
+async function startWorker(store: Store): Promise<void> {
+  const worker = createWorker({ store, tasks: TASKS, name: 'schedule-worker', pollMs: 20, heartbeatMs: 200, leaseMs: 2_000, logger: createLogger({ level: 'silent' }) });
+  workers.push(worker);
+  await worker.start();
+}
+
+/** The dashboard's page at `path`, signed in with `token` (kept for the tab's session, as the sign-in form does). */
+async function open(browser: Browser, api: TestServer, token: string, path: string): Promise<{ page: Page; requests: string[]; errors: string[] }> {
+  const recorded = await recordingPage(browser);
+  await recorded.page.addInitScript((value) => sessionStorage.setItem('ordo.token', value), token);
+  await recorded.page.goto(`${api.url}${path}`);
+  return recorded;
+}
+
+/** The text of the elements that describe an input (its hint and its error). */
+async function description(page: Page, inputId: string): Promise<string> {
+  return page.evaluate((id) => {
+    const ids = document.getElementById(id)?.getAttribute('aria-describedby')?.split(' ') ?? [];
+    return ids.map((ref) => document.getElementById(ref)?.textContent ?? '').join(' | ');
+  }, inputId);
+}
+
+function outside(requests: string[], origin: string): string[] {
+  return requests.filter((url) => !url.startsWith(origin) && !url.startsWith('data:') && !url.startsWith('blob:'));
+}
+
+describe.each(engines)('schedule pages on $name', (engine) => {
+  const serve = useServers(engine);
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    mkdirSync(SHOTS, { recursive: true });
+  }, 30_000);
+  afterAll(async () => browser?.close());
+
+  it('shows the server’s reason for an invalid cron next to the cron input, and creates nothing', async () => {
+    const api = await serve({ tasks: TASKS });
+    const { page, requests, errors } = await open(browser, api, await api.token('write'), '/schedules/new');
+    await page.getByLabel('Name').fill('nightly-report');
+    await page.getByLabel('Cron expression').fill('61 * * * *');
+    // The preview asks the server as the user types…
+    await page.locator('#schedule-cron-error').waitFor();
+    expect(await description(page, 'schedule-cron')).toMatch(/cron: expected .*61 \* \* \* \*/);
+    expect(await page.getByTestId('next-fires').textContent()).toContain('not valid');
+    // …and saving gets the same answer, in the same place.
+    await page.getByRole('button', { name: 'Create schedule' }).click();
+    await waitFor(() => requests.filter((url) => url.endsWith('/api/v1/schedules')).length, (n) => n === 1, 'the save request');
+    await page.locator('#schedule-cron-error').waitFor();
+    expect(await page.getByLabel('Cron expression').getAttribute('aria-invalid')).toBe('true');
+    expect(await api.ordo.schedules.list()).toEqual([]);
+    expect(page.url()).toBe(`${api.url}/schedules/new`);
+    expect(outside(requests, api.url)).toEqual([]);
+    expect(errors.filter((e) => !e.includes('400'))).toEqual([]);
+  });
+
+  it('previews the next fires in the schedule’s zone, creates it, and lists it', async () => {
+    const api = await serve({ tasks: TASKS });
+    const { page, requests } = await open(browser, api, await api.token('write'), '/schedules/new');
+    await page.getByLabel('Name').fill('nightly-report');
+    await page.getByLabel('Payload (JSON)').fill('{"kind": "nightly"}');
+    await page.getByLabel('Time zone').fill(ZONE);
+    await page.getByLabel('Cron expression').fill('0 9 * * *');
+    const fires = page.getByTestId('next-fires').locator('li');
+    await waitFor(() => fires.count(), (n) => n === 5, 'five previewed fires');
+    const expected = (await api.ordo.previewTiming({ cron: '0 9 * * *', tz: ZONE, count: 5 })).map((d) => d.toISOString());
+    const shown = await fires.locator('time').evaluateAll((times) => times.map((t) => new Date(t.getAttribute('datetime')!).toISOString()));
+    expect(shown).toEqual(expected);
+    // Each at 9:00 in New York, with the zone named.
+    for (const text of await fires.allTextContents()) expect(text).toMatch(/9:00:00 AM E[SD]T \(America\/New_York\)/);
+
+    await page.getByRole('button', { name: 'Create schedule' }).click();
+    await page.waitForURL(`${api.url}/schedules/nightly-report`);
+    await page.getByRole('heading', { name: 'Next fires', exact: true }).waitFor();
+    const saved = await api.ordo.schedules.get('nightly-report');
+    expect(saved).toMatchObject({ timing: { kind: 'cron', cron: '0 9 * * *', tz: ZONE }, job: { task: 'report', payload: { kind: 'nightly' } } });
+    const detailFires = await page.locator('.card .fires time').evaluateAll((times) => times.map((t) => t.getAttribute('datetime')));
+    expect(detailFires.map((iso) => new Date(iso!).toISOString())).toEqual(saved.nextFires.map((d) => d.toISOString()));
+
+    await page.getByRole('link', { name: '← Schedules' }).click();
+    const row = page.locator('tr', { has: page.getByRole('link', { name: 'nightly-report' }) });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('cron 0 9 * * *');
+    expect(await row.textContent()).toContain(ZONE);
+    expect(await row.locator('time').first().getAttribute('datetime')).toBe(saved.nextRunAt!.toISOString());
+    await page.screenshot({ path: `${SHOTS}/schedules.png`, fullPage: true });
+    expect(outside(requests, api.url)).toEqual([]);
+  });
+
+  it('runs a schedule now: the fire appears in its history with a job link, and the job’s outcome arrives live', async () => {
+    const api = await serve({ tasks: TASKS });
+    await api.ordo.schedules.add('hourly-report', { task: 'report', cron: '0 * * * *', tz: ZONE, payload: { kind: 'held' } });
+    holdJobs();
+    await startWorker(api.store);
+    const { page, requests, errors } = await open(browser, api, await api.token('write'), '/schedules/hourly-report');
+    await page.getByText('It has not fired yet.').waitFor();
+    await page.getByRole('button', { name: 'Run now' }).click();
+
+    const jobLink = page.locator('.fire-history').getByRole('link', { name: /^job \d+$/ });
+    await jobLink.waitFor();
+    const [fire] = await api.ordo.schedules.history('hourly-report');
+    expect(fire).toMatchObject({ manual: true });
+    expect(await jobLink.getAttribute('href')).toBe(`/jobs/${fire!.jobId}`);
+    await page.getByRole('status').filter({ hasText: `fired: job ${fire!.jobId}` }).waitFor();
+    const row = page.locator('.fire-history tbody tr').first();
+    expect(await row.textContent()).toContain('run by hand');
+    // The worker takes the job and, once let go, finishes it: the page hears both through the
+    // event stream, without a reload.
+    await row.locator('.badge', { hasText: 'running' }).waitFor({ timeout: 15_000 });
+    release();
+    await row.locator('.badge', { hasText: 'succeeded' }).waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: `${SHOTS}/schedule.png`, fullPage: true });
+    expect(outside(requests, api.url)).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it('pauses and resumes from the list, edits the timing and deletes after a confirmation', async () => {
+    const api = await serve({ tasks: TASKS });
+    await api.ordo.schedules.add('weekly', { task: 'report', cron: '0 6 * * 1', tz: 'UTC' });
+    const { page } = await open(browser, api, await api.token('write'), '/schedules');
+    const row = page.locator('tr[data-schedule="weekly"]');
+    await row.getByRole('button', { name: 'Pause weekly' }).click();
+    await row.getByRole('button', { name: 'Resume weekly' }).waitFor();
+    expect(await row.locator('.badge', { hasText: 'paused' }).count()).toBe(1);
+    expect((await api.ordo.schedules.get('weekly')).paused).toBe(true);
+    await row.getByRole('button', { name: 'Resume weekly' }).click();
+    await row.getByRole('button', { name: 'Pause weekly' }).waitFor();
+    expect((await api.ordo.schedules.get('weekly')).paused).toBe(false);
+
+    await row.getByRole('link', { name: 'weekly' }).click();
+    await page.getByRole('heading', { name: 'Edit schedule' }).waitFor();
+    expect(await page.getByLabel('Cron expression').inputValue()).toBe('0 6 * * 1');
+    await page.getByLabel('Every').check();
+    await page.getByLabel('Interval').fill('90m');
+    await page.getByTestId('next-fires').locator('li').first().waitFor();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('.summary', { hasText: 'every 1h30m' }).waitFor();
+    expect((await api.ordo.schedules.get('weekly')).timing).toMatchObject({ kind: 'every', everyMs: 90 * 60_000 });
+
+    await page.getByRole('button', { name: 'Delete…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete schedule weekly?' });
+    await dialog.getByRole('button', { name: 'Delete schedule' }).click();
+    await page.waitForURL(`${api.url}/schedules`);
+    await page.getByText('No schedules yet.').waitFor();
+    expect(await api.ordo.schedules.list()).toEqual([]);
+  });
+
+  it('offers a read token no action, and the server refuses them anyway', async () => {
+    const api = await serve({ tasks: TASKS });
+    await api.ordo.schedules.add('daily', { task: 'report', cron: '0 7 * * *' });
+    const read = await api.token('read');
+    const { page } = await open(browser, api, read, '/schedules');
+    await page.getByRole('link', { name: 'daily' }).waitFor();
+    expect(await page.getByRole('button').filter({ hasText: /Pause|Resume|Run now/ }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'New schedule' }).count()).toBe(0);
+
+    await page.getByRole('link', { name: 'daily' }).click();
+    await page.getByRole('heading', { name: 'Fire history' }).waitFor();
+    expect(await page.getByRole('button', { name: /Run now|Pause|Delete/ }).count()).toBe(0);
+    expect(await page.getByRole('heading', { name: 'Edit schedule' }).count()).toBe(0);
+    expect((await api.call('POST', '/api/v1/schedules/daily/run', { token: read })).status).toBe(403);
+    expect(await api.ordo.schedules.history('daily')).toEqual([]);
+  });
+});
