@@ -3,6 +3,7 @@
  * retryable, running) are the client's; these commands print what it answers.
  */
 import type { Command } from 'commander';
+import { jsonObjectFromText } from '../client/json-containment.js';
 import type { CancelResult } from '../client/ordo.js';
 import { renameField } from '../core/errors.js';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../core/page.js';
@@ -18,6 +19,9 @@ interface ListFlags {
   createdFrom?: string;
   createdTo?: string;
   search?: string;
+  resultSearch?: string;
+  payloadContains?: string;
+  resultContains?: string;
   before?: string;
   limit?: number;
   offset?: number;
@@ -33,6 +37,9 @@ const LIST_FLAGS: Record<string, string> = {
   createdFrom: '--created-from',
   createdTo: '--created-to',
   payloadText: '--search',
+  resultText: '--result-search',
+  payloadContains: '--payload-contains',
+  resultContains: '--result-contains',
   before: '--before',
   limit: '--limit',
   offset: '--offset',
@@ -51,13 +58,27 @@ export function registerJobs(cli: CliContext, program: Command): void {
     .option('--created-from <time>', 'only jobs created at or after this time: ISO 8601 or epoch seconds')
     .option('--created-to <time>', 'only jobs created before this time: ISO 8601 or epoch seconds')
     .option('--search <text>', "only jobs whose payload's JSON contains this text (case-insensitive)")
+    .option('--result-search <text>', "only jobs whose result's JSON contains this text (case-insensitive)")
+    .option('--payload-contains <json>', 'only jobs whose payload contains this JSON object, such as \'{"customer":42}\'')
+    .option('--result-contains <json>', 'only jobs whose result contains this JSON object')
     .option('--before <id>', 'only jobs older than this id: the next page after one ending there (fast however deep)')
     .option('-n, --limit <n>', `at most this many (1–${MAX_PAGE_LIMIT})`, intOption('--limit'), DEFAULT_PAGE_LIMIT)
     .option('--offset <n>', 'skip this many', intOption('--offset'), 0)
     .option('--json', 'print JSON')
     .action(async (flags: ListFlags, command: Command) => {
       const state = flags.state?.split(',').map((s) => s.trim()) as JobState[] | undefined;
-      const filter = { state, queue: flags.queue, task: flags.task, workerId: flags.worker, createdFrom: flags.createdFrom, createdTo: flags.createdTo, payloadText: flags.search };
+      const filter = {
+        state,
+        queue: flags.queue,
+        task: flags.task,
+        workerId: flags.worker,
+        createdFrom: flags.createdFrom,
+        createdTo: flags.createdTo,
+        payloadText: flags.search,
+        resultText: flags.resultSearch,
+        payloadContains: flags.payloadContains === undefined ? undefined : (jsonObjectFromText(flags.payloadContains, '--payload-contains') ?? {}),
+        resultContains: flags.resultContains === undefined ? undefined : (jsonObjectFromText(flags.resultContains, '--result-contains') ?? {}),
+      };
       await cli.withClient(command, async (ordo) => {
         const page = await ordo.listJobs(defined(filter), defined({ limit: flags.limit, offset: flags.offset, before: flags.before })).catch((err: unknown) => {
           throw renameField(err, (field) => LIST_FLAGS[field] ?? field);
