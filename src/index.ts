@@ -22,6 +22,19 @@ export {
   type JobListFilter,
   type ExecutionListFilter,
   type ExecutionPageRequest,
+  BULK_ACTIONS,
+  THROUGHPUT_WINDOWS,
+  Audit,
+  type BulkOptions,
+  type BulkResult,
+  type Throughput,
+  type ThroughputOptions,
+  type ThroughputWindow,
+  type TimingPreviewSpec,
+  type AuditClient,
+  type AuditListOptions,
+  type AuditPage,
+  type AuditRecord,
 } from './client/ordo.js';
 export { ROUTES, API_PREFIX, SERVICE_PATHS, scopeAllows, type RouteId, type RouteSpec } from './api/routes.js';
 export {
