@@ -11,7 +11,7 @@ import { JsonView } from '../components/json-view.js';
 import { Time } from '../components/time.js';
 import type { PageProps } from '../context.js';
 import { messageOf } from './forms/errors.js';
-import { Field, valueOf } from './forms/field.js';
+import { valueOf } from './forms/field.js';
 import type { AuditEntry, AuditPage as Page } from './forms/wire.js';
 import './pages.css';
 
@@ -78,16 +78,20 @@ export function AuditPage(_props: PageProps) {
           Refresh
         </button>
       </div>
-      <form class="toolbar filters" role="search" onSubmit={filter}>
-        <Field id="audit-action" label="Action" hint="Such as queue.clean or schedule.update; empty for all">
-          {(control) => <input type="search" list="audit-actions" {...control} autoComplete="off" value={typed} onInput={(e) => setTyped(valueOf(e))} />}
-        </Field>
+      <form class="audit-filter" role="search" onSubmit={filter}>
+        <label for="audit-action">Action</label>
+        <div class="audit-filter-row">
+          <input id="audit-action" type="search" list="audit-actions" aria-describedby="audit-action-hint" autoComplete="off" value={typed} onInput={(e) => setTyped(valueOf(e))} />
+          <button type="submit">Filter</button>
+        </div>
+        <p id="audit-action-hint" class="hint">
+          Such as queue.clean or schedule.update; empty for all
+        </p>
         <datalist id="audit-actions">
           {KNOWN_ACTIONS.map((known) => (
             <option value={known} />
           ))}
         </datalist>
-        <button type="submit">Filter</button>
       </form>
       {first.error && (
         <p class="error" role="alert">
@@ -136,7 +140,9 @@ function AuditTable({ entries }: { entries: AuditEntry[] }) {
               <td>
                 <code>{entry.action}</code>
               </td>
-              <td class="target">{entry.target}</td>
+              <td class="target">
+                <Target entry={entry} />
+              </td>
               <td>
                 {entry.details === null || entry.details === undefined ? (
                   <span class="muted">—</span>
@@ -153,4 +159,12 @@ function AuditTable({ entries }: { entries: AuditEntry[] }) {
       </table>
     </div>
   );
+}
+
+/** The target, linked to its page when it has one (a job, a schedule still there or not, a queue's jobs). */
+function Target({ entry }: { entry: AuditEntry }) {
+  const [kind] = entry.action.split('.');
+  const href =
+    kind === 'job' ? `/jobs/${encodeURIComponent(entry.target)}` : kind === 'schedule' ? `/schedules/${encodeURIComponent(entry.target)}` : kind === 'queue' ? `/jobs?queue=${encodeURIComponent(entry.target)}` : null;
+  return href ? <a href={href}>{entry.target}</a> : <>{entry.target}</>;
 }
