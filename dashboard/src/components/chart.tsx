@@ -1,5 +1,5 @@
 /**
- * Jobs finished per time bucket (succeeded and failed) as a uPlot chart: stepped areas on a
+ * Jobs finished per time bucket (succeeded and failed) as a uPlot chart: grouped bars on a
  * local-time axis, sized to its container, drawn with the theme's colours (read from the
  * stylesheet's custom properties, redrawn when the theme changes). For screen readers the
  * chart is one image described by its totals.
@@ -29,22 +29,29 @@ export function toChartData(throughput: Throughput): uPlot.AlignedData {
   return [buckets.map((b) => Date.parse(b.at) / 1_000), buckets.map((b) => b.succeeded), buckets.map((b) => b.failed)];
 }
 
-/** Colours are read now: the caller makes a new chart when the theme changes. */
-function chartOptions(width: number, unit: string): uPlot.Options {
+/**
+ * Grouped bars per bucket, succeeded left of the bucket's time and failed right of it.
+ * Colours are read now: the caller makes a new chart when the theme changes.
+ */
+function chartOptions(width: number, unit: string, bucketSeconds: number): uPlot.Options {
   const text = cssColor('--muted');
   const grid = cssColor('--chart-grid');
   const axis = (label?: string): uPlot.Axis => ({ stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, ...(label ? { label } : {}) });
-  const stepped = uPlot.paths.stepped?.({ align: 1 });
-  const series = (label: string, colorVar: string, fillAlpha: number): uPlot.Series => {
+  const series = (label: string, colorVar: string, align: -1 | 1): uPlot.Series => {
     const color = cssColor(colorVar);
-    return { label, stroke: color, width: 2, fill: withAlpha(color, fillAlpha), ...(stepped ? { paths: stepped } : {}), points: { show: false } };
+    const bars = uPlot.paths.bars?.({ size: [0.45, 24], align });
+    return { label, stroke: color, width: 0, fill: withAlpha(color, 0.8), ...(bars ? { paths: bars } : {}), points: { show: false } };
   };
   return {
     width,
     height: HEIGHT,
-    series: [{ label: 'Time' }, series('Succeeded', '--chart-succeeded', 0.18), series('Failed', '--chart-failed', 0.3)],
+    series: [{ label: 'Time' }, series('Succeeded', '--chart-succeeded', -1), series('Failed', '--chart-failed', 1)],
     axes: [axis(), axis(`jobs per ${unit}`)],
-    scales: { y: { range: (_u, _min, max) => [0, Math.max(5, Math.ceil(max * 1.1))] } },
+    scales: {
+      // Half a bucket of room at each end, so the first and last bars are whole.
+      x: { time: true, range: (_u, min, max) => [min - bucketSeconds / 2, max + bucketSeconds / 2] },
+      y: { range: (_u, _min, max) => [0, Math.max(5, Math.ceil(max * 1.1))] },
+    },
     cursor: { drag: { x: false, y: false } },
   };
 }
@@ -73,7 +80,7 @@ export function ThroughputChart({ data, span }: ThroughputChartProps) {
   useEffect(() => {
     const element = box.current;
     if (!element) return;
-    const chart = new uPlot(chartOptions(element.clientWidth || 600, unit), toChartData(latest.current), element);
+    const chart = new uPlot(chartOptions(element.clientWidth || 600, unit, data.bucketMs / 1_000), toChartData(latest.current), element);
     plot.current = chart;
     const resize = new ResizeObserver(() => chart.setSize({ width: element.clientWidth, height: HEIGHT }));
     resize.observe(element);
@@ -82,7 +89,7 @@ export function ThroughputChart({ data, span }: ThroughputChartProps) {
       chart.destroy();
       plot.current = null;
     };
-  }, [theme, unit]);
+  }, [theme, unit, data.bucketMs]);
 
   useEffect(() => plot.current?.setData(toChartData(data)), [data]);
 

@@ -16,6 +16,7 @@ import { Time } from '../components/time.js';
 import type { PageProps } from '../context.js';
 import { AttemptLogs, AttemptTimeline } from './jobs/attempts.js';
 import { JobActions } from './jobs/job-actions.js';
+import './jobs/jobs.css';
 
 const LIVE_REFRESH_MS = 500;
 const RUNNING_REFRESH_MS = 5_000;

@@ -14,6 +14,7 @@ import { BulkActions } from './jobs/bulk-actions.js';
 import { filterFromQuery, filterToApiQuery, filterToSearch, TEXT_KEYS, type JobFilter } from './jobs/filter.js';
 import { FilterForm, type FieldErrors } from './jobs/filter-form.js';
 import { JobTable } from './jobs/job-table.js';
+import './jobs/jobs.css';
 
 export const PAGE_SIZE = 50;
 const LIVE_REFRESH_MS = 1_000;
