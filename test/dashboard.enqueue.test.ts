@@ -5,17 +5,12 @@
  * schema is enqueued as raw JSON with a delay, and a read token is told why it has no form.
  * No request leaves the server's origin.
  */
-import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createLogger } from '../src/core/logger.js';
-import type { Store } from '../src/store/contract.js';
 import { defineTask } from '../src/tasks/define.js';
-import { createWorker, type Worker } from '../src/worker/worker.js';
-import { launchBrowser, recordingPage } from './support/browser.js';
+import { expectOnlyOrigin, screenshot, useBrowser, useDashboard } from './support/dashboard.js';
 import { dropCreatedSchemas, engines } from './support/engines.js';
-import { useServers, type TestServer } from './support/server.js';
 import { waitFor } from './support/wait.js';
 
 afterAll(dropCreatedSchemas);
@@ -36,52 +31,19 @@ const signup = defineTask(
 const freeform = defineTask('freeform', async (payload: Record<string, unknown>) => payload);
 const TASKS = [signup, freeform];
 
-const SHOTS = 'artifacts/screenshots';
-
-const workers: Worker[] = [];
-afterEach(async () => {
-  await Promise.all(workers.splice(0).map((worker) => worker.stop({ graceMs: 0 })));
-});
-
-async function startWorker(store: Store): Promise<void> {
-  const worker = createWorker({ store, tasks: TASKS, name: 'enqueue-worker', pollMs: 20, heartbeatMs: 200, leaseMs: 2_000, logger: createLogger({ level: 'silent' }) });
-  workers.push(worker);
-  await worker.start();
-}
-
-/** The dashboard's page at `path`, signed in with `token` (kept for the tab's session, as the sign-in form does). */
-async function open(browser: Browser, api: TestServer, token: string, path: string): Promise<{ page: Page; requests: string[]; errors: string[] }> {
-  const recorded = await recordingPage(browser);
-  await recorded.page.addInitScript((value) => sessionStorage.setItem('ordo.token', value), token);
-  await recorded.page.goto(`${api.url}${path}`);
-  return recorded;
-}
-
-/** The text of the elements that describe an input (its hint and its error). */
+/** The text of the elements that describe an input (its hint and its error); text, as the project's types have no DOM. */
 async function description(page: Page, inputId: string): Promise<string> {
-  return page.evaluate((id) => {
-    const ids = document.getElementById(id)?.getAttribute('aria-describedby')?.split(' ') ?? [];
-    return ids.map((ref) => document.getElementById(ref)?.textContent ?? '').join(' | ');
-  }, inputId);
-}
-
-function outside(requests: string[], origin: string): string[] {
-  return requests.filter((url) => !url.startsWith(origin) && !url.startsWith('data:') && !url.startsWith('blob:'));
+  const script = `(document.getElementById(${JSON.stringify(inputId)})?.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean).map((ref) => document.getElementById(ref)?.textContent ?? '').join(' | ')`;
+  return (await page.evaluate(script)) as string;
 }
 
 describe.each(engines)('enqueue page on $name', (engine) => {
-  const serve = useServers(engine);
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    mkdirSync(SHOTS, { recursive: true });
-  }, 30_000);
-  afterAll(async () => browser?.close());
+  const dashboard = useDashboard(engine);
+  const browser = useBrowser();
 
   it('builds a form from the task schema and enqueues the typed payload, which a worker runs', async () => {
-    const api = await serve({ tasks: TASKS });
-    await startWorker(api.store);
-    const { page, requests, errors } = await open(browser, api, await api.token('write'), '/enqueue?task=signup');
+    const { api } = await dashboard({ tasks: TASKS });
+    const { page, requests, errors } = await browser.open(`${api.url}/enqueue?task=signup`, { token: await api.token('write') });
 
     await page.getByLabel('Task').waitFor();
     expect(await page.getByLabel('Task').inputValue()).toBe('signup');
@@ -101,7 +63,7 @@ describe.each(engines)('enqueue page on $name', (engine) => {
     await page.getByLabel('newsletter').check();
     await page.getByLabel('tags').fill('["beta"]');
     await page.getByLabel('Priority').fill('5');
-    await page.screenshot({ path: `${SHOTS}/enqueue.png`, fullPage: true });
+    await screenshot(page, 'enqueue');
     await page.getByRole('button', { name: 'Enqueue' }).click();
 
     const link = page.getByRole('status').getByRole('link', { name: /^job \d+$/ });
@@ -110,13 +72,13 @@ describe.each(engines)('enqueue page on $name', (engine) => {
     const job = await api.ordo.getJob(id);
     expect(job).toMatchObject({ task: 'signup', priority: 5, payload: { email: 'ada@example.com', plan: 'pro', seats: 3, newsletter: true, tags: ['beta'] } });
     await waitFor(() => api.ordo.getJob(id), (j) => j?.state === 'succeeded', 'the enqueued job to run');
-    expect(outside(requests, api.url)).toEqual([]);
+    expectOnlyOrigin(requests, api.url);
     expect(errors).toEqual([]);
   });
 
   it('shows the server’s field errors next to their inputs and enqueues nothing', async () => {
-    const api = await serve({ tasks: TASKS });
-    const { page, requests } = await open(browser, api, await api.token('write'), '/enqueue?task=signup');
+    const { api } = await dashboard({ tasks: TASKS, workerQueues: null });
+    const { page, requests } = await browser.open(`${api.url}/enqueue?task=signup`, { token: await api.token('write') });
     await page.getByLabel('email').waitFor();
     // Not an email: only the task's schema on the server knows.
     await page.getByLabel('email').fill('not-an-email');
@@ -140,22 +102,20 @@ describe.each(engines)('enqueue page on $name', (engine) => {
     await page.getByRole('status').getByRole('link').waitFor();
     const [job] = (await api.ordo.listJobs()).jobs;
     expect(job!.runAt.getTime() - job!.createdAt.getTime()).toBeGreaterThanOrEqual(10 * 60_000 - 1_000);
-    expect(outside(requests, api.url)).toEqual([]);
+    expectOnlyOrigin(requests, api.url);
   });
 
   it('takes raw JSON for a task without a schema, and a run-at time in local time', async () => {
-    const api = await serve({ tasks: TASKS });
-    const { page } = await open(browser, api, await api.token('write'), '/enqueue');
+    const { api } = await dashboard({ tasks: TASKS, workerQueues: null });
+    const { page } = await browser.open(`${api.url}/enqueue`, { token: await api.token('write') });
     await page.getByLabel('Task').selectOption('freeform');
     const json = page.getByLabel('Payload (JSON)');
     await json.fill('{"anything": [1, 2, {"deep": true}]}');
     await page.getByLabel('At a time').check();
     const at = new Date(Date.now() + 3_600_000);
     at.setMilliseconds(0);
-    const local = await page.evaluate((ms) => {
-      const d = new Date(ms);
-      return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
-    }, at.getTime());
+    // The datetime-local input takes the page's local time.
+    const local = (await page.evaluate(`new Date(${at.getTime()} - new Date(${at.getTime()}).getTimezoneOffset() * 60000).toISOString().slice(0, 19)`)) as string;
     await page.getByLabel('Run at').fill(local);
     await page.getByLabel('Queue').fill('bulk');
     await page.getByRole('button', { name: 'Enqueue' }).click();
@@ -173,8 +133,8 @@ describe.each(engines)('enqueue page on $name', (engine) => {
   });
 
   it('switches between the form and raw JSON keeping what was typed', async () => {
-    const api = await serve({ tasks: TASKS });
-    const { page } = await open(browser, api, await api.token('write'), '/enqueue?task=signup');
+    const { api } = await dashboard({ tasks: TASKS, workerQueues: null });
+    const { page } = await browser.open(`${api.url}/enqueue?task=signup`, { token: await api.token('write') });
     await page.getByLabel('email').fill('grace@example.com');
     await page.getByLabel('plan').selectOption({ label: 'free' });
     await page.getByRole('button', { name: 'Edit as JSON' }).click();
@@ -187,9 +147,9 @@ describe.each(engines)('enqueue page on $name', (engine) => {
   });
 
   it('explains to a read token that enqueueing needs write, and the server refuses it anyway', async () => {
-    const api = await serve({ tasks: TASKS });
+    const { api } = await dashboard({ tasks: TASKS, workerQueues: null });
     const read = await api.token('read');
-    const { page } = await open(browser, api, read, '/enqueue');
+    const { page } = await browser.open(`${api.url}/enqueue`, { token: read });
     await page.getByText('needs a token with the write scope').waitFor();
     expect(await page.getByRole('button', { name: 'Enqueue' }).count()).toBe(0);
     expect(await page.locator('form.enqueue-form').count()).toBe(0);

@@ -7,52 +7,26 @@
  * tokens are offered no queue action, and the server refuses them anyway. No request leaves
  * the server's origin.
  */
-import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/core/logger.js';
 import type { Store } from '../src/store/contract.js';
 import { defineTask } from '../src/tasks/define.js';
 import { createWorker, type Worker } from '../src/worker/worker.js';
-import { launchBrowser, recordingPage } from './support/browser.js';
+import { expectOnlyOrigin, screenshot, useBrowser, useDashboard } from './support/dashboard.js';
 import { dropCreatedSchemas, engines } from './support/engines.js';
-import { useServers, type TestServer } from './support/server.js';
+import type { TestServer } from './support/server.js';
 import { waitFor } from './support/wait.js';
 
 afterAll(dropCreatedSchemas);
 
 const noop = defineTask('noop', async () => null);
 const TASKS = [noop];
-const SHOTS = 'artifacts/screenshots';
-
-const workers: Worker[] = [];
-afterEach(async () => {
-  await Promise.all(workers.splice(0).map((worker) => worker.stop({ graceMs: 0 })));
-});
-
-async function startWorker(store: Store, name: string, queues: string[], concurrency = 2): Promise<Worker> {
-  const worker = createWorker({ store, tasks: TASKS, name, queues, concurrency, pollMs: 20, heartbeatMs: 200, leaseMs: 2_000, logger: createLogger({ level: 'silent' }) });
-  workers.push(worker);
-  await worker.start();
-  return worker;
-}
 
 /** A token of `scope` with a name, as an operator would make one. */
 async function namedToken(api: TestServer, scope: 'read' | 'write' | 'admin', name: string): Promise<string> {
   return (await api.ordo.tokens.create({ scope, name })).token;
-}
-
-/** The dashboard's page at `path`, signed in with `token` (kept for the tab's session, as the sign-in form does). */
-async function open(browser: Browser, api: TestServer, token: string, path: string): Promise<{ page: Page; requests: string[]; errors: string[] }> {
-  const recorded = await recordingPage(browser);
-  await recorded.page.addInitScript((value) => sessionStorage.setItem('ordo.token', value), token);
-  await recorded.page.goto(`${api.url}${path}`);
-  return recorded;
-}
-
-function outside(requests: string[], origin: string): string[] {
-  return requests.filter((url) => !url.startsWith(origin) && !url.startsWith('data:') && !url.startsWith('blob:'));
 }
 
 /** A queue row's count by column (`pending`, `due`, …), as a number. */
@@ -66,20 +40,27 @@ async function pendingOf(api: TestServer, queue: string): Promise<number | undef
 }
 
 describe.each(engines)('operator pages on $name', (engine) => {
-  const serve = useServers(engine);
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    mkdirSync(SHOTS, { recursive: true });
-  }, 30_000);
-  afterAll(async () => browser?.close());
+  // Servers without the shared worker: these tests start the workers they look at, or none.
+  const dashboard = useDashboard(engine);
+  const browser = useBrowser();
+  const workers: Worker[] = [];
+  // Registered after the dashboard's hooks, so it runs first: workers stop before their store closes.
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((worker) => worker.stop({ graceMs: 0 })));
+  });
+  const startWorker = async (store: Store, name: string, queues: string[], concurrency = 2): Promise<Worker> => {
+    const worker = createWorker({ store, tasks: TASKS, name, queues, concurrency, pollMs: 20, heartbeatMs: 200, leaseMs: 2_000, logger: createLogger({ level: 'silent' }) });
+    workers.push(worker);
+    await worker.start();
+    return worker;
+  };
 
   it('shows queue counts that follow new jobs live, pauses and resumes, and cleans after a typed confirmation', async () => {
-    const api = await serve({ tasks: TASKS });
+    const { api } = await dashboard({ tasks: TASKS, workerQueues: null });
     for (let i = 0; i < 3; i++) await api.ordo.enqueue('noop', {}, { queue: 'mail' });
     await api.ordo.enqueue('noop', {}, { queue: 'mail', delay: '1h' });
     await api.ordo.enqueue('noop', {}, { queue: 'reports' });
-    const { page, requests, errors } = await open(browser, api, await namedToken(api, 'admin', 'ops-alice'), '/queues');
+    const { page, requests, errors } = await browser.open(`${api.url}/queues`, { token: await namedToken(api, 'admin', 'ops-alice') });
     const row = page.locator('tr[data-queue="mail"]');
     await row.waitFor();
     expect([await count(page, 'mail', 'pending'), await count(page, 'mail', 'due'), await count(page, 'mail', 'delayed')]).toEqual([4, 3, 1]);
@@ -91,7 +72,7 @@ describe.each(engines)('operator pages on $name', (engine) => {
     await row.getByRole('button', { name: 'Resume mail' }).waitFor();
     expect(await row.locator('.badge').textContent()).toBe('paused');
     expect((await api.ordo.stats()).find((q) => q.queue === 'mail')?.paused).toBe(true);
-    await page.screenshot({ path: `${SHOTS}/queues.png`, fullPage: true });
+    await screenshot(page, 'queues');
     await row.getByRole('button', { name: 'Resume mail' }).click();
     await row.getByRole('button', { name: 'Pause mail' }).waitFor();
     expect((await api.ordo.stats()).find((q) => q.queue === 'mail')?.paused).toBe(false);
@@ -111,14 +92,14 @@ describe.each(engines)('operator pages on $name', (engine) => {
     await page.getByRole('status').filter({ hasText: 'Deleted 5 pending jobs from queue mail.' }).waitFor();
     expect(await pendingOf(api, 'mail')).toBe(0);
     expect(await pendingOf(api, 'reports')).toBe(1); // only the queue named
-    expect(outside(requests, api.url)).toEqual([]);
+    expectOnlyOrigin(requests, api.url);
     expect(errors).toEqual([]);
   });
 
   it('lists real workers with host, queues, concurrency and a ticking heartbeat age, and follows them coming and going', async () => {
-    const api = await serve({ tasks: TASKS });
+    const { api } = await dashboard({ tasks: TASKS, workerQueues: null });
     await startWorker(api.store, 'worker-a', ['default', 'mail'], 3);
-    const { page, requests, errors } = await open(browser, api, await api.token('read'), '/workers');
+    const { page, requests, errors } = await browser.open(`${api.url}/workers`, { token: await api.token('read') });
     const row = page.locator('tr[data-worker="worker-a"]');
     await row.waitFor();
     const cells = await row.locator('th, td').allTextContents();
@@ -135,18 +116,18 @@ describe.each(engines)('operator pages on $name', (engine) => {
     await other.stop({ graceMs: 0 });
     await otherRow.locator('.badge', { hasText: 'stopped' }).waitFor({ timeout: 15_000 });
     expect(await row.locator('.badge').textContent()).toBe('alive');
-    await page.screenshot({ path: `${SHOTS}/workers.png`, fullPage: true });
-    expect(outside(requests, api.url)).toEqual([]);
+    await screenshot(page, 'workers');
+    expectOnlyOrigin(requests, api.url);
     expect(errors).toEqual([]);
   });
 
   it('lists the operator actions just made, newest first, under the token’s name; filters by action and pages on', async () => {
-    const api = await serve({ tasks: TASKS });
+    const { api } = await dashboard({ tasks: TASKS, workerQueues: null });
     await api.ordo.enqueue('noop', {}, { queue: 'mail' });
     await api.ordo.enqueue('noop', {}, { queue: 'mail' });
     const alice = await namedToken(api, 'admin', 'ops-alice');
     // Actions through the page…
-    const { page, requests, errors } = await open(browser, api, alice, '/queues');
+    const { page, requests, errors } = await browser.open(`${api.url}/queues`, { token: alice });
     const row = page.locator('tr[data-queue="mail"]');
     await row.getByRole('button', { name: 'Pause mail' }).click();
     await row.getByRole('button', { name: 'Resume mail' }).click();
@@ -174,24 +155,24 @@ describe.each(engines)('operator pages on $name', (engine) => {
     expect(await clean.locator('details').getAttribute('open')).toBeNull();
     await clean.getByText('Show').click();
     expect(JSON.parse((await clean.locator('pre').textContent())!)).toEqual({ deleted: 2 });
-    await page.screenshot({ path: `${SHOTS}/audit.png`, fullPage: true });
+    await screenshot(page, 'audit');
 
     await page.getByLabel('Action').fill('queue.pause');
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.waitForURL(`${api.url}/audit?action=queue.pause`);
     await waitFor(() => rows.count(), (n) => n === 1, 'only the pause entry');
     expect(await rows.first().getAttribute('data-action')).toBe('queue.pause');
-    expect(outside(requests, api.url)).toEqual([]);
+    expectOnlyOrigin(requests, api.url);
     expect(errors).toEqual([]);
   });
 
   it('pages the audit log with its cursor: "Load more" brings the older entries once each', async () => {
-    const api = await serve({ tasks: TASKS });
+    const { api } = await dashboard({ tasks: TASKS, workerQueues: null });
     const admin = await namedToken(api, 'admin', 'ops-carol');
     for (let i = 0; i < 27; i++) {
       for (const action of ['pause', 'resume']) expect((await api.call('POST', `/api/v1/queues/q${i}/${action}`, { token: admin })).status).toBe(200);
     }
-    const { page } = await open(browser, api, admin, '/audit');
+    const { page } = await browser.open(`${api.url}/audit`, { token: admin });
     const rows = page.locator('table.audit tbody tr');
     await waitFor(() => rows.count(), (n) => n === 50, 'the first page of 50');
     expect(await rows.first().locator('td').nth(3).textContent()).toBe('q26'); // newest first
@@ -204,11 +185,11 @@ describe.each(engines)('operator pages on $name', (engine) => {
   });
 
   it('offers read and write tokens no queue action, and the server refuses them anyway', async () => {
-    const api = await serve({ tasks: TASKS });
+    const { api } = await dashboard({ tasks: TASKS, workerQueues: null });
     await api.ordo.enqueue('noop', {}, { queue: 'mail' });
     for (const scope of ['read', 'write'] as const) {
       const token = await api.token(scope);
-      const { page } = await open(browser, api, token, '/queues');
+      const { page } = await browser.open(`${api.url}/queues`, { token });
       await page.locator('tr[data-queue="mail"]').waitFor();
       expect(await page.getByRole('button', { name: /Pause|Resume|Clean/ }).count()).toBe(0);
       await page.getByText('needs an admin token').waitFor();

@@ -6,16 +6,11 @@
  * real worker; pause, resume, edit and delete; a read token is offered none of it. No
  * request leaves the server's origin.
  */
-import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../src/core/logger.js';
-import type { Store } from '../src/store/contract.js';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { defineTask } from '../src/tasks/define.js';
-import { createWorker, type Worker } from '../src/worker/worker.js';
-import { launchBrowser, recordingPage } from './support/browser.js';
+import { expectOnlyOrigin, screenshot, useBrowser, useDashboard } from './support/dashboard.js';
 import { dropCreatedSchemas, engines } from './support/engines.js';
-import { useServers, type TestServer } from './support/server.js';
 import { waitFor } from './support/wait.js';
 
 afterAll(dropCreatedSchemas);
@@ -32,53 +27,23 @@ const report = defineTask('report', async (payload: { kind?: string }) => {
   return { made: payload.kind ?? 'daily' };
 });
 const TASKS = [report];
-const SHOTS = 'artifacts/screenshots';
 const ZONE = 'America/New_York';
 
-const workers: Worker[] = [];
-afterEach(async () => {
-  release();
-  await Promise.all(workers.splice(0).map((worker) => worker.stop({ graceMs: 0 })));
-});
-
-async function startWorker(store: Store): Promise<void> {
-  const worker = createWorker({ store, tasks: TASKS, name: 'schedule-worker', pollMs: 20, heartbeatMs: 200, leaseMs: 2_000, logger: createLogger({ level: 'silent' }) });
-  workers.push(worker);
-  await worker.start();
-}
-
-/** The dashboard's page at `path`, signed in with `token` (kept for the tab's session, as the sign-in form does). */
-async function open(browser: Browser, api: TestServer, token: string, path: string): Promise<{ page: Page; requests: string[]; errors: string[] }> {
-  const recorded = await recordingPage(browser);
-  await recorded.page.addInitScript((value) => sessionStorage.setItem('ordo.token', value), token);
-  await recorded.page.goto(`${api.url}${path}`);
-  return recorded;
-}
-
-/** The text of the elements that describe an input (its hint and its error). */
+/** The text of the elements that describe an input (its hint and its error); text, as the project's types have no DOM. */
 async function description(page: Page, inputId: string): Promise<string> {
-  return page.evaluate((id) => {
-    const ids = document.getElementById(id)?.getAttribute('aria-describedby')?.split(' ') ?? [];
-    return ids.map((ref) => document.getElementById(ref)?.textContent ?? '').join(' | ');
-  }, inputId);
-}
-
-function outside(requests: string[], origin: string): string[] {
-  return requests.filter((url) => !url.startsWith(origin) && !url.startsWith('data:') && !url.startsWith('blob:'));
+  const script = `(document.getElementById(${JSON.stringify(inputId)})?.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean).map((ref) => document.getElementById(ref)?.textContent ?? '').join(' | ')`;
+  return (await page.evaluate(script)) as string;
 }
 
 describe.each(engines)('schedule pages on $name', (engine) => {
-  const serve = useServers(engine);
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    mkdirSync(SHOTS, { recursive: true });
-  }, 30_000);
-  afterAll(async () => browser?.close());
+  const dashboard = useDashboard(engine);
+  const browser = useBrowser();
+  // Registered after the dashboard's hooks, so it runs first: a held job is let go before its worker stops.
+  afterEach(() => release());
 
   it('shows the server’s reason for an invalid cron next to the cron input, and creates nothing', async () => {
-    const api = await serve({ tasks: TASKS });
-    const { page, requests, errors } = await open(browser, api, await api.token('write'), '/schedules/new');
+    const { api } = await dashboard({ tasks: TASKS });
+    const { page, requests, errors } = await browser.open(`${api.url}/schedules/new`, { token: await api.token('write') });
     await page.getByLabel('Name').fill('nightly-report');
     await page.getByLabel('Cron expression').fill('61 * * * *');
     // The preview asks the server as the user types…
@@ -92,13 +57,13 @@ describe.each(engines)('schedule pages on $name', (engine) => {
     expect(await page.getByLabel('Cron expression').getAttribute('aria-invalid')).toBe('true');
     expect(await api.ordo.schedules.list()).toEqual([]);
     expect(page.url()).toBe(`${api.url}/schedules/new`);
-    expect(outside(requests, api.url)).toEqual([]);
+    expectOnlyOrigin(requests, api.url);
     expect(errors.filter((e) => !e.includes('400'))).toEqual([]);
   });
 
   it('previews the next fires in the schedule’s zone, creates it, and lists it', async () => {
-    const api = await serve({ tasks: TASKS });
-    const { page, requests } = await open(browser, api, await api.token('write'), '/schedules/new');
+    const { api } = await dashboard({ tasks: TASKS });
+    const { page, requests } = await browser.open(`${api.url}/schedules/new`, { token: await api.token('write') });
     await page.getByLabel('Name').fill('nightly-report');
     await page.getByLabel('Payload (JSON)').fill('{"kind": "nightly"}');
     await page.getByLabel('Time zone').fill(ZONE);
@@ -125,16 +90,15 @@ describe.each(engines)('schedule pages on $name', (engine) => {
     expect(await row.textContent()).toContain('cron 0 9 * * *');
     expect(await row.textContent()).toContain(ZONE);
     expect(await row.locator('time').first().getAttribute('datetime')).toBe(saved.nextRunAt!.toISOString());
-    await page.screenshot({ path: `${SHOTS}/schedules.png`, fullPage: true });
-    expect(outside(requests, api.url)).toEqual([]);
+    await screenshot(page, 'schedules');
+    expectOnlyOrigin(requests, api.url);
   });
 
   it('runs a schedule now: the fire appears in its history with a job link, and the job’s outcome arrives live', async () => {
-    const api = await serve({ tasks: TASKS });
+    const { api } = await dashboard({ tasks: TASKS });
     await api.ordo.schedules.add('hourly-report', { task: 'report', cron: '0 * * * *', tz: ZONE, payload: { kind: 'held' } });
     holdJobs();
-    await startWorker(api.store);
-    const { page, requests, errors } = await open(browser, api, await api.token('write'), '/schedules/hourly-report');
+    const { page, requests, errors } = await browser.open(`${api.url}/schedules/hourly-report`, { token: await api.token('write') });
     await page.getByText('It has not fired yet.').waitFor();
     await page.getByRole('button', { name: 'Run now' }).click();
 
@@ -151,15 +115,15 @@ describe.each(engines)('schedule pages on $name', (engine) => {
     await row.locator('.badge', { hasText: 'running' }).waitFor({ timeout: 15_000 });
     release();
     await row.locator('.badge', { hasText: 'succeeded' }).waitFor({ timeout: 15_000 });
-    await page.screenshot({ path: `${SHOTS}/schedule.png`, fullPage: true });
-    expect(outside(requests, api.url)).toEqual([]);
+    await screenshot(page, 'schedule');
+    expectOnlyOrigin(requests, api.url);
     expect(errors).toEqual([]);
   });
 
   it('pauses and resumes from the list, edits the timing and deletes after a confirmation', async () => {
-    const api = await serve({ tasks: TASKS });
+    const { api } = await dashboard({ tasks: TASKS });
     await api.ordo.schedules.add('weekly', { task: 'report', cron: '0 6 * * 1', tz: 'UTC' });
-    const { page } = await open(browser, api, await api.token('write'), '/schedules');
+    const { page } = await browser.open(`${api.url}/schedules`, { token: await api.token('write') });
     const row = page.locator('tr[data-schedule="weekly"]');
     await row.getByRole('button', { name: 'Pause weekly' }).click();
     await row.getByRole('button', { name: 'Resume weekly' }).waitFor();
@@ -188,10 +152,10 @@ describe.each(engines)('schedule pages on $name', (engine) => {
   });
 
   it('offers a read token no action, and the server refuses them anyway', async () => {
-    const api = await serve({ tasks: TASKS });
+    const { api } = await dashboard({ tasks: TASKS });
     await api.ordo.schedules.add('daily', { task: 'report', cron: '0 7 * * *' });
     const read = await api.token('read');
-    const { page } = await open(browser, api, read, '/schedules');
+    const { page } = await browser.open(`${api.url}/schedules`, { token: read });
     await page.getByRole('link', { name: 'daily' }).waitFor();
     expect(await page.getByRole('button').filter({ hasText: /Pause|Resume|Run now/ }).count()).toBe(0);
     expect(await page.getByRole('link', { name: 'New schedule' }).count()).toBe(0);

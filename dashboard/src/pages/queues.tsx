@@ -89,14 +89,16 @@ export function QueuesPage({ session, live }: PageProps) {
                     <StateBadge state={q.paused ? 'paused' : 'active'} />
                   </td>
                   {admin && (
-                    <td class="actions">
-                      <button type="button" disabled={actions.busy !== null} onClick={() => toggle(q)}>
-                        {q.paused ? 'Resume' : 'Pause'}
-                        <span class="visually-hidden"> {q.queue}</span>
-                      </button>
-                      <button type="button" class="danger" disabled={actions.busy !== null || q.pending === 0} onClick={() => setCleaning(q)}>
-                        Clean…<span class="visually-hidden"> {q.queue}</span>
-                      </button>
+                    <td>
+                      <div class="row-actions">
+                        <button type="button" disabled={actions.busy !== null} onClick={() => toggle(q)}>
+                          {q.paused ? 'Resume' : 'Pause'}
+                          <span class="visually-hidden"> {q.queue}</span>
+                        </button>
+                        <button type="button" class="danger" disabled={actions.busy !== null || q.pending === 0} onClick={() => setCleaning(q)}>
+                          Clean…<span class="visually-hidden"> {q.queue}</span>
+                        </button>
+                      </div>
                     </td>
                   )}
                 </tr>

@@ -78,14 +78,16 @@ export function SchedulesPage({ session, live }: PageProps) {
                     <ScheduleStatus schedule={s} />
                   </td>
                   {writable && (
-                    <td class="actions">
-                      <button type="button" disabled={actions.busy !== null} onClick={() => act(s, s.paused ? 'resume' : 'pause')}>
-                        {s.paused ? 'Resume' : 'Pause'}
-                        <span class="visually-hidden"> {s.name}</span>
-                      </button>
-                      <button type="button" disabled={actions.busy !== null} onClick={() => act(s, 'run')}>
-                        Run now<span class="visually-hidden"> {s.name}</span>
-                      </button>
+                    <td>
+                      <div class="row-actions">
+                        <button type="button" disabled={actions.busy !== null} onClick={() => act(s, s.paused ? 'resume' : 'pause')}>
+                          {s.paused ? 'Resume' : 'Pause'}
+                          <span class="visually-hidden"> {s.name}</span>
+                        </button>
+                        <button type="button" disabled={actions.busy !== null} onClick={() => act(s, 'run')}>
+                          Run now<span class="visually-hidden"> {s.name}</span>
+                        </button>
+                      </div>
                     </td>
                   )}
                 </tr>
