@@ -2,12 +2,13 @@
  * The jobs list and a job's page in a real Chromium, on both engines, with a real worker:
  * filter the failed jobs of a task (by keyboard) and see exactly those, with the filter in
  * the URL across a reload; open one, see its attempt and error, retry it and watch it
- * succeed without a reload; JSON containment filters and their field errors; bulk retry by
- * filter whose preview count matches what was retried; a read-only token offered no
- * action, and refused by the server anyway.
+ * succeed without a reload; JSON containment filters and their field errors; cursor paging
+ * both ways; cancel and delete from a job's page; a running job's progress, trace id and
+ * logs; bulk retry by filter whose preview count matches what was retried; a read-only
+ * token offered no action, and refused by the server anyway.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PermanentError } from '../src/core/errors.js';
 import { defineTask } from '../src/tasks/define.js';
 import { documentMarked, expectOnlyOrigin, focusedId, markDocument, screenshot, useBrowser, useDashboard, waitForJobs } from './support/dashboard.js';
@@ -28,7 +29,17 @@ const report = defineTask('report.build', async (payload: { n: number; fail?: bo
 const sms = defineTask('sms.send', async () => {
   throw new PermanentError('no signal');
 });
-const TASKS = [report, sms];
+/** Opened by a test to let the running pdf.render jobs finish. */
+let releasePdf: () => void = () => {};
+let pdfGate = Promise.resolve();
+const pdf = defineTask('pdf.render', async (payload: { pages: number }, ctx) => {
+  ctx.progress(40);
+  ctx.log('page 1 rendered');
+  await pdfGate;
+  ctx.log(`all ${payload.pages} pages rendered`);
+  return { bytes: 1234 };
+});
+const TASKS = [report, sms, pdf];
 
 /** The ids of the rows the jobs table shows now, sorted. */
 async function shownIds(page: Page): Promise<string[]> {
@@ -46,7 +57,9 @@ describe.each(engines)('dashboard jobs on $name', (engine) => {
   const browser = useBrowser();
   beforeEach(() => {
     healed = false;
+    pdfGate = new Promise((resolve) => (releasePdf = resolve));
   });
+  afterEach(() => releasePdf());
 
   it('filters the failed jobs of a task by keyboard, keeps the filter over a reload, and retries one that then succeeds live', async () => {
     const { api } = await dashboard({ tasks: TASKS });
@@ -177,6 +190,78 @@ describe.each(engines)('dashboard jobs on $name', (engine) => {
     expectOnlyOrigin(requests, api.url);
     expect(errors).toEqual([]);
   }, 90_000);
+
+  it('pages through the jobs with a cursor, and cancels and deletes a job from its page', async () => {
+    const { api } = await dashboard({ tasks: TASKS, workerQueues: null }); // no worker: every job stays pending
+    const inserted = await api.ordo.enqueueMany(Array.from({ length: 120 }, (_, n) => ({ task: 'report.build', payload: { n } })));
+    const newestFirst = inserted.map((r) => r.id).sort((a, b) => Number(b) - Number(a));
+    const { page, requests, errors } = await browser.open(`${api.url}/jobs?state=pending`, { token: await api.token('write') });
+    const next = page.getByRole('button', { name: 'Next' });
+    const previous = page.getByRole('button', { name: 'Previous' });
+    await waitForRows(page, newestFirst.slice(0, 50));
+    expect(await previous.isDisabled()).toBe(true);
+    await next.click();
+    await waitForRows(page, newestFirst.slice(50, 100));
+    await next.click();
+    await waitForRows(page, newestFirst.slice(100));
+    expect(await next.isDisabled()).toBe(true);
+    expect(await page.getByText('Page 3').count()).toBe(1);
+    await previous.click();
+    await waitForRows(page, newestFirst.slice(50, 100));
+    await previous.click();
+    await waitForRows(page, newestFirst.slice(0, 50));
+    expect(await previous.isDisabled()).toBe(true);
+
+    const id = newestFirst[0]!;
+    await page.getByRole('link', { name: `Job ${id}` }).click();
+    await page.getByTestId('job-state').getByText('pending').waitFor();
+    expect(await page.getByRole('button', { name: 'Retry job' }).count()).toBe(0); // a pending job cannot be retried
+    await page.getByRole('button', { name: 'Cancel job' }).click();
+    await page.getByRole('status').getByText(`Cancelled job ${id}.`).waitFor();
+    await page.getByTestId('job-state').getByText('cancelled').waitFor();
+    expect(await page.getByRole('button', { name: 'Cancel job' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Retry job' }).count()).toBe(1);
+
+    await page.getByRole('button', { name: 'Delete job' }).click();
+    const dialog = page.getByRole('dialog', { name: `Delete job ${id}?` });
+    await dialog.getByRole('button', { name: 'Go back' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect((await api.ordo.job(id)).state).toBe('cancelled');
+    await page.getByRole('button', { name: 'Delete job' }).click();
+    await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
+    await page.getByRole('status').getByText(`Deleted job ${id}.`).waitFor();
+    expect(await api.ordo.getJob(id)).toBeNull();
+    expectOnlyOrigin(requests, api.url);
+    expect(errors).toEqual([]);
+  }, 90_000);
+
+  it("shows a running job's progress, trace id and logs, and its end live", async () => {
+    const { api } = await dashboard({ tasks: TASKS });
+    const writer = await api.token('write');
+    const created = await api.call('POST', '/api/v1/jobs', { token: writer, body: { task: 'pdf.render', payload: { pages: 3 } } });
+    expect(created.status).toBe(201);
+    const id: string = created.body.id;
+    const traceId = (await api.ordo.job(id)).traceId!;
+    expect(traceId).toBeTruthy(); // the request's id
+    await waitFor(() => api.ordo.job(id), (job) => job.progress === 40, 'the job to report 40% progress');
+
+    const { page, requests, errors } = await browser.open(`${api.url}/jobs/${id}`, { token: writer });
+    await page.getByTestId('job-state').getByText('running').waitFor();
+    expect(await page.getByRole('progressbar', { name: 'Progress' }).getAttribute('value')).toBe('40');
+    expect(await page.getByTestId('attempt-1').textContent()).toContain('running');
+    expect(await page.getByText(traceId).count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Cancel job' }).count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Delete job' }).count()).toBe(0); // not while it runs
+
+    releasePdf();
+    await page.getByTestId('job-state').getByText('succeeded').waitFor({ timeout: 4_000 });
+    const logs = page.getByRole('region', { name: 'Logs of attempt 1' });
+    expect(await logs.locator('li').allTextContents()).toEqual([expect.stringContaining('page 1 rendered'), expect.stringContaining('all 3 pages rendered')]);
+    expect(await page.getByRole('region', { name: 'Result' }).textContent()).toContain('"bytes": 1234');
+    expectOnlyOrigin(requests, api.url);
+    expect(errors).toEqual([]);
+  }, 60_000);
 
   it('offers a read-only token no action, and the server refuses one anyway', async () => {
     const { api } = await dashboard({ tasks: TASKS, workerQueues: ['default'] });
