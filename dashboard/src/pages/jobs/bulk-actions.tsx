@@ -14,6 +14,8 @@ type Action = BulkBody['action'];
 
 interface ActionSpec {
   label: string;
+  /** The dialog's title. */
+  question: string;
   verb: string;
   done: string;
   doing: string;
@@ -22,9 +24,9 @@ interface ActionSpec {
 }
 
 const ACTIONS: Record<Action, ActionSpec> = {
-  retry: { label: 'Retry failed', verb: 'retry', done: 'Retried', doing: 'Retrying', states: ['failed'], danger: false },
-  cancel: { label: 'Cancel pending and running', verb: 'cancel', done: 'Cancelled', doing: 'Cancelling', states: ['pending', 'running'], danger: true },
-  delete: { label: 'Delete finished', verb: 'delete', done: 'Deleted', doing: 'Deleting', states: ['succeeded', 'failed', 'cancelled'], danger: true },
+  retry: { label: 'Retry failed', question: 'Retry the matching failed jobs?', verb: 'retry', done: 'Retried', doing: 'Retrying', states: ['failed'], danger: false },
+  cancel: { label: 'Cancel pending and running', question: 'Cancel the matching pending and running jobs?', verb: 'cancel', done: 'Cancelled', doing: 'Cancelling', states: ['pending', 'running'], danger: true },
+  delete: { label: 'Delete finished', question: 'Delete the matching finished jobs?', verb: 'delete', done: 'Deleted', doing: 'Deleting', states: ['succeeded', 'failed', 'cancelled'], danger: true },
 };
 
 function jobs(count: number): string {
@@ -85,7 +87,7 @@ export function BulkActions({ filter, onDone }: { filter: JobFilter; onDone(): v
       })}
       <ConfirmDialog
         open={pending !== null}
-        title={spec ? `${spec.label}: confirm` : 'Confirm'}
+        title={spec?.question ?? 'Confirm'}
         confirmLabel={spec && pending ? `${spec.verb[0]!.toUpperCase()}${spec.verb.slice(1)} ${jobs(pending.count)}` : 'Confirm'}
         danger={spec?.danger ?? false}
         busy={busy}
