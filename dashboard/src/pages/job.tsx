@@ -6,6 +6,7 @@
  * progress changes send no event.
  */
 import type { ComponentChildren } from 'preact';
+import { useRef } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, ApiError, eventJob, type JobRecord } from '../api.js';
 import { formatDuration } from '../components/format.js';
@@ -26,16 +27,21 @@ export function JobPage({ session, live, params }: PageProps) {
   usePageTitle(`Job ${id}`);
   const { route } = useLocation();
   const job = useResource(() => api<JobRecord>('GET', `/jobs/${encodeURIComponent(id)}`), [id]);
-  useLiveRefresh(live, (events) => events.some((event) => eventJob(event)?.id === id), job.reload, LIVE_REFRESH_MS);
-  useInterval(job.reload, job.data?.state === 'running' ? RUNNING_REFRESH_MS : null);
+  // Set when this page deletes the job: fetching it again could only answer 404.
+  const deleting = useRef(false);
+  const refresh = () => {
+    if (!deleting.current) job.reload();
+  };
+  useLiveRefresh(live, (events) => events.some((event) => eventJob(event)?.id === id), refresh, LIVE_REFRESH_MS);
+  useInterval(refresh, job.data?.state === 'running' ? RUNNING_REFRESH_MS : null);
+  const gone = job.error instanceof ApiError && job.error.status === 404;
 
   if (job.error && !job.data) {
-    const missing = job.error instanceof ApiError && job.error.status === 404;
     return (
       <section class="page">
         <h1>Job {id}</h1>
         <p class="banner banner-error" role="alert">
-          {missing ? `There is no job ${id} (deleted, or pruned after its retention).` : `Could not load the job: ${job.error.message}`}
+          {gone ? `There is no job ${id} (deleted, or pruned after its retention).` : `Could not load the job: ${job.error.message}`}
         </p>
         <p>
           <a href="/jobs">Back to the jobs</a>
@@ -58,7 +64,17 @@ export function JobPage({ session, live, params }: PageProps) {
           <StateBadge state={j.state} />
         </span>
       </div>
-      <JobActions job={j} session={session} onChanged={job.reload} onDeleted={() => route('/jobs')} />
+      {gone && (
+        <p class="banner banner-error" role="alert">
+          This job no longer exists: it was deleted (or pruned) while you were looking.
+        </p>
+      )}
+      {job.error && !gone && (
+        <p class="banner banner-error" role="alert">
+          Could not refresh the job (showing what was last loaded): {job.error.message}
+        </p>
+      )}
+      {!gone && <JobActions job={j} session={session} onChanged={refresh} onDeleting={(active) => (deleting.current = active)} onDeleted={() => route('/jobs')} />}
       <JobFacts job={j} />
       <div class="grid">
         <section class="card" aria-labelledby="payload-title">

@@ -12,23 +12,28 @@ export interface JobActionsProps {
   job: JobRecord;
   session: Session;
   onChanged(): void;
+  /** True just before the delete request (the page stops fetching a job about to vanish), false if it failed. */
+  onDeleting(active: boolean): void;
   onDeleted(): void;
 }
 
-export function JobActions({ job, session, onChanged, onDeleted }: JobActionsProps) {
+export function JobActions({ job, session, onChanged, onDeleting, onDeleted }: JobActionsProps) {
   const [busy, setBusy] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   if (!can(session, 'write')) return null;
 
-  const act = async (doing: string, call: () => Promise<unknown>, done: string, after: () => void) => {
+  /** Runs an action and says how it went; resolves with whether it succeeded. */
+  const act = async (doing: string, call: () => Promise<unknown>, done: string, after: () => void): Promise<boolean> => {
     setBusy(true);
     try {
       await call();
       toast(done);
       after();
+      return true;
     } catch (err) {
       toastError(doing, err);
       onChanged();
+      return false;
     } finally {
       setBusy(false);
     }
@@ -60,7 +65,15 @@ export function JobActions({ job, session, onChanged, onDeleted }: JobActionsPro
         danger
         busy={busy}
         onCancel={() => setConfirmDelete(false)}
-        onConfirm={() => void act('Delete', () => api('DELETE', `/jobs/${job.id}`), `Deleted job ${job.id}.`, onDeleted).finally(() => setConfirmDelete(false))}
+        onConfirm={() => {
+          onDeleting(true);
+          void act('Delete', () => api('DELETE', `/jobs/${job.id}`), `Deleted job ${job.id}.`, onDeleted).then((deleted) => {
+            setConfirmDelete(false);
+            if (deleted) return;
+            onDeleting(false);
+            onChanged(); // see why it could not be deleted (it started running?)
+          });
+        }}
       >
         <p>The job and its history go for good.</p>
       </ConfirmDialog>
