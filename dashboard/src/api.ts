@@ -22,6 +22,15 @@ export type BulkBody = z.input<typeof wire.bulkBody>;
 export type BulkResult = z.input<typeof wire.bulkResult>;
 export type JobFilterBody = z.input<typeof wire.jobFilterBody>;
 export type SessionAnswer = z.input<typeof wire.session>;
+export type EnqueueBody = z.input<typeof wire.enqueueBody>;
+export type InsertResult = z.input<typeof wire.insertResult>;
+export type ScheduleView = z.input<typeof wire.scheduleView>;
+export type ScheduleDetail = z.input<typeof wire.scheduleDetail>;
+export type ScheduleTiming = ScheduleView['timing'];
+export type ScheduleFire = z.input<typeof wire.scheduleFire>;
+export type SchedulePreview = z.input<typeof wire.schedulePreview>;
+export type AuditEntry = z.input<typeof wire.auditEntry>;
+export type AuditPage = z.input<typeof wire.auditPage>;
 
 /** Every job state, in the order a job goes through them. */
 export const JOB_STATES: readonly JobState[] = ['pending', 'running', 'succeeded', 'failed', 'cancelled'];

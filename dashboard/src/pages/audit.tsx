@@ -5,14 +5,14 @@
  */
 import { useLocation } from 'preact-iso';
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../api.js';
+import { api, type AuditEntry, type AuditPage as Page } from '../api.js';
+import { DataTable } from '../components/data-table.js';
 import { usePageTitle, useResource } from '../components/hooks.js';
 import { JsonView } from '../components/json-view.js';
 import { Time } from '../components/time.js';
 import type { PageProps } from '../context.js';
 import { messageOf } from './forms/errors.js';
 import { valueOf } from './forms/field.js';
-import type { AuditEntry, AuditPage as Page } from './forms/wire.js';
 import './pages.css';
 
 const PAGE_SIZE = 50;
@@ -119,45 +119,32 @@ function firstKey(page: Page): string {
 
 function AuditTable({ entries }: { entries: AuditEntry[] }) {
   return (
-    <div class="table-wrap">
-      <table class="data audit">
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Actor</th>
-            <th scope="col">Action</th>
-            <th scope="col">Target</th>
-            <th scope="col">Details</th>
-          </tr>
-        </thead>
-        <tbody>
-          {entries.map((entry) => (
-            <tr key={entry.id} data-action={entry.action}>
-              <td>
-                <Time value={entry.at} absolute /> <span class="muted">(<Time value={entry.at} />)</span>
-              </td>
-              <td>{entry.actor}</td>
-              <td>
-                <code>{entry.action}</code>
-              </td>
-              <td class="target">
-                <Target entry={entry} />
-              </td>
-              <td>
-                {entry.details === null || entry.details === undefined ? (
-                  <span class="muted">—</span>
-                ) : (
-                  <details>
-                    <summary>Show</summary>
-                    <JsonView value={entry.details} label={`Details of ${entry.action} ${entry.target}`} />
-                  </details>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable class="data audit" columns={['Time', 'Actor', 'Action', 'Target', 'Details']}>
+      {entries.map((entry) => (
+        <tr key={entry.id} data-action={entry.action}>
+          <td>
+            <Time value={entry.at} absolute /> <span class="muted">(<Time value={entry.at} />)</span>
+          </td>
+          <td>{entry.actor}</td>
+          <td>
+            <code>{entry.action}</code>
+          </td>
+          <td class="target">
+            <Target entry={entry} />
+          </td>
+          <td>
+            {entry.details === null || entry.details === undefined ? (
+              <span class="muted">—</span>
+            ) : (
+              <details>
+                <summary>Show</summary>
+                <JsonView value={entry.details} label={`Details of ${entry.action} ${entry.target}`} />
+              </details>
+            )}
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 

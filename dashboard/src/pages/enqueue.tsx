@@ -5,14 +5,13 @@
  */
 import { useLocation } from 'preact-iso';
 import { useEffect, useState } from 'preact/hooks';
-import { api, type TaskInfo } from '../api.js';
+import { api, type EnqueueBody, type InsertResult, type TaskInfo } from '../api.js';
 import { usePageTitle, useResource } from '../components/hooks.js';
 import { can, type PageProps } from '../context.js';
 import { errorsFor, NO_ERRORS, payloadErrors, type FormErrors } from './forms/errors.js';
 import { Field, valueOf } from './forms/field.js';
 import { PayloadEditor, payloadStateFor, readPayload, type PayloadState } from './forms/payload-editor.js';
 import { whenOptions, WhenFields, type When } from './forms/when-fields.js';
-import type { EnqueueBody, InsertResult } from './forms/wire.js';
 import './pages.css';
 
 /** API field → the id of the input showing its error (payload fields are split apart by `payloadErrors`). */

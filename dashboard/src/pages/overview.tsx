@@ -10,6 +10,7 @@
  */
 import { api, type QueueStats, type Throughput, type WorkerRecord } from '../api.js';
 import { ThroughputChart } from '../components/chart.js';
+import { DataTable, numeric } from '../components/data-table.js';
 import { formatCount, formatDuration, formatRate } from '../components/format.js';
 import { useInterval, useLiveRefresh, usePageTitle, useResource, type Resource } from '../components/hooks.js';
 import { StateBadge } from '../components/state-badge.js';
@@ -117,42 +118,26 @@ function QueueTable({ queues }: { queues: QueueStats[] | null }) {
       <h2 id="queues-title">Queues</h2>
       {queues && queues.length === 0 && <p class="muted">No queues yet: enqueue a job to make one.</p>}
       {queues && queues.length > 0 && (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Queue</th>
-                <th scope="col" class="num">Pending</th>
-                <th scope="col" class="num">Due</th>
-                <th scope="col" class="num">Delayed</th>
-                <th scope="col" class="num">Running</th>
-                <th scope="col" class="num">Succeeded</th>
-                <th scope="col" class="num">Failed</th>
-                <th scope="col" class="num">Cancelled</th>
-                <th scope="col" class="num">Failure rate (1 h)</th>
-                <th scope="col" class="num">Oldest due</th>
-              </tr>
-            </thead>
-            <tbody>
-              {queues.map((q) => (
-                <tr key={q.queue} data-testid={`queue-${q.queue}`}>
-                  <th scope="row">
-                    <a href={`/jobs?queue=${encodeURIComponent(q.queue)}`}>{q.queue}</a> {q.paused && <StateBadge state="paused" />}
-                  </th>
-                  <td class="num">{formatCount(q.pending)}</td>
-                  <td class="num">{formatCount(q.due)}</td>
-                  <td class="num">{formatCount(q.delayed)}</td>
-                  <td class="num">{formatCount(q.running)}</td>
-                  <td class="num">{formatCount(q.succeeded)}</td>
-                  <td class="num">{formatCount(q.failed)}</td>
-                  <td class="num">{formatCount(q.cancelled)}</td>
-                  <td class="num">{formatRate(q.failedLastHour, q.failedLastHour + q.succeededLastHour)}</td>
-                  <td class="num">{q.oldestDueAgeMs === null ? '–' : formatDuration(q.oldestDueAgeMs)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          columns={['Queue', numeric('Pending'), numeric('Due'), numeric('Delayed'), numeric('Running'), numeric('Succeeded'), numeric('Failed'), numeric('Cancelled'), numeric('Failure rate (1 h)'), numeric('Oldest due')]}
+        >
+          {queues.map((q) => (
+            <tr key={q.queue} data-testid={`queue-${q.queue}`}>
+              <th scope="row">
+                <a href={`/jobs?queue=${encodeURIComponent(q.queue)}`}>{q.queue}</a> {q.paused && <StateBadge state="paused" />}
+              </th>
+              <td class="num">{formatCount(q.pending)}</td>
+              <td class="num">{formatCount(q.due)}</td>
+              <td class="num">{formatCount(q.delayed)}</td>
+              <td class="num">{formatCount(q.running)}</td>
+              <td class="num">{formatCount(q.succeeded)}</td>
+              <td class="num">{formatCount(q.failed)}</td>
+              <td class="num">{formatCount(q.cancelled)}</td>
+              <td class="num">{formatRate(q.failedLastHour, q.failedLastHour + q.succeededLastHour)}</td>
+              <td class="num">{q.oldestDueAgeMs === null ? '–' : formatDuration(q.oldestDueAgeMs)}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );
@@ -165,38 +150,24 @@ function WorkerTable({ workers }: { workers: WorkerRecord[] | null }) {
       <h2 id="workers-title">Workers</h2>
       {shown && shown.length === 0 && <p class="muted">No worker has been seen in the last day. Start one with <code>ordo worker</code>.</p>}
       {shown && shown.length > 0 && (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Worker</th>
-                <th scope="col">Status</th>
-                <th scope="col">Host</th>
-                <th scope="col">Queues</th>
-                <th scope="col" class="num">Running</th>
-                <th scope="col">Last heartbeat</th>
-              </tr>
-            </thead>
-            <tbody>
-              {shown.map((w) => (
-                <tr key={w.id}>
-                  <th scope="row">{w.id}</th>
-                  <td>
-                    <StateBadge state={w.status} />
-                  </td>
-                  <td>{w.host}</td>
-                  <td>{w.queues.join(', ')}</td>
-                  <td class="num">
-                    {formatCount(w.running)} / {formatCount(w.concurrency)}
-                  </td>
-                  <td>
-                    <Time value={w.lastSeenAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={['Worker', 'Status', 'Host', 'Queues', numeric('Running'), 'Last heartbeat']}>
+          {shown.map((w) => (
+            <tr key={w.id}>
+              <th scope="row">{w.id}</th>
+              <td>
+                <StateBadge state={w.status} />
+              </td>
+              <td>{w.host}</td>
+              <td>{w.queues.join(', ')}</td>
+              <td class="num">
+                {formatCount(w.running)} / {formatCount(w.concurrency)}
+              </td>
+              <td>
+                <Time value={w.lastSeenAt} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );

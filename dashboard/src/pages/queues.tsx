@@ -5,8 +5,10 @@
  */
 import { useState } from 'preact/hooks';
 import { api, type QueueStats } from '../api.js';
+import { DataTable, numeric } from '../components/data-table.js';
 import { formatCount, formatDuration } from '../components/format.js';
 import { usePageTitle, useLiveRefresh, useResource } from '../components/hooks.js';
+import { RowAction, RowActions } from '../components/row-actions.js';
 import { StateBadge } from '../components/state-badge.js';
 import { toast } from '../components/toasts.js';
 import { can, type PageProps } from '../context.js';
@@ -56,56 +58,30 @@ export function QueuesPage({ session, live }: PageProps) {
       )}
       {queues.data?.length === 0 && <p class="muted">No queues yet: a queue appears with its first job.</p>}
       {queues.data && queues.data.length > 0 && (
-        <div class="table-wrap">
-          <table class="data queues">
-            <thead>
-              <tr>
-                <th scope="col">Queue</th>
-                {COUNTS.map(([, label]) => (
-                  <th scope="col" class="num">
-                    {label}
-                  </th>
-                ))}
-                <th scope="col" class="num">
-                  Oldest due
-                </th>
-                <th scope="col">State</th>
-                {admin && <th scope="col">Actions</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {queues.data.map((q) => (
-                <tr key={q.queue} data-queue={q.queue}>
-                  <th scope="row">
-                    <a href={`/jobs?queue=${encodeURIComponent(q.queue)}`}>{q.queue}</a>
-                  </th>
-                  {COUNTS.map(([key]) => (
-                    <td class="num" data-count={key}>
-                      {formatCount(q[key])}
-                    </td>
-                  ))}
-                  <td class="num">{q.oldestDueAgeMs === null ? <span class="muted">—</span> : formatDuration(q.oldestDueAgeMs)}</td>
-                  <td>
-                    <StateBadge state={q.paused ? 'paused' : 'active'} />
-                  </td>
-                  {admin && (
-                    <td>
-                      <div class="row-actions">
-                        <button type="button" disabled={actions.busy !== null} onClick={() => toggle(q)}>
-                          {q.paused ? 'Resume' : 'Pause'}
-                          <span class="visually-hidden"> {q.queue}</span>
-                        </button>
-                        <button type="button" class="danger" disabled={actions.busy !== null || q.pending === 0} onClick={() => setCleaning(q)}>
-                          Clean…<span class="visually-hidden"> {q.queue}</span>
-                        </button>
-                      </div>
-                    </td>
-                  )}
-                </tr>
+        <DataTable class="data queues" columns={['Queue', ...COUNTS.map(([, label]) => numeric(label)), numeric('Oldest due'), 'State', admin && 'Actions']}>
+          {queues.data.map((q) => (
+            <tr key={q.queue} data-queue={q.queue}>
+              <th scope="row">
+                <a href={`/jobs?queue=${encodeURIComponent(q.queue)}`}>{q.queue}</a>
+              </th>
+              {COUNTS.map(([key]) => (
+                <td class="num" data-count={key}>
+                  {formatCount(q[key])}
+                </td>
               ))}
-            </tbody>
-          </table>
-        </div>
+              <td class="num">{q.oldestDueAgeMs === null ? <span class="muted">—</span> : formatDuration(q.oldestDueAgeMs)}</td>
+              <td>
+                <StateBadge state={q.paused ? 'paused' : 'active'} />
+              </td>
+              {admin && (
+                <RowActions>
+                  <RowAction label={q.paused ? 'Resume' : 'Pause'} subject={q.queue} disabled={actions.busy !== null} onClick={() => toggle(q)} />
+                  <RowAction label="Clean…" subject={q.queue} danger disabled={actions.busy !== null || q.pending === 0} onClick={() => setCleaning(q)} />
+                </RowActions>
+              )}
+            </tr>
+          ))}
+        </DataTable>
       )}
       {cleaning && <CleanDialog queue={queues.data?.find((q) => q.queue === cleaning.queue) ?? cleaning} onClose={() => setCleaning(null)} onConfirm={clean} />}
     </section>

@@ -5,7 +5,7 @@
  */
 import { useLocation } from 'preact-iso';
 import { useState } from 'preact/hooks';
-import { api, eventJob, type TaskInfo } from '../api.js';
+import { api, eventJob, type ScheduleDetail, type ScheduleFire, type TaskInfo } from '../api.js';
 import { usePageTitle, useLiveRefresh, useResource } from '../components/hooks.js';
 import { StateBadge } from '../components/state-badge.js';
 import { Time } from '../components/time.js';
@@ -13,7 +13,6 @@ import { toast } from '../components/toasts.js';
 import { can, type PageProps } from '../context.js';
 import { Confirm } from './forms/confirm.js';
 import { useActions } from './forms/use-action.js';
-import type { ScheduleDetail, ScheduleFire } from './forms/wire.js';
 import { ACTION_VERBS, actionNote, type ScheduleAction } from './schedules/actions.js';
 import { FireTime } from './schedules/fire-time.js';
 import { FireHistory } from './schedules/history.js';

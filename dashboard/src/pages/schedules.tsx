@@ -3,12 +3,13 @@
  * whether it is overdue (with the reason) or paused; pause, resume and run now for tokens
  * that may write. Re-read when jobs are enqueued or end (a fire enqueues one).
  */
-import { api } from '../api.js';
+import { api, type ScheduleFire, type ScheduleView } from '../api.js';
+import { DataTable } from '../components/data-table.js';
 import { usePageTitle, useLiveRefresh, useResource } from '../components/hooks.js';
+import { RowAction, RowActions } from '../components/row-actions.js';
 import { StateBadge } from '../components/state-badge.js';
 import { can, type PageProps } from '../context.js';
 import { useActions } from './forms/use-action.js';
-import type { ScheduleFire, ScheduleView } from './forms/wire.js';
 import { FireTime } from './schedules/fire-time.js';
 import { ACTION_VERBS, actionNote, type ScheduleAction } from './schedules/actions.js';
 import { ScheduleStatus } from './schedules/status.js';
@@ -47,54 +48,32 @@ export function SchedulesPage({ session, live }: PageProps) {
       )}
       {list.data?.length === 0 && <p class="muted">No schedules yet.</p>}
       {list.data && list.data.length > 0 && (
-        <div class="table-wrap">
-          <table class="data schedules">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Task</th>
-                <th scope="col">Timing</th>
-                <th scope="col">Next fire</th>
-                <th scope="col">Last fire</th>
-                <th scope="col">Status</th>
-                {writable && <th scope="col">Actions</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((s) => (
-                <tr key={s.id} data-schedule={s.name}>
-                  <th scope="row">
-                    <a href={`/schedules/${encodeURIComponent(s.name)}`}>{s.name}</a>
-                  </th>
-                  <td>{s.job.task}</td>
-                  <td>
-                    <code>{describeTiming(s.timing)}</code> <span class="muted">{s.timing.tz}</span>
-                  </td>
-                  <td>{s.paused ? <span class="muted">paused</span> : <FireTime value={s.nextRunAt} />}</td>
-                  <td>
-                    <FireTime value={s.lastFireAt} /> {s.lastJobId && <a href={`/jobs/${s.lastJobId}`}>job {s.lastJobId}</a>} {s.lastOutcome && <StateBadge state={s.lastOutcome} />}
-                  </td>
-                  <td>
-                    <ScheduleStatus schedule={s} />
-                  </td>
-                  {writable && (
-                    <td>
-                      <div class="row-actions">
-                        <button type="button" disabled={actions.busy !== null} onClick={() => act(s, s.paused ? 'resume' : 'pause')}>
-                          {s.paused ? 'Resume' : 'Pause'}
-                          <span class="visually-hidden"> {s.name}</span>
-                        </button>
-                        <button type="button" disabled={actions.busy !== null} onClick={() => act(s, 'run')}>
-                          Run now<span class="visually-hidden"> {s.name}</span>
-                        </button>
-                      </div>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable class="data schedules" columns={['Name', 'Task', 'Timing', 'Next fire', 'Last fire', 'Status', writable && 'Actions']}>
+          {list.data.map((s) => (
+            <tr key={s.id} data-schedule={s.name}>
+              <th scope="row">
+                <a href={`/schedules/${encodeURIComponent(s.name)}`}>{s.name}</a>
+              </th>
+              <td>{s.job.task}</td>
+              <td>
+                <code>{describeTiming(s.timing)}</code> <span class="muted">{s.timing.tz}</span>
+              </td>
+              <td>{s.paused ? <span class="muted">paused</span> : <FireTime value={s.nextRunAt} />}</td>
+              <td>
+                <FireTime value={s.lastFireAt} /> {s.lastJobId && <a href={`/jobs/${s.lastJobId}`}>job {s.lastJobId}</a>} {s.lastOutcome && <StateBadge state={s.lastOutcome} />}
+              </td>
+              <td>
+                <ScheduleStatus schedule={s} />
+              </td>
+              {writable && (
+                <RowActions>
+                  <RowAction label={s.paused ? 'Resume' : 'Pause'} subject={s.name} disabled={actions.busy !== null} onClick={() => act(s, s.paused ? 'resume' : 'pause')} />
+                  <RowAction label="Run now" subject={s.name} disabled={actions.busy !== null} onClick={() => act(s, 'run')} />
+                </RowActions>
+              )}
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );

@@ -5,6 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type WorkerRecord } from '../api.js';
+import { DataTable, numeric } from '../components/data-table.js';
 import { formatAge, formatCount, formatDuration } from '../components/format.js';
 import { usePageTitle, useLiveRefresh, useResource, type Resource } from '../components/hooks.js';
 import { StateBadge } from '../components/state-badge.js';
@@ -31,56 +32,33 @@ export function WorkersPage({ live }: PageProps) {
       )}
       {workers.data?.length === 0 && <p class="muted">No worker was seen in the last day. Start one with ordo worker.</p>}
       {workers.data && workers.data.length > 0 && (
-        <div class="table-wrap">
-          <table class="data workers">
-            <thead>
-              <tr>
-                <th scope="col">Worker</th>
-                <th scope="col">Host</th>
-                <th scope="col" class="num">
-                  PID
-                </th>
-                <th scope="col">Queues</th>
-                <th scope="col" class="num">
-                  Concurrency
-                </th>
-                <th scope="col" class="num">
-                  Running
-                </th>
-                <th scope="col">Started</th>
-                <th scope="col">Last heartbeat</th>
-                <th scope="col">Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {workers.data.map((w) => (
-                <tr key={w.id} data-worker={w.id}>
-                  <th scope="row" class="code">
-                    {w.id}
-                  </th>
-                  <td>{w.host}</td>
-                  <td class="num">{w.pid}</td>
-                  <td>{w.queues.join(', ')}</td>
-                  <td class="num">{formatCount(w.concurrency)}</td>
-                  <td class="num">{formatCount(w.running)}</td>
-                  <td>
-                    <Time value={w.startedAt} />
-                  </td>
-                  <td data-testid="heartbeat-age">
-                    <time dateTime={w.lastSeenAt} title={w.lastSeenAt}>
-                      {formatAge(new Date(Math.min(Date.parse(w.lastSeenAt), now)), now)}
-                    </time>
-                  </td>
-                  <td>
-                    <span title={`alive while heard from within ${formatDuration(w.livenessMs)}`}>
-                      <StateBadge state={w.status} />
-                    </span>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable class="data workers" columns={['Worker', 'Host', numeric('PID'), 'Queues', numeric('Concurrency'), numeric('Running'), 'Started', 'Last heartbeat', 'Status']}>
+          {workers.data.map((w) => (
+            <tr key={w.id} data-worker={w.id}>
+              <th scope="row" class="code">
+                {w.id}
+              </th>
+              <td>{w.host}</td>
+              <td class="num">{w.pid}</td>
+              <td>{w.queues.join(', ')}</td>
+              <td class="num">{formatCount(w.concurrency)}</td>
+              <td class="num">{formatCount(w.running)}</td>
+              <td>
+                <Time value={w.startedAt} />
+              </td>
+              <td data-testid="heartbeat-age">
+                <time dateTime={w.lastSeenAt} title={w.lastSeenAt}>
+                  {formatAge(new Date(Math.min(Date.parse(w.lastSeenAt), now)), now)}
+                </time>
+              </td>
+              <td>
+                <span title={`alive while heard from within ${formatDuration(w.livenessMs)}`}>
+                  <StateBadge state={w.status} />
+                </span>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );

@@ -1,5 +1,6 @@
 /** One page of jobs as a table: each row links to the job; times as ages with the exact time on hover. */
 import type { JobRecord } from '../../api.js';
+import { DataTable, numeric } from '../../components/data-table.js';
 import { StateBadge } from '../../components/state-badge.js';
 import { Time } from '../../components/time.js';
 
@@ -10,51 +11,34 @@ export function jobWorker(job: JobRecord): string | null {
 
 export function JobTable({ jobs }: { jobs: readonly JobRecord[] }) {
   return (
-    <div class="table-wrap">
-      <table aria-label="Jobs" data-testid="jobs-table">
-        <thead>
-          <tr>
-            <th scope="col">Id</th>
-            <th scope="col">Task</th>
-            <th scope="col">Queue</th>
-            <th scope="col">State</th>
-            <th scope="col" class="num">Attempts</th>
-            <th scope="col">Created</th>
-            <th scope="col">Run at</th>
-            <th scope="col">Finished</th>
-            <th scope="col">Worker</th>
-          </tr>
-        </thead>
-        <tbody>
-          {jobs.map((job) => (
-            <tr key={job.id} data-job-id={job.id}>
-              <td>
-                <a href={`/jobs/${job.id}`} aria-label={`Job ${job.id}`}>
-                  {job.id}
-                </a>
-              </td>
-              <td>{job.task}</td>
-              <td>{job.queue}</td>
-              <td>
-                <StateBadge state={job.state} />
-              </td>
-              <td class="num">
-                {job.attempt} / {job.maxAttempts}
-              </td>
-              <td>
-                <Time value={job.createdAt} />
-              </td>
-              <td>
-                <Time value={job.runAt} />
-              </td>
-              <td>
-                <Time value={job.finishedAt} />
-              </td>
-              <td>{jobWorker(job) ?? <span class="muted">–</span>}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable aria-label="Jobs" data-testid="jobs-table" columns={['Id', 'Task', 'Queue', 'State', numeric('Attempts'), 'Created', 'Run at', 'Finished', 'Worker']}>
+      {jobs.map((job) => (
+        <tr key={job.id} data-job-id={job.id}>
+          <td>
+            <a href={`/jobs/${job.id}`} aria-label={`Job ${job.id}`}>
+              {job.id}
+            </a>
+          </td>
+          <td>{job.task}</td>
+          <td>{job.queue}</td>
+          <td>
+            <StateBadge state={job.state} />
+          </td>
+          <td class="num">
+            {job.attempt} / {job.maxAttempts}
+          </td>
+          <td>
+            <Time value={job.createdAt} />
+          </td>
+          <td>
+            <Time value={job.runAt} />
+          </td>
+          <td>
+            <Time value={job.finishedAt} />
+          </td>
+          <td>{jobWorker(job) ?? <span class="muted">–</span>}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }

@@ -2,7 +2,7 @@
  * How the schedule actions (pause, resume, run now) are told in the shell's toasts, the
  * same on the list and on a schedule's own page.
  */
-import type { ScheduleFire } from '../forms/wire.js';
+import type { ScheduleFire } from '../../api.js';
 
 export type ScheduleAction = 'pause' | 'resume' | 'run';
 

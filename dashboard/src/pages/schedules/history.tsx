@@ -3,9 +3,10 @@
  * fired, the job it enqueued (with how that job is doing), and whether the fire was asked
  * for by hand or skipped.
  */
+import type { ScheduleFire } from '../../api.js';
+import { DataTable } from '../../components/data-table.js';
 import { StateBadge } from '../../components/state-badge.js';
 import { Time } from '../../components/time.js';
-import type { ScheduleFire } from '../forms/wire.js';
 
 function kindOf(fire: ScheduleFire): string {
   if (fire.skipped) return `skipped (${fire.skipped})`;
@@ -15,33 +16,20 @@ function kindOf(fire: ScheduleFire): string {
 export function FireHistory({ fires }: { fires: ScheduleFire[] }) {
   if (fires.length === 0) return <p class="muted">It has not fired yet.</p>;
   return (
-    <div class="table-wrap">
-      <table class="data fire-history">
-        <thead>
-          <tr>
-            <th scope="col">Fire time</th>
-            <th scope="col">Fired at</th>
-            <th scope="col">Job</th>
-            <th scope="col">Outcome</th>
-            <th scope="col">Kind</th>
-          </tr>
-        </thead>
-        <tbody>
-          {fires.map((fire) => (
-            <tr key={`${fire.fireTime}:${fire.firedAt}:${fire.jobId ?? ''}`}>
-              <td>
-                <Time value={fire.fireTime} absolute />
-              </td>
-              <td>
-                <Time value={fire.firedAt} />
-              </td>
-              <td>{fire.jobId ? <a href={`/jobs/${fire.jobId}`}>job {fire.jobId}</a> : <span class="muted">—</span>}</td>
-              <td>{fire.jobState ? <StateBadge state={fire.jobState} /> : <span class="muted">–</span>}</td>
-              <td>{kindOf(fire)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable class="data fire-history" columns={['Fire time', 'Fired at', 'Job', 'Outcome', 'Kind']}>
+      {fires.map((fire) => (
+        <tr key={`${fire.fireTime}:${fire.firedAt}:${fire.jobId ?? ''}`}>
+          <td>
+            <Time value={fire.fireTime} absolute />
+          </td>
+          <td>
+            <Time value={fire.firedAt} />
+          </td>
+          <td>{fire.jobId ? <a href={`/jobs/${fire.jobId}`}>job {fire.jobId}</a> : <span class="muted">—</span>}</td>
+          <td>{fire.jobState ? <StateBadge state={fire.jobState} /> : <span class="muted">–</span>}</td>
+          <td>{kindOf(fire)}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }

@@ -7,8 +7,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../../api.js';
 import { errorsFor, NO_ERRORS, type FormErrors } from '../forms/errors.js';
 import { Field, valueOf } from '../forms/field.js';
-import type { TaskInfo } from '../../api.js';
-import type { ScheduleDetail } from '../forms/wire.js';
+import type { ScheduleDetail, TaskInfo } from '../../api.js';
 import { inputOf, LOCAL_ZONE, timingBody, type TimingInput } from './timing.js';
 import { TimingFields } from './timing-fields.js';
 

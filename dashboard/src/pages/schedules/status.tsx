@@ -2,7 +2,7 @@
  * Whether a schedule is paused, overdue (with the reason the server found), or on time.
  */
 import { StateBadge } from '../../components/state-badge.js';
-import type { ScheduleView } from '../forms/wire.js';
+import type { ScheduleView } from '../../api.js';
 
 /** Paused, overdue (and why), or on time. */
 export function ScheduleStatus({ schedule }: { schedule: ScheduleView }) {

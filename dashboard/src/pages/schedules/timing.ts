@@ -2,7 +2,7 @@
  * A schedule's timing for people, and the pieces of the timing inputs: the three kinds, the
  * browser's list of zones, and the request that previews or saves a timing.
  */
-import type { ScheduleTiming } from '../forms/wire.js';
+import type { ScheduleTiming } from '../../api.js';
 
 export type TimingKind = 'cron' | 'every' | 'at';
 

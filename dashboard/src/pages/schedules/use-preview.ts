@@ -5,9 +5,8 @@
  * question was asked is dropped.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, ApiError } from '../../api.js';
+import { api, ApiError, type SchedulePreview } from '../../api.js';
 import { messageOf } from '../forms/errors.js';
-import type { SchedulePreview } from '../forms/wire.js';
 import { timingBody, type TimingInput } from './timing.js';
 
 const DEBOUNCE_MS = 300;
