@@ -7,22 +7,11 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createOrdo, type Ordo } from '../src/client/ordo.js';
 import { ConflictError, NotFoundError, ValidationError } from '../src/core/errors.js';
-import type { Json, JobState } from '../src/core/types.js';
+import type { JobState } from '../src/core/types.js';
+import { endedJob } from './support/ended-job.js';
 import { dropCreatedSchemas, engines, freshStore } from './support/engines.js';
-import { finishOf } from './support/jobs.js';
 
 afterAll(dropCreatedSchemas);
-
-/** Enqueues a job on its own queue, claims it and ends it as told: a job that ran, with a result or an error. */
-async function endedJob(ordo: Ordo, task: string, payload: Json, end: { state: 'succeeded' | 'failed'; result?: Json; queue?: string }): Promise<string> {
-  const queue = end.queue ?? `run-${Math.random().toString(36).slice(2, 10)}`;
-  const { id } = await ordo.enqueue(task, payload, { queue, maxAttempts: 1 });
-  const [running] = await ordo.store.jobClaim({ workerId: 'w-test', queues: [queue], limit: 1, leaseMs: 30_000 });
-  expect(running?.id).toBe(id);
-  const outcome = end.state === 'succeeded' ? { state: 'succeeded' as const, outcome: 'succeeded' as const, result: end.result } : { state: 'failed' as const, outcome: 'failed' as const, error: { message: 'boom' } };
-  await ordo.store.jobFinishMany({ finishes: [finishOf(running!, outcome)] });
-  return id;
-}
 
 async function statesOf(ordo: Ordo, ids: readonly string[]): Promise<JobState[]> {
   return Promise.all(ids.map(async (id) => (await ordo.job(id)).state));

@@ -5,11 +5,10 @@
  * schema is enqueued as raw JSON with a delay, and a read token is told why it has no form.
  * No request leaves the server's origin.
  */
-import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineTask } from '../src/tasks/define.js';
-import { expectOnlyOrigin, screenshot, useBrowser, useDashboard } from './support/dashboard.js';
+import { description, expectOnlyOrigin, screenshot, useBrowser, useDashboard } from './support/dashboard.js';
 import { dropCreatedSchemas, engines } from './support/engines.js';
 import { waitFor } from './support/wait.js';
 
@@ -30,12 +29,6 @@ const signup = defineTask(
 );
 const freeform = defineTask('freeform', async (payload: Record<string, unknown>) => payload);
 const TASKS = [signup, freeform];
-
-/** The text of the elements that describe an input (its hint and its error); text, as the project's types have no DOM. */
-async function description(page: Page, inputId: string): Promise<string> {
-  const script = `(document.getElementById(${JSON.stringify(inputId)})?.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean).map((ref) => document.getElementById(ref)?.textContent ?? '').join(' | ')`;
-  return (await page.evaluate(script)) as string;
-}
 
 describe.each(engines)('enqueue page on $name', (engine) => {
   const dashboard = useDashboard(engine);

@@ -6,10 +6,9 @@
  * real worker; pause, resume, edit and delete; a read token is offered none of it. No
  * request leaves the server's origin.
  */
-import type { Page } from 'playwright-core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { defineTask } from '../src/tasks/define.js';
-import { expectOnlyOrigin, screenshot, useBrowser, useDashboard } from './support/dashboard.js';
+import { description, expectOnlyOrigin, screenshot, useBrowser, useDashboard } from './support/dashboard.js';
 import { dropCreatedSchemas, engines } from './support/engines.js';
 import { waitFor } from './support/wait.js';
 
@@ -28,12 +27,6 @@ const report = defineTask('report', async (payload: { kind?: string }) => {
 });
 const TASKS = [report];
 const ZONE = 'America/New_York';
-
-/** The text of the elements that describe an input (its hint and its error); text, as the project's types have no DOM. */
-async function description(page: Page, inputId: string): Promise<string> {
-  const script = `(document.getElementById(${JSON.stringify(inputId)})?.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean).map((ref) => document.getElementById(ref)?.textContent ?? '').join(' | ')`;
-  return (await page.evaluate(script)) as string;
-}
 
 describe.each(engines)('schedule pages on $name', (engine) => {
   const dashboard = useDashboard(engine);

@@ -7,36 +7,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createOrdo, type JobListFilter, type Ordo, type OrdoClient, type RemoteOrdo } from '../src/client/ordo.js';
 import { ConflictError, NotFoundError, OrdoError, ValidationError } from '../src/core/errors.js';
-import type { Json } from '../src/core/types.js';
+import { endedJob } from './support/ended-job.js';
 import { dropCreatedSchemas, engines } from './support/engines.js';
-import { finishOf } from './support/jobs.js';
+import { describeError, errorOf } from './support/errors.js';
 import { useServers, type TestServer } from './support/server.js';
 
 afterAll(dropCreatedSchemas);
-
-function describeError(err: unknown): Record<string, unknown> {
-  if (!(err instanceof OrdoError)) return { notOrdo: String(err) };
-  return { class: err.constructor.name, code: err.code, message: err.message, field: err.details.field, expected: err.details.expected, received: err.details.received };
-}
-
-async function errorOf(call: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await call();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to fail');
-}
-
-/** A job that ran once on a queue of its own and ended as told. */
-async function endedJob(ordo: Ordo, task: string, payload: Json, end: { state: 'succeeded' | 'failed'; result?: Json }): Promise<string> {
-  const queue = `run-${Math.random().toString(36).slice(2, 10)}`;
-  const { id } = await ordo.enqueue(task, payload, { queue, maxAttempts: 1 });
-  const [running] = await ordo.store.jobClaim({ workerId: 'w-test', queues: [queue], limit: 1, leaseMs: 30_000 });
-  const outcome = end.state === 'succeeded' ? { state: 'succeeded' as const, outcome: 'succeeded' as const, result: end.result } : { state: 'failed' as const, outcome: 'failed' as const, error: { message: 'boom' } };
-  await ordo.store.jobFinishMany({ finishes: [finishOf(running!, outcome)] });
-  return id;
-}
 
 describe.each(engines)('remote dashboard additions on $name', (engine) => {
   const start = useServers(engine);

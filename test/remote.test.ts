@@ -12,6 +12,7 @@ import { AccessError, ConflictError, ERROR_MAPPING, NotFoundError, OrdoError, St
 import type { Page } from '../src/core/types.js';
 import { defineTask } from '../src/tasks/define.js';
 import { dropCreatedSchemas, engines } from './support/engines.js';
+import { describeError, errorOf } from './support/errors.js';
 import { finishOf } from './support/jobs.js';
 import { useServers, type TestServer } from './support/server.js';
 
@@ -20,21 +21,6 @@ const plain = defineTask('plain', async () => null);
 const TASKS = [email, plain];
 
 afterAll(dropCreatedSchemas);
-
-/** What an error is, to compare: class, code, message and the field it names. */
-function describeError(err: unknown): Record<string, unknown> {
-  if (!(err instanceof OrdoError)) return { notOrdo: String(err) };
-  return { class: err.constructor.name, code: err.code, message: err.message, field: err.details.field, expected: err.details.expected, received: err.details.received };
-}
-
-async function errorOf(call: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await call();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe.each(engines)('remote client on $name', (engine) => {
   const start = useServers(engine);

@@ -7,23 +7,11 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../src/api/routes.js';
-import type { Ordo } from '../src/client/ordo.js';
-import type { Json } from '../src/core/types.js';
+import { endedJob } from './support/ended-job.js';
 import { dropCreatedSchemas, engines } from './support/engines.js';
-import { finishOf } from './support/jobs.js';
 import { decode, useServers } from './support/server.js';
 
 afterAll(dropCreatedSchemas);
-
-/** A job that ran once on a queue of its own and ended as told. */
-async function endedJob(ordo: Ordo, task: string, payload: Json, end: { state: 'succeeded' | 'failed'; result?: Json }): Promise<string> {
-  const queue = `run-${Math.random().toString(36).slice(2, 10)}`;
-  const { id } = await ordo.enqueue(task, payload, { queue, maxAttempts: 1 });
-  const [running] = await ordo.store.jobClaim({ workerId: 'w-test', queues: [queue], limit: 1, leaseMs: 30_000 });
-  const outcome = end.state === 'succeeded' ? { state: 'succeeded' as const, outcome: 'succeeded' as const, result: end.result } : { state: 'failed' as const, outcome: 'failed' as const, error: { message: 'boom' } };
-  await ordo.store.jobFinishMany({ finishes: [finishOf(running!, outcome)] });
-  return id;
-}
 
 describe.each(engines)('dashboard routes on $name', (engine) => {
   const serve = useServers(engine);

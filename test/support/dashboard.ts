@@ -142,6 +142,12 @@ export async function focusedId(page: Page): Promise<string> {
   return (await page.evaluate("document.activeElement ? document.activeElement.id : ''")) as string;
 }
 
+/** The text of the elements that describe an input (its hint and its error), joined by ' | '. */
+export async function description(page: Page, inputId: string): Promise<string> {
+  const script = `(document.getElementById(${JSON.stringify(inputId)})?.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean).map((ref) => document.getElementById(ref)?.textContent ?? '').join(' | ')`;
+  return (await page.evaluate(script)) as string;
+}
+
 /** `data-theme` on <html> (undefined: the system's choice). */
 export async function documentTheme(page: Page): Promise<string | undefined> {
   return ((await page.evaluate('document.documentElement.dataset.theme ?? null')) as string | null) ?? undefined;
