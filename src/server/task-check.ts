@@ -35,8 +35,8 @@ export class TaskCheck {
   }
 
   private load(): Promise<{ names: Set<string>; strict: boolean }> {
-    if (this.names !== undefined) return Promise.resolve({ names: new Set(this.names ?? []), strict: this.names !== null });
     // Tasks are loaded once when the server starts: the answer cannot change while it runs.
+    if (this.names !== undefined) return (this.known ??= Promise.resolve({ names: new Set(this.names ?? []), strict: this.names !== null }));
     this.known ??= this.taskInfo().then((tasks) => ({
       names: new Set(tasks.map((t) => t.name)),
       strict: tasks.some((t) => t.source !== BUILT_IN_SOURCE),

@@ -109,7 +109,8 @@ export class Executor implements LeaseHolder {
     try {
       options.events.emit('job:started', job, options.workerId);
       const fields = jobFields(job);
-      options.logger.debug({ ...fields, queue: job.queue }, 'job started');
+      // Every job passes here: build the line only when it will be written.
+      if (options.logger.isLevelEnabled('debug')) options.logger.debug({ ...fields, queue: job.queue }, 'job started');
       finish = await attempt.run(options.tasks.get(job.task), {
         workerId: options.workerId,
         log: (message) => options.logger.info(fields, message),

@@ -26,6 +26,9 @@ export function jobFields(job: JobRecord): JobLogFields {
  * warn.
  */
 export function logFinish(logger: Logger, fields: Readonly<Partial<JobLogFields>>, finish: JobFinish): void {
+  const quiet = finish.outcome === 'succeeded' || finish.outcome === 'released';
+  // Most finishes are successes, logged at debug: build their line only when it is written.
+  if (quiet && !logger.isLevelEnabled('debug')) return;
   const durationMs = finish.finishedAt.getTime() - finish.startedAt.getTime();
   const error = finish.error?.message;
   if (finish.outcome === 'succeeded') logger.debug({ ...fields, durationMs }, 'job succeeded');
