@@ -35,6 +35,13 @@ describe('feed events', () => {
     expect(memory.startedEvents([done], at(0))).toEqual([]);
   });
 
+  it('a job read both running again and with a finished attempt, finished first, tells both starts', () => {
+    const memory = new FeedMemory(T0);
+    const again = row({ state: 'running', attempt: 2, startedAt: at(30), finishedAt: at(20), lockedBy: 'w', attempts: [attempt(1, 10, 20, 'failed')] });
+    const events = [...memory.finishedEvents([again], at(0)), ...memory.startedEvents([again], at(0))];
+    expect(lines(events)).toEqual(['job:started#1 running', 'job:retried#1 pending', 'job:started#2 running']);
+  });
+
   it('a start seen running is not told again by its attempt record; the record still tells the end', () => {
     const memory = new FeedMemory(T0);
     const running = row({ state: 'running', attempt: 1, startedAt: at(10), lockedBy: 'w' });

@@ -36,7 +36,11 @@ export class FeedMemory {
   /** @param since When the feed began: nothing earlier is ever told. */
   constructor(private readonly since: number) {}
 
-  /** `job:started` for running rows whose attempt was not told yet. */
+  /**
+   * `job:started` for running rows whose attempt was not told yet. Call it after
+   * `finishedEvents` of the same read: a running attempt told first would hide the start of
+   * an earlier attempt of the same job that only its record tells.
+   */
   startedEvents(rows: readonly JobRecord[], from: Date): JobEvent[] {
     const events: JobEvent[] = [];
     for (const job of rows) {

@@ -119,7 +119,10 @@ export class FeedPoller extends Service {
       if (job.createdAt.getTime() >= to.getTime()) break;
       created.push(job);
     }
-    const events: FeedEvent[] = [...created.map(enqueuedEvent), ...position.memory.startedEvents(changes.started, from), ...position.memory.finishedEvents(changes.finished, from)];
+    // Finished attempts first: a job retried within the window is in both lists, and its
+    // earlier attempt's start must be told before the memory learns of the running one.
+    const finished = position.memory.finishedEvents(changes.finished, from);
+    const events: FeedEvent[] = [...created.map(enqueuedEvent), ...finished, ...position.memory.startedEvents(changes.started, from)];
     if (created.length > 0) position.afterId = created[created.length - 1]!.id;
     position.from = nextFrom(changes, from, to, batch);
     position.memory.forget(position.from);
