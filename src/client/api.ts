@@ -17,6 +17,8 @@ import type {
   TokenScope,
   WorkerRecord,
 } from '../core/types.js';
+import type { RunFilter, RunRecord, RunState, RunSummary, WorkflowRecord } from '../core/workflow-types.js';
+import type { CallerTransaction } from '../store/contract.js';
 import type { AuditClient } from './audit.js';
 import type { EnqueueOptions } from './enqueue-options.js';
 import type { CancelResult } from './job-actions.js';
@@ -59,6 +61,47 @@ export interface ScheduleClient {
   history(name: string, options?: { limit?: number }): Promise<ScheduleFire[]>;
 }
 
+/** How a run is started. */
+export interface StartOptions {
+  /** Carried into every step job's log lines (an HTTP request id, or the caller's own). */
+  traceId?: string;
+  /** A run with this key that exists already is returned instead of starting another (`created: false`). */
+  uniqueKey?: string;
+  /** PostgreSQL: start inside your own transaction (a client after `BEGIN`); the run exists iff it commits. */
+  tx?: CallerTransaction;
+}
+
+export interface RunPage {
+  runs: RunSummary[];
+  total: number;
+  /** Pass as `cursor` for the next page; null on the last. */
+  nextCursor: string | null;
+}
+
+/**
+ * Workflows: the stored definitions and their runs. A definition is stored when a worker
+ * that has it starts (and when a run of it is started from code); a run started by name uses
+ * the stored one.
+ */
+export interface WorkflowClient {
+  list(): Promise<WorkflowRecord[]>;
+  /** A stored definition; a NotFoundError names the known ones. */
+  get(name: string): Promise<WorkflowRecord>;
+  /**
+   * Starts a run with `input`: of a definition in code (`workflow(...)`, stored with the run;
+   * remote clients start it by its name) or of a stored one by name. Validated before
+   * anything is written (the input against the workflow's schema, when it has one).
+   */
+  start(workflow: { readonly name: string } | string, input?: unknown, options?: StartOptions): Promise<{ runId: string; created: boolean }>;
+  /** A run with its steps; a NotFoundError when there is none. */
+  getRun(id: string): Promise<RunRecord>;
+  listRuns(filter?: RunFilter, page?: { limit?: number; cursor?: string }): Promise<RunPage>;
+  /** Cancels a running run (its running steps are aborted on whichever node runs them). */
+  cancelRun(id: string): Promise<{ id: string; state: RunState }>;
+  /** Re-runs the failed, cancelled and skipped-by-failure steps of a failed or cancelled run. */
+  retryRun(id: string): Promise<{ id: string; retried: boolean; state: RunState }>;
+}
+
 /** API tokens: the token is returned once by `create`; only its hash is kept. */
 export interface TokenClient {
   create(options: { scope: TokenScope; name?: string }): Promise<{ token: string; record: Omit<TokenRecord, 'hash'> }>;
@@ -85,6 +128,7 @@ export interface OrdoClient {
   readonly engine: EngineName | 'remote';
   readonly schedules: ScheduleClient;
   readonly tokens: TokenClient;
+  readonly workflows: WorkflowClient;
   /** The operator actions done through the HTTP API, newest first. */
   readonly audit: AuditClient;
 

@@ -4,6 +4,8 @@
  * Time values are `Date`s; JSON values are whatever `JSON.parse` returns.
  */
 
+import type { JobStep } from './workflow-types.js';
+
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
@@ -74,6 +76,8 @@ export interface JobRecord {
   attempts: AttemptRecord[];
   /** Who asked for the job: an HTTP request id, or the caller's own; shown in the worker's logs. */
   traceId: string | null;
+  /** The workflow step this job does, or null for a job of its own. */
+  workflow: JobStep | null;
 }
 
 /** What the client hands the store to create one job; every field resolved. */
@@ -98,6 +102,8 @@ export interface JobInsert {
   uniqueForMs?: number | null;
   /** Carried into the worker's log lines for this job (an HTTP request id, or the caller's). */
   traceId?: string | null;
+  /** The workflow step the job does: set only by the engines, for the jobs a run's plan inserts. */
+  workflow?: JobStep | null;
 }
 
 export interface InsertResult {
@@ -124,6 +130,17 @@ export interface JobFinish {
   logs?: LogLine[];
   /** For `state: 'pending'`: when to run again. Delay relative to the database clock. */
   retryDelayMs?: number;
+  /**
+   * The job's workflow run, as claimed (`JobRecord.workflow.runId`): a job of a run is only
+   * finished when this is given, so the engine knows to advance the run in the same
+   * transaction (PostgreSQL finishes other batches in one statement, without one).
+   */
+  runId?: string | null;
+  /**
+   * With `state: 'cancelled'` on a job of a run: the step's condition was false; the step
+   * ends `skipped` with this reason instead of `cancelled`.
+   */
+  skipped?: string;
 }
 
 export interface JobFilter {

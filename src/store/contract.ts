@@ -14,9 +14,9 @@
  * - A job moves between states only as core/states.ts allows.
  *
  * `ScheduleStore` (recurring jobs and their fire ledger) is composed the same way. Entities
- * still to come get their own interface next to these, with their own area in the
- * conformance suite: `WorkflowStore` (jobs that wait on other jobs) and flow keys (limits shared by jobs of one
- * key). `TokenStore` holds the HTTP API's credentials (hashes only). A method is named entity-first
+ * get their own interface next to these, with their own area in the conformance suite:
+ * `WorkflowStore` holds workflow definitions and runs (jobs that wait on other jobs); flow
+ * keys (limits shared by jobs of one key) are still to come. `TokenStore` holds the HTTP API's credentials (hashes only). A method is named entity-first
  * (`scheduleUpsert`, `workflowGet`) so the composed interface stays readable.
  */
 import type { AuditStore } from './contract/audit.js';
@@ -26,6 +26,7 @@ import type { QueueStore } from './contract/queues.js';
 import type { ScheduleStore } from './contract/schedules.js';
 import type { TokenStore } from './contract/tokens.js';
 import type { WorkerStore } from './contract/workers.js';
+import type { WorkflowStore } from './contract/workflows.js';
 
 export type { StoreClock } from './clock.js';
 export type { AuditStore } from './contract/audit.js';
@@ -35,6 +36,7 @@ export type { QueueStore } from './contract/queues.js';
 export type { SchedulePlan, ScheduleStore, ScheduleUpsertMode } from './contract/schedules.js';
 export type { TokenStore } from './contract/tokens.js';
 export type { WorkerStore } from './contract/workers.js';
+export type { WorkflowStore } from './contract/workflows.js';
 
 export type EngineName = 'sqlite' | 'postgres';
 
@@ -57,4 +59,4 @@ export interface StoreLifecycle {
 }
 
 /** Everything a store does: each entity's operations and the lifecycle. */
-export interface Store extends StoreLifecycle, JobStore, QueueStore, WorkerStore, LeaderStore, ScheduleStore, TokenStore, AuditStore {}
+export interface Store extends StoreLifecycle, JobStore, QueueStore, WorkerStore, LeaderStore, ScheduleStore, TokenStore, AuditStore, WorkflowStore {}

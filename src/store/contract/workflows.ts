@@ -1,0 +1,78 @@
+/**
+ * The workflows entity of the Store contract: stored definitions, runs and their steps.
+ *
+ * A run is a row, each of its steps a row, and each step's work an ordinary job carrying
+ * `run_id`, `step` and (map steps) `map_index`. Starting a run writes the run, every step
+ * and the root steps' jobs in one transaction. Every move of a step's job to a terminal state
+ * (a finish, a lease rescue, a cancellation, a bulk cancel) advances its run in the same
+ * transaction: the run row is locked (PostgreSQL `FOR UPDATE`; SQLite's write lock), the
+ * steps are read, `planRun` (core/workflow-plan.ts) decides, and its plan is written (step
+ * rows, new jobs, cancellations, the run's end). So a dependant is released exactly once,
+ * however many workers end its last parents at the same instant, and nothing polls.
+ *
+ * Jobs of a running run are left alone by deletes (a queue's clean, bulk delete) and refused
+ * by `jobDelete` and `jobRetry` (a ConflictError naming the run: retry the run instead);
+ * `jobPrune` keeps them while their run is running and removes runs that ended before the
+ * retention age, with their steps.
+ */
+import type { Json } from '../../core/types.js';
+import type { RunFilter, RunRecord, RunState, RunSummary, StepInputs, WorkflowDefinition, WorkflowRecord } from '../../core/workflow-types.js';
+import type { CallerTransaction } from './jobs.js';
+
+export interface WorkflowStore {
+  /** Stores (or replaces) definitions by name, in one transaction. Definitions are checked by the caller. */
+  workflowRegister(params: { readonly definitions: readonly WorkflowDefinition[] }): Promise<void>;
+
+  /** Stored definitions, by name. */
+  workflowList(): Promise<WorkflowRecord[]>;
+
+  workflowGet(params: { readonly name: string }): Promise<WorkflowRecord | null>;
+
+  /**
+   * Starts a run of `definition` (stored first when `register` is true, in the same
+   * transaction) with `input`: the run (a snapshot of the definition), every step, and the jobs
+   * of the steps that are due at once, in one transaction (`tx`: the caller's, on engines with
+   * `transactionalEnqueue`). With `uniqueKey`, a run with that key that already exists is
+   * returned instead (`created: false`), whatever its state.
+   */
+  workflowStart(params: {
+    readonly definition: WorkflowDefinition;
+    readonly input: Json;
+    readonly register?: boolean;
+    readonly traceId?: string | null;
+    readonly uniqueKey?: string | null;
+    readonly tx?: CallerTransaction;
+  }): Promise<{ runId: string; created: boolean }>;
+
+  /** A run with its steps (each with its job's live state), or null. */
+  workflowRunGet(params: { readonly id: string }): Promise<RunRecord | null>;
+
+  /**
+   * Runs, newest first (by id), with `total` matching the filter; `before` keeps ids below
+   * it (cursor paging); `limit` 1 to 1000. A malformed filter is a ValidationError naming it.
+   */
+  workflowRunList(params: { readonly filter?: RunFilter; readonly limit: number; readonly before?: string }): Promise<{ runs: RunSummary[]; total: number }>;
+
+  /**
+   * Cancels a running run: waiting and active steps end `cancelled`, their pending jobs too,
+   * their running jobs get `cancelRequested` (their workers abort them, on any node). An
+   * ended run is unchanged. Returns the run's state after the call, or null: no such run.
+   */
+  workflowRunCancel(params: { readonly id: string }): Promise<RunState | null>;
+
+  /**
+   * Runs a failed or cancelled run again: its failed and cancelled steps, and those skipped
+   * because of a parent, go back (their jobs to `pending`, a map step's unsucceeded jobs
+   * only; steps without a job to `waiting`); succeeded steps and those skipped by their own
+   * condition keep their outcome. `retried: false` for a running or succeeded run. A
+   * ConflictError while any of its jobs is still running (a cancellation not yet noticed):
+   * try again once they stopped. Null: no such run.
+   */
+  workflowRunRetry(params: { readonly id: string }): Promise<{ retried: boolean; state: RunState } | null>;
+
+  /**
+   * What a step's job reads before its handler runs: the run's workflow name and input, and
+   * the outcome of each of the step's parents. Null: no such run or step.
+   */
+  workflowStepInputs(params: { readonly runId: string; readonly step: string }): Promise<StepInputs | null>;
+}
