@@ -13,11 +13,12 @@
  * - A job that succeeds first time costs two writes: its claim and its finish.
  * - A job moves between states only as core/states.ts allows.
  *
- * `ScheduleStore` (recurring jobs and their fire ledger) is composed the same way. Entities
- * get their own interface next to these, with their own area in the conformance suite:
- * `WorkflowStore` holds workflow definitions and runs (jobs that wait on other jobs); flow
- * keys (limits shared by jobs of one key) are still to come. `TokenStore` holds the HTTP API's credentials (hashes only). A method is named entity-first
- * (`scheduleUpsert`, `workflowGet`) so the composed interface stays readable.
+ * Every entity has its own interface next to these and its own area in the conformance
+ * suite: `ScheduleStore` (recurring jobs and their fire ledger), `WorkflowStore` (workflow
+ * definitions and runs: jobs that wait on other jobs), `TokenStore` (the HTTP API's
+ * credentials, hashes only); flow keys (limits shared by jobs of one key) are still to come.
+ * A method is named entity-first (`scheduleUpsert`, `workflowGet`) so the composed interface
+ * stays readable.
  */
 import type { AuditStore } from './contract/audit.js';
 import type { JobStore } from './contract/jobs.js';
