@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { TokenScope } from '../core/types.js';
 import * as wire from './wire.js';
+import * as flow from './wire-workflows.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -17,12 +18,14 @@ export interface RouteSpec {
   /** The least a token needs; `read` < `write` < `admin`. */
   scope: TokenScope;
   summary: string;
-  tag: 'jobs' | 'schedules' | 'queues' | 'workers' | 'tasks' | 'executions' | 'stats' | 'session' | 'audit' | 'tokens';
+  tag: 'jobs' | 'schedules' | 'workflows' | 'queues' | 'workers' | 'tasks' | 'executions' | 'stats' | 'session' | 'audit' | 'tokens';
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
   /** The success status: 200 unless said otherwise. */
   status?: 200 | 201 | 204;
+  /** A success status that depends on the answer (a start that found its run already there: 200, not 201). */
+  statusOf?: (answer: never) => 200 | 201;
   /** The answer's body; absent for 204. */
   response?: z.ZodType;
 }
@@ -69,6 +72,33 @@ export const ROUTES = {
     params: nameParams,
     query: z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).optional() }),
     response: z.object({ fires: z.array(wire.scheduleFire) }),
+  },
+
+  'workflows.list': { method: 'GET', path: '/workflows', scope: 'read', summary: 'Stored workflow definitions (stored by the workers that have them)', tag: 'workflows', response: z.object({ workflows: z.array(flow.workflowRecord) }) },
+  'workflows.get': { method: 'GET', path: '/workflows/{name}', scope: 'read', summary: 'One stored workflow definition: its steps, edges and policies', tag: 'workflows', params: nameParams, response: flow.workflowRecord },
+  'workflows.start': {
+    method: 'POST',
+    path: '/workflows/{name}/runs',
+    scope: 'write',
+    summary: 'Start a run of a stored workflow (201; 200 with `created: false` when a run with its `uniqueKey` exists)',
+    tag: 'workflows',
+    params: nameParams,
+    body: flow.runStartBody,
+    status: 201,
+    statusOf: (answer: { created: boolean }) => (answer.created ? 201 : 200),
+    response: flow.runStarted,
+  },
+  'workflows.runs': { method: 'GET', path: '/workflows/runs', scope: 'read', summary: 'Workflow runs, newest first, with step counts per state', tag: 'workflows', query: flow.runListQuery, response: flow.runPage },
+  'workflows.run': { method: 'GET', path: '/workflows/runs/{id}', scope: 'read', summary: 'One run with its steps: states, results, errors and their jobs', tag: 'workflows', params: flow.runIdParams, response: flow.runRecord },
+  'workflows.cancel': { method: 'POST', path: '/workflows/runs/{id}/cancel', scope: 'write', summary: 'Cancel a running run: waiting steps cancelled, running steps aborted', tag: 'workflows', params: flow.runIdParams, response: flow.runCancelled },
+  'workflows.retry': {
+    method: 'POST',
+    path: '/workflows/runs/{id}/retry',
+    scope: 'write',
+    summary: 'Run the failed, cancelled and skipped-by-failure steps of an ended run again, keeping the results of the others (409 while a step still runs)',
+    tag: 'workflows',
+    params: flow.runIdParams,
+    response: flow.runRetried,
   },
 
   'queues.list': { method: 'GET', path: '/queues', scope: 'read', summary: 'Queues with their counts, last-hour outcomes and oldest due age', tag: 'queues', response: z.object({ queues: z.array(wire.queueStats) }) },

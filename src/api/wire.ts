@@ -23,11 +23,11 @@ export const timeInput = z.union([z.string().max(64), z.number()]).meta({ descri
 /** A duration a caller sends: milliseconds or text such as `2h10m20s`. */
 export const durationInput = z.union([z.string().max(64), z.number()]).meta({ description: 'milliseconds, or a duration such as `2h10m20s`' });
 
-const json: z.ZodType<unknown> = z.unknown().meta({ description: 'any JSON value' });
+export const json: z.ZodType<unknown> = z.unknown().meta({ description: 'any JSON value' });
 const jobId = z.string().max(19).meta({ description: 'a job id (a positive whole number, as text)', example: '42' });
-const name = z.string().max(200);
+export const name = z.string().max(200);
 
-const errorInfo = z.object({ message: z.string(), name: z.string().optional(), stack: z.string().optional() });
+export const errorInfo = z.object({ message: z.string(), name: z.string().optional(), stack: z.string().optional() });
 const logLine = z.object({ at: wireDate, message: z.string() });
 
 export const attemptRecord = z.object({
@@ -87,7 +87,7 @@ export const enqueueBody = z.strictObject({
 export const insertResult = z.object({ id: jobId, created: z.boolean() });
 
 /** Comma-separated values in a query string, such as `state=failed,cancelled`. */
-const list = <T extends string>(values: readonly [T, ...T[]]) =>
+export const list = <T extends string>(values: readonly [T, ...T[]]) =>
   z
     .string()
     .max(500)
@@ -95,7 +95,7 @@ const list = <T extends string>(values: readonly [T, ...T[]]) =>
     .pipe(z.array(z.enum(values)))
     .meta({ description: `one or more of ${values.join(', ')}, comma-separated` });
 
-const limit = z.coerce.number().int().min(1).max(1000).optional().meta({ description: 'at most this many (1–1000)' });
+export const limit = z.coerce.number().int().min(1).max(1000).optional().meta({ description: 'at most this many (1–1000)' });
 
 export const jobListQuery = z.strictObject({
   state: list(JOB_STATES as [string, ...string[]]).optional(),

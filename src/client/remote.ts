@@ -27,6 +27,7 @@ import {
 import { RemoteAudit } from './remote-audit.js';
 import { HttpCaller, type HttpCallerOptions } from './remote-http.js';
 import { RemoteSchedules, RemoteTokens } from './remote-schedules.js';
+import { RemoteWorkflows } from './remote-workflows.js';
 import { checkThroughputOptions, type Throughput, type ThroughputOptions } from './throughput.js';
 import { previewTiming, type TimingPreviewSpec } from './timing-preview.js';
 
@@ -42,6 +43,7 @@ export class RemoteOrdo implements OrdoClient {
   readonly schedules: RemoteSchedules;
   readonly tokens: RemoteTokens;
   readonly audit: RemoteAudit;
+  readonly workflows: RemoteWorkflows;
   private readonly http: HttpCaller;
 
   constructor(options: RemoteOptions) {
@@ -49,6 +51,7 @@ export class RemoteOrdo implements OrdoClient {
     this.schedules = new RemoteSchedules(this.http);
     this.tokens = new RemoteTokens(this.http);
     this.audit = new RemoteAudit(this.http);
+    this.workflows = new RemoteWorkflows(this.http);
   }
 
   /** The server's base URL. */

@@ -29,6 +29,7 @@ import { runtimeHandlers } from './routes/runtime.js';
 import { scheduleHandlers } from './routes/schedules.js';
 import { statsHandlers } from './routes/stats.js';
 import { tokenHandlers } from './routes/tokens.js';
+import { workflowHandlers } from './routes/workflows.js';
 import { installJsonParser } from './json-body.js';
 import { TaskCheck } from './task-check.js';
 
@@ -89,6 +90,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     {
       ...jobHandlers(ordo, tasks),
       ...scheduleHandlers(ordo, tasks),
+      ...workflowHandlers(ordo),
       ...queueHandlers(ordo),
       ...runtimeHandlers(ordo),
       ...statsHandlers(ordo),

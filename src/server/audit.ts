@@ -1,9 +1,10 @@
 /**
  * The audit trail: every operator action carried out through the API (cancel, delete, retry,
- * bulk actions, queue pause, resume and clean, schedule changes, token changes) is written to
- * the audit log once it has succeeded, with who did it (the token's name, else its id, else
- * `local` on a server without tokens), what and on what. One table says which routes are
- * actions and how each is described, so a new action is one line here.
+ * bulk actions, queue pause, resume and clean, schedule changes, workflow runs started,
+ * cancelled and retried, token changes) is written to the audit log once it has succeeded,
+ * with who did it (the token's name, else its id, else `local` on a server without tokens),
+ * what and on what. One table says which routes are actions and how each is described, so a
+ * new action is one line here.
  *
  * A failure to write the entry is logged, not answered: the action is done, and telling the
  * caller it failed would invite them to do it twice.
@@ -42,6 +43,9 @@ const AUDITED: { [Id in RouteId]?: Describe<Id> } = {
   'schedules.pause': ({ params }) => ({ action: 'schedule.pause', target: params.name }),
   'schedules.resume': ({ params }) => ({ action: 'schedule.resume', target: params.name }),
   'schedules.run': ({ params }, answer) => ({ action: 'schedule.run', target: params.name, details: { jobId: answer.jobId } }),
+  'workflows.start': ({ params, body }, answer) => ({ action: 'workflow.start', target: params.name, details: { runId: answer.runId, created: answer.created, ...(body.uniqueKey === undefined ? {} : { uniqueKey: body.uniqueKey }) } }),
+  'workflows.cancel': ({ params }, answer) => ({ action: 'workflow-run.cancel', target: params.id, details: { state: answer.state } }),
+  'workflows.retry': ({ params }, answer) => ({ action: 'workflow-run.retry', target: params.id, details: { retried: answer.retried, state: answer.state } }),
   // Never the token itself: only its id, name and scope.
   'tokens.create': (_input, answer) => ({ action: 'token.create', target: answer.record.id, details: { name: answer.record.name, scope: answer.record.scope } }),
   'tokens.revoke': ({ params }, answer) => ({ action: 'token.revoke', target: params.id, details: { revoked: answer.revoked } }),

@@ -101,7 +101,8 @@ function operation(id: RouteId, spec: RouteSpec): Operation {
     description: `Needs a token with scope \`${spec.scope}\` or higher.`,
     parameters: [...parameters(spec.params, 'path'), ...parameters(spec.query, 'query')],
     ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: wireSchema(spec.body) } } } } : {}),
-    responses: { [status]: success, ...problemResponses(problemsOf(id, spec)) },
+    // A route whose status depends on its answer (a start that found its run) also answers 200.
+    responses: { ...(spec.statusOf ? { 200: success } : {}), [status]: success, ...problemResponses(problemsOf(id, spec)) },
   } as unknown as Operation;
 }
 

@@ -54,7 +54,7 @@ export function registerRoutes(app: FastifyInstance, handlers: RouteHandlers, au
   // Who made each request, from the token check to the handler (a WeakMap: nothing outlives its request).
   const callers = new WeakMap<FastifyRequest, Caller>();
   for (const id of Object.keys(ROUTES) as RouteId[]) {
-    const spec = ROUTES[id] as (typeof ROUTES)[RouteId] & { params?: z.ZodType; query?: z.ZodType; body?: z.ZodType; status?: number };
+    const spec = ROUTES[id] as (typeof ROUTES)[RouteId] & { params?: z.ZodType; query?: z.ZodType; body?: z.ZodType; status?: number; statusOf?: (answer: unknown) => number };
     const handler = handlers[id] as RouteHandler<RouteId>;
     app.route({
       method: spec.method,
@@ -73,7 +73,7 @@ export function registerRoutes(app: FastifyInstance, handlers: RouteHandlers, au
         } as RouteInput<RouteId>;
         const answer = await handler(input);
         await afterSuccess(id, input, answer, request);
-        reply.code(spec.status ?? 200);
+        reply.code(spec.statusOf?.(answer) ?? spec.status ?? 200);
         return spec.status === 204 ? reply.send() : answer;
       },
     });
