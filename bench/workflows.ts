@@ -1,0 +1,151 @@
+/**
+ * Workflow overhead, per engine, with the worker in a process of its own (`ordo worker
+ * --tasks bench/tasks`, concurrency 50, as users run it) while this process only starts
+ * runs and watches them. Every step is a no-op (bench/tasks/workflows.ts), so the times are
+ * all Ordo's own work.
+ *
+ * - Fan-out and fan-in: a step returns an array of 10,000, a map runs one job per element, a
+ *   last step receives the 10,000 ordered results: time from the start to the run's success.
+ * - A chain of 100 steps, against a baseline of 100 plain jobs run one after another
+ *   (enqueue one, wait for its end, then the next): the chain's time per step minus the
+ *   baseline's time per job is what a workflow adds to each job.
+ *
+ * Times are the database's own (a run's `finishedAt − createdAt`; a plain job's, summed),
+ * so how often this process polls for the end does not count. Each figure is the median of
+ * `ORDO_BENCH_RUNS` (3) runs with min–max. SQLite sends no wake-up across processes, so a
+ * job enqueued here waits for the worker's next poll: the SQLite worker polls every
+ * `ORDO_BENCH_POLL` (10ms), which the baseline pays about half of per job; the chain's next
+ * step is inserted by the worker's own process, which wakes it at once. PostgreSQL's worker
+ * is woken by NOTIFY either way.
+ *
+ *   ORDO_BENCH_FANOUT=10000 ORDO_BENCH_CHAIN=100 ORDO_BENCH_ONLY=workflows npm run bench
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createOrdo, type Ordo } from '../dist/index.js';
+
+const RUNS = Number(process.env.ORDO_BENCH_RUNS ?? 3);
+const FANOUT = Number(process.env.ORDO_BENCH_FANOUT ?? 10_000);
+const CHAIN = Number(process.env.ORDO_BENCH_CHAIN ?? 100);
+const CONCURRENCY = Number(process.env.ORDO_BENCH_CONCURRENCY ?? 50);
+const SQLITE_POLL = process.env.ORDO_BENCH_POLL ?? '10ms';
+const CLI = fileURLToPath(new URL('../bin/ordo.js', import.meta.url));
+const TASKS = fileURLToPath(new URL('./tasks', import.meta.url));
+/** The plain job of the baseline: `noop` of bench/tasks/workflows.ts. */
+const PLAIN_TASK = 'workflows.noop';
+
+/** A database to measure on: a SQLite file, or a PostgreSQL URL and a schema of its own. */
+export interface BenchDatabase {
+  engine: 'sqlite' | 'postgres';
+  db: string;
+  schema?: string;
+}
+
+/** Starts `ordo worker` on the database; resolves once it has stored its workflows and started. */
+function startWorker(target: BenchDatabase): Promise<ChildProcess> {
+  const args = [CLI, '--db', target.db, ...(target.schema ? ['--schema', target.schema] : []), '--tasks', TASKS, 'worker', '--name', 'bench-workflows', '--concurrency', String(CONCURRENCY), '--no-maintenance'];
+  if (target.engine === 'sqlite') args.push('--poll', SQLITE_POLL);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ORDO_LOG_LEVEL: 'info' } });
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      seen = (seen + chunk).slice(-20_000);
+      if (seen.includes('"worker started"')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`ordo worker exited ${code}:\n${seen}`)));
+  });
+}
+
+async function stopWorker(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Starts a run of the stored workflow and returns its duration in the database's clock (ms). */
+async function timeRun(ordo: Ordo, workflow: string, input: unknown, pollMs: number): Promise<number> {
+  const { runId } = await ordo.workflows.start(workflow, input);
+  for (;;) {
+    await sleep(pollMs);
+    const run = await ordo.workflows.getRun(runId);
+    if (run.state === 'running') continue;
+    if (run.state !== 'succeeded') throw new Error(`run ${runId} of ${workflow} ended ${run.state}: ${run.error?.message ?? 'no error'}`);
+    return run.finishedAt!.getTime() - run.createdAt.getTime();
+  }
+}
+
+/** Runs `count` plain no-op jobs one after another; returns the sum of their durations (ms). */
+async function timePlainJobs(ordo: Ordo, count: number): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    const { id } = await ordo.enqueue(PLAIN_TASK, { i });
+    for (;;) {
+      await sleep(1);
+      const job = await ordo.getJob(id);
+      if (job?.state === 'succeeded') {
+        total += job.finishedAt!.getTime() - job.createdAt.getTime();
+        break;
+      }
+      if (job && job.state !== 'pending' && job.state !== 'running') throw new Error(`plain job ${id} ended ${job.state}`);
+    }
+  }
+  return total;
+}
+
+interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+function spread(xs: readonly number[]): Spread {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return { median: sorted[Math.floor(sorted.length / 2)]!, min: sorted[0]!, max: sorted.at(-1)! };
+}
+
+const ms = (x: number, digits = 1): string => x.toFixed(digits);
+const range = (s: Spread, digits = 1): string => `${ms(s.median, digits)} ms (${ms(s.min, digits)}–${ms(s.max, digits)})`;
+
+/** The chain against the plain jobs, run after run in turn, so both see the same machine load. */
+async function benchChain(ordo: Ordo, engine: string): Promise<void> {
+  const perStep: number[] = [];
+  const perJob: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    perJob.push((await timePlainJobs(ordo, CHAIN)) / CHAIN);
+    perStep.push((await timeRun(ordo, 'bench-chain', {}, 10)) / CHAIN);
+  }
+  const step = spread(perStep);
+  const job = spread(perJob);
+  const added = spread(perStep.map((s, i) => s - perJob[i]!));
+  console.log(
+    `${engine.padEnd(9)} chain of ${CHAIN} no-op steps: ${range(step)} per step; ${CHAIN} plain no-op jobs in turn: ${range(job)} per job; ` +
+      `a workflow step adds ${ms(added.median)} ms (${ms(added.min)}–${ms(added.max)}) per step over a plain job`,
+  );
+}
+
+async function benchFan(ordo: Ordo, engine: string): Promise<void> {
+  const times: number[] = [];
+  for (let r = 0; r < RUNS; r++) times.push(await timeRun(ordo, 'bench-fan', { n: FANOUT }, 100));
+  const s = spread(times);
+  console.log(
+    `${engine.padEnd(9)} fan-out and fan-in of ${FANOUT}: ${ms(s.median / 1000, 2)} s (${ms(s.min / 1000, 2)}–${ms(s.max / 1000, 2)}) from start to success, ` +
+      `${Math.round((FANOUT / s.median) * 1000)} map jobs/s (median of ${RUNS}, 1 worker process, concurrency ${CONCURRENCY})`,
+  );
+}
+
+/** Measures both on one database: a worker process serves every run, this process starts them. */
+export async function benchWorkflows(target: BenchDatabase): Promise<void> {
+  const worker = await startWorker(target);
+  const ordo = await createOrdo({ db: target.db, ...(target.schema ? { schema: target.schema } : {}) });
+  try {
+    // The chain first: the fan-outs leave tens of thousands of finished jobs behind.
+    await benchChain(ordo, target.engine);
+    await benchFan(ordo, target.engine);
+  } finally {
+    await stopWorker(worker);
+    await ordo.close();
+  }
+}
