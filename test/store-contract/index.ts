@@ -33,6 +33,12 @@ import { stateMachineCases } from './state-machine.js';
 import { tokensCases } from './tokens.js';
 import { useContractContext } from './support.js';
 import { workersCases } from './workers.js';
+import { workflowsCases } from './workflows.js';
+import { workflowsConcurrencyCases } from './workflows-concurrency.js';
+import { workflowsListCases } from './workflows-list.js';
+import { workflowsMapCases } from './workflows-map.js';
+import { workflowsOperationsCases } from './workflows-operations.js';
+import { workflowsPoliciesCases } from './workflows-policies.js';
 
 export function exerciseStore(fixture: EngineFixture): void {
   describe(`store contract: ${fixture.name}`, () => {
@@ -62,5 +68,11 @@ export function exerciseStore(fixture: EngineFixture): void {
     describe('schedules: fires and the ledger', () => scheduleFiresCases(ctx));
     describe('tokens', () => tokensCases(ctx));
     describe('audit log', () => auditCases(ctx));
+    describe('workflows: definitions and runs', () => workflowsCases(ctx));
+    describe('workflows: failure policies and every way a step job ends', () => workflowsPoliciesCases(ctx));
+    describe('workflows: map steps, fan-out and fan-in', () => workflowsMapCases(ctx));
+    describe('workflows: cancel, retry, and what job operations leave alone', () => workflowsOperationsCases(ctx));
+    describe('workflows: listing runs', () => workflowsListCases(ctx));
+    describe('workflows: the last parents ending at once', () => workflowsConcurrencyCases(ctx));
   });
 }
