@@ -91,5 +91,25 @@ export function workflowsMapCases(ctx: ContractContext): void {
     expect((await mustGet(ctx.store, second!.id)).state).toBe('succeeded');
     expect(await mustGetRun(ctx.store, runId)).toMatchObject({ state: 'failed' });
     expect(await jobsOfStep(ctx.store, 'sink')).toEqual([]);
+
+    // A retry runs the elements that did not succeed; the succeeded ones keep their results.
+    expect(await ctx.store.workflowRunRetry({ id: runId })).toEqual({ retried: true, state: 'running' });
+    expect(stepOf(await mustGetRun(ctx.store, runId), 'm')).toMatchObject({ state: 'active', mapTotal: 5, mapDone: 2, error: null });
+    expect((await jobsOfStep(ctx.store, 'm')).map((j) => j.state)).toEqual(['succeeded', 'succeeded', 'pending', 'pending', 'pending']);
+    const rest = await ctx.store.jobClaim({ workerId: 'worker-1', queues: [queueOf('m')], limit: 10, leaseMs: 60_000 });
+    expect(rest.map((j) => j.workflow!.mapIndex)).toEqual([2, 3, 4]);
+    await ctx.store.jobFinishMany({ finishes: rest.map((j) => stepFinish(j, { result: `again ${j.workflow!.mapIndex}` })) });
+    const retried = await mustGetRun(ctx.store, runId);
+    expect(stepOf(retried, 'm')).toMatchObject({ state: 'succeeded', mapDone: 5, result: ['ok', 'late', 'again 2', 'again 3', 'again 4'] });
+    expect(await jobsOfStep(ctx.store, 'sink')).toHaveLength(1);
+  });
+
+  it('succeeds a map step over an empty array at once and releases its dependant', async () => {
+    const { runId } = await ctx.store.workflowStart({ definition: mapOver(), input: null });
+    await succeedStep(ctx.store, 'src', []);
+    const run = await mustGetRun(ctx.store, runId);
+    expect(stepOf(run, 'm')).toMatchObject({ state: 'succeeded', result: [], mapTotal: 0 });
+    expect(await jobsOfStep(ctx.store, 'm')).toEqual([]);
+    expect(await jobsOfStep(ctx.store, 'sink')).toHaveLength(1);
   });
 }
