@@ -44,6 +44,11 @@ import { fireDue, fireNow, scheduleHistory } from './sql/schedule-fires.js';
 import { deleteSchedule, listSchedules, readSchedule, scheduleNextDueIn, setSchedulePaused, upsertSchedule } from './sql/schedules.js';
 import { createToken, getToken, listTokens, revokeToken } from './sql/tokens.js';
 import { heartbeatWorker, listWorkers, markWorkerStopped } from './sql/workers.js';
+import { getWorkflow, listWorkflows, registerWorkflows } from './sql/workflows-define.js';
+import { listRuns } from './sql/workflows-list.js';
+import { cancelRun, retryRun } from './sql/workflows-operate.js';
+import { getRun, stepInputs } from './sql/workflows-read.js';
+import { startWorkflow } from './sql/workflows-start.js';
 
 export interface SqliteStoreOptions {
   /** The database file; its folder is created when missing. `:memory:` for a private, throwaway database. */
@@ -156,7 +161,13 @@ class SqliteStore implements Store {
     return { applied };
   };
 
-  jobCancel: Store['jobCancel'] = ({ id }) => this.run((c, now) => cancelJob(c, now, id));
+  jobCancel: Store['jobCancel'] = async ({ id }) => {
+    const outcome = await this.run((c, now) => cancelJob(c, now, id));
+    if (!outcome) return null;
+    // A cancelled step of a run may have released others (a `continue` edge).
+    if (outcome.queues) this.signal.emit(outcome.queues);
+    return { state: outcome.state, cancelRequested: outcome.cancelRequested };
+  };
 
   jobRetry: Store['jobRetry'] = async ({ id }) => {
     const outcome = await this.run((c, now) => retryJob(c, now, id));
@@ -255,6 +266,41 @@ class SqliteStore implements Store {
 
   scheduleHistory: Store['scheduleHistory'] = async ({ name, limit }) => this.run((c) => scheduleHistory(c, name, limit === undefined ? undefined : checkLimit(limit)));
   scheduleNextDueIn: Store['scheduleNextDueIn'] = () => this.run((c, now) => scheduleNextDueIn(c, now));
+
+  workflowRegister: Store['workflowRegister'] = ({ definitions }) => this.run((c, now) => registerWorkflows(c, now, definitions));
+  workflowList: Store['workflowList'] = () => this.run((c) => listWorkflows(c));
+  workflowGet: Store['workflowGet'] = ({ name }) => this.run((c) => getWorkflow(c, name));
+
+  workflowStart: Store['workflowStart'] = async ({ tx, ...params }) => {
+    if (tx !== undefined) {
+      throw new OrdoError(
+        'invalid_argument',
+        'workflowStart: `tx` (start inside your own transaction) needs the PostgreSQL engine; the SQLite engine has no shared transactions, so start without `tx`',
+      );
+    }
+    const { runId, created, queues } = await this.run((c, now) => startWorkflow(c, now, params));
+    this.signal.emit(queues);
+    return { runId, created };
+  };
+
+  workflowRunGet: Store['workflowRunGet'] = ({ id }) => this.run((c) => getRun(c, id));
+  workflowRunList: Store['workflowRunList'] = (params) => this.run((c) => listRuns(c, params));
+
+  workflowRunCancel: Store['workflowRunCancel'] = async ({ id }) => {
+    const outcome = await this.run((c, now) => cancelRun(c, now, id));
+    if (!outcome) return null;
+    this.signal.emit(outcome.queues);
+    return outcome.state;
+  };
+
+  workflowRunRetry: Store['workflowRunRetry'] = async ({ id }) => {
+    const outcome = await this.run((c, now) => retryRun(c, now, id));
+    if (!outcome) return null;
+    this.signal.emit(outcome.queues);
+    return { retried: outcome.retried, state: outcome.state };
+  };
+
+  workflowStepInputs: Store['workflowStepInputs'] = ({ runId, step }) => this.run((c) => stepInputs(c, runId, step));
 
   onJobsAvailable(listener: (queue: string) => void): () => void {
     return this.signal.subscribe(listener);

@@ -213,6 +213,64 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_log_action ON audit_log (action, id);
     `,
   },
+  {
+    version: 7,
+    name: 'workflows: definitions, runs, their steps, and the jobs of each step',
+    sql: `
+      -- Stored definitions by name (JSON text of a WorkflowDefinition).
+      CREATE TABLE workflows (
+        name       TEXT    PRIMARY KEY,
+        definition TEXT    NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      -- A run keeps a snapshot of the definition it started with, whatever is deployed since.
+      -- AUTOINCREMENT: an id is never reused after pruning, so listing cursors hold.
+      CREATE TABLE workflow_runs (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        workflow    TEXT    NOT NULL,
+        state       TEXT    NOT NULL CHECK (state IN ('running', 'succeeded', 'failed', 'cancelled')),
+        input       TEXT    NOT NULL,
+        output      TEXT,
+        error       TEXT,
+        definition  TEXT    NOT NULL,
+        trace_id    TEXT,
+        unique_key  TEXT    UNIQUE,
+        created_at  INTEGER NOT NULL,
+        finished_at INTEGER
+      );
+      -- Listings of one workflow's or one state's runs, newest first by id.
+      CREATE INDEX workflow_runs_workflow ON workflow_runs (workflow, id);
+      CREATE INDEX workflow_runs_state ON workflow_runs (state, id);
+      -- Retention: ended runs by end time.
+      CREATE INDEX workflow_runs_finished ON workflow_runs (finished_at) WHERE finished_at IS NOT NULL;
+
+      -- One row per step of a run; a map step counts its succeeded jobs in map_done.
+      CREATE TABLE workflow_steps (
+        run_id      INTEGER NOT NULL REFERENCES workflow_runs (id) ON DELETE CASCADE,
+        step        TEXT    NOT NULL,
+        state       TEXT    NOT NULL
+                    CHECK (state IN ('waiting', 'active', 'succeeded', 'failed', 'skipped', 'cancelled')),
+        job_id      INTEGER,
+        map_total   INTEGER,
+        map_done    INTEGER NOT NULL DEFAULT 0,
+        result      TEXT,
+        error       TEXT,
+        reason      TEXT,
+        skip        TEXT CHECK (skip IN ('condition', 'parent')),
+        finished_at INTEGER,
+        PRIMARY KEY (run_id, step)
+      ) WITHOUT ROWID;
+
+      -- The step a job does (NULL for a job of its own).
+      ALTER TABLE jobs ADD COLUMN run_id INTEGER;
+      ALTER TABLE jobs ADD COLUMN step TEXT;
+      ALTER TABLE jobs ADD COLUMN map_index INTEGER;
+      -- A run's jobs by step, a map step's in element order (its fan-in reads them so, once).
+      -- Partial: plain jobs never enter it, so their inserts and finishes pay nothing for it.
+      CREATE INDEX jobs_run ON jobs (run_id, step, map_index) WHERE run_id IS NOT NULL;
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

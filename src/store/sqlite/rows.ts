@@ -30,6 +30,9 @@ export interface JobRow extends Pick<JobRecord, 'task' | 'queue' | 'state' | 'pr
   last_error: string | null;
   attempts: string;
   trace_id: string | null;
+  run_id: number | null;
+  step: string | null;
+  map_index: number | null;
 }
 
 export function jobFromRow(row: JobRow): JobRecord {
@@ -58,6 +61,7 @@ export function jobFromRow(row: JobRow): JobRecord {
     lastError: row.last_error === null ? null : (JSON.parse(row.last_error) as ErrorInfo),
     attempts: (JSON.parse(row.attempts) as StoredAttempt[]).map(attemptFromStored),
     traceId: row.trace_id,
+    workflow: row.run_id === null ? null : { runId: String(row.run_id), step: row.step ?? '', mapIndex: row.map_index },
   };
 }
 

@@ -8,6 +8,10 @@
  * keeps enqueue's promise of one active job per unique key: a job whose key an active job
  * holds is left as it is, and of several matched jobs sharing a key only the newest runs again.
  *
+ * Jobs of workflow runs: a cancelled pending one ends its step, so its run advances in the
+ * same transaction; those of a running run are neither retried nor deleted (retry or cancel
+ * the run), nor deleted one by one (workflows-guard.ts).
+ *
  * Measured over 100,000 matching jobs (test/store.bulk-scale.test.ts, one call each): cancel
  * 0.5 s, retry 0.4–0.6 s, delete 0.5 s, each dry run 0.01–0.3 s (a payloadContains filter
  * walks every payload: 0.3 s). The write lock is held that long; workers wait it out (the
@@ -18,6 +22,8 @@ import type { BulkQuery } from '../../bulk.js';
 import type { SqliteConnection } from '../connection.js';
 import { toRowId } from '../rows.js';
 import { type FilterSql, where, whereClause } from './job-filter.js';
+import { type EndedJob, advanceRuns } from './workflows-advance.js';
+import { OUTSIDE_RUNNING_RUNS, assertNotInRunningRun } from './workflows-guard.js';
 
 /** Statement texts of one action over the matched jobs (`matched`: the filter and the action's states). */
 const ACTIONS = {
@@ -29,7 +35,8 @@ const ACTIONS = {
         finished_at = CASE WHEN state = 'pending' THEN @now ELSE finished_at END,
         cancel_requested = CASE WHEN state = 'running' THEN 1 ELSE cancel_requested END,
         state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE state END
-      ${matched} AND (state = 'pending' OR cancel_requested = 0)`,
+      ${matched} AND (state = 'pending' OR cancel_requested = 0)
+      RETURNING id, state, run_id, step, map_index`,
   },
   // Failed and cancelled jobs due now, as jobRetry; `retried` picks them (see the header).
   retry: {
@@ -62,7 +69,7 @@ const RETRIED = (matched: string): string => `
 export function bulkJobs(c: SqliteConnection, now: number, query: BulkQuery): { count: number; queues: string[] } {
   if (query.states.length === 0) return { count: 0, queues: [] };
   const filter = whereClause(query.filter);
-  const { matched, args } = matching(filter, query.states);
+  const { matched, args } = matching(filter, query.states, query.action !== 'cancel');
   const action = ACTIONS[query.action];
   if (query.dryRun) {
     const count = c.prepare(`SELECT COUNT(*) AS n FROM (${action.selected(matched)})`, !filter.shaped);
@@ -70,18 +77,39 @@ export function bulkJobs(c: SqliteConnection, now: number, query: BulkQuery): { 
   }
   const write = c.prepare(action.write(matched), !filter.shaped);
   return c.write(() => {
-    if (query.action !== 'retry') return { count: write.run(...args, { now }).changes, queues: [] };
+    if (query.action === 'delete') return { count: write.run(...args, { now }).changes, queues: [] };
+    if (query.action === 'cancel') return cancelled(c, now, write.all(...args, { now }) as CancelledRow[]);
     const queues = write.pluck().all(...args, { now }) as string[];
     return { count: queues.length, queues: [...new Set(queues)] };
   });
 }
 
-function matching(filter: FilterSql, states: readonly JobState[]): { matched: string; args: unknown[] } {
+interface CancelledRow {
+  id: number;
+  state: JobState;
+  run_id: number | null;
+  step: string | null;
+  map_index: number | null;
+}
+
+// The pending jobs of runs that the cancel ended advance their runs (running ones end later, by their finish).
+function cancelled(c: SqliteConnection, now: number, rows: readonly CancelledRow[]): { count: number; queues: string[] } {
+  const ended: EndedJob[] = [];
+  for (const row of rows) {
+    if (row.run_id === null || row.state !== 'cancelled') continue;
+    ended.push({ id: row.id, runId: row.run_id, step: row.step ?? '', mapIndex: row.map_index, state: 'cancelled', result: null, lastError: null });
+  }
+  return { count: rows.length, queues: [...advanceRuns(c, now, ended)] };
+}
+
+// Retry and delete leave the jobs of running runs alone; cancel takes them (their runs advance).
+function matching(filter: FilterSql, states: readonly JobState[], outsideRuns: boolean): { matched: string; args: unknown[] } {
   const conditions = [...filter.conditions, 'state IN (SELECT value FROM json_each(?))'];
+  if (outsideRuns) conditions.push(OUTSIDE_RUNNING_RUNS);
   return { matched: where(conditions), args: [...filter.args, JSON.stringify(states)] };
 }
 
-const STATE = `SELECT state FROM jobs WHERE id = ?`;
+const STATE = `SELECT id, state, run_id, step FROM jobs WHERE id = ?`;
 const DELETE = `DELETE FROM jobs WHERE id = ? AND state <> 'running'`;
 
 /** Deletes a job that is not running; `running` when it is (nothing changed), null when there is none. */
@@ -89,9 +117,10 @@ export function deleteJob(c: SqliteConnection, jobId: string): 'deleted' | 'runn
   const id = toRowId(jobId);
   if (id === null) return null;
   return c.write(() => {
-    const row = c.prepare(STATE).get(id) as { state: JobState } | undefined;
+    const row = c.prepare(STATE).get(id) as { id: number; state: JobState; run_id: number | null; step: string | null } | undefined;
     if (!row) return null;
     if (row.state === 'running') return 'running';
+    assertNotInRunningRun(c, row, 'deleted');
     c.prepare(DELETE).run(id);
     return 'deleted';
   });

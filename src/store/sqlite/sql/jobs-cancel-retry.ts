@@ -2,6 +2,10 @@
  * Operator actions on single jobs and queues: jobCancel, jobRetry, jobDeleteMany. Each reads
  * the job and changes it inside one IMMEDIATE transaction, so the decision and the write see
  * the same state even when workers are claiming and finishing at the same time.
+ *
+ * A pending job of a workflow run cancelled here ends its step, so its run advances in the
+ * same transaction; jobs of a running run are not retried alone nor swept by a clean
+ * (workflows-guard.ts).
  */
 import { OrdoError } from '../../../core/errors.js';
 import { canTransition } from '../../../core/states.js';
@@ -10,8 +14,10 @@ import type { SqliteConnection } from '../connection.js';
 import { deletableStates } from '../../records.js';
 import { toRowId } from '../rows.js';
 import { activeJobWithKey } from './unique-keys.js';
+import { advanceRuns } from './workflows-advance.js';
+import { OUTSIDE_RUNNING_RUNS, assertNotInRunningRun } from './workflows-guard.js';
 
-const STATE = `SELECT state, cancel_requested, queue, unique_key FROM jobs WHERE id = ?`;
+const STATE = `SELECT id, state, cancel_requested, queue, unique_key, run_id, step, map_index FROM jobs WHERE id = ?`;
 
 // The moves these statements make, and the states they start from, are core/states.ts's table.
 const CANCEL_PENDING = `
@@ -29,17 +35,28 @@ const RETRY = `
 
 const DELETE = `
   DELETE FROM jobs
-  WHERE queue = ? AND state IN (SELECT value FROM json_each(?))`;
+  WHERE queue = ? AND state IN (SELECT value FROM json_each(?)) AND ${OUTSIDE_RUNNING_RUNS}`;
 
 interface StateRow {
+  id: number;
   state: JobState;
   cancel_requested: number;
   queue: string;
   unique_key: string | null;
+  run_id: number | null;
+  step: string | null;
+  map_index: number | null;
+}
+
+/** What jobCancel did; `queues`: those that got a due job from the run the cancellation advanced. */
+export interface CancelOutcome {
+  state: JobState;
+  cancelRequested: boolean;
+  queues?: string[];
 }
 
 /** Cancels a pending job, flags a running one; terminal jobs are left as they are. */
-export function cancelJob(c: SqliteConnection, now: number, jobId: string): { state: JobState; cancelRequested: boolean } | null {
+export function cancelJob(c: SqliteConnection, now: number, jobId: string): CancelOutcome | null {
   const id = toRowId(jobId);
   if (id === null) return null;
   return c.write(() => {
@@ -47,7 +64,9 @@ export function cancelJob(c: SqliteConnection, now: number, jobId: string): { st
     if (!row) return null;
     if (canTransition(row.state, 'cancelled', 'jobCancel')) {
       c.prepare(CANCEL_PENDING).run({ id, now });
-      return { state: 'cancelled', cancelRequested: false };
+      if (row.run_id === null) return { state: 'cancelled', cancelRequested: false };
+      const ended = { id, runId: row.run_id, step: row.step ?? '', mapIndex: row.map_index, state: 'cancelled' as const, result: null, lastError: null };
+      return { state: 'cancelled', cancelRequested: false, queues: [...advanceRuns(c, now, [ended])] };
     }
     if (row.state === 'running') {
       c.prepare(REQUEST_CANCEL).run(id);
@@ -65,6 +84,7 @@ export function retryJob(c: SqliteConnection, now: number, jobId: string): { ret
     const row = c.prepare(STATE).get(id) as StateRow | undefined;
     if (!row) return null;
     if (!canTransition(row.state, 'pending', 'jobRetry')) return { retried: false, state: row.state };
+    assertNotInRunningRun(c, row, 'retried');
     if (row.unique_key !== null) assertKeyFree(c, jobId, row.unique_key);
     c.prepare(RETRY).run({ id, now });
     return { retried: true, state: 'pending', queue: row.queue };

@@ -10,9 +10,11 @@ import { duplicateOf } from './unique-keys.js';
 
 const INSERT = `
   INSERT INTO jobs (task, queue, payload, state, priority, run_at, created_at, max_attempts,
-                    timeout_ms, backoff_base_ms, backoff_cap_ms, unique_key, trace_id)
+                    timeout_ms, backoff_base_ms, backoff_cap_ms, unique_key, trace_id,
+                    run_id, step, map_index)
   VALUES (@task, @queue, @payload, 'pending', @priority, @runAt, @now, @maxAttempts,
-          @timeoutMs, @backoffBaseMs, @backoffCapMs, @uniqueKey, @traceId)`;
+          @timeoutMs, @backoffBaseMs, @backoffCapMs, @uniqueKey, @traceId,
+          @runId, @step, @mapIndex)`;
 
 /** Inserts `jobs` in order; `queues` lists the queues that got a new job, for wake-ups. */
 export function insertJobs(c: SqliteConnection, now: number, jobs: readonly JobInsert[]): { results: InsertResult[]; queues: string[] } {
@@ -49,5 +51,8 @@ function insertParams(job: JobInsert, now: number): Record<string, unknown> {
     backoffCapMs: job.backoffCapMs,
     uniqueKey: job.uniqueKey,
     traceId: traceIdOf(job),
+    runId: job.workflow ? Number(job.workflow.runId) : null,
+    step: job.workflow?.step ?? null,
+    mapIndex: job.workflow?.mapIndex ?? null,
   };
 }

@@ -1,14 +1,17 @@
 /**
  * jobPrune on SQLite: retention. Deletes finished jobs (succeeded, failed, cancelled) that
  * finished before the cut-off, fire-ledger rows fired before it except each schedule's
- * latest fire, and audit entries written before it (audit.ts), at most `limit` of each per
- * call, in one IMMEDIATE transaction. Pending and
- * running jobs are never touched, however old (core/states.ts: only finished jobs move to
- * `deleted` by jobPrune). Bounded, so the write lock is held briefly; the pruner calls again.
+ * latest fire, audit entries written before it (audit.ts), and workflow runs that ended
+ * before it (their steps go with them), at most `limit` of each per call, in one IMMEDIATE
+ * transaction. Pending and running jobs are never touched, however old (core/states.ts: only
+ * finished jobs move to `deleted` by jobPrune), nor the finished jobs of a running run (its
+ * steps' results live on in its step rows, but its jobs are its history while it runs).
+ * Bounded, so the write lock is held briefly; the pruner calls again.
  */
 import { DEFAULT_PRUNE_LIMIT } from '../../schedule-records.js';
 import type { SqliteConnection } from '../connection.js';
 import { pruneAudit } from './audit.js';
+import { OUTSIDE_RUNNING_RUNS } from './workflows-guard.js';
 
 // Walks `jobs_finished` (migration 5): rows with a finish time, by finish time; the few in
 // the range that wait for a retry (pending, running) are skipped by the state test.
@@ -16,7 +19,14 @@ import { pruneAudit } from './audit.js';
 export const PRUNE_JOBS = `
   DELETE FROM jobs WHERE id IN (
     SELECT id FROM jobs
-    WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < @cutoff
+    WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < @cutoff AND ${OUTSIDE_RUNNING_RUNS}
+    ORDER BY finished_at LIMIT @limit)`;
+
+// Ended runs by end time (workflow_runs_finished, migration 7); steps go by ON DELETE CASCADE.
+export const PRUNE_RUNS = `
+  DELETE FROM workflow_runs WHERE id IN (
+    SELECT id FROM workflow_runs
+    WHERE finished_at < @cutoff AND state <> 'running'
     ORDER BY finished_at LIMIT @limit)`;
 
 // A schedule's newest fire stays, so its history and last fire time never go blank.
@@ -27,11 +37,12 @@ const PRUNE_FIRES = `
       AND f.fire_time < (SELECT MAX(g.fire_time) FROM schedule_fires g WHERE g.schedule_id = f.schedule_id)
     ORDER BY f.fired_at LIMIT @limit)`;
 
-export function pruneJobs(c: SqliteConnection, now: number, olderThanMs: number, limit = DEFAULT_PRUNE_LIMIT): { jobs: number; fires: number; audit: number } {
+export function pruneJobs(c: SqliteConnection, now: number, olderThanMs: number, limit = DEFAULT_PRUNE_LIMIT): { jobs: number; fires: number; audit: number; runs: number } {
   const params = { cutoff: now - olderThanMs, limit };
   return c.write(() => ({
     jobs: c.prepare(PRUNE_JOBS).run(params).changes,
     fires: c.prepare(PRUNE_FIRES).run(params).changes,
     audit: pruneAudit(c, params.cutoff, limit),
+    runs: c.prepare(PRUNE_RUNS).run(params).changes,
   }));
 }

@@ -4,14 +4,16 @@
  * attempts are used up, and cancels them when their cancellation was requested (a request is
  * never lost with the worker). One IMMEDIATE transaction; each UPDATE is fenced again by
  * (id, attempt, state = 'running', lease still expired), so a job finished or heartbeated
- * meanwhile is left alone and concurrent rescuers rescue each job once.
+ * meanwhile is left alone and concurrent rescuers rescue each job once. A job of a workflow
+ * run that ends here (failed, cancelled) advances its run in the same transaction.
  */
 import { DEFAULT_RESCUE_LIMIT } from '../../records.js';
 import type { SqliteConnection } from '../connection.js';
 import { lostAttemptJson } from '../rows.js';
+import { type EndedJob, advanceRuns } from './workflows-advance.js';
 
 const EXPIRED = `
-  SELECT id, queue, attempt, locked_by, started_at FROM jobs
+  SELECT id, queue, attempt, locked_by, started_at, run_id, step, map_index FROM jobs
   WHERE state = 'running' AND locked_until < @now
     AND locked_by NOT IN (SELECT value FROM json_each(@except))
   ORDER BY locked_until
@@ -41,6 +43,9 @@ interface ExpiredRow {
   attempt: number;
   locked_by: string | null;
   started_at: number | null;
+  run_id: number | null;
+  step: string | null;
+  map_index: number | null;
 }
 
 export interface RescueOutcome {
@@ -59,6 +64,7 @@ export function rescueExpired(c: SqliteConnection, now: number, limit = DEFAULT_
   const outcome: RescueOutcome = { rescued: [], failed: [], cancelled: [], queues: [] };
   const queues = new Set<string>();
   c.write(() => {
+    const ended: EndedJob[] = [];
     for (const row of expired.all({ now, limit, except }) as ExpiredRow[]) {
       const error = { message: `lease expired: worker ${row.locked_by ?? 'unknown'} stopped heartbeating` };
       const params = { id: row.id, attempt: row.attempt, now, lastError: JSON.stringify(error), record: lostAttemptJson(row, now, error) };
@@ -70,8 +76,12 @@ export function rescueExpired(c: SqliteConnection, now: number, limit = DEFAULT_
         queues.add(row.queue);
       } else {
         outcome[done.state].push(id);
+        if (row.run_id !== null) {
+          ended.push({ id: row.id, runId: row.run_id, step: row.step ?? '', mapIndex: row.map_index, state: done.state, result: null, lastError: error });
+        }
       }
     }
+    for (const queue of advanceRuns(c, now, ended)) queues.add(queue);
   });
   outcome.queues = [...queues];
   return outcome;

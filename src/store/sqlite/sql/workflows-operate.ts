@@ -1,0 +1,50 @@
+/**
+ * An operator's actions on a run, on SQLite: workflowRunCancel and workflowRunRetry. Each
+ * reads the run and its steps and writes the plan of `planCancel` / `planRetry` in one
+ * IMMEDIATE transaction, the same write lock every finish of the run's jobs takes, so a
+ * cancellation and a step's end never interleave.
+ */
+import { ConflictError } from '../../../core/errors.js';
+import { planCancel, planRetry } from '../../../core/workflow-plan.js';
+import type { RunState } from '../../../core/workflow-types.js';
+import type { SqliteConnection } from '../connection.js';
+import { toRowId } from '../rows.js';
+import { applyPlan } from './workflows-apply.js';
+import { loadRun, loadSteps } from './workflows-rows.js';
+
+const RUNNING_JOBS = `SELECT id, step FROM jobs WHERE run_id = ? AND state = 'running' LIMIT 1`;
+
+/** Cancels a running run; returns its state after the call, null without such a run. */
+export function cancelRun(c: SqliteConnection, now: number, runId: string): { state: RunState; queues: string[] } | null {
+  const id = toRowId(runId);
+  if (id === null) return null;
+  return c.write(() => {
+    const run = loadRun(c, id);
+    if (!run) return null;
+    if (run.state !== 'running') return { state: run.state, queues: [] };
+    const plan = planCancel({ steps: loadSteps(c, id) });
+    const queues = applyPlan(c, now, run, plan);
+    return { state: plan.run?.state ?? run.state, queues: [...queues] };
+  });
+}
+
+/** Runs a failed or cancelled run again; `retried: false` for a running or succeeded one. */
+export function retryRun(c: SqliteConnection, now: number, runId: string): { retried: boolean; state: RunState; queues: string[] } | null {
+  const id = toRowId(runId);
+  if (id === null) return null;
+  return c.write(() => {
+    const run = loadRun(c, id);
+    if (!run) return null;
+    if (run.state === 'running' || run.state === 'succeeded') return { retried: false, state: run.state, queues: [] };
+    const running = c.prepare(RUNNING_JOBS).get(id) as { id: number; step: string } | undefined;
+    if (running) {
+      throw new ConflictError(
+        `workflow run ${id} cannot be retried yet: job ${running.id} of its step ${running.step} is still running (its cancellation not yet noticed); try again once it has stopped`,
+        { retryable: true, details: { runId: String(id), jobId: String(running.id), step: running.step } },
+      );
+    }
+    const plan = planRetry({ definition: run.definition, input: run.input, steps: loadSteps(c, id) });
+    const queues = applyPlan(c, now, run, plan);
+    return { retried: true, state: plan.run?.state ?? 'running', queues: [...queues] };
+  });
+}

@@ -1,0 +1,86 @@
+/**
+ * workflowStart on SQLite: one IMMEDIATE transaction writes the definition (with `register`),
+ * the run with its definition snapshot, every step row as `planStart` lays them out, and the
+ * jobs of the steps due at once. With a `uniqueKey` that a run already has, that run is
+ * returned instead; the lookup and the insert share the write lock, and the column's UNIQUE
+ * constraint is the backstop.
+ */
+import { ValidationError } from '../../../core/errors.js';
+import type { Json } from '../../../core/types.js';
+import { planStart } from '../../../core/workflow-plan.js';
+import type { WorkflowDefinition } from '../../../core/workflow-types.js';
+import type { SqliteConnection } from '../connection.js';
+import { insertPlannedJobs } from './workflows-apply.js';
+import { upsertWorkflows } from './workflows-define.js';
+import { jsonOrNull } from './workflows-rows.js';
+
+export interface StartParams {
+  readonly definition: WorkflowDefinition;
+  readonly input: Json;
+  readonly register?: boolean;
+  readonly traceId?: string | null;
+  readonly uniqueKey?: string | null;
+}
+
+const BY_KEY = `SELECT id FROM workflow_runs WHERE unique_key = ?`;
+
+const INSERT_RUN = `
+  INSERT INTO workflow_runs (workflow, state, input, definition, trace_id, unique_key, created_at)
+  VALUES (@workflow, 'running', @input, @definition, @traceId, @uniqueKey, @now)`;
+
+const INSERT_STEP = `
+  INSERT INTO workflow_steps (run_id, step, state, job_id, map_total, map_done, result, error, reason, skip, finished_at)
+  VALUES (@runId, @step, @state, NULL, @mapTotal, @mapDone, @result, @error, @reason, @skip, CASE WHEN @finished THEN @now END)`;
+
+/** Starts a run; `queues` got due jobs (to wake after commit). */
+export function startWorkflow(c: SqliteConnection, now: number, params: StartParams): { runId: string; created: boolean; queues: string[] } {
+  const input = inputJson(params.input);
+  const traceId = optionalText(params.traceId, 'traceId');
+  const uniqueKey = optionalText(params.uniqueKey, 'uniqueKey');
+  const { definition } = params;
+  return c.write(() => {
+    if (params.register) upsertWorkflows(c, now, [definition]);
+    const existing = uniqueKey === null ? undefined : (c.prepare(BY_KEY).get(uniqueKey) as { id: number } | undefined);
+    if (existing) return { runId: String(existing.id), created: false, queues: [] };
+    const run = { workflow: definition.name, input, definition: JSON.stringify(definition), traceId, uniqueKey, now };
+    const runId = Number(c.prepare(INSERT_RUN).run(run).lastInsertRowid);
+    const plan = planStart({ definition, input: params.input });
+    const insertStep = c.prepare(INSERT_STEP);
+    for (const row of plan.rows) {
+      insertStep.run({
+        runId,
+        now,
+        step: row.step,
+        state: row.state,
+        mapTotal: row.mapTotal,
+        mapDone: row.mapDone,
+        result: jsonOrNull(row.result),
+        error: jsonOrNull(row.error),
+        reason: row.reason,
+        skip: row.skip,
+        finished: row.finishedAt === null ? 0 : 1,
+      });
+    }
+    const queues = new Set<string>();
+    insertPlannedJobs(c, now, { id: runId, workflow: definition.name, state: 'running', input: params.input, definition, traceId }, plan.jobs, queues);
+    return { runId: String(runId), created: true, queues: [...queues] };
+  });
+}
+
+// `input` must survive JSON as it is: a value JSON.stringify drops (undefined, a function) is refused.
+function inputJson(input: Json): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(input);
+  } catch {
+    text = undefined;
+  }
+  if (text === undefined) throw new ValidationError('input', 'a JSON value', input);
+  return text;
+}
+
+function optionalText(value: string | null | undefined, field: string): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || value.includes('\0')) throw new ValidationError(field, 'a string without NUL characters, or null', value);
+  return value;
+}
