@@ -119,8 +119,10 @@ export const cancelResult = z.object({ state: z.enum(['cancelled', 'running']), 
 export const retryResult = z.object({ retried: z.literal(true), state: z.literal('pending') });
 
 const scheduleFields = {
-  task: name,
+  task: name.optional().meta({ description: 'the task each fire enqueues (or `workflow`)' }),
   payload: json.optional(),
+  workflow: name.optional().meta({ description: 'a workflow each fire starts a run of, instead of a task' }),
+  input: json.optional().meta({ description: "with `workflow`: each run's input" }),
   queue: name.optional(),
   priority: z.number().optional(),
   maxAttempts: z.number().optional(),
@@ -135,7 +137,7 @@ const scheduleFields = {
 };
 
 export const scheduleCreateBody = z.strictObject({ name, ...scheduleFields });
-export const scheduleUpdateBody = z.strictObject({ ...scheduleFields, task: name.optional() });
+export const scheduleUpdateBody = z.strictObject(scheduleFields);
 
 const scheduleTiming = z.union([
   z.object({ kind: z.literal('cron'), cron: z.string(), tz: z.string() }),

@@ -2,6 +2,8 @@
  * The flags of `ordo schedules add|update` turned into a client `ScheduleSpec`, and the
  * client's errors told in the flags the user typed: `cron: expected …` becomes
  * `--cron: expected …`, so every refusal names what to fix on the command line.
+ * A schedule enqueues a task's job (`--task`, `--payload`) or starts a workflow's run
+ * (`--workflow`, with `--payload` as the run's input).
  */
 import { Option, type Command } from 'commander';
 import type { ScheduleSpec } from '../client/ordo.js';
@@ -16,6 +18,7 @@ export interface ScheduleFlags {
   every?: string;
   at?: string;
   task?: string;
+  workflow?: string;
   payload?: string;
   tz?: string;
   queue?: string;
@@ -35,7 +38,9 @@ const FLAG_OF: Record<string, string> = {
   at: '--at',
   tz: '--tz',
   task: '--task',
+  workflow: '--workflow',
   payload: '--payload',
+  input: '--payload',
   queue: '--queue',
   priority: '--priority',
   maxAttempts: '--max-attempts',
@@ -47,16 +52,20 @@ const FLAG_OF: Record<string, string> = {
   name: 'NAME',
 };
 
-/** Adds the definition flags to `add` (`task` required there) or `update` (every flag optional). */
+/** A spec as the flags give it: a task's job, or a workflow's run with its input. */
+export type FlagSpec = Partial<ScheduleSpec> & { workflow?: string; input?: unknown };
+
+/** Adds the definition flags to `add` (a task or a workflow required there) or `update` (every flag optional). */
 export function definitionFlags(command: Command, mode: 'add' | 'update'): Command {
   const task = new Option('--task <task>', mode === 'add' ? 'task each fire enqueues' : 'enqueue this task instead');
-  if (mode === 'add') task.makeOptionMandatory();
+  const workflow = new Option('--workflow <name>', mode === 'add' ? 'a workflow each fire starts a run of, instead of a task (its input: --payload)' : 'start runs of this workflow instead');
   return command
     .option('--cron <expr>', 'cron expression: 5 or 6 fields ("0 9 * * 1-5") or @hourly, @daily …')
     .option('--every <duration>', 'fire at every multiple of an interval: 30s, 5m, 1h')
     .option('--at <time>', 'fire once at a time: ISO 8601 or epoch seconds')
     .addOption(task)
-    .option('--payload <json>', 'payload of every job, a JSON object')
+    .addOption(workflow.conflicts('task'))
+    .option('--payload <json>', "payload of every job (with --workflow: every run's input), a JSON object")
     .option('--tz <zone>', 'IANA time zone the cron expression is read in (default UTC), e.g. Europe/London')
     .option('-q, --queue <queue>', 'queue of its jobs (default: the task\'s queue, else "default")')
     .option('-p, --priority <n>', 'priority of its jobs; lower runs first', intOption('--priority', -1_000_000, 1_000_000))
@@ -69,7 +78,7 @@ export function definitionFlags(command: Command, mode: 'add' | 'update'): Comma
 }
 
 /** The spec the flags describe; `add` needs a timing, `update` only what changes. */
-export function specFromFlags(flags: ScheduleFlags, mode: 'add' | 'update'): Partial<ScheduleSpec> {
+export function specFromFlags(flags: ScheduleFlags, mode: 'add' | 'update'): FlagSpec {
   const timings = (['cron', 'every', 'at'] as const).filter((key) => flags[key] !== undefined);
   if (timings.length > 1) {
     throw new ValidationError(`--${timings[0]}`, 'one of --cron, --every or --at, not several', timings.map((key) => `--${key} ${flags[key]}`).join(' '));
@@ -77,9 +86,13 @@ export function specFromFlags(flags: ScheduleFlags, mode: 'add' | 'update'): Par
   if (timings.length === 0 && mode === 'add') {
     throw new ValidationError('--cron', 'when to fire: one of --cron EXPR, --every DURATION or --at TIME', undefined);
   }
+  if (mode === 'add' && flags.task === undefined && flags.workflow === undefined) {
+    throw new ValidationError('--task', 'what each fire does: --task TASK (a job) or --workflow NAME (a run)', undefined);
+  }
+  const payload = flags.payload === undefined ? undefined : asFlags(() => payloadFromArgs([flags.payload!]));
   return {
     task: flags.task,
-    payload: flags.payload === undefined ? undefined : asFlags(() => payloadFromArgs([flags.payload!])),
+    ...(flags.workflow === undefined ? { payload } : { workflow: flags.workflow, input: payload }),
     cron: flags.cron,
     every: flags.every === undefined ? undefined : durationSetting(flags.every, '--every'),
     at: flags.at,

@@ -13,7 +13,7 @@ import { resolveSchedule, type ScheduleSpec } from './schedule-spec.js';
 import { checkHistoryLimit, checkLookupName, type ScheduleDetail, type ScheduleView } from './schedules.js';
 import { checkScope, checkTokenId, checkTokenName, type TokenView } from './tokens.js';
 
-const SPEC_KEYS = ['task', 'payload', 'queue', 'priority', 'maxAttempts', 'timeout', 'cron', 'every', 'at', 'tz', 'misfire', 'misfireLimit', 'overlap'] as const;
+const SPEC_KEYS = ['task', 'payload', 'workflow', 'input', 'queue', 'priority', 'maxAttempts', 'timeout', 'cron', 'every', 'at', 'tz', 'misfire', 'misfireLimit', 'overlap'] as const;
 
 export class RemoteSchedules implements ScheduleClient {
   constructor(private readonly http: HttpCaller) {}
@@ -78,7 +78,9 @@ export class RemoteTokens implements TokenClient {
 /** The fields of a spec the API takes, a Date sent as ISO text (an invalid one refused as the local client refuses it). */
 function specBody(spec: Partial<ScheduleSpec>): Record<string, unknown> {
   const body: Record<string, unknown> = {};
-  for (const key of SPEC_KEYS) if (spec?.[key] !== undefined) body[key] = spec[key];
+  // A workflow target (`workflow`, `input`) travels too, whether or not this build's spec type names it.
+  const given = spec as Record<string, unknown> | undefined;
+  for (const key of SPEC_KEYS) if (given?.[key] !== undefined) body[key] = given[key];
   if (spec?.at instanceof Date) body.at = parseTime(spec.at, 'at').toISOString();
   return body;
 }

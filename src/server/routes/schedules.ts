@@ -1,7 +1,9 @@
 /**
- * Schedules: add, list, read, change, remove, pause, resume, fire now, the fire history, and
- * a preview of a timing not saved yet (the schedule form's live check).
+ * Schedules (of a task's job or a workflow's run): add, list, read, change, remove, pause,
+ * resume, fire now, the fire history, and a preview of a timing not saved yet (the schedule
+ * form's live check).
  */
+import type { ScheduleSpec } from '../../client/schedule-spec.js';
 import type { ServerClient } from '../client.js';
 import type { HandlersFor } from '../register.js';
 import type { TaskCheck } from '../task-check.js';
@@ -24,7 +26,8 @@ export function scheduleHandlers(client: ServerClient, tasks: TaskCheck): Handle
     'schedules.create': async ({ body }) => {
       await tasks.check(body.task, 'task');
       const { name, ...spec } = body;
-      return schedules.add(name, spec);
+      // A task's job or a workflow's run: which one, and that it is one, the client checks.
+      return schedules.add(name, spec as ScheduleSpec);
     },
     'schedules.list': async () => ({ schedules: await schedules.list() }),
     'schedules.get': async ({ params }) => schedules.get(params.name),

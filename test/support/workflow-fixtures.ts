@@ -1,0 +1,57 @@
+/**
+ * Workflows for the tests of the HTTP API, the remote client and the CLI: a diamond
+ * a → (b, c) → d whose `b` fails while `failB` is set (so a run can fail and be retried),
+ * `parked`, whose one step waits on a queue no worker serves (a run to cancel), and `held`,
+ * whose step runs until the test lets it go (a run that cannot be retried yet). A worker in
+ * the test process runs them on the given store, and stores their definitions as it starts.
+ */
+import { createLogger } from '../../src/core/logger.js';
+import { PermanentError } from '../../src/core/errors.js';
+import type { RunRecord, RunState } from '../../src/core/workflow-types.js';
+import type { Store } from '../../src/store/contract.js';
+import { workflow } from '../../src/workflows/define.js';
+import { createWorker, type Worker } from '../../src/worker/worker.js';
+import { waitFor } from './wait.js';
+
+/** While true, step `b` of the diamond fails for good (one attempt). */
+export const switches = { failB: false };
+
+export const diamond = workflow('diamond', { description: 'a, then b and c, then d with both' })
+  .step('a', async (input: { n: number }) => ({ n: input.n }))
+  .step(
+    'b',
+    async (_input, ctx) => {
+      if (switches.failB) throw new PermanentError('b is broken');
+      return ctx.parents.a.n + 1;
+    },
+    { dependsOn: ['a'], retry: { maxAttempts: 1 } },
+  )
+  .step('c', async (_input, ctx) => ctx.parents.a.n * 2, { dependsOn: ['a'] })
+  .step('d', async (_input, ctx) => ({ b: ctx.parents.b, c: ctx.parents.c }), { dependsOn: ['b', 'c'] });
+
+export const parked = workflow('parked').step('wait', async () => 'never', { queue: 'nowhere' });
+
+let release: () => void = () => {};
+/** Lets the running step of `held` end (it ignores cancellation until then). */
+export function releaseHeld(): void {
+  release();
+}
+
+export const held = workflow('held').step('hold', async () => {
+  await new Promise<void>((resolve) => (release = resolve));
+  return 'released';
+});
+
+export const WORKFLOWS = [diamond, parked, held];
+
+/** A started worker running the workflows above on `store` (their definitions stored). */
+export async function workflowWorker(store: Store, name = 'w-flows'): Promise<Worker> {
+  const worker = createWorker({ store, workflows: WORKFLOWS, queues: ['default'], name, pollMs: 20, logger: createLogger({ level: 'silent' }) });
+  await worker.start();
+  return worker;
+}
+
+/** Waits until the run is in `state`, and returns it. */
+export function runInState(getRun: (id: string) => Promise<RunRecord>, id: string, state: RunState): Promise<RunRecord> {
+  return waitFor(() => getRun(id), (run) => run.state === state, `run ${id} to be ${state}`);
+}
