@@ -43,6 +43,10 @@ import { fireDue, fireNow, scheduleHistory } from './sql/schedule-fires.js';
 import { deleteSchedule, getSchedule, listSchedules, scheduleNextDueIn, setSchedulePaused, upsertSchedule } from './sql/schedules.js';
 import { createToken, getToken, listTokens, revokeToken } from './sql/tokens.js';
 import { heartbeatWorker, listWorkers, markWorkerStopped } from './sql/workers.js';
+import { cancelRun, retryRun } from './sql/workflows-actions.js';
+import { getWorkflow, listWorkflows, registerWorkflows } from './sql/workflows-definitions.js';
+import { getRun, listRuns, stepInputs } from './sql/workflows-runs.js';
+import { startWorkflow } from './sql/workflows-start.js';
 
 export interface PostgresStoreOptions {
   /** A `postgres://` or `postgresql://` connection URL (libpq-style parameters such as `sslmode` work). */
@@ -193,7 +197,13 @@ class PostgresEngine implements PostgresStore {
     return { applied };
   };
 
-  jobCancel: Store['jobCancel'] = ({ id }) => cancelJob(this.ctx, id);
+  jobCancel: Store['jobCancel'] = async ({ id }) => {
+    const outcome = await cancelJob(this.ctx, id);
+    if (!outcome) return null;
+    // A pending job of a run ended: its run's advance may have released other steps.
+    this.listener.emit(outcome.queues);
+    return { state: outcome.state, cancelRequested: outcome.cancelRequested };
+  };
 
   jobRetry: Store['jobRetry'] = async ({ id }) => {
     const outcome = await retryJob(this.ctx, id);
@@ -275,6 +285,39 @@ class PostgresEngine implements PostgresStore {
     this.listener.emit([fired.queue]);
     return fired.fire;
   };
+
+  workflowRegister: Store['workflowRegister'] = ({ definitions }) => registerWorkflows(this.ctx, definitions);
+  workflowList: Store['workflowList'] = () => listWorkflows(this.ctx);
+  workflowGet: Store['workflowGet'] = ({ name }) => getWorkflow(this.ctx, name);
+
+  workflowStart: Store['workflowStart'] = async ({ tx, ...params }) => {
+    // In the caller's transaction only its NOTIFY (delivered at its COMMIT) may signal.
+    if (tx !== undefined) {
+      const client = this.ctx.clock ? clockedQueryable(callerClient(tx), this.ctx.clock) : callerClient(tx);
+      const { runId, created } = await startWorkflow(this.ctx, client, params);
+      return { runId, created };
+    }
+    const { runId, created, queues } = await this.ctx.db.transaction((client) => startWorkflow(this.ctx, client, params));
+    this.listener.emit(queues);
+    return { runId, created };
+  };
+
+  workflowRunGet: Store['workflowRunGet'] = ({ id }) => getRun(this.ctx, id);
+  workflowRunList: Store['workflowRunList'] = (params) => listRuns(this.ctx, params);
+
+  workflowRunCancel: Store['workflowRunCancel'] = async ({ id }) => {
+    const { state, queues } = await cancelRun(this.ctx, id);
+    this.listener.emit(queues);
+    return state;
+  };
+
+  workflowRunRetry: Store['workflowRunRetry'] = async ({ id }) => {
+    const { result, queues } = await retryRun(this.ctx, id);
+    this.listener.emit(queues);
+    return result;
+  };
+
+  workflowStepInputs: Store['workflowStepInputs'] = ({ runId, step }) => stepInputs(this.ctx, runId, step);
 
   scheduleHistory: Store['scheduleHistory'] = async ({ name, limit }) => scheduleHistory(this.ctx, name, limit === undefined ? undefined : checkLimit(limit));
   scheduleNextDueIn: Store['scheduleNextDueIn'] = () => scheduleNextDueIn(this.ctx);

@@ -219,6 +219,63 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_log_action ON ${s}.audit_log (action, id);
     `,
   },
+  {
+    version: 6,
+    name: 'workflows: definitions, runs, their steps, and the jobs of a step',
+    sql: (s) => `
+      -- Stored definitions by name; a run keeps its own copy of the one it started with.
+      CREATE TABLE ${s}.workflows (
+        name       text        PRIMARY KEY,
+        definition jsonb       NOT NULL,
+        updated_at timestamptz NOT NULL
+      );
+
+      -- A run: its state, input, output and the snapshot of the definition it started with.
+      CREATE TABLE ${s}.workflow_runs (
+        id          bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        workflow    text        NOT NULL,
+        state       text        NOT NULL CHECK (state IN ('running', 'succeeded', 'failed', 'cancelled')),
+        input       jsonb       NOT NULL,
+        output      jsonb,
+        error       jsonb,
+        definition  jsonb       NOT NULL,
+        trace_id    text,
+        -- workflowStart's idempotency key: one run per key, whatever its state.
+        unique_key  text        UNIQUE,
+        created_at  timestamptz NOT NULL,
+        finished_at timestamptz
+      );
+      -- Listings of one workflow or one state, newest first (keyset by id).
+      CREATE INDEX workflow_runs_workflow ON ${s}.workflow_runs (workflow, id);
+      CREATE INDEX workflow_runs_state ON ${s}.workflow_runs (state, id);
+      -- jobPrune: ended runs by end time.
+      CREATE INDEX workflow_runs_finished ON ${s}.workflow_runs (finished_at) WHERE finished_at IS NOT NULL;
+
+      -- A step of a run; its work is a job (a map step: one job per element, by map_index).
+      CREATE TABLE ${s}.workflow_steps (
+        run_id      bigint      NOT NULL REFERENCES ${s}.workflow_runs (id) ON DELETE CASCADE,
+        step        text        NOT NULL,
+        state       text        NOT NULL
+                    CHECK (state IN ('waiting', 'active', 'succeeded', 'failed', 'skipped', 'cancelled')),
+        job_id      bigint,
+        map_total   integer,
+        map_done    integer     NOT NULL DEFAULT 0,
+        result      jsonb,
+        error       jsonb,
+        reason      text,
+        skip        text        CHECK (skip IN ('condition', 'parent')),
+        finished_at timestamptz,
+        PRIMARY KEY (run_id, step)
+      );
+
+      -- The step a job does. No foreign key: a job row is pruned by its own age, and the hot
+      -- insert of plain jobs must not pay for a check it never needs.
+      ALTER TABLE ${s}.jobs ADD COLUMN run_id bigint, ADD COLUMN step text, ADD COLUMN map_index integer;
+      -- The jobs of a run's step (cancel, retry, a map's fan-in in map_index order); plain
+      -- jobs are not in it, so it costs them nothing.
+      CREATE INDEX jobs_run ON ${s}.jobs (run_id, step, map_index) WHERE run_id IS NOT NULL;
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

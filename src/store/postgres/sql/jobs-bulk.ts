@@ -14,6 +14,11 @@
  * active job holds is left as it is, and of several matched jobs sharing a key only the
  * newest runs again.
  *
+ * Jobs of workflow runs: a bulk cancel locks the runs of the pending jobs it matches first
+ * (the lock order of workflows-rows.ts), cancels, and advances those runs in the same
+ * transaction; a run's pending job that appears in between is left for the next call. A bulk
+ * retry or delete leaves the jobs of running runs alone.
+ *
  * Measured over 100,000 matching jobs (test/store.bulk-scale.test.ts, one call each): cancel
  * 2.0 s, retry 1.6–2.4 s, delete 0.1 s, each dry run 0.05–0.15 s.
  */
@@ -22,8 +27,11 @@ import type { JobState } from '../../../core/types.js';
 import type { BulkQuery } from '../../bulk.js';
 import type { PgContext } from '../context.js';
 import { isLockTimeout } from '../errors.js';
+import type { Queryable } from '../pool.js';
 import { isRowId } from '../rows.js';
 import { where, whereClause } from './job-filter.js';
+import { type EndedSqlRow, advanceRuns, endedJobsOf } from './workflows-advance.js';
+import { lockRuns, notOfRunningRun, refuseJobOfRunningRun } from './workflows-rows.js';
 
 /** Longest wait for one row lock held by a worker's claim or finish (milliseconds each). */
 const BULK_LOCK_TIMEOUT_MS = 5_000;
@@ -32,8 +40,10 @@ const BULK_QUERY_TIMEOUT_MS = 120_000;
 
 /** Statement texts of one action over the matched jobs; `ch` is the NOTIFY channel's parameter. */
 const actionSql = {
-  cancel: (s: string, matched: string) => ({
+  cancel: (s: string, matched: string, runs: string) => ({
     count: `SELECT count(*)::integer AS n FROM ${s}.jobs ${matched} AND (state = 'pending' OR NOT cancel_requested)`,
+    // A run's pending job ends only when its run is locked (listed in the last parameter);
+    // its running job is only flagged (no end, nothing to advance).
     write: `
       WITH changed AS (
         UPDATE ${s}.jobs SET
@@ -41,8 +51,13 @@ const actionSql = {
           cancel_requested = CASE WHEN state = 'running' THEN true ELSE cancel_requested END,
           state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE state END
         ${matched} AND (state = 'pending' OR NOT cancel_requested)
-        RETURNING 1)
-      SELECT count(*)::integer AS n FROM changed`,
+          AND (run_id IS NULL OR state = 'running' OR run_id = ANY (${runs}::bigint[]))
+        RETURNING id, state, run_id, step, map_index, last_error)
+      SELECT (SELECT count(*) FROM changed)::integer AS n,
+             coalesce((SELECT jsonb_agg(jsonb_build_object('id', c.id::text, 'state', c.state, 'run_id', c.run_id::text, 'step', c.step,
+                                                   'map_index', c.map_index, 'last_error', c.last_error))
+                       FROM changed c WHERE c.run_id IS NOT NULL AND c.state = 'cancelled'), '[]'::jsonb) AS ended`,
+    runs: `SELECT DISTINCT run_id FROM ${s}.jobs ${matched} AND state = 'pending' AND run_id IS NOT NULL`,
   }),
   retry: (s: string, matched: string, ch: string) => ({
     count: `${retriedSql(s, matched)} SELECT count(*)::integer AS n FROM retried`,
@@ -79,23 +94,43 @@ export async function bulkJobs(ctx: PgContext, query: BulkQuery): Promise<{ coun
   if (query.states.length === 0) return { count: 0, queues: [] };
   const { conditions, args } = whereClause(query.filter);
   args.push([...query.states]);
-  const matched = where([...conditions, `state = ANY ($${args.length}::text[])`]);
-  // Only a retry's statement notifies, on the channel after the filter's parameters.
-  const sql = actionSql[query.action](ctx.s, matched, `$${args.length + 1}`);
+  const own = query.action === 'cancel' ? [] : [notOfRunningRun(ctx.s)];
+  const matched = where([...conditions, `state = ANY ($${args.length}::text[])`, ...own]);
+  // A retry's statement notifies, on the channel after the filter's parameters; a cancel's
+  // takes the locked runs there.
+  const after = `$${args.length + 1}`;
   if (query.dryRun) {
-    const [row] = await ctx.db.rows<{ n: number }>({ text: sql.count, values: args });
+    const text = query.action === 'cancel' ? actionSql.cancel(ctx.s, matched, after).count : actionSql[query.action](ctx.s, matched, after).count;
+    const [row] = await ctx.db.rows<{ n: number }>({ text, values: args });
     return { count: row?.n ?? 0, queues: [] };
   }
-  const values = query.action === 'retry' ? [...args, ctx.channel] : args;
   try {
-    const [row] = await ctx.db.transaction(
-      async (client) => (await client.query(sql.write, values)).rows as { n: number; queues?: string[] }[],
+    return await ctx.db.transaction(
+      async (client) => {
+        if (query.action === 'cancel') return cancelMatched(ctx, client, actionSql.cancel(ctx.s, matched, after), args);
+        const values = query.action === 'retry' ? [...args, ctx.channel] : args;
+        const [row] = (await client.query(actionSql[query.action](ctx.s, matched, after).write, values)).rows as { n: number; queues?: string[] }[];
+        return { count: row?.n ?? 0, queues: row?.queues ?? [] };
+      },
       { lockTimeoutMs: BULK_LOCK_TIMEOUT_MS, queryTimeoutMs: BULK_QUERY_TIMEOUT_MS },
     );
-    return { count: row?.n ?? 0, queues: row?.queues ?? [] };
   } catch (err) {
     throw conflictOf(err, query.action) ?? err;
   }
+}
+
+/** The bulk cancel: lock the runs of matched pending jobs, cancel, advance those runs. */
+async function cancelMatched(
+  ctx: PgContext,
+  client: Queryable,
+  sql: ReturnType<typeof actionSql.cancel>,
+  args: unknown[],
+): Promise<{ count: number; queues: string[] }> {
+  const runIds = ((await client.query(sql.runs, args)).rows as { run_id: unknown }[]).map((row) => String(row.run_id));
+  const runs = await lockRuns(ctx, client, runIds);
+  const [row] = (await client.query(sql.write, [...args, runIds])).rows as { n: number; ended: EndedSqlRow[] }[];
+  const queues = runs.size === 0 ? [] : await advanceRuns(ctx, client, runs, endedJobsOf(row?.ended ?? []));
+  return { count: row?.n ?? 0, queues };
 }
 
 /** The retryable conflict a bulk action that changed nothing reports, or null for other errors. */
@@ -113,7 +148,7 @@ function conflictOf(err: unknown, action: string): OrdoError | null {
   return new OrdoError('conflict', `the bulk ${action} changed nothing: ${why}; retry it`, { retryable: true, details: { action }, cause: err });
 }
 
-const lockStateSql = (s: string): string => `SELECT state FROM ${s}.jobs WHERE id = $1 FOR UPDATE`;
+const lockStateSql = (s: string): string => `SELECT state, run_id, step FROM ${s}.jobs WHERE id = $1 FOR UPDATE`;
 const deleteSql = (s: string): string => `DELETE FROM ${s}.jobs WHERE id = $1`;
 
 /** Deletes a job that is not running; `running` when it is (nothing changed), null when there is none. */
@@ -121,9 +156,10 @@ export async function deleteJob(ctx: PgContext, id: string): Promise<'deleted' |
   if (!isRowId(id)) return null;
   // The row lock keeps a claim from taking the job between the check and the delete.
   return ctx.db.transaction(async (client) => {
-    const [row] = (await client.query(lockStateSql(ctx.s), [id])).rows as { state: JobState }[];
+    const [row] = (await client.query(lockStateSql(ctx.s), [id])).rows as { state: JobState; run_id: string | null; step: string | null }[];
     if (!row) return null;
     if (row.state === 'running') return 'running';
+    await refuseJobOfRunningRun(ctx, client, { id, runId: row.run_id, step: row.step });
     await client.query(deleteSql(ctx.s), [id]);
     return 'deleted';
   });

@@ -7,6 +7,11 @@
  * A retry makes the job active again, so it waits on the unique index while another
  * transaction holds an uncommitted job with the same key; like an enqueue, that wait is
  * bounded by `lock_timeout` and then fails as a retryable conflict.
+ *
+ * Jobs of workflow runs: a cancel locks the job's run BEFORE the job (the lock order of
+ * workflows-rows.ts; a job's run never changes, so reading it first is safe) and advances the
+ * run when a pending job ends; a retry of a job of a running run is refused (the run decides
+ * what its jobs do), and a queue's clean leaves such jobs alone.
  */
 import { OrdoError } from '../../../core/errors.js';
 import { canTransition } from '../../../core/states.js';
@@ -17,11 +22,17 @@ import { isLockTimeout } from '../errors.js';
 import { deletableStates } from '../../records.js';
 import { isRowId } from '../rows.js';
 import { UNIQUE_KEY_LOCK_TIMEOUT_MS, activeJobsWithKeys } from './unique-keys.js';
+import { type EndedSqlRow, advanceRuns, endedJobsOf } from './workflows-advance.js';
+import { lockRuns, notOfRunningRun, refuseJobOfRunningRun } from './workflows-rows.js';
 
-const stateSql = (s: string): string => `SELECT state, cancel_requested, queue, unique_key FROM ${s}.jobs WHERE id = $1 FOR UPDATE`;
+const stateSql = (s: string): string => `SELECT state, cancel_requested, queue, unique_key, run_id, step FROM ${s}.jobs WHERE id = $1 FOR UPDATE`;
+
+const runOfSql = (s: string): string => `SELECT run_id FROM ${s}.jobs WHERE id = $1`;
 
 // The moves these statements make, and the states they start from, are core/states.ts's table.
-const cancelPendingSql = (s: string): string => `UPDATE ${s}.jobs SET state = 'cancelled', finished_at = now() WHERE id = $1 AND state = 'pending'`;
+const cancelPendingSql = (s: string): string => `
+  UPDATE ${s}.jobs SET state = 'cancelled', finished_at = now() WHERE id = $1 AND state = 'pending'
+  RETURNING id, state, run_id, step, map_index, last_error`;
 
 const requestCancelSql = (s: string): string => `UPDATE ${s}.jobs SET cancel_requested = true WHERE id = $1 AND state = 'running'`;
 
@@ -34,7 +45,7 @@ const retrySql = (s: string): string => `
   RETURNING pg_notify($2, queue)`;
 
 const deleteSql = (s: string): string => `
-  WITH deleted AS (DELETE FROM ${s}.jobs WHERE queue = $1 AND state = ANY ($2::text[]) RETURNING 1)
+  WITH deleted AS (DELETE FROM ${s}.jobs WHERE queue = $1 AND state = ANY ($2::text[]) AND ${notOfRunningRun(s)} RETURNING 1)
   SELECT count(*)::integer AS n FROM deleted`;
 
 interface StateRow {
@@ -42,23 +53,31 @@ interface StateRow {
   cancel_requested: boolean;
   queue: string;
   unique_key: string | null;
+  run_id: string | null;
+  step: string | null;
 }
 
-/** Cancels a pending job, flags a running one; terminal jobs are left as they are. */
-export async function cancelJob(ctx: PgContext, id: string): Promise<{ state: JobState; cancelRequested: boolean } | null> {
+/**
+ * Cancels a pending job (advancing its run, if any), flags a running one; terminal jobs are
+ * left as they are. `queues`: those that got due jobs from the run's advance.
+ */
+export async function cancelJob(ctx: PgContext, id: string): Promise<{ state: JobState; cancelRequested: boolean; queues: string[] } | null> {
   if (!isRowId(id)) return null;
   return ctx.db.transaction(async (client) => {
+    const [job] = (await client.query(runOfSql(ctx.s), [id])).rows as { run_id: unknown }[];
+    const runs = job?.run_id ? await lockRuns(ctx, client, [String(job.run_id)]) : new Map();
     const row = await readState(ctx, client, id);
     if (!row) return null;
     if (canTransition(row.state, 'cancelled', 'jobCancel')) {
-      await client.query(cancelPendingSql(ctx.s), [id]);
-      return { state: 'cancelled', cancelRequested: false };
+      const ended = (await client.query(cancelPendingSql(ctx.s), [id])).rows as EndedSqlRow[];
+      const queues = runs.size === 0 ? [] : await advanceRuns(ctx, client, runs, endedJobsOf(ended));
+      return { state: 'cancelled', cancelRequested: false, queues };
     }
     if (row.state === 'running') {
       await client.query(requestCancelSql(ctx.s), [id]);
-      return { state: 'running', cancelRequested: true };
+      return { state: 'running', cancelRequested: true, queues: [] };
     }
-    return { state: row.state, cancelRequested: row.cancel_requested };
+    return { state: row.state, cancelRequested: row.cancel_requested, queues: [] };
   });
 }
 
@@ -71,6 +90,7 @@ export async function retryJob(ctx: PgContext, id: string): Promise<{ retried: b
         const row = await readState(ctx, client, id);
         if (!row) return null;
         if (!canTransition(row.state, 'pending', 'jobRetry')) return { retried: false, state: row.state };
+        await refuseJobOfRunningRun(ctx, client, { id, runId: row.run_id, step: row.step });
         if (row.unique_key !== null) await assertKeyFree(ctx, client, id, row.unique_key);
         await client.query(retrySql(ctx.s), [id, ctx.channel]);
         return { retried: true, state: 'pending' as const, queue: row.queue };

@@ -26,11 +26,20 @@
  * while it waits. A retry delay that is not a finite number >= 0 counts as 0, and one
  * beyond 100 years is cut to that: out of range, it would fail the whole batch (22008) on
  * every try, and the batch's other results would never be recorded.
+ *
+ * Jobs of workflow runs: a finish of one applies only when it carries the job's `runId`
+ * (fenced in the statement, by the entry's `runId`), so a batch without any runId stays the
+ * one auto-committed statement above and never moves a run's job outside a transaction. A
+ * batch with runIds runs in one transaction: the named runs are locked first (ascending ids,
+ * the lock order of workflows-rows.ts), then the same finish statement, returning the run
+ * columns too, then the runs advance (workflows-advance.ts).
  */
 import type { JobFinish } from '../../../core/types.js';
 import { errorInfo, retryDelay } from '../../records.js';
 import type { PgContext } from '../context.js';
 import { attemptJson, isRowId, isoSql, jsonParam, storableJson } from '../rows.js';
+import { type EndedSqlRow, advanceRuns, endedJobsOf } from './workflows-advance.js';
+import { lockRuns } from './workflows-rows.js';
 
 /**
  * The fence of a running row as the key of its finish in the batch object: id and attempt are
@@ -39,7 +48,7 @@ import { attemptJson, isRowId, isoSql, jsonParam, storableJson } from '../rows.j
 const FENCE_KEY = `(t.id || ':' || t.attempt || ':' || t.locked_by)`;
 
 // The state CASE below makes the moves out of `running` by jobFinishMany in core/states.ts.
-const finishSql = (s: string): string => `
+const finishSql = (s: string, forRuns: boolean): string => `
   WITH done AS (
     UPDATE ${s}.jobs AS t
     SET (state, attempt, run_at, finished_at, locked_by, locked_until, started_at, progress, result, last_error, attempts) = (
@@ -69,29 +78,43 @@ const finishSql = (s: string): string => `
     )
     -- A primary-key lookup of the batch; attempt and worker are fenced by the key's presence.
     WHERE t.id = ANY ($1::bigint[]) AND t.state = 'running' AND $2::jsonb ? ${FENCE_KEY}
-    RETURNING t.id, t.queue, t.state
+      -- A job of a run only with its runId (a plain job's row has none: nothing more to read).
+      AND (t.run_id IS NULL OR t.run_id::text = $2::jsonb -> ${FENCE_KEY} ->> 'runId')
+    RETURNING t.id, t.queue, t.state${forRuns ? RUN_COLUMNS : ''}
   ),
   notified AS (
     SELECT count(pg_notify($3, queue)) AS n
     FROM (SELECT DISTINCT queue FROM done WHERE state = 'pending') AS q
   )
-  SELECT done.id, done.queue, done.state FROM done CROSS JOIN notified`;
+  SELECT ${forRuns ? 'done.*' : 'done.id, done.queue, done.state'} FROM done CROSS JOIN notified`;
+
+// What the advance of a run needs of each finished job; a map element's result stays in
+// its row (the fan-in aggregates them in SQL).
+const RUN_COLUMNS = `, t.run_id, t.step, t.map_index, t.last_error, CASE WHEN t.map_index IS NULL THEN t.result END AS result`;
 
 /** Applies `finishes`; returns the applied ids (in input order) and the queues that got a pending job back. */
 export async function finishJobs(ctx: PgContext, finishes: readonly JobFinish[]): Promise<{ applied: string[]; queues: string[] }> {
   const batch = finishes.filter((item) => isRowId(item.id));
   if (batch.length === 0) return { applied: [], queues: [] };
-  const rows = await ctx.db.rows<{ id: string; queue: string; state: string }>({
-    name: 'ordo_job_finish',
-    text: finishSql(ctx.s),
-    values: [batch.map((item) => item.id), batchJson(batch), ctx.channel],
-  });
-  const applied = new Set(rows.map((row) => row.id));
+  const values = [batch.map((item) => item.id), batchJson(batch), ctx.channel];
+  const runIds = [...new Set(batch.map((item) => item.runId).filter((id): id is string => typeof id === 'string' && isRowId(id)))];
+  const { rows, queues } =
+    runIds.length === 0
+      ? { rows: await ctx.db.rows<FinishedRow>({ name: 'ordo_job_finish', text: finishSql(ctx.s, false), values }), queues: [] as string[] }
+      : await ctx.db.transaction(async (client) => {
+          const runs = await lockRuns(ctx, client, runIds);
+          const finished = (await client.query(finishSql(ctx.s, true), values)).rows as FinishedRow[];
+          const skipped = new Map(batch.filter((item) => item.skipped !== undefined).map((item) => [item.id, item.skipped as string]));
+          return { rows: finished, queues: await advanceRuns(ctx, client, runs, endedJobsOf(finished, skipped)) };
+        });
+  const applied = new Set(rows.map((row) => String(row.id)));
   return {
     applied: [...new Set(batch.map((item) => item.id))].filter((id) => applied.has(id)),
-    queues: [...new Set(rows.filter((row) => row.state === 'pending').map((row) => row.queue))],
+    queues: [...new Set([...rows.filter((row) => row.state === 'pending').map((row) => row.queue), ...queues])],
   };
 }
+
+type FinishedRow = EndedSqlRow & { queue: string };
 
 /**
  * The batch as ONE JSON object keyed by fence (`id:attempt:worker`), written from the JSON
@@ -111,6 +134,7 @@ function batchJson(batch: readonly JobFinish[]): string {
     if (result !== null) fields.push(`"result":${result}`);
     if (item.error !== undefined) fields.push(`"lastError":${storableJson(errorInfo(item.error))}`);
     if (item.outcome !== 'released') fields.push(`"record":${attemptJson({ ...item, outcome: item.outcome })}`);
+    if (typeof item.runId === 'string' && isRowId(item.runId)) fields.push(`"runId":${JSON.stringify(item.runId)}`);
     return `${storableJson(`${item.id}:${item.attempt}:${item.workerId}`)}:{${fields.join(',')}}`;
   });
   return `{${entries.join(',')}}`;

@@ -34,24 +34,27 @@ const insertSql = (s: string): string => `
   WITH input AS MATERIALIZED (
     SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::integer[], $5::timestamptz[],
                          $6::double precision[], $7::integer[], $8::bigint[], $9::bigint[],
-                         $10::bigint[], $11::text[], $12::text[])
+                         $10::bigint[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::integer[])
       WITH ORDINALITY AS t(task, queue, payload, priority, run_at, delay_ms, max_attempts,
-                           timeout_ms, backoff_base_ms, backoff_cap_ms, unique_key, trace_id, ord)
+                           timeout_ms, backoff_base_ms, backoff_cap_ms, unique_key, trace_id,
+                           run_id, step, map_index, ord)
   ),
   inserted AS (
     -- ORDER BY ord: identity values are drawn in input order, so ids ascend with it.
     INSERT INTO ${s}.jobs (task, queue, payload, state, priority, run_at, created_at, max_attempts,
-                           timeout_ms, backoff_base_ms, backoff_cap_ms, unique_key, trace_id)
+                           timeout_ms, backoff_base_ms, backoff_cap_ms, unique_key, trace_id,
+                           run_id, step, map_index)
     SELECT task, queue, payload, 'pending', priority,
            coalesce(run_at, statement_timestamp() + delay_ms * interval '1 millisecond'),
-           statement_timestamp(), max_attempts, timeout_ms, backoff_base_ms, backoff_cap_ms, unique_key, trace_id
+           statement_timestamp(), max_attempts, timeout_ms, backoff_base_ms, backoff_cap_ms, unique_key, trace_id,
+           run_id, step, map_index
     FROM input ORDER BY ord
     ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('pending', 'running')
     DO NOTHING
     RETURNING id, unique_key, queue
   ),
   notified AS (
-    SELECT count(pg_notify($13, queue)) AS n FROM (SELECT DISTINCT queue FROM inserted) AS q
+    SELECT count(pg_notify($16, queue)) AS n FROM (SELECT DISTINCT queue FROM inserted) AS q
   )
   SELECT inserted.id, inserted.unique_key, inserted.queue FROM inserted CROSS JOIN notified`;
 
@@ -237,6 +240,9 @@ function insertColumns(batch: readonly JobInsert[]): unknown[][] {
     batch.map((job) => job.backoffCapMs),
     batch.map((job) => job.uniqueKey),
     batch.map(traceIdOf),
+    batch.map((job) => job.workflow?.runId ?? null),
+    batch.map((job) => job.workflow?.step ?? null),
+    batch.map((job) => job.workflow?.mapIndex ?? null),
   ];
 }
 

@@ -5,10 +5,13 @@
  * of each per call. Pending and running
  * jobs are never touched (core/states.ts: only finished jobs move to `deleted` by jobPrune);
  * a finished job being retried at the same moment is skipped (its row is locked) or
- * re-checked after the retry commits, and then no longer matches. Same module as the
- * SQLite engine's.
+ * re-checked after the retry commits, and then no longer matches. A finished job of a
+ * running workflow run is kept whatever its age (its run still reads it); runs that ended
+ * before the cut-off go, with their steps (ON DELETE CASCADE). Same module as the SQLite
+ * engine's.
  */
 import type { PgContext } from '../context.js';
+import { notOfRunningRun } from './workflows-rows.js';
 
 // Walks `jobs_finished` (migration 4): rows with a finish time, by finish time; the few in
 // the range that wait for a retry (pending, running) are skipped by the state test.
@@ -17,6 +20,7 @@ export const pruneSql = (s: string): string => `
   WITH doomed_jobs AS (
     SELECT id FROM ${s}.jobs
     WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < now() - $1 * interval '1 millisecond'
+      AND ${notOfRunningRun(s)}
     ORDER BY finished_at LIMIT $2
     FOR UPDATE SKIP LOCKED
   ),
@@ -38,11 +42,21 @@ export const pruneSql = (s: string): string => `
     DELETE FROM ${s}.audit_log a WHERE a.id = ANY (ARRAY(
       SELECT o.id FROM ${s}.audit_log o WHERE o.at < now() - $1 * interval '1 millisecond' ORDER BY o.at LIMIT $2))
     RETURNING 1
+  ),
+  runs_gone AS (
+    -- Walks workflow_runs_finished; a running run has no finish time.
+    DELETE FROM ${s}.workflow_runs r WHERE r.id = ANY (ARRAY(
+      SELECT o.id FROM ${s}.workflow_runs o
+      WHERE o.finished_at < now() - $1 * interval '1 millisecond' AND o.state <> 'running'
+      ORDER BY o.finished_at LIMIT $2 FOR UPDATE SKIP LOCKED))
+    RETURNING 1
   )
   SELECT (SELECT count(*) FROM jobs_gone)::integer AS jobs, (SELECT count(*) FROM fires_gone)::integer AS fires,
-         (SELECT count(*) FROM audit_gone)::integer AS audit`;
+         (SELECT count(*) FROM audit_gone)::integer AS audit, (SELECT count(*) FROM runs_gone)::integer AS runs`;
 
-export async function pruneJobs(ctx: PgContext, olderThanMs: number, limit: number): Promise<{ jobs: number; fires: number; audit: number }> {
-  const [row] = await ctx.db.rows<{ jobs: number; fires: number; audit: number }>({ name: 'ordo_job_prune', text: pruneSql(ctx.s), values: [olderThanMs, limit] });
-  return { jobs: row?.jobs ?? 0, fires: row?.fires ?? 0, audit: row?.audit ?? 0 };
+type Pruned = { jobs: number; fires: number; audit: number; runs: number };
+
+export async function pruneJobs(ctx: PgContext, olderThanMs: number, limit: number): Promise<Pruned> {
+  const [row] = await ctx.db.rows<Pruned>({ name: 'ordo_job_prune', text: pruneSql(ctx.s), values: [olderThanMs, limit] });
+  return { jobs: row?.jobs ?? 0, fires: row?.fires ?? 0, audit: row?.audit ?? 0, runs: row?.runs ?? 0 };
 }

@@ -1,0 +1,147 @@
+/**
+ * Writes a run's plan (core/workflow-plan.ts's RunPlan) inside the transaction that holds the
+ * run's lock: the step rows, the new jobs, the cancellations and retries of jobs, the run's
+ * end. A fixed number of statements whatever the plan's size: a map step of 10,000 elements
+ * is ONE `INSERT … SELECT FROM jsonb_array_elements(…) WITH ORDINALITY` (ids ascend with the
+ * element index), which also sets each ordinary step's `job_id` and NOTIFYs the queues, so
+ * its jobs are due the moment the transaction commits. Same steps as the SQLite engine's.
+ */
+import type { Json } from '../../../core/types.js';
+import type { PlannedJob, RunPlan, StepChange } from '../../../core/workflow-plan.js';
+import type { StepDefinition, WorkflowDefinition } from '../../../core/workflow-types.js';
+import type { PgContext } from '../context.js';
+import type { Queryable } from '../pool.js';
+import { jsonParam, storableJson } from '../rows.js';
+
+// A field absent from a change (undefined in JS, so absent from its JSON) stays as it is.
+const stepChangesSql = (s: string): string => `
+  UPDATE ${s}.workflow_steps AS st SET
+    state = c ->> 'state',
+    result = CASE WHEN c ? 'result' THEN c -> 'result' ELSE st.result END,
+    error = CASE WHEN c ? 'error' THEN nullif(c -> 'error', 'null'::jsonb) ELSE st.error END,
+    reason = CASE WHEN c ? 'reason' THEN c ->> 'reason' ELSE st.reason END,
+    skip = CASE WHEN c ? 'skip' THEN c ->> 'skip' ELSE st.skip END,
+    map_total = CASE WHEN c ? 'mapTotal' THEN (c ->> 'mapTotal')::integer ELSE st.map_total END,
+    map_done = CASE WHEN c ? 'mapTotal' THEN 0 ELSE st.map_done END,
+    finished_at = CASE c -> 'finished' WHEN 'true'::jsonb THEN now() WHEN 'false'::jsonb THEN NULL ELSE st.finished_at END
+  FROM jsonb_array_elements($2::jsonb) AS c
+  WHERE st.run_id = $1 AND st.step = c ->> 'step'`;
+
+/**
+ * The planned jobs, in plan order, with their step's settings looked up by name in $3. A
+ * job of an ordinary step becomes its step's `job_id` in the same statement.
+ */
+const insertPlannedSql = (s: string): string => `
+  WITH planned AS (
+    SELECT e ->> 's' AS step, (e ->> 'i')::integer AS map_index, e -> 'p' AS payload, $3::jsonb -> (e ->> 's') AS d, ord
+    FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS x(e, ord)
+  ),
+  inserted AS (
+    INSERT INTO ${s}.jobs (task, queue, payload, state, priority, run_at, created_at, max_attempts,
+                           timeout_ms, backoff_base_ms, backoff_cap_ms, trace_id, run_id, step, map_index)
+    SELECT d ->> 'task', d ->> 'queue', payload, 'pending', (d ->> 'priority')::integer,
+           statement_timestamp(), statement_timestamp(), (d ->> 'maxAttempts')::integer,
+           (d ->> 'timeoutMs')::bigint, (d ->> 'backoffBaseMs')::bigint, (d ->> 'backoffCapMs')::bigint,
+           $4::text, $1::bigint, step, map_index
+    FROM planned ORDER BY ord
+    RETURNING id, step, map_index, queue
+  ),
+  owned AS (
+    UPDATE ${s}.workflow_steps AS st SET job_id = inserted.id
+    FROM inserted WHERE inserted.map_index IS NULL AND st.run_id = $1 AND st.step = inserted.step
+    RETURNING 1
+  ),
+  woken AS (SELECT DISTINCT queue FROM inserted),
+  notified AS (SELECT count(pg_notify($5, queue)) AS n FROM woken)
+  SELECT ARRAY(SELECT queue FROM woken) AS queues, (SELECT n FROM notified) AS notified, (SELECT count(*) FROM owned) AS owned`;
+
+// Pending jobs end at once; running ones are asked to stop (their workers abort them).
+const cancelJobsSql = (s: string): string => `
+  UPDATE ${s}.jobs SET
+    finished_at = CASE WHEN state = 'pending' THEN now() ELSE finished_at END,
+    cancel_requested = CASE WHEN state = 'running' THEN true ELSE cancel_requested END,
+    state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE state END
+  WHERE run_id = $1 AND step = ANY ($2::text[]) AND state IN ('pending', 'running')`;
+
+// As jobRetry does; a map step counts its succeeded elements again (the CTE reads the jobs
+// as they were before the retry, and a retry changes no succeeded job).
+const retryJobsSql = (s: string): string => `
+  WITH retried AS (
+    UPDATE ${s}.jobs SET state = 'pending', run_at = now(), locked_until = NULL,
+                         cancel_requested = false, max_attempts = greatest(max_attempts, attempt + 1)
+    WHERE run_id = $1 AND step = ANY ($2::text[]) AND state IN ('failed', 'cancelled')
+    RETURNING queue
+  ),
+  counted AS (
+    UPDATE ${s}.workflow_steps AS st
+    SET map_done = (SELECT count(*) FROM ${s}.jobs j WHERE j.run_id = $1 AND j.step = st.step AND j.state = 'succeeded')
+    WHERE st.run_id = $1 AND st.step = ANY ($2::text[]) AND st.map_total IS NOT NULL
+    RETURNING 1
+  ),
+  woken AS (SELECT DISTINCT queue FROM retried),
+  notified AS (SELECT count(pg_notify($3, queue)) AS n FROM woken)
+  SELECT ARRAY(SELECT queue FROM woken) AS queues, (SELECT n FROM notified) AS notified, (SELECT count(*) FROM counted) AS counted`;
+
+const runEndSql = (s: string): string => `
+  UPDATE ${s}.workflow_runs
+  SET state = $2, output = $3::jsonb, error = $4::jsonb, finished_at = CASE WHEN $2 = 'running' THEN NULL ELSE now() END
+  WHERE id = $1`;
+
+/** The run a plan is written for: its id, the definition its jobs' settings come from, its trace id. */
+export interface PlanTarget {
+  id: string;
+  definition: WorkflowDefinition;
+  traceId: string | null;
+}
+
+/** Writes `plan` for `run`; returns the queues that got due jobs (for in-process wake-ups). */
+export async function applyPlan(ctx: PgContext, client: Queryable, run: PlanTarget, plan: RunPlan): Promise<string[]> {
+  if (plan.steps.length > 0) await client.query(stepChangesSql(ctx.s), [run.id, changesJson(plan.steps)]);
+  const queues = await insertPlannedJobs(ctx, client, run, plan.jobs);
+  if (plan.cancelJobsOf.length > 0) await client.query(cancelJobsSql(ctx.s), [run.id, plan.cancelJobsOf]);
+  if (plan.retryJobsOf.length > 0) {
+    const { rows } = await client.query(retryJobsSql(ctx.s), [run.id, plan.retryJobsOf, ctx.channel]);
+    queues.push(...((rows[0] as { queues: string[] } | undefined)?.queues ?? []));
+  }
+  if (plan.run) {
+    const { state, output, error } = plan.run;
+    await client.query(runEndSql(ctx.s), [run.id, state, output === null ? null : jsonParam(output), error === null ? null : jsonParam(error)]);
+  }
+  return [...new Set(queues)];
+}
+
+/** Inserts the planned jobs of `run` in one statement; returns their queues. */
+export async function insertPlannedJobs(ctx: PgContext, client: Queryable, run: PlanTarget, jobs: readonly PlannedJob[]): Promise<string[]> {
+  if (jobs.length === 0) return [];
+  const settings = stepSettings(run.definition, new Set(jobs.map((job) => job.step)));
+  const { rows } = await client.query(insertPlannedSql(ctx.s), [run.id, plannedJson(jobs), JSON.stringify(settings), run.traceId, ctx.channel]);
+  return (rows[0] as { queues: string[] } | undefined)?.queues ?? [];
+}
+
+/** The changes as one JSON array; absent fields stay absent (unchanged). */
+function changesJson(changes: readonly StepChange[]): string {
+  return storableJson(changes);
+}
+
+/** The jobs as one JSON array text, built from each payload's text (no intermediate objects). */
+function plannedJson(jobs: readonly PlannedJob[]): string {
+  const parts = jobs.map((job) => `{"s":${JSON.stringify(job.step)},"i":${job.mapIndex === null ? 'null' : job.mapIndex},"p":${storableJson(job.payload ?? null)}}`);
+  return `[${parts.join(',')}]`;
+}
+
+type JobSettings = Pick<StepDefinition, 'task' | 'queue' | 'priority' | 'maxAttempts' | 'timeoutMs' | 'backoffBaseMs' | 'backoffCapMs'>;
+
+function stepSettings(definition: WorkflowDefinition, steps: ReadonlySet<string>): Record<string, JobSettings> {
+  const settings: Record<string, JobSettings> = {};
+  for (const step of definition.steps) {
+    if (!steps.has(step.name)) continue;
+    const { task, queue, priority, maxAttempts, timeoutMs, backoffBaseMs, backoffCapMs } = step;
+    settings[step.name] = { task, queue, priority, maxAttempts, timeoutMs, backoffBaseMs, backoffCapMs };
+  }
+  return settings;
+}
+
+/** A JSON value's storable text (NUL characters replaced), for a jsonb parameter. */
+export function jsonText(value: Json): string {
+  return storableJson(value);
+}

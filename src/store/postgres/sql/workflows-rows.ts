@@ -1,0 +1,119 @@
+/**
+ * Mapping between the workflow tables' rows and the workflow types, and the lock every change
+ * of a run starts with. Ids come back as strings whatever the client (the caller's own `tx`
+ * may parse bigint as a number or a BigInt).
+ *
+ * LOCK ORDER: a transaction that changes a run locks its `workflow_runs` row (ascending ids
+ * when several) BEFORE it updates any job of that run, in every operation (finish, rescue,
+ * cancel, bulk cancel, run cancel and retry). Operations that lock jobs without locking runs
+ * (claim, heartbeat, jobDelete, jobRetry, bulk retry and delete) never wait for a run lock,
+ * so no cycle can form and no batch dies as a deadlock victim.
+ */
+import { ConflictError } from '../../../core/errors.js';
+import type { ErrorInfo, Json } from '../../../core/types.js';
+import type { RunState, SkipCause, StepRow, StepState, WorkflowDefinition } from '../../../core/workflow-types.js';
+import type { PgContext } from '../context.js';
+import type { Queryable } from '../pool.js';
+
+/** A locked run: what the planner needs of it besides its steps. */
+export interface LockedRun {
+  id: string;
+  workflow: string;
+  state: RunState;
+  input: Json;
+  definition: WorkflowDefinition;
+  traceId: string | null;
+}
+
+interface RunLockRow {
+  id: unknown;
+  workflow: string;
+  state: RunState;
+  input: Json;
+  definition: WorkflowDefinition;
+  trace_id: string | null;
+}
+
+const lockRunsSql = (s: string): string => `
+  SELECT id, workflow, state, input, definition, trace_id FROM ${s}.workflow_runs
+  WHERE id = ANY ($1::bigint[]) ORDER BY id FOR UPDATE`;
+
+/** Locks the runs `ids` (ascending, FOR UPDATE) and returns those that exist, by id. */
+export async function lockRuns(ctx: PgContext, client: Queryable, ids: readonly string[]): Promise<Map<string, LockedRun>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await client.query(lockRunsSql(ctx.s), [[...new Set(ids)]]);
+  return new Map(
+    (rows as RunLockRow[]).map((row) => {
+      const id = String(row.id);
+      return [id, { id, workflow: row.workflow, state: row.state, input: row.input, definition: row.definition, traceId: row.trace_id }];
+    }),
+  );
+}
+
+/** The columns of a `workflow_steps` row, for every statement that reads steps. */
+export const STEP_COLUMNS = 'run_id, step, state, job_id, map_total, map_done, result, error, reason, skip, finished_at';
+
+export interface StepSqlRow {
+  run_id: unknown;
+  step: string;
+  state: StepState;
+  job_id: unknown;
+  map_total: number | null;
+  map_done: number;
+  result: Json | null;
+  error: ErrorInfo | null;
+  reason: string | null;
+  skip: SkipCause | null;
+  finished_at: Date | null;
+}
+
+export function stepFromRow(row: StepSqlRow): StepRow {
+  return {
+    step: row.step,
+    state: row.state,
+    jobId: row.job_id === null ? null : String(row.job_id),
+    mapTotal: row.map_total,
+    mapDone: Number(row.map_done),
+    result: row.result,
+    error: row.error,
+    reason: row.reason,
+    skip: row.skip,
+    finishedAt: row.finished_at,
+  };
+}
+
+const stepsOfRunsSql = (s: string): string => `SELECT ${STEP_COLUMNS} FROM ${s}.workflow_steps WHERE run_id = ANY ($1::bigint[])`;
+
+/** The step rows of `runIds`, by run id (each run's rows in no particular order). */
+export async function stepsOfRuns(ctx: PgContext, client: Queryable, runIds: readonly string[]): Promise<Map<string, StepRow[]>> {
+  const byRun = new Map<string, StepRow[]>(runIds.map((id) => [id, []]));
+  if (runIds.length === 0) return byRun;
+  const { rows } = await client.query(stepsOfRunsSql(ctx.s), [[...runIds]]);
+  for (const row of rows as StepSqlRow[]) byRun.get(String(row.run_id))?.push(stepFromRow(row));
+  return byRun;
+}
+
+/**
+ * SQL condition on a `jobs` row (`alias`, unaliased: `jobs`): not a job of a running run.
+ * Deletes and bulk retries leave such jobs alone; the run owns them until it ends.
+ */
+export function notOfRunningRun(s: string, alias = 'jobs'): string {
+  return `(${alias}.run_id IS NULL OR NOT EXISTS (SELECT 1 FROM ${s}.workflow_runs wr WHERE wr.id = ${alias}.run_id AND wr.state = 'running'))`;
+}
+
+const runStateSql = (s: string): string => `SELECT state FROM ${s}.workflow_runs WHERE id = $1`;
+
+/**
+ * Refuses an operator's action on one job of a running run (jobDelete, jobRetry): the run
+ * decides what its jobs do; retrying or cancelling the run is the way. Reads the run without
+ * locking it (the job's row is locked already; runs are never locked after jobs).
+ */
+export async function refuseJobOfRunningRun(ctx: PgContext, client: Queryable, job: { id: string; runId: unknown; step: string | null }): Promise<void> {
+  if (job.runId === null || job.runId === undefined) return;
+  const runId = String(job.runId);
+  const { rows } = await client.query(runStateSql(ctx.s), [runId]);
+  if ((rows[0] as { state: RunState } | undefined)?.state !== 'running') return;
+  throw new ConflictError(`job ${job.id} is step ${job.step ?? '?'} of workflow run ${runId}; retry or cancel the run`, {
+    details: { id: job.id, runId, step: job.step },
+  });
+}
