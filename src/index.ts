@@ -19,6 +19,10 @@ export {
   type FeedJob,
   type ScheduleClient,
   type TokenClient,
+  Workflows,
+  type WorkflowClient,
+  type StartOptions,
+  type RunPage,
   type JobListFilter,
   type ExecutionListFilter,
   type ExecutionPageRequest,
@@ -56,11 +60,25 @@ export { Scheduler, type SchedulerOptions } from './maintenance/scheduler.js';
 export { SchedulerHost, type SchedulerHostOptions } from './maintenance/scheduler-host.js';
 export { Pruner, type PrunerOptions } from './maintenance/pruner.js';
 export { Service, type ServiceState, type StopOptions } from './services/service.js';
-export { defineTask, isTaskDefinition, type TaskContext, type TaskDefinition, type TaskHandler, type TaskOptions } from './tasks/define.js';
+export { defineTask, isTaskDefinition, type TaskContext, type TaskDefinition, type TaskHandler, type TaskOptions, type WorkflowStepContext } from './tasks/define.js';
+export {
+  workflow,
+  isWorkflow,
+  Workflow,
+  type Dependency,
+  type OnFailure,
+  type StepOptions,
+  type MapOptions,
+  type StepJobOptions,
+  type StepContext,
+  type InlineHandler,
+  type ParentResults,
+} from './workflows/define.js';
+export type * from './core/workflow-types.js';
 export { TaskRegistry, type TaskSummary } from './tasks/registry.js';
 export type { TaskSchedule } from './tasks/schedule.js';
 export { loadTasks } from './tasks/loader.js';
-export { HTTP_TASK, type HttpPayload, type HttpResult, type BuiltinSettings } from './tasks/builtin/index.js';
+export { HTTP_TASK, WORKFLOW_START_TASK, type HttpPayload, type HttpResult, type BuiltinSettings, type WorkflowStartPayload } from './tasks/builtin/index.js';
 export { openStore, DEFAULT_DATABASE, type OpenStoreOptions } from './store/open.js';
 export type { Store, StoreCapabilities, EngineName, CallerTransaction } from './store/contract.js';
 export { instrumentStore, type Instrumented, type InstrumentOptions, type StoreCall, type StoreMethodStats } from './store/instrumented.js';

@@ -35,6 +35,7 @@ import { describeTasks } from './task-info.js';
 import { checkThroughputOptions, throughputStart, type Throughput, type ThroughputOptions } from './throughput.js';
 import { previewTiming, type TimingPreviewSpec } from './timing-preview.js';
 import { Tokens } from './tokens.js';
+import { Workflows } from './workflows.js';
 
 export type { EnqueueItem } from './api.js';
 
@@ -45,6 +46,8 @@ export class Ordo implements OrdoClient {
   readonly tokens: Tokens;
   /** The audit log: read it (`list`), and `record` an operator action (what the HTTP server does). */
   readonly audit: Audit;
+  /** Workflows: stored definitions, and runs (start, getRun, listRuns, cancelRun, retryRun). */
+  readonly workflows: Workflows;
   #feed: ChangeFeed | null = null;
 
   /**
@@ -62,6 +65,7 @@ export class Ordo implements OrdoClient {
     this.schedules = new Schedules(store, tasks);
     this.tokens = new Tokens(store);
     this.audit = new Audit(store);
+    this.workflows = new Workflows(store, tasks);
   }
 
   /** The engine behind this client. */

@@ -13,6 +13,7 @@ import { openStore, type OpenStoreOptions } from '../store/open.js';
 import { loadTasks } from '../tasks/loader.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { resolveTaskSource, type TaskSource } from '../tasks/source.js';
+import type { Workflow } from '../workflows/define.js';
 import { Ordo } from './client.js';
 import type { FeedOptions } from './feed-poller.js';
 import { RemoteOrdo, type RemoteOptions } from './remote.js';
@@ -22,8 +23,9 @@ export { RemoteOrdo, type RemoteOptions } from './remote.js';
 export { ChangeFeed, type FeedListener } from './feed.js';
 export type { FeedOptions } from './feed-poller.js';
 export { Tokens, type TokenView } from './tokens.js';
+export { Workflows } from './workflows.js';
 export { describeTasks } from './task-info.js';
-export type { OrdoClient, TaskInfo, JobPage, ExecutionPage, FeedEvent, FeedJob, ScheduleClient, TokenClient } from './api.js';
+export type { OrdoClient, TaskInfo, JobPage, ExecutionPage, FeedEvent, FeedJob, ScheduleClient, TokenClient, WorkflowClient, StartOptions, RunPage } from './api.js';
 export type { JobListFilter, ExecutionListFilter, ExecutionPageRequest } from './job-query.js';
 export type { CancelResult } from './job-actions.js';
 export { BULK_ACTIONS, type BulkOptions, type BulkResult } from './job-bulk.js';
@@ -45,6 +47,8 @@ export interface OrdoOptions {
   store?: Store;
   /** Tasks known to this client: payloads are validated and task options applied at enqueue. */
   tasks?: TaskSource;
+  /** Workflows known to this client: their input schemas check the input of runs started by name. */
+  workflows?: readonly Workflow[];
   /** The bus `job:enqueued` is published on; pass a worker's to share one. @defaultValue a new bus */
   events?: EventBus<OrdoEvents>;
   /**
@@ -64,7 +68,7 @@ export async function createOrdo(options: RemoteOptions): Promise<RemoteOrdo>;
 export async function createOrdo(options?: OrdoOptions): Promise<Ordo>;
 export async function createOrdo(options: OrdoOptions | RemoteOptions = {}): Promise<Ordo | RemoteOrdo> {
   if ('url' in options) return new RemoteOrdo(options);
-  const tasks = await resolveTaskSource(options.tasks);
+  const tasks = await resolveTaskSource(options.tasks, { workflows: options.workflows });
   const events = options.events ?? new EventBus<OrdoEvents>();
   if (options.store) return new Ordo(options.store, tasks, false, events, options.feed);
   const { db, schema } = resolveStoreSettings(options);

@@ -8,6 +8,7 @@ import { checkPriority, checkQueueName, checkTaskName } from '../core/names.js';
 import { checkTimeout } from '../core/duration.js';
 import { checkRetryPolicy, type RetryPolicy } from '../core/retry.js';
 import type { Json } from '../core/types.js';
+import type { ParentOutcome } from '../core/workflow-types.js';
 import { checkTaskSchedule, type TaskSchedule } from './schedule.js';
 
 /** What a handler receives besides its payload. */
@@ -29,9 +30,31 @@ export interface TaskContext {
   log(message: string): void;
   /** Reports progress, 0–100. Written at most a few times a second. */
   progress(percent: number): void;
+  /** The workflow step this job does; null for a job of its own. */
+  readonly workflow: WorkflowStepContext | null;
+  /**
+   * The results of the step's parents that succeeded, by step name (empty outside a workflow,
+   * and for a map step's elements, whose element is their payload).
+   */
+  readonly parents: Readonly<Record<string, Json>>;
 }
 
-export type TaskHandler<P = any> = (payload: P, ctx: TaskContext) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** What the job of a workflow step knows of its run. */
+export interface WorkflowStepContext {
+  readonly runId: string;
+  /** The workflow's name. */
+  readonly name: string;
+  readonly step: string;
+  /** A map step's element index; null for other steps. */
+  readonly mapIndex: number | null;
+  /** The run's input. */
+  readonly input: Json;
+  /** Each parent's outcome (state, result, error, reason); empty for a map step's elements. */
+  readonly parents: Readonly<Record<string, ParentOutcome>>;
+}
+
+/** A handler; `R` is what it resolves with (its job's result, and what dependent workflow steps receive). */
+export type TaskHandler<P = any, R = unknown> = (payload: P, ctx: TaskContext) => R | PromiseLike<R>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export interface TaskOptions<P = unknown> {
   /** Validates the payload at enqueue (when the task is known) and before the handler runs. */
@@ -54,13 +77,14 @@ export interface TaskOptions<P = unknown> {
 
 const TASK = Symbol.for('ordo.task');
 
-// `any` by default so definitions with different payload types fit in one list.
+// `any` by default so definitions with different payload types fit in one list. `R`, the
+// handler's awaited result, types the parents a workflow step receives.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export interface TaskDefinition<P = any> {
+export interface TaskDefinition<P = any, R = unknown> {
   readonly [TASK]: true;
   readonly name: string;
   readonly options: TaskOptions<P>;
-  readonly handler: TaskHandler<P>;
+  readonly handler: TaskHandler<P, R>;
 }
 
 /**
@@ -69,9 +93,9 @@ export interface TaskDefinition<P = any> {
  * export const sendEmail = defineTask('send_email', { schema: z.object({ email: z.email() }) },
  *   async ({ email }, ctx) => { ctx.log(`sending to ${email}`); });
  */
-export function defineTask<P>(name: string, options: TaskOptions<P>, handler: TaskHandler<P>): TaskDefinition<P>;
-export function defineTask<P>(name: string, handler: TaskHandler<P>): TaskDefinition<P>;
-export function defineTask<P>(name: string, a: TaskOptions<P> | TaskHandler<P>, b?: TaskHandler<P>): TaskDefinition<P> {
+export function defineTask<P, R>(name: string, options: TaskOptions<P>, handler: TaskHandler<P, R>): TaskDefinition<P, R>;
+export function defineTask<P, R>(name: string, handler: TaskHandler<P, R>): TaskDefinition<P, R>;
+export function defineTask<P, R>(name: string, a: TaskOptions<P> | TaskHandler<P, R>, b?: TaskHandler<P, R>): TaskDefinition<P, R> {
   checkTaskName(name);
   const [options, handler] = typeof a === 'function' ? [{}, a] : [a, b];
   if (typeof handler !== 'function') throw new ValidationError(`defineTask(${name}).handler`, 'a function', handler);

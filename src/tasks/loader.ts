@@ -2,7 +2,8 @@
  * Loads a folder of task modules (`.ts`, `.mts`, `.js`, `.mjs`) into a registry. TypeScript
  * files are compiled on the fly by tsx, so a folder of scripts needs no build step.
  * Only the folder's own files are loaded (not sub-folders); files whose names start with
- * `_` or `.`, declaration files and tests are skipped.
+ * `_` or `.`, declaration files and tests are skipped. A module's exported `workflow(...)`s
+ * are added too, with their steps' tasks (see `TaskRegistry.addModule`).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';

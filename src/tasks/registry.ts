@@ -8,12 +8,16 @@
  * worker). `names`, `list` and `size` count only the tasks added, unless asked: they describe
  * a tasks folder. Built-ins run with the settings the registry was made with (by default any
  * host for `http`); a worker runs them from `withBuiltins(its settings)`.
+ *
+ * A registry holds workflows too (`addWorkflow`), with the tasks their steps run: an inline
+ * step handler is the task `<workflow>.<step>`. The worker reads a step's condition here.
  */
 import { ConfigError, ValidationError } from '../core/errors.js';
 import { checkTimeout } from '../core/duration.js';
 import type { Json } from '../core/types.js';
 import { defineTask, isTaskDefinition, type TaskDefinition } from './define.js';
 import { builtinTasks, type BuiltinSettings } from './builtin/index.js';
+import { isWorkflow, type Workflow } from '../workflows/define.js';
 
 /** `TaskSummary.source` of a built-in task. */
 export const BUILT_IN = 'built-in';
@@ -28,18 +32,51 @@ export interface TaskSummary {
 
 export class TaskRegistry {
   private readonly tasks = new Map<string, { definition: TaskDefinition; source: string | null }>();
+  private readonly flows = new Map<string, { workflow: Workflow; source: string | null }>();
   private readonly builtins: ReadonlyMap<string, TaskDefinition>;
 
-  constructor(definitions: Iterable<TaskDefinition> = [], builtins: BuiltinSettings = {}) {
-    this.builtins = new Map(builtinTasks(builtins).map((definition) => [definition.name, definition]));
+  constructor(
+    definitions: Iterable<TaskDefinition> = [],
+    private readonly settings: BuiltinSettings = {},
+  ) {
+    this.builtins = new Map(builtinTasks(settings).map((definition) => [definition.name, definition]));
     for (const definition of definitions) this.add(definition);
   }
 
-  /** The same tasks, with the built-ins configured by `settings` (a worker's allowed hosts). */
+  /** The same tasks and workflows, with the built-ins configured by `settings` (a worker's allowed hosts, its workflow starter). */
   withBuiltins(settings: BuiltinSettings): TaskRegistry {
     const copy = new TaskRegistry([], settings);
     for (const [name, entry] of this.tasks) copy.tasks.set(name, entry);
+    for (const [name, entry] of this.flows) copy.flows.set(name, entry);
     return copy;
+  }
+
+  /** A copy to add to, leaving this one as it is (a folder's registry is shared by the process). */
+  copy(): TaskRegistry {
+    return this.withBuiltins(this.settings);
+  }
+
+  /**
+   * Adds a workflow and the tasks its steps hold (inline handlers as `<workflow>.<step>`, and
+   * task definitions); steps naming a task by its name need it added on its own.
+   */
+  addWorkflow(workflow: Workflow, source: string | null = null): void {
+    const existing = this.flows.get(workflow.name);
+    if (existing && existing.workflow !== workflow) {
+      throw new ConfigError(`workflow ${workflow.name} is defined twice (${existing.source ?? 'in code'} and ${source ?? 'in code'}); rename one of them`, { workflow: workflow.name });
+    }
+    for (const task of workflow.tasks()) this.add(task, source);
+    this.flows.set(workflow.name, { workflow, source });
+  }
+
+  /** A workflow added, by name. */
+  workflow(name: string): Workflow | undefined {
+    return this.flows.get(name)?.workflow;
+  }
+
+  /** The workflows added, by name. */
+  workflows(): Workflow[] {
+    return [...this.flows.keys()].sort().map((name) => this.flows.get(name)!.workflow);
   }
 
   add(definition: TaskDefinition, source: string | null = null): void {
@@ -55,18 +92,20 @@ export class TaskRegistry {
     this.tasks.set(definition.name, { definition, source });
   }
 
-  /** Registers every task a module exports: `defineTask` results, and plain functions as `module.function`. */
+  /** Registers every task a module exports: `defineTask` results, plain functions as `module.function`, and `workflow(...)`s. */
   addModule(moduleName: string, exports: Record<string, unknown>, source: string): void {
     for (const [exportName, value] of Object.entries(exports)) {
       if (isTaskDefinition(value)) this.add(value, source);
+      else if (isWorkflow(value)) this.addWorkflow(value, source);
       else if (typeof value === 'function' && exportName !== 'default') {
         this.add(defineTask(`${moduleName}.${exportName}`, value as (payload: unknown) => unknown), source);
       }
     }
   }
 
-  /** A task added, or a built-in one. */
-  get(name: string): TaskDefinition | undefined {
+  /** A task added, or a built-in one (undefined for no name: a schedule whose target is a workflow). */
+  get(name: string | undefined): TaskDefinition | undefined {
+    if (name === undefined) return undefined;
     return this.tasks.get(name)?.definition ?? this.builtins.get(name);
   }
 

@@ -8,8 +8,10 @@ import { MAX_DURATION_MS } from '../core/duration.js';
 import { OrdoError, RetryLaterError } from '../core/errors.js';
 import { backoffDelay, DEFAULT_RETRY } from '../core/retry.js';
 import type { ErrorInfo, JobFinish, JobRecord, Json, LogLine } from '../core/types.js';
+import type { JobStep } from '../core/workflow-types.js';
 import { toJsonResult, type TaskContext, type TaskDefinition } from '../tasks/define.js';
 import { taskTimeoutMs, validatePayload } from '../tasks/registry.js';
+import type { PreparedStep } from './workflow-step.js';
 
 export type AbortReason = 'timeout' | 'cancel' | 'lost' | 'shutdown';
 
@@ -20,12 +22,16 @@ export interface AttemptHooks {
   workerId: string;
   log(message: string): void;
   progress(percent: number): void;
+  /** Reads what a workflow step's job needs before its handler runs (see StepPreparer). */
+  prepareStep(step: JobStep): Promise<PreparedStep>;
 }
 
 type FinishFields = Pick<JobFinish, 'state' | 'outcome'> & Partial<JobFinish>;
 
 /** How long a job whose task this worker lacks waits before a worker may claim it again. */
 export const MISSING_TASK_DELAY_MS = 5_000;
+/** How long a step's job waits when its run could not be read (the database is away): uncharged. */
+export const STEP_READ_RETRY_MS = 1_000;
 
 /** One run of one job's handler; `run()` resolves with the finish to write (or null: lease lost). */
 export class Attempt {
@@ -61,12 +67,25 @@ export class Attempt {
     const startedAt = job.startedAt ?? new Date();
     const finish = (fields: FinishFields): JobFinish => {
       if (this.dropped > 0) this.logs.push({ at: new Date(), message: `(${this.dropped} more log lines dropped)` });
-      // A copy: a handler that ignored its signal may still log after the attempt ended.
-      return { id: job.id, attempt: job.attempt, workerId: hooks.workerId, startedAt, finishedAt: new Date(), logs: [...this.logs], ...fields };
+      // A job of a run is only finished with its run's id: the store advances the run with it.
+      const run = job.workflow ? { runId: job.workflow.runId } : {};
+      // A copy of the logs: a handler that ignored its signal may still log after the attempt ended.
+      return { id: job.id, attempt: job.attempt, workerId: hooks.workerId, startedAt, finishedAt: new Date(), logs: [...this.logs], ...run, ...fields };
     };
     if (!definition) {
       // Another worker of a mixed fleet may know the task: hand the job back uncharged.
       return finish({ state: 'pending', outcome: 'released', retryDelayMs: MISSING_TASK_DELAY_MS });
+    }
+    let step: PreparedStep | null = null;
+    if (job.workflow) {
+      try {
+        step = await hooks.prepareStep(job.workflow);
+      } catch (err) {
+        // The database is away: nothing the step did, so hand it back uncharged.
+        if (err instanceof OrdoError && err.code === 'store_unavailable') return finish({ state: 'pending', outcome: 'released', retryDelayMs: STEP_READ_RETRY_MS });
+        return this.failure(err, definition, finish);
+      }
+      if (step.skipped !== null) return finish({ state: 'cancelled', outcome: 'cancelled', skipped: step.skipped });
     }
     let timer: NodeJS.Timeout | undefined;
     let result: unknown;
@@ -74,10 +93,12 @@ export class Attempt {
       const payload = validatePayload(definition, job.payload);
       const timeoutMs = job.timeoutMs ?? taskTimeoutMs(definition);
       if (timeoutMs) timer = setTimeout(() => this.abort('timeout'), timeoutMs);
+      // Aborted while the step's inputs were read: the handler does not start.
+      if (this.signal.aborted) throw this.signal.reason;
       const aborted = new Promise<never>((_, reject) => {
         this.onAbort = () => reject(this.signal.reason);
       });
-      const ctx = this.context(hooks);
+      const ctx = this.context(hooks, step);
       const handling = Promise.resolve().then(() => definition.handler(payload, ctx));
       this.handlerSettled = handling.then(
         () => undefined,
@@ -129,9 +150,11 @@ export class Attempt {
     return backoffDelay(job.attempt, policy);
   }
 
-  private context(hooks: AttemptHooks): TaskContext {
+  private context(hooks: AttemptHooks, step: PreparedStep | null): TaskContext {
     const { job } = this;
     return {
+      workflow: step?.workflow ?? null,
+      parents: step?.parents ?? {},
       jobId: job.id,
       attempt: job.attempt,
       maxAttempts: job.maxAttempts,

@@ -14,11 +14,13 @@
 import type { EventBus, OrdoEvents } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import type { JobFinish, JobRecord } from '../core/types.js';
+import type { JobStep } from '../core/workflow-types.js';
 import type { JobRef } from '../store/contract.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { Attempt, type AbortReason } from './attempt.js';
 import { jobFields } from './job-log.js';
 import type { LeaseHolder } from './lease-keeper.js';
+import type { PreparedStep } from './workflow-step.js';
 
 /** After this long, an aborted handler that still runs is reported in the log. */
 const LINGER_WARNING_MS = 1_000;
@@ -33,6 +35,8 @@ export interface ExecutorOptions {
   /** Receives each finish to write, with its job (for the log line written with it). */
   complete(finish: JobFinish, job: JobRecord): void;
   progress(job: JobRecord, percent: number): void;
+  /** Reads a workflow step's run and parents before its handler runs. */
+  prepareStep(step: JobStep): Promise<PreparedStep>;
   forgetProgress(jobId: string): void;
   /** A slot was freed. */
   freed(): void;
@@ -117,6 +121,7 @@ export class Executor implements LeaseHolder {
         progress: (percent) => {
           if (this.running.get(key) === attempt) options.progress(job, percent);
         },
+        prepareStep: options.prepareStep,
       });
     } catch (err) {
       // Attempt.run turns handler errors into finishes; reaching here is a bug of ours. The

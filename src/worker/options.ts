@@ -11,6 +11,7 @@ import { checkQueueName } from '../core/names.js';
 import { resolveHttpAllowHosts } from '../config/resolve.js';
 import type { Store } from '../store/contract.js';
 import type { TaskSource } from '../tasks/source.js';
+import { isWorkflow, type Workflow } from '../workflows/define.js';
 
 export interface WorkerOptions {
   /** SQLite file path or postgres:// URL. @defaultValue ORDO_DATABASE_URL ?? DATABASE_URL ?? './.ordo/ordo.db' */
@@ -21,6 +22,12 @@ export interface WorkerOptions {
   store?: Store;
   /** The tasks this worker runs: a folder, definitions or a registry. */
   tasks: TaskSource;
+  /**
+   * Workflows this worker runs (with the tasks their steps hold), besides those of `tasks`.
+   * Their definitions are stored when the worker starts, so runs can be started by name.
+   * @defaultValue []
+   */
+  workflows?: readonly Workflow[];
   /** Queues served, in order: a job of a later queue never starts while one of an earlier queue is due. @defaultValue ['default'] */
   queues?: string[];
   /** Jobs run at once. @defaultValue 10 */
@@ -84,6 +91,14 @@ function nonNegative(value: number, field: string): number {
   return value;
 }
 
+function checkWorkflows(workflows: readonly Workflow[]): readonly Workflow[] {
+  if (!Array.isArray(workflows)) throw new ValidationError('workflows', 'a list of workflow(...) definitions', workflows);
+  workflows.forEach((workflow, i) => {
+    if (!isWorkflow(workflow)) throw new ValidationError(`workflows[${i}]`, 'a workflow(...) definition', workflow);
+  });
+  return workflows;
+}
+
 /** Every option defaulted and checked; throws a `ValidationError` naming the field and its bounds. */
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
   const queues = options.queues ?? [...DEFAULTS.queues];
@@ -102,6 +117,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     schema: options.schema,
     store: options.store,
     tasks: options.tasks,
+    workflows: checkWorkflows(options.workflows ?? []),
     queues: [...new Set(queues)],
     concurrency: wholeNumber(options.concurrency ?? DEFAULTS.concurrency, 'concurrency', 1, LIMITS.maxConcurrency),
     name,

@@ -26,6 +26,8 @@ import { Producer } from './producer.js';
 import { addWorkerInProcess, removeWorkerInProcess, workersInProcess } from './in-process.js';
 import { ProgressWriter } from './progress.js';
 import { StoreHealth } from './store-health.js';
+import { registerWorkflows, workflowStarter } from './workflows.js';
+import { StepPreparer } from './workflow-step.js';
 
 /** How long `stop()` keeps retrying to record results while the database is away. */
 const DRAIN_LIMIT_MS = 30_000;
@@ -82,15 +84,17 @@ export class Worker extends Service {
     return this.parts?.maintenance?.isLeader ?? false;
   }
 
-  /** Opens the store, loads the tasks and starts claiming. */
+  /** Opens the store, loads the tasks, stores the workflows' definitions and starts claiming. */
   protected async onStart(): Promise<void> {
     const { options } = this;
-    // Built-in tasks run with this worker's settings (the hosts `http` jobs may reach).
-    const tasks = (await resolveTaskSource(options.tasks, { required: true })).withBuiltins({ httpAllowHosts: options.httpAllowHosts });
+    const loaded = await resolveTaskSource(options.tasks, { required: true, workflows: options.workflows });
     const store = options.store ?? (await openConfiguredStore(options));
+    // Built-in tasks run with this worker's settings: the hosts `http` jobs may reach, and its store for `workflow.start`.
+    const tasks = loaded.withBuiltins({ httpAllowHosts: options.httpAllowHosts, startWorkflow: workflowStarter(store, loaded) });
     const parts = this.compose(store, tasks);
     addWorkerInProcess(options.name);
     try {
+      await registerWorkflows(store, tasks);
       await store.workerHeartbeat({ worker: this.info() });
       await parts.keeper.start();
       await parts.maintenance?.start();
@@ -99,7 +103,7 @@ export class Worker extends Service {
       this.parts = parts;
       this.upEmitted = true;
       this.events.emit('worker:up', this.info());
-      this.logger.info({ queues: options.queues, concurrency: options.concurrency, tasks: tasks.size, engine: store.engine, maintenance: options.maintenance }, 'worker started');
+      this.logger.info({ queues: options.queues, concurrency: options.concurrency, tasks: tasks.size, workflows: tasks.workflows().length, engine: store.engine, maintenance: options.maintenance }, 'worker started');
     } catch (err) {
       removeWorkerInProcess(options.name);
       await parts.keeper.stop();
@@ -115,6 +119,7 @@ export class Worker extends Service {
     const onOk = () => this.health.ok();
     const completer = new Completer(store, logger, (finishes, applied) => this.written(finishes, applied), (err) => onError(err, 'finish'));
     const progress = new ProgressWriter(store, options.name, (err) => onError(err, 'progress'));
+    const steps = new StepPreparer(store, tasks);
     const executor = new Executor({
       workerId: options.name,
       tasks,
@@ -126,6 +131,7 @@ export class Worker extends Service {
         completer.add(finish);
       },
       progress: (job, percent) => progress.report(job, percent),
+      prepareStep: (step) => steps.prepare(step),
       forgetProgress: (id) => progress.forget(id),
       // Called only while the producer runs attempts, so it exists by then.
       freed: () => producer.wake(),

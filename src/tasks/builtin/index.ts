@@ -5,17 +5,21 @@
  */
 import type { TaskDefinition } from '../define.js';
 import { httpTask } from './http.js';
+import { workflowStartTask, type WorkflowStarter } from './workflow-start.js';
 
 export interface BuiltinSettings {
   /** Hosts the `http` task may reach (`checkAllowHosts` form). @defaultValue [] (any host) */
   httpAllowHosts?: readonly string[];
+  /** How `workflow.start` starts runs (a worker's store); without it the task only validates. */
+  startWorkflow?: WorkflowStarter;
 }
 
 /** Every built-in task, configured with `settings`. */
 export function builtinTasks(settings: BuiltinSettings = {}): TaskDefinition[] {
-  return [httpTask({ allowHosts: settings.httpAllowHosts ?? [] })];
+  return [httpTask({ allowHosts: settings.httpAllowHosts ?? [] }), workflowStartTask(settings.startWorkflow)];
 }
 
+export { WORKFLOW_START_TASK, workflowStartPayloadSchema, type WorkflowStartPayload, type WorkflowStarter } from './workflow-start.js';
 export { HTTP_TASK, httpTask, type HttpTaskSettings } from './http.js';
 export type { HttpPayload } from './http-payload.js';
 export type { HttpResult } from './http-response.js';
