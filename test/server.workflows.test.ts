@@ -7,6 +7,7 @@
  * 400 naming the field, a read token 403 on writes; the OpenAPI document describes them.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { ROUTES } from '../src/api/routes.js';
 import type { Worker } from '../src/worker/worker.js';
 import { dropCreatedSchemas, engines } from './support/engines.js';
@@ -27,7 +28,7 @@ afterEach(async () => {
 describe.each(engines)('workflow routes on $name', (engine) => {
   const serve = useServers(engine);
 
-  async function setup(): Promise<{ api: TestServer; admin: string; read: string; getRun: (id: string) => Promise<ReturnType<typeof decode<typeof ROUTES['workflows.run']['response']>>> }> {
+  async function setup(): Promise<{ api: TestServer; admin: string; read: string; getRun: (id: string) => Promise<z.output<(typeof ROUTES)['workflows.run']['response']>> }> {
     const api = await serve();
     worker = await workflowWorker(api.store);
     const admin = await api.token('admin');

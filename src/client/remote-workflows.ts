@@ -2,11 +2,13 @@
  * `remote.workflows`: the workflow operations of the client over the HTTP API. A run is
  * started by its workflow's name (the server starts its stored definition); everything the
  * server checks it checks with the client on the database, so the answers and the errors are
- * that client's. Only what cannot travel, or would reach another route, is refused here.
+ * that client's. Checked here too, with the local client's words: what cannot travel, what
+ * would reach another route (a run id), and what the query string's own form would name
+ * otherwise (states, limits).
  */
 import { ValidationError } from '../core/errors.js';
 import { MAX_PAGE_LIMIT } from '../core/page.js';
-import type { RunFilter, RunRecord, RunState, WorkflowRecord } from '../core/workflow-types.js';
+import { RUN_STATES, type RunFilter, type RunRecord, type RunState, type WorkflowRecord } from '../core/workflow-types.js';
 import type { RunPage, StartOptions, WorkflowClient } from './api.js';
 import type { HttpCaller } from './remote-http.js';
 
@@ -43,9 +45,11 @@ export class RemoteWorkflows implements WorkflowClient {
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT)) {
       throw new ValidationError('limit', `a whole number from 1 to ${MAX_PAGE_LIMIT}`, limit);
     }
-    const state = filter.state === undefined ? undefined : ([filter.state].flat() as string[]);
-    if (state?.length === 0) throw new ValidationError('state', 'one or more run states', state);
-    return this.http.call('workflows.runs', { query: { workflow: filter.workflow, state, limit, cursor: page.cursor } });
+    const state = filter.state === undefined ? undefined : [filter.state].flat();
+    // Checked as the local client checks them: the query string's own form would name `state.0`.
+    for (const one of state ?? []) if (!RUN_STATES.includes(one)) throw new ValidationError('state', `one or more of ${RUN_STATES.join(', ')}`, one);
+    const cursor = page.cursor === undefined ? undefined : runIdOf(page.cursor, 'cursor');
+    return this.http.call('workflows.runs', { query: { workflow: filter.workflow, state, limit, cursor } });
   }
 
   async cancelRun(id: string): Promise<{ id: string; state: RunState }> {
@@ -57,10 +61,11 @@ export class RemoteWorkflows implements WorkflowClient {
   }
 }
 
-/** A run id as text (a whole number is taken as its digits); empty text would name another route. */
-function runIdOf(id: unknown): string {
+/** A run id: a whole number as a string (a safe integer is taken as its digits), as the local client checks it. */
+function runIdOf(id: unknown, field = 'id'): string {
   const text = typeof id === 'number' && Number.isSafeInteger(id) ? String(id) : id;
-  return textOf(text, 'id', 'a workflow run id: a whole number as a string, such as "7"');
+  if (typeof text !== 'string' || !/^[1-9][0-9]{0,18}$/.test(text)) throw new ValidationError(field, 'a workflow run id: a whole number as a string, such as "7"', id);
+  return text;
 }
 
 function textOf(value: unknown, field: string, expected: string): string {

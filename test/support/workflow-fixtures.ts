@@ -52,6 +52,6 @@ export async function workflowWorker(store: Store, name = 'w-flows'): Promise<Wo
 }
 
 /** Waits until the run is in `state`, and returns it. */
-export function runInState(getRun: (id: string) => Promise<RunRecord>, id: string, state: RunState): Promise<RunRecord> {
+export function runInState<R extends Pick<RunRecord, 'state'>>(getRun: (id: string) => Promise<R>, id: string, state: RunState): Promise<R> {
   return waitFor(() => getRun(id), (run) => run.state === state, `run ${id} to be ${state}`);
 }
