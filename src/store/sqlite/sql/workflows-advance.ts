@@ -5,8 +5,8 @@
  * parents of a step one after the other release it exactly once.
  *
  * The ended jobs are grouped by run (ascending id, the order the PostgreSQL engine locks
- * runs in). Each becomes a StepEnd, or nothing: a step's own job ends its step while the
- * step is `active`; a map step's job that succeeded only counts (`map_done + 1`, one UPDATE
+ * runs in). Each becomes a StepEnd, or nothing: a step's own job ends its step (an end after
+ * the step was cancelled too: the planner records the real outcome); a map step's job that succeeded only counts (`map_done + 1`, one UPDATE
  * on the step row), and the step ends when the count reaches `map_total`, its result the
  * element results aggregated by `map_index` in one read, so a 10,000-way fan-in reads the
  * run once, at the end; a map job that failed or was cancelled while its step is active
@@ -33,13 +33,14 @@ export interface EndedJob {
 
 const STEP = `SELECT state, job_id, map_total FROM workflow_steps WHERE run_id = ? AND step = ?`;
 
-const COUNT_ELEMENT = `
+// Exported for the plan tests.
+export const COUNT_ELEMENT = `
   UPDATE workflow_steps SET map_done = map_done + 1
   WHERE run_id = ? AND step = ? AND state = 'active'
   RETURNING map_done, map_total`;
 
 // The fan-in: the elements' results in element order, as one JSON array, read once.
-const MAP_RESULTS = `
+export const MAP_RESULTS = `
   SELECT json_group_array(json(result) ORDER BY map_index) AS results FROM jobs
   WHERE run_id = ? AND step = ? AND map_index IS NOT NULL`;
 
@@ -77,8 +78,9 @@ function stepEnds(c: SqliteConnection, runId: number, jobs: readonly EndedJob[])
 
 function ownJobEnd(c: SqliteConnection, runId: number, job: EndedJob): StepEnd | null {
   const step = c.prepare(STEP).get(runId, job.step) as Pick<StepTableRow, 'state' | 'job_id'> | undefined;
-  // A job the step no longer counts on (cancelled by the plan, replaced) ends nothing.
-  if (!step || step.state !== 'active' || step.job_id !== job.id) return null;
+  // Only the step's own job ends it; a late end of a step already ended (its run cancelled
+  // or failed meanwhile) is still told: the planner records the job's real outcome.
+  if (!step || step.state === 'waiting' || step.job_id !== job.id) return null;
   if (job.state === 'cancelled' && job.skipped !== undefined) {
     return { step: job.step, state: 'skipped', skip: 'condition', reason: job.skipped };
   }

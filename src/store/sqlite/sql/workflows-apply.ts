@@ -11,7 +11,8 @@ import type { SqliteConnection } from '../connection.js';
 import { insertJobRow } from './jobs-insert.js';
 import { type LoadedRun, jsonOrNull } from './workflows-rows.js';
 
-// Each field is written only when the change carries it (`has*` = 1): undefined = unchanged.
+// Each field is written only when the change carries it (`has*` = 1): undefined = unchanged;
+// `finished`: 1 ends the step now, 0 clears its end (a retry), NULL leaves it.
 const STEP_CHANGE = `
   UPDATE workflow_steps
   SET state = @state,
@@ -21,7 +22,7 @@ const STEP_CHANGE = `
       skip = CASE WHEN @hasSkip THEN @skip ELSE skip END,
       map_total = CASE WHEN @hasMapTotal THEN @mapTotal ELSE map_total END,
       map_done = CASE WHEN @hasMapTotal THEN 0 ELSE map_done END,
-      finished_at = CASE WHEN @finished THEN @now ELSE finished_at END
+      finished_at = CASE @finished WHEN 1 THEN @now WHEN 0 THEN NULL ELSE finished_at END
   WHERE run_id = @runId AND step = @step`;
 
 const SET_STEP_JOB = `UPDATE workflow_steps SET job_id = @jobId WHERE run_id = @runId AND step = @step`;
@@ -123,6 +124,6 @@ function stepChangeParams(runId: number, now: number, change: StepChange): Recor
     skip: change.skip ?? null,
     hasMapTotal: has(change.mapTotal),
     mapTotal: change.mapTotal ?? null,
-    finished: change.finished ? 1 : 0,
+    finished: change.finished === undefined ? null : change.finished ? 1 : 0,
   };
 }

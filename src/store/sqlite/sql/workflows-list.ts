@@ -4,12 +4,12 @@
  * read (never one query per run). The filter is checked first, each error naming its field.
  */
 import { ValidationError } from '../../../core/errors.js';
+import type { ErrorInfo } from '../../../core/types.js';
 import { MAX_PAGE_LIMIT } from '../../../core/page.js';
 import { RUN_STATES, type RunFilter, type RunState, type RunSummary, type StepState } from '../../../core/workflow-types.js';
 import type { SqliteConnection } from '../connection.js';
 import { toDate, toRowId } from '../rows.js';
 import { parseJson } from './workflows-rows.js';
-import type { ErrorInfo } from '../../../core/types.js';
 
 interface RunListQuery {
   workflow: string | null;

@@ -16,8 +16,8 @@ const STEPS_WITH_JOBS = `
   FROM workflow_steps s LEFT JOIN jobs j ON j.id = s.job_id
   WHERE s.run_id = ?`;
 
-// A run's map jobs counted by step and state: a range of `jobs_run`.
-const MAP_COUNTS = `
+// A run's map jobs counted by step and state: a range of `jobs_run` (exported for the plan tests).
+export const MAP_COUNTS = `
   SELECT step, state, COUNT(*) AS n FROM jobs
   WHERE run_id = ? AND map_index IS NOT NULL
   GROUP BY step, state`;
