@@ -9,6 +9,7 @@ import { ValidationError } from '../core/errors.js';
 import { checkPriority, checkQueueName } from '../core/names.js';
 import { DEFAULT_RETRY, checkRetryPolicy } from '../core/retry.js';
 import type { Json } from '../core/types.js';
+import { checkWorkflowDefinition } from '../core/workflow-check.js';
 import type { StepDefinition, StepEdge, WorkflowDefinition } from '../core/workflow-types.js';
 import type { TaskDefinition } from '../tasks/define.js';
 import type { StepJobOptions } from './define.js';
@@ -44,9 +45,9 @@ export function resolveWorkflow(
   const lookup = (name: string): TaskDefinition | undefined => own.get(name) ?? (typeof tasks === 'object' ? tasks.get(name) : undefined);
   const steps = built.steps.map((step) => resolveStep(built.name, step, typeof step.task === 'string' ? lookup(step.task) : step.task));
   const definition: WorkflowDefinition = { name: built.name, description: built.description, steps, output: built.output };
-  if (!tasks) return checkDefinition(definition);
+  if (!tasks) return checkWorkflowDefinition(definition);
   const has = typeof tasks === 'function' ? tasks : (name: string) => tasks.has(name);
-  return checkDefinition(definition, { hasTask: (name: string) => own.has(name) || has(name) });
+  return checkWorkflowDefinition(definition, { hasTask: (name: string) => own.has(name) || has(name) });
 }
 
 function resolveStep(workflow: string, step: BuiltStep, task: TaskDefinition | undefined): StepDefinition {
@@ -76,9 +77,4 @@ function conditionText(condition: NonNullable<BuiltStep['condition']>, field: st
   }
   const text = condition.text ?? String(condition.when).replace(/\s+/g, ' ').trim();
   return text.length > MAX_CONDITION_TEXT ? `${text.slice(0, MAX_CONDITION_TEXT - 1)}…` : text;
-}
-
-/** Stands in for core's checkWorkflowDefinition until it is in. */
-function checkDefinition(definition: WorkflowDefinition, _options: { hasTask?: (task: string) => boolean } = {}): WorkflowDefinition {
-  return definition;
 }

@@ -4,6 +4,7 @@
  */
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { Json } from '../core/types.js';
+import { checkWorkflowInput } from '../core/workflow-check.js';
 import type { WorkflowDefinition } from '../core/workflow-types.js';
 import type { Store } from '../store/contract.js';
 import type { Workflow } from './define.js';
@@ -26,21 +27,12 @@ export async function storedDefinition(store: Store, name: string): Promise<Work
  * what the schema makes of it.
  */
 export function checkRunInput(name: string, input: unknown, workflow: Workflow | undefined): Json {
-  const json = toJson(input === undefined ? {} : input, `input of workflow ${name}`);
+  // Nothing given: {}, as a job's payload.
+  const json = checkWorkflowInput(input === undefined ? {} : input, `input of workflow ${name}`);
   const schema = workflow?.options.input;
   if (!schema) return json;
   const parsed = schema.safeParse(json);
   if (parsed.success) return json;
   const problems = parsed.error.issues.map((issue) => `${issue.path.length ? `input.${issue.path.join('.')}` : 'input'}: ${issue.message}`);
   throw new ValidationError(`input of workflow ${name}`, 'an input matching the workflow input schema', json, problems.join('; '));
-}
-
-function toJson(value: unknown, field: string): Json {
-  try {
-    const text = JSON.stringify(value);
-    if (text === undefined) throw new Error('not a JSON value');
-    return JSON.parse(text) as Json;
-  } catch (err) {
-    throw new ValidationError(field, 'a JSON value, such as {"day":"2026-01-31"}', value, (err as Error).message);
-  }
 }
