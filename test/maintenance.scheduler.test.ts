@@ -151,10 +151,10 @@ describe('Pruner', () => {
       },
     } as unknown as Store;
     const pruner = new Pruner({ store, elector: leader as unknown as Elector, ageMs: 5_000, logger: quiet, onError: () => {} });
-    expect(await pruner.tick()).toEqual({ jobs: 0, fires: 0, audit: 0 });
+    expect(await pruner.tick()).toEqual({ jobs: 0, fires: 0, audit: 0, runs: 0 });
     expect(calls).toEqual([]);
     leader.isLeader = true;
-    expect(await pruner.tick()).toEqual({ jobs: 1010, fires: 3, audit: 0 });
+    expect(await pruner.tick()).toEqual({ jobs: 1010, fires: 3, audit: 0, runs: 0 });
     expect(calls).toEqual([5_000, 5_000]);
   });
 });

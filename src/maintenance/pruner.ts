@@ -13,7 +13,10 @@ import { Service } from '../services/service.js';
 import { Ticker } from '../services/ticker.js';
 import type { Elector } from './elector.js';
 
-/** Rows one `jobPrune` call deletes at most (of jobs, of ledger rows, and of audit entries). */
+type PruneCounts = Awaited<ReturnType<Store['jobPrune']>>;
+const PRUNED = ['jobs', 'fires', 'audit', 'runs'] as const;
+
+/** Rows one `jobPrune` call deletes at most (of each kind: jobs, ledger rows, audit entries, runs). */
 const PRUNE_BATCH = 1_000;
 /** Batches one tick deletes at most; the rest waits for the next tick. */
 const MAX_BATCHES_PER_TICK = 20;
@@ -49,17 +52,15 @@ export class Pruner extends Service {
   }
 
   /** Prunes now if leader; returns what was deleted. */
-  async tick(): Promise<{ jobs: number; fires: number; audit: number }> {
-    const total = { jobs: 0, fires: 0, audit: 0 };
+  async tick(): Promise<PruneCounts> {
+    const total: PruneCounts = { jobs: 0, fires: 0, audit: 0, runs: 0 };
     for (let batch = 0; batch < MAX_BATCHES_PER_TICK; batch++) {
       if (!this.options.elector.isLeader || this.stopSignal.aborted) break;
-      const { jobs, fires, audit } = await this.options.store.jobPrune({ olderThanMs: this.ageMs, limit: PRUNE_BATCH });
-      total.jobs += jobs;
-      total.fires += fires;
-      total.audit += audit;
-      if (jobs < PRUNE_BATCH && fires < PRUNE_BATCH && audit < PRUNE_BATCH) break;
+      const counts = await this.options.store.jobPrune({ olderThanMs: this.ageMs, limit: PRUNE_BATCH });
+      for (const kind of PRUNED) total[kind] += counts[kind];
+      if (PRUNED.every((kind) => counts[kind] < PRUNE_BATCH)) break;
     }
-    if (total.jobs + total.fires + total.audit > 0) this.options.logger.info({ ...total, olderThanMs: this.ageMs }, 'pruned finished jobs, fire records and audit entries');
+    if (PRUNED.some((kind) => total[kind] > 0)) this.options.logger.info({ ...total, olderThanMs: this.ageMs }, 'pruned finished jobs, fire records, audit entries and workflow runs');
     return total;
   }
 }
