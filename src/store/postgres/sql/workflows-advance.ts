@@ -72,7 +72,8 @@ const countMapSql = (s: string): string => `
   WHERE st.run_id = u.run_id AND st.step = u.step
   RETURNING st.run_id, st.step, st.state, st.map_done, st.map_total, u.n`;
 
-const aggregateMapSql = (s: string): string => `
+// Exported for the plan tests.
+export const aggregateMapSql = (s: string): string => `
   SELECT j.run_id, j.step, jsonb_agg(j.result ORDER BY j.map_index) AS result
   FROM unnest($1::bigint[], $2::text[]) AS u(run_id, step)
   JOIN ${s}.jobs j ON j.run_id = u.run_id AND j.step = u.step AND j.map_index IS NOT NULL

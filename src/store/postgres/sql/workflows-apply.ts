@@ -56,7 +56,7 @@ const insertPlannedSql = (s: string): string => `
   SELECT ARRAY(SELECT queue FROM woken) AS queues, (SELECT n FROM notified) AS notified, (SELECT count(*) FROM owned) AS owned`;
 
 // Pending jobs end at once; running ones are asked to stop (their workers abort them).
-const cancelJobsSql = (s: string): string => `
+export const cancelJobsSql = (s: string): string => `
   UPDATE ${s}.jobs SET
     finished_at = CASE WHEN state = 'pending' THEN now() ELSE finished_at END,
     cancel_requested = CASE WHEN state = 'running' THEN true ELSE cancel_requested END,
