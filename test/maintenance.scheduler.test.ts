@@ -143,11 +143,11 @@ describe('Pruner', () => {
   it('prunes only while leader, batch after batch while batches come back full', async () => {
     const leader = { isLeader: false };
     const calls: number[] = [];
-    const answers = [{ jobs: 1000, fires: 3, audit: 0 }, { jobs: 10, fires: 0, audit: 0 }];
+    const answers = [{ jobs: 1000, fires: 3, audit: 0, runs: 0 }, { jobs: 10, fires: 0, audit: 0, runs: 0 }];
     const store = {
       jobPrune: async ({ olderThanMs }: { olderThanMs: number }) => {
         calls.push(olderThanMs);
-        return answers.shift() ?? { jobs: 0, fires: 0, audit: 0 };
+        return answers.shift() ?? { jobs: 0, fires: 0, audit: 0, runs: 0 };
       },
     } as unknown as Store;
     const pruner = new Pruner({ store, elector: leader as unknown as Elector, ageMs: 5_000, logger: quiet, onError: () => {} });
