@@ -10,9 +10,11 @@ import { JobPage } from './job.js';
 import { JobsPage } from './jobs.js';
 import { OverviewPage } from './overview.js';
 import { QueuesPage } from './queues.js';
+import { RunPage } from './run.js';
 import { SchedulePage } from './schedule.js';
 import { SchedulesPage } from './schedules.js';
 import { WorkersPage } from './workers.js';
+import { WorkflowsPage } from './workflows.js';
 
 export interface PageEntry {
   path: string;
@@ -28,6 +30,8 @@ export const PAGES: PageEntry[] = [
   { path: '/enqueue', nav: 'Enqueue', component: EnqueuePage },
   { path: '/schedules', nav: 'Schedules', component: SchedulesPage },
   { path: '/schedules/:name', component: SchedulePage },
+  { path: '/workflows', nav: 'Workflows', component: WorkflowsPage },
+  { path: '/workflows/runs/:id', component: RunPage },
   { path: '/queues', nav: 'Queues', component: QueuesPage },
   { path: '/workers', nav: 'Workers', component: WorkersPage },
   { path: '/audit', nav: 'Audit log', component: AuditPage },

@@ -14,6 +14,7 @@ import { useInterval, useLiveRefresh, usePageTitle, useResource } from '../compo
 import { JsonView } from '../components/json-view.js';
 import { StateBadge } from '../components/state-badge.js';
 import { Time } from '../components/time.js';
+import { jobStepOf, runPath } from '../components/workflow-wire.js';
 import type { PageProps } from '../context.js';
 import { AttemptLogs, AttemptTimeline } from './jobs/attempts.js';
 import { JobActions } from './jobs/job-actions.js';
@@ -111,6 +112,8 @@ function JobFacts({ job }: { job: JobRecord }) {
     ['Timeout', job.timeoutMs === null ? 'none' : formatDuration(job.timeoutMs)],
     ['Trace id', job.traceId ? <code>{job.traceId}</code> : '–'],
   ];
+  const step = jobStepOf(job);
+  if (step) facts.unshift(['Workflow run', <a href={runPath(step.runId, step.step)}>run {step.runId}, step {step.step}{step.mapIndex === null ? '' : ` [${step.mapIndex}]`}</a>]);
   if (job.uniqueKey) facts.push(['Unique key', <code>{job.uniqueKey}</code>]);
   if (job.cancelRequested) facts.push(['Cancellation', 'requested: the handler was asked to stop']);
   return (

@@ -1,0 +1,157 @@
+/**
+ * One workflow run (`/workflows/runs/:id`): its state and why it failed, the graph of its
+ * steps with each step's state, the selected step's details (kept in the URL as `?step=`,
+ * so a view can be shared; a failed run opens on its first failed step), every step in a
+ * table, its input and output, and cancel and retry for writers. While the run is running,
+ * it is fetched again when jobs of its tasks change (the live feed) and every few seconds
+ * (a map step's element jobs send events under ids the page does not know).
+ */
+import type { ComponentChildren } from 'preact';
+import { useLocation } from 'preact-iso';
+import { api, ApiError, eventJob } from '../api.js';
+import { DataTable } from '../components/data-table.js';
+import { formatDuration } from '../components/format.js';
+import { useInterval, useLiveRefresh, usePageTitle, useResource } from '../components/hooks.js';
+import { JsonView } from '../components/json-view.js';
+import { StateBadge } from '../components/state-badge.js';
+import { Time } from '../components/time.js';
+import { WorkflowGraph, stepProgress } from '../components/workflow-graph.js';
+import { RunActions } from '../components/workflow-run-actions.js';
+import { StepDetails } from '../components/workflow-step-details.js';
+import { runPath, type RunRecord } from '../components/workflow-wire.js';
+import type { PageProps } from '../context.js';
+import './workflows.css';
+
+const LIVE_REFRESH_MS = 500;
+const RUNNING_REFRESH_MS = 3_000;
+
+/** The step shown in detail: the one in the URL, else a failed run's first failed step. */
+function selectedStep(run: RunRecord, asked: string | undefined): string | null {
+  if (asked && run.steps.some((step) => step.step === asked)) return asked;
+  return run.steps.find((step) => step.state === 'failed')?.step ?? null;
+}
+
+export function RunPage({ session, live, params }: PageProps) {
+  const id = params.id ?? '';
+  usePageTitle(`Run ${id}`);
+  const { query, route } = useLocation();
+  const run = useResource(() => api<RunRecord>('GET', `/workflows/runs/${encodeURIComponent(id)}`), [id]);
+  const running = run.data?.state === 'running';
+  const tasks = new Set(run.data?.steps.map((step) => step.task) ?? []);
+  useLiveRefresh(live, (events) => running && events.some((event) => tasks.has(eventJob(event)?.task ?? '')), run.reload, LIVE_REFRESH_MS);
+  useInterval(run.reload, running ? RUNNING_REFRESH_MS : null);
+
+  if (run.error && !run.data) {
+    const gone = run.error instanceof ApiError && run.error.status === 404;
+    return (
+      <section class="page">
+        <h1>Run {id}</h1>
+        <p class="banner banner-error" role="alert">
+          {gone ? `There is no workflow run ${id} (it may have been pruned after its retention).` : `Could not load the run: ${run.error.message}`}
+        </p>
+        <p>
+          <a href="/workflows">Back to the runs</a>
+        </p>
+      </section>
+    );
+  }
+  if (!run.data) return <section class="page"><h1>Run {id}</h1><p class="muted">Loading…</p></section>;
+  const r = run.data;
+  const selected = selectedStep(r, query.step);
+  const step = r.steps.find((s) => s.step === selected) ?? null;
+  return (
+    <section class="page run-page" aria-labelledby="run-title">
+      <p>
+        <a href="/workflows">← Workflow runs</a>
+      </p>
+      <div class="page-header">
+        <h1 id="run-title">
+          Run {r.id} <span class="muted">{r.workflow}</span>
+        </h1>
+        <span aria-live="polite" data-testid="run-state">
+          <StateBadge state={r.state} />
+        </span>
+      </div>
+      {r.error && (
+        <p class="banner banner-error" role="alert" data-testid="run-error">
+          {r.state === 'cancelled' ? 'Cancelled' : 'Failed'}: {r.error.message}
+        </p>
+      )}
+      {run.error && (
+        <p class="banner banner-error" role="alert">
+          Could not refresh the run (showing what was last loaded): {run.error.message}
+        </p>
+      )}
+      <RunActions run={r} session={session} onChanged={run.reload} />
+      <RunFacts run={r} />
+      <section class="card" aria-labelledby="graph-title">
+        <h2 id="graph-title">Steps</h2>
+        <p class="hint" id="graph-hint">
+          Select a step for its details. Dashed arrows skip on a parent’s failure, dotted ones continue anyway.
+        </p>
+        <WorkflowGraph runId={r.id} steps={r.steps} selected={selected} onSelect={(name) => route(runPath(r.id, name), true)} />
+      </section>
+      {step ? <StepDetails run={r} step={step} /> : <p class="muted">Select a step in the graph or the table to see its result, error or reason.</p>}
+      <StepTable run={r} selected={selected} />
+      <div class="grid">
+        <section class="card" aria-labelledby="input-title">
+          <h2 id="input-title">Input</h2>
+          <JsonView value={r.input} label="Input" />
+        </section>
+        <section class="card" aria-labelledby="output-title">
+          <h2 id="output-title">Output</h2>
+          {r.output === null ? <p class="muted">{r.state === 'running' ? 'Not yet: the run is still running.' : 'None: the run did not succeed.'}</p> : <JsonView value={r.output} label="Output" />}
+        </section>
+      </div>
+    </section>
+  );
+}
+
+function RunFacts({ run }: { run: RunRecord }) {
+  const took = run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.createdAt) : null;
+  const facts: [string, ComponentChildren][] = [
+    ['Workflow', <a href={`/workflows?workflow=${encodeURIComponent(run.workflow)}`}>{run.workflow}</a>],
+    ['Started', <Time value={run.createdAt} absolute />],
+    ['Finished', <Time value={run.finishedAt} absolute />],
+    ['Took', took === null ? '–' : formatDuration(took)],
+    ['Steps', String(run.steps.length)],
+    ['Trace id', run.traceId ? <code>{run.traceId}</code> : '–'],
+  ];
+  if (run.definition.description) facts.push(['Description', run.definition.description]);
+  return (
+    <dl class="facts card">
+      {facts.map(([term, value]) => (
+        <div key={term}>
+          <dt>{term}</dt>
+          <dd>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+/** Every step as a row: the graph's content for readers who cannot see it, and the job links. */
+function StepTable({ run, selected }: { run: RunRecord; selected: string | null }) {
+  return (
+    <DataTable class="data wf-steps" columns={['Step', 'State', 'Task', 'Job', 'Depends on', 'Finished']}>
+      {run.steps.map((step) => (
+        <tr key={step.step} data-step={step.step} aria-current={step.step === selected ? 'true' : undefined}>
+          <th scope="row">
+            <a href={runPath(run.id, step.step)}>{step.step}</a>
+          </th>
+          <td>
+            <StateBadge state={step.state} />
+          </td>
+          <td>
+            <code>{step.task}</code>
+          </td>
+          <td>{step.map === null && step.jobId ? <a href={`/jobs/${encodeURIComponent(step.jobId)}`}>job {step.jobId}</a> : stepProgress(step)}</td>
+          <td>{step.dependsOn.length === 0 ? <span class="muted">–</span> : step.dependsOn.map((e) => (e.policy === 'fail' ? e.step : `${e.step} (${e.policy})`)).join(', ')}</td>
+          <td>
+            <Time value={step.finishedAt} />
+          </td>
+        </tr>
+      ))}
+    </DataTable>
+  );
+}
