@@ -64,8 +64,7 @@ describe('postgres workflows', () => {
 
   it('ends jobs of the same runs from several stores at once without a deadlock (runs locked before jobs)', async () => {
     const schema = freshSchema('wfl');
-    const stores = await Promise.all(Array.from({ length: 4 }, () => pgs.open({ schema, poolSize: 4 })));
-    const [a, b, c, d] = stores as [Store, Store, Store, Store];
+    const [a, b, c, d] = (await Promise.all(Array.from({ length: 4 }, () => pgs.open({ schema, poolSize: 4 })))) as Store[] as [Store, Store, Store, Store];
     for (let round = 0; round < 3; round++) {
       const runs = await Promise.all(Array.from({ length: 12 }, (_, i) => a.workflowStart({ definition: wide, input: { round, i } })));
       const roots = await claimAll(a, [queueOf('r')], 'wa');
