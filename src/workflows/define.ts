@@ -95,9 +95,10 @@ export class Workflow<Input = any, Steps = NoSteps> {
   }
 
   /** Adds a map step: one job per element of `over`'s array result; its result is the ordered array of theirs. */
+  map<N extends string, S extends keyof Steps & string, R, D extends keyof Steps & string = never>(name: N, task: AnyTask<R>, options: MapOptions<Steps, S, D>): Workflow<Input, With<Steps, N, R[]>>;
   map<N extends string, S extends keyof Steps & string, R, D extends keyof Steps & string = never>(
     name: N,
-    task: AnyTask<R> | InlineHandler<ElementOf<Steps[S]>, NoSteps, R>,
+    handler: InlineHandler<ElementOf<Steps[S]>, NoSteps, R>,
     options: MapOptions<Steps, S, D>,
   ): Workflow<Input, With<Steps, N, R[]>>;
   map<N extends string, S extends keyof Steps & string, D extends keyof Steps & string = never>(name: N, task: string, options: MapOptions<Steps, S, D>): Workflow<Input, With<Steps, N, unknown[]>>;
