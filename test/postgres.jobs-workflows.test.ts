@@ -4,8 +4,10 @@
  * lock order (runs before jobs) holds under every operation that ends jobs at once from
  * several stores, so nothing dies as a deadlock victim; the statements over a run's jobs
  * read the `jobs_run` index, never a scan of every job; a 10,000-element map fans out in
- * the finishing transaction and in again with its results in order.
+ * the finishing transaction and in again with its results in order; a start inside the
+ * caller's transaction exists, and wakes workers, if and only if the caller commits.
  */
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { JobRecord } from '../src/core/types.js';
 import type { Store } from '../src/store/contract.js';
@@ -13,7 +15,8 @@ import { aggregateMapSql } from '../src/store/postgres/sql/workflows-advance.js'
 import { cancelJobsSql } from '../src/store/postgres/sql/workflows-apply.js';
 import { after, claimStep, definition, diamond, mapOver, mustGetRun, queueOf, stepDef, stepFinish, stepOf, succeedStep } from './store-contract/workflows-support.js';
 import { finishOf, job } from './support/jobs.js';
-import { freshSchema, usePostgres } from './support/postgres.js';
+import { freshSchema, heardQueues, testUrl, usePostgres } from './support/postgres.js';
+import { sleep, waitUntil } from './support/wait.js';
 
 const LEASE_MS = 60_000;
 
@@ -155,6 +158,34 @@ describe('postgres workflows', () => {
     expect(fannedOut, 'fan-out of 10,000 (ms)').toBeLessThan(10_000);
     expect(fannedIn, 'claims and finishes of 10,000 map jobs (ms)').toBeLessThan(60_000);
   }, 120_000);
+
+  it('starts a run inside the caller’s transaction: it exists, with its root’s job and wake-up, only once the caller commits', async () => {
+    const store = await pgs.open();
+    const heard = await heardQueues(store);
+    const client = new pg.Client({ connectionString: testUrl() });
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      const rolledBack = await store.workflowStart({ definition: diamond(), input: 1, register: true, tx: client });
+      await client.query('ROLLBACK');
+      expect(await store.workflowRunGet({ id: rolledBack.runId })).toBeNull();
+      expect(await store.workflowGet({ name: 'diamond' })).toBeNull();
+
+      await client.query('BEGIN');
+      const { runId, created } = await store.workflowStart({ definition: diamond(), input: 2, register: true, tx: client, uniqueKey: 'once' });
+      expect(created).toBe(true);
+      expect(await store.workflowRunGet({ id: runId })).toBeNull();
+      await sleep(50);
+      expect(heard).toEqual([]);
+      await client.query('COMMIT');
+      expect((await mustGetRun(store, runId)).input).toBe(2);
+      expect(await store.workflowGet({ name: 'diamond' })).not.toBeNull();
+      await waitUntil(() => heard.includes(queueOf('a')), 3000, 'the signal delivered at COMMIT');
+      expect(await store.workflowStart({ definition: diamond(), input: 3, uniqueKey: 'once' })).toEqual({ runId, created: false });
+    } finally {
+      await client.end();
+    }
+  });
 
   async function explain(text: string, values: unknown[]): Promise<PlanNode> {
     const [row] = await pgs.admin<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(text, values);
