@@ -25,7 +25,7 @@ function fit(text: string, max: number): string {
 /** The box's third line: the job, or a map step's progress. */
 export function stepProgress(step: RunStep): string {
   if (step.map !== null) return step.mapTotal === null ? `map over ${step.map}` : `${step.mapDone}/${step.mapTotal} done`;
-  if (step.jobId === null) return 'no job yet';
+  if (step.jobId === null) return step.state === 'waiting' || step.state === 'active' ? 'no job yet' : 'never ran';
   return step.attempt && step.attempt > 1 ? `job ${step.jobId} · attempt ${step.attempt}` : `job ${step.jobId}`;
 }
 
