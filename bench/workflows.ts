@@ -22,7 +22,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createOrdo, type Ordo } from '../dist/index.js';
+import { createOrdo, type JobRecord, type Ordo } from '../dist/index.js';
 
 const RUNS = Number(process.env.ORDO_BENCH_RUNS ?? 3);
 const FANOUT = Number(process.env.ORDO_BENCH_FANOUT ?? 10_000);
@@ -65,34 +65,53 @@ async function stopWorker(child: ChildProcess): Promise<void> {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Starts a run of the stored workflow and returns its duration in the database's clock (ms). */
-async function timeRun(ordo: Ordo, workflow: string, input: unknown, pollMs: number): Promise<number> {
+/** A run or a series of plain jobs: its time in the database's clock, and its jobs. */
+interface Timed {
+  ms: number;
+  jobs: JobRecord[];
+}
+
+/** Starts a run of the stored workflow; resolves with its duration and, with `readJobs`, its steps' jobs. */
+async function timeRun(ordo: Ordo, workflow: string, input: unknown, pollMs: number, readJobs = false): Promise<Timed> {
   const { runId } = await ordo.workflows.start(workflow, input);
   for (;;) {
     await sleep(pollMs);
     const run = await ordo.workflows.getRun(runId);
     if (run.state === 'running') continue;
     if (run.state !== 'succeeded') throw new Error(`run ${runId} of ${workflow} ended ${run.state}: ${run.error?.message ?? 'no error'}`);
-    return run.finishedAt!.getTime() - run.createdAt.getTime();
+    const jobs = readJobs ? await Promise.all(run.steps.map((step) => ordo.job(step.jobId!))) : [];
+    return { ms: run.finishedAt!.getTime() - run.createdAt.getTime(), jobs };
   }
 }
 
-/** Runs `count` plain no-op jobs one after another; returns the sum of their durations (ms). */
-async function timePlainJobs(ordo: Ordo, count: number): Promise<number> {
-  let total = 0;
+/** Runs `count` plain no-op jobs one after another; resolves with the sum of their durations. */
+async function timePlainJobs(ordo: Ordo, count: number): Promise<Timed> {
+  const jobs: JobRecord[] = [];
   for (let i = 0; i < count; i++) {
     const { id } = await ordo.enqueue(PLAIN_TASK, { i });
     for (;;) {
       await sleep(1);
       const job = await ordo.getJob(id);
       if (job?.state === 'succeeded') {
-        total += job.finishedAt!.getTime() - job.createdAt.getTime();
+        jobs.push(job);
         break;
       }
       if (job && job.state !== 'pending' && job.state !== 'running') throw new Error(`plain job ${id} ended ${job.state}`);
     }
   }
-  return total;
+  return { ms: jobs.reduce((sum, job) => sum + job.finishedAt!.getTime() - job.createdAt.getTime(), 0), jobs };
+}
+
+/**
+ * Where a job's time went, as means over `jobs`: `wait` from its insert (a chain step's: its
+ * release) to its claim, `attempt` from its claim to its recorded end.
+ */
+function phases(jobs: readonly JobRecord[]): { wait: number; attempt: number } {
+  const mean = (f: (job: JobRecord) => number): number => jobs.reduce((sum, job) => sum + f(job), 0) / jobs.length;
+  return {
+    wait: mean((job) => job.startedAt!.getTime() - job.createdAt.getTime()),
+    attempt: mean((job) => job.finishedAt!.getTime() - job.startedAt!.getTime()),
+  };
 }
 
 interface Spread {
@@ -113,9 +132,18 @@ const range = (s: Spread, digits = 1): string => `${ms(s.median, digits)} ms (${
 async function benchChain(ordo: Ordo, engine: string): Promise<void> {
   const perStep: number[] = [];
   const perJob: number[] = [];
+  let plain: JobRecord[] = [];
+  let steps: JobRecord[] = [];
+  const handoffs: number[] = [];
   for (let r = 0; r < RUNS; r++) {
-    perJob.push((await timePlainJobs(ordo, CHAIN)) / CHAIN);
-    perStep.push((await timeRun(ordo, 'bench-chain', {}, 10)) / CHAIN);
+    const jobs = await timePlainJobs(ordo, CHAIN);
+    const run = await timeRun(ordo, 'bench-chain', {}, 10, true);
+    perJob.push(jobs.ms / CHAIN);
+    perStep.push(run.ms / CHAIN);
+    plain = plain.concat(jobs.jobs);
+    steps = steps.concat(run.jobs);
+    // Steps in chain order: from one step's recorded end to the insert of the next one's job.
+    for (let i = 1; i < run.jobs.length; i++) handoffs.push(run.jobs[i]!.createdAt.getTime() - run.jobs[i - 1]!.finishedAt!.getTime());
   }
   const step = spread(perStep);
   const job = spread(perJob);
@@ -124,11 +152,17 @@ async function benchChain(ordo: Ordo, engine: string): Promise<void> {
     `${engine.padEnd(9)} chain of ${CHAIN} no-op steps: ${range(step)} per step; ${CHAIN} plain no-op jobs in turn: ${range(job)} per job; ` +
       `a workflow step adds ${ms(added.median)} ms (${ms(added.min)}–${ms(added.max)}) per step over a plain job`,
   );
+  const [p, w] = [phases(plain), phases(steps)];
+  console.log(
+    `${''.padEnd(9)} where it goes (means): a plain job waits ${ms(p.wait)} ms from its insert to its claim, then ${ms(p.attempt)} ms to its recorded end; ` +
+      `a chain step waits ${ms(w.wait)} ms from its release to its claim, then ${ms(w.attempt)} ms to its end, and ${ms(handoffs.reduce((a, b) => a + b, 0) / handoffs.length)} ms pass from there to the next step's release (the run's advance, in the transaction that records the end)` +
+      (engine === 'sqlite' ? ` (the plain job's wait is the worker's ${SQLITE_POLL} poll: SQLite wakes no other process)` : ''),
+  );
 }
 
 async function benchFan(ordo: Ordo, engine: string): Promise<void> {
   const times: number[] = [];
-  for (let r = 0; r < RUNS; r++) times.push(await timeRun(ordo, 'bench-fan', { n: FANOUT }, 100));
+  for (let r = 0; r < RUNS; r++) times.push((await timeRun(ordo, 'bench-fan', { n: FANOUT }, 100)).ms);
   const s = spread(times);
   console.log(
     `${engine.padEnd(9)} fan-out and fan-in of ${FANOUT}: ${ms(s.median / 1000, 2)} s (${ms(s.min / 1000, 2)}–${ms(s.max / 1000, 2)}) from start to success, ` +

@@ -73,8 +73,10 @@ describe.each(engines)('a workflow run across worker processes ($name)', (engine
     expect(run.output).toEqual({ d: d.result });
 
     const shown = await runCliOk([...dbArgs, 'workflows', 'show', runId]);
-    expect(shown).toContain(runId);
+    expect(shown).toMatch(new RegExp(`^run ${runId}\\s+crash-diamond\\s+succeeded\\b`, 'm'));
     for (const step of STEPS) expect(shown, `step ${step} drawn succeeded`).toMatch(new RegExp(`(^|[\\s▶>─])${step}[\\s:([]+succeeded\\b`, 'm'));
+    // d's line names both of its parents.
+    expect(shown).toMatch(/^.*\bb\b.*\bc\b.*\bd\s+succeeded\b/m);
     expect(shown).not.toMatch(/\b(failed|cancelled|skipped|waiting|active|running)\b/);
   }, 60_000);
 });
