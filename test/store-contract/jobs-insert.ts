@@ -50,6 +50,7 @@ export function jobsInsertCases(ctx: ContractContext): void {
       lastError: null,
       attempts: [],
       traceId: 'req-7f3a',
+      workflow: null,
     });
     expectNear(stored.createdAt, before);
   });
