@@ -112,4 +112,22 @@ export function workflowsMapCases(ctx: ContractContext): void {
     expect(await jobsOfStep(ctx.store, 'm')).toEqual([]);
     expect(await jobsOfStep(ctx.store, 'sink')).toHaveLength(1);
   });
+
+  it('ends a map step at once on retry when its last elements succeeded after the run was cancelled', async () => {
+    const { runId } = await ctx.store.workflowStart({ definition: mapOver(), input: null });
+    await succeedStep(ctx.store, 'src', [1, 2]);
+    const elements = await ctx.store.jobClaim({ workerId: 'worker-1', queues: [queueOf('m')], limit: 2, leaseMs: 60_000 });
+    expect(await ctx.store.workflowRunCancel({ id: runId })).toBe('cancelled');
+    // Both elements finish anyway (the cancellation came too late for them).
+    await ctx.store.jobFinishMany({ finishes: elements.map((j) => stepFinish(j, { result: j.workflow!.mapIndex })) });
+    expect(stepOf(await mustGetRun(ctx.store, runId), 'm').state).toBe('cancelled');
+
+    // Nothing of the map is left to run: the retry ends it with both results and releases the sink.
+    expect(await ctx.store.workflowRunRetry({ id: runId })).toEqual({ retried: true, state: 'running' });
+    const run = await mustGetRun(ctx.store, runId);
+    expect(stepOf(run, 'm')).toMatchObject({ state: 'succeeded', result: [0, 1] });
+    expect(await jobsOfStep(ctx.store, 'sink')).toHaveLength(1);
+    await succeedStep(ctx.store, 'sink');
+    expect((await mustGetRun(ctx.store, runId)).state).toBe('succeeded');
+  });
 }

@@ -91,10 +91,15 @@ function mapJobEnd(c: SqliteConnection, runId: number, job: EndedJob): StepEnd |
   if (job.state === 'succeeded') {
     const counted = c.prepare(COUNT_ELEMENT).get(runId, job.step) as { map_done: number; map_total: number | null } | undefined;
     if (!counted || counted.map_done !== counted.map_total) return null;
-    const { results } = c.prepare(MAP_RESULTS).get(runId, job.step) as { results: string };
-    return { step: job.step, state: 'succeeded', result: JSON.parse(results) as Json[] };
+    return mapSucceeded(c, runId, job.step);
   }
   const step = c.prepare(STEP).get(runId, job.step) as Pick<StepTableRow, 'state'> | undefined;
   if (!step || step.state !== 'active') return null;
   return mapElementFailure({ step: job.step, index: job.mapIndex!, jobId: String(job.id), state: job.state, error: job.lastError });
+}
+
+/** A map step whose elements all succeeded: its end, with their results in element order. */
+export function mapSucceeded(c: SqliteConnection, runId: number, step: string): StepEnd {
+  const { results } = c.prepare(MAP_RESULTS).get(runId, step) as { results: string };
+  return { step, state: 'succeeded', result: JSON.parse(results) as Json[] };
 }

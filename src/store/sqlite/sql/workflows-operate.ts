@@ -5,12 +5,15 @@
  * cancellation and a step's end never interleave.
  */
 import { ConflictError } from '../../../core/errors.js';
-import { planCancel, planRetry } from '../../../core/workflow-plan.js';
+import { planCancel, planRetry, planRun } from '../../../core/workflow-plan.js';
 import type { RunState } from '../../../core/workflow-types.js';
 import type { SqliteConnection } from '../connection.js';
 import { toRowId } from '../rows.js';
+import { mapSucceeded } from './workflows-advance.js';
 import { applyPlan } from './workflows-apply.js';
 import { loadRun, loadSteps } from './workflows-rows.js';
+
+const COMPLETE_MAPS = `SELECT step FROM workflow_steps WHERE run_id = ? AND state = 'active' AND map_total IS NOT NULL AND map_done = map_total`;
 
 const RUNNING_JOBS = `SELECT id, step FROM jobs WHERE run_id = ? AND state = 'running' LIMIT 1`;
 
@@ -45,6 +48,14 @@ export function retryRun(c: SqliteConnection, now: number, runId: string): { ret
     }
     const plan = planRetry({ definition: run.definition, input: run.input, steps: loadSteps(c, id) });
     const queues = applyPlan(c, now, run, plan);
-    return { retried: true, state: plan.run?.state ?? 'running', queues: [...queues] };
+    // A map step cancelled while its last elements ran, which then all succeeded, is back
+    // `active` with nothing left to run: it ends now, as the last element's finish would.
+    const complete = c.prepare(COMPLETE_MAPS).all(id) as { step: string }[];
+    if (complete.length > 0) {
+      const ends = complete.map(({ step }) => mapSucceeded(c, id, step));
+      const next = planRun({ definition: run.definition, input: run.input, runState: 'running', steps: loadSteps(c, id), ends });
+      for (const queue of applyPlan(c, now, run, next)) queues.add(queue);
+    }
+    return { retried: true, state: loadRun(c, id)?.state ?? 'running', queues: [...queues] };
   });
 }
