@@ -3,12 +3,16 @@
  * both engines, with a worker in the test process running the runs: a diamond run drawn as
  * its graph (four succeeded steps in three layers, its four edges), a step's details and its
  * job one click away; a failed run opening on its failed step's error, retried after a
- * confirmation until it succeeds; a waiting run cancelled; the runs list filtered by state.
+ * confirmation until it succeeds; a waiting run cancelled; the runs list filtered by state;
+ * a map step with its elements done and its fan-out edge, and a step skipped by its
+ * condition showing the reason (in the dark theme); the runs paged by cursor.
  * Read tokens are offered neither action. No request leaves the server's origin.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Worker } from '../src/worker/worker.js';
+import { createLogger } from '../src/core/logger.js';
+import { workflow } from '../src/workflows/define.js';
+import { createWorker, type Worker } from '../src/worker/worker.js';
 import { expectOnlyOrigin, navigateInApp, screenshot, useBrowser, useDashboard } from './support/dashboard.js';
 import { dropCreatedSchemas, engines } from './support/engines.js';
 import type { TestServer } from './support/server.js';
@@ -16,6 +20,13 @@ import { waitFor } from './support/wait.js';
 import { releaseHeld, runInState, switches, workflowWorker } from './support/workflow-fixtures.js';
 
 afterAll(dropCreatedSchemas);
+
+/** A fan-out over `n` elements, their sum, and a step whose condition is false for small sums. */
+const fan = workflow('fan')
+  .step('list', async (input: { n: number }) => Array.from({ length: input.n }, (_, i) => i))
+  .map('double', async (element: number) => element * 2, { over: 'list' })
+  .step('sum', async (_input, ctx) => ctx.parents.double.reduce((a, b) => a + b, 0), { dependsOn: ['double'] })
+  .step('alert', async () => 'sent', { dependsOn: ['sum'], when: (parents) => parents.sum > 1_000, whenText: 'the sum is over 1,000' });
 
 let worker: Worker | null = null;
 afterEach(async () => {
@@ -96,6 +107,10 @@ describe.each(engines)('workflow pages on $name', (engine) => {
     await page.locator('svg.wf-graph g.wf-node[data-step="d"] a').click();
     await page.waitForURL(`${api.url}/jobs/${dJob}`);
     await page.getByTestId('job-state').getByText('succeeded').waitFor();
+    // …and the job leads back to its run, on its step.
+    await page.getByRole('link', { name: `run ${runId}, step d` }).click();
+    await page.waitForURL(`${api.url}/workflows/runs/${runId}?step=d`);
+    await page.getByTestId('step-details').getByRole('heading', { name: 'Step d' }).waitFor();
     expectOnlyOrigin(requests, api.url);
     expect(errors).toEqual([]);
   });
@@ -159,12 +174,57 @@ describe.each(engines)('workflow pages on $name', (engine) => {
     await page.getByRole('link', { name: 'Workflows' }).click();
     const rows = page.locator('table.runs tbody tr');
     await waitFor(() => rows.count(), (n) => n === 2, 'both runs listed');
+    await screenshot(page, 'workflows');
     await page.getByRole('combobox', { name: 'State' }).selectOption('cancelled');
     await page.waitForURL(`${api.url}/workflows?state=cancelled`);
     await waitFor(() => rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-run'))), (ids) => ids.length === 1 && ids[0] === parked.runId, 'only the cancelled run');
     await page.getByRole('combobox', { name: 'Workflow' }).selectOption('diamond');
     await page.waitForURL(`${api.url}/workflows?workflow=diamond&state=cancelled`);
     await page.getByText('No run matches this filter.').waitFor();
+    expect(errors).toEqual([]);
+  });
+  it('draws a map step with its elements done and its fan-out edge, and a step skipped by its condition with the reason', async () => {
+    const { api } = await dashboard({ tasks: [], workerQueues: null });
+    worker = createWorker({ store: api.store, tasks: [], workflows: [fan], queues: ['default'], name: 'dashboard-fan', pollMs: 20, logger: createLogger({ level: 'silent' }) });
+    await worker.start();
+    const { runId } = await api.ordo.workflows.start(fan, { n: 5 });
+    await runInState((id) => api.ordo.workflows.getRun(id), runId, 'succeeded');
+    const { page, requests, errors } = await browser.open(`${api.url}/`, { token: await api.token('read'), theme: 'dark' });
+    await navigateInApp(page, `/workflows/runs/${runId}`);
+    await page.locator('svg.wf-graph g.wf-node').first().waitFor();
+    expect(await nodes(page)).toEqual(['list:succeeded', 'double:succeeded', 'sum:succeeded', 'alert:skipped']);
+    expect(await page.locator('svg.wf-graph g.wf-node[data-step="double"]').textContent()).toContain('5/5 done');
+    const fanOut = page.locator('svg.wf-graph g.wf-edge[data-from="list"][data-to="double"]');
+    expect(await fanOut.getAttribute('class')).toContain('wf-edge-map');
+    expect(await fanOut.locator('text').textContent()).toBe('map');
+
+    await page.getByRole('button', { name: 'Step double: succeeded' }).click();
+    const details = page.getByTestId('step-details');
+    expect(JSON.parse((await details.getByLabel('Result of step double').textContent())!)).toEqual([0, 2, 4, 6, 8]);
+    expect(await details.textContent()).toContain('5 of 5 elements done');
+    expect(await details.getByRole('link', { name: 'jobs of task fan.double' }).getAttribute('href')).toMatch(/^\/jobs\?task=fan\.double&createdFrom=/);
+
+    await page.getByRole('button', { name: 'Step alert: skipped' }).click();
+    expect(await details.getByTestId('step-reason').textContent()).toContain('the sum is over 1,000');
+    await screenshot(page, 'workflow-run-map-dark');
+    expectOnlyOrigin(requests, api.url);
+    expect(errors).toEqual([]);
+  });
+  it('pages the runs with the server’s cursor: Next brings the older runs, Previous goes back', async () => {
+    const api = await setup();
+    const ids: string[] = [];
+    for (let i = 0; i < 52; i++) ids.push((await api.ordo.workflows.start('parked', {})).runId);
+    const { page, errors } = await browser.open(`${api.url}/`, { token: await api.token('read') });
+    await page.getByRole('link', { name: 'Workflows' }).click();
+    const rows = page.locator('table.runs tbody tr');
+    const listed = () => rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-run')));
+    await waitFor(listed, (shown) => shown.length === 50 && shown[0] === ids[51], 'the 50 newest runs');
+    expect(await page.getByTestId('runs-total').textContent()).toBe('52 matching');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await waitFor(listed, (shown) => shown.join() === [ids[1], ids[0]].join(), 'the two oldest runs');
+    expect(await page.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await waitFor(listed, (shown) => shown.length === 50 && shown[0] === ids[51], 'the first page again');
     expect(errors).toEqual([]);
   });
 });

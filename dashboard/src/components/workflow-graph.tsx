@@ -38,7 +38,7 @@ export function WorkflowGraph({ runId, steps, selected, onSelect }: WorkflowGrap
     <div class="wf-graph-wrap">
       <svg class="wf-graph" width={layout.width} height={layout.height} viewBox={`0 0 ${layout.width} ${layout.height}`} role="group" aria-label={`Steps of run ${runId}`}>
         <defs>
-          <marker id={markerId} class="wf-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+          <marker id={markerId} class="wf-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse">
             <path d="M 0 0 L 10 5 L 0 10 z" />
           </marker>
         </defs>

@@ -15,6 +15,9 @@ export function mapJobsHref(run: RunRecord, step: RunStep): string {
   return `/jobs?${new URLSearchParams({ task: step.task, createdFrom: run.createdAt }).toString()}`;
 }
 
+/** How a reason is introduced: the state it explains. */
+const REASON_LABELS: Partial<Record<RunStep['state'], string>> = { skipped: 'Skipped', cancelled: 'Cancelled' };
+
 function StepJob({ run, step }: { run: RunRecord; step: RunStep }) {
   if (step.map !== null) {
     const counts = Object.entries(step.mapJobs ?? {}).filter(([, n]) => n > 0);
@@ -53,7 +56,7 @@ export function StepDetails({ run, step }: { run: RunRecord; step: RunStep }) {
       </div>
       {step.reason && (
         <p class="wf-reason" data-testid="step-reason">
-          {step.skip === 'condition' ? 'Skipped, its condition was false' : 'Reason'}: {step.reason}
+          {REASON_LABELS[step.state] ?? 'Reason'}: {step.reason}
         </p>
       )}
       {step.error && (
