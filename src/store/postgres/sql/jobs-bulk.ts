@@ -14,9 +14,9 @@
  * active job holds is left as it is, and of several matched jobs sharing a key only the
  * newest runs again.
  *
- * Jobs of workflow runs: a bulk cancel locks the runs of the pending jobs it matches first
- * (the lock order of workflows-rows.ts), cancels, and advances those runs in the same
- * transaction; a run's pending job that appears in between is left for the next call. A bulk
+ * Jobs of workflow runs: a bulk cancel locks the runs of the jobs it matches first (the lock
+ * order of workflows-rows.ts), cancels, and advances those runs in the same transaction; a
+ * run's job that appears in between is left for the next call. A bulk
  * retry or delete leaves the jobs of running runs alone.
  *
  * Measured over 100,000 matching jobs (test/store.bulk-scale.test.ts, one call each): cancel
@@ -42,8 +42,9 @@ const BULK_QUERY_TIMEOUT_MS = 120_000;
 const actionSql = {
   cancel: (s: string, matched: string, runs: string) => ({
     count: `SELECT count(*)::integer AS n FROM ${s}.jobs ${matched} AND (state = 'pending' OR NOT cancel_requested)`,
-    // A run's pending job ends only when its run is locked (listed in the last parameter);
-    // its running job is only flagged (no end, nothing to advance).
+    // A run's job is changed only under its run's lock (the runs listed in the last
+    // parameter): a pending one ends and its run advances, a running one is flagged; so no
+    // run's job is ever locked here before its run, and no cycle with an advance can form.
     write: `
       WITH changed AS (
         UPDATE ${s}.jobs SET
@@ -51,13 +52,13 @@ const actionSql = {
           cancel_requested = CASE WHEN state = 'running' THEN true ELSE cancel_requested END,
           state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE state END
         ${matched} AND (state = 'pending' OR NOT cancel_requested)
-          AND (run_id IS NULL OR state = 'running' OR run_id = ANY (${runs}::bigint[]))
+          AND (run_id IS NULL OR run_id = ANY (${runs}::bigint[]))
         RETURNING id, state, run_id, step, map_index, last_error)
       SELECT (SELECT count(*) FROM changed)::integer AS n,
              coalesce((SELECT jsonb_agg(jsonb_build_object('id', c.id::text, 'state', c.state, 'run_id', c.run_id::text, 'step', c.step,
                                                    'map_index', c.map_index, 'last_error', c.last_error))
                        FROM changed c WHERE c.run_id IS NOT NULL AND c.state = 'cancelled'), '[]'::jsonb) AS ended`,
-    runs: `SELECT DISTINCT run_id FROM ${s}.jobs ${matched} AND state = 'pending' AND run_id IS NOT NULL`,
+    runs: `SELECT DISTINCT run_id FROM ${s}.jobs ${matched} AND (state = 'pending' OR NOT cancel_requested) AND run_id IS NOT NULL`,
   }),
   retry: (s: string, matched: string, ch: string) => ({
     count: `${retriedSql(s, matched)} SELECT count(*)::integer AS n FROM retried`,
@@ -119,7 +120,7 @@ export async function bulkJobs(ctx: PgContext, query: BulkQuery): Promise<{ coun
   }
 }
 
-/** The bulk cancel: lock the runs of matched pending jobs, cancel, advance those runs. */
+/** The bulk cancel: lock the runs of the matched jobs, cancel, advance those runs. */
 async function cancelMatched(
   ctx: PgContext,
   client: Queryable,

@@ -10,6 +10,7 @@ import { planCancel, planRetry } from '../../../core/workflow-plan.js';
 import type { RunState } from '../../../core/workflow-types.js';
 import type { PgContext } from '../context.js';
 import { isRowId } from '../rows.js';
+import { endCompleteMaps } from './workflows-advance.js';
 import { applyPlan } from './workflows-apply.js';
 import { lockRuns, stepsOfRuns } from './workflows-rows.js';
 
@@ -49,6 +50,8 @@ export async function retryRun(ctx: PgContext, id: string): Promise<{ result: { 
     const steps = (await stepsOfRuns(ctx, client, [id])).get(id) ?? [];
     const plan = planRetry({ definition: run.definition, input: run.input, steps });
     const queues = await applyPlan(ctx, client, run, plan);
-    return { result: { retried: true, state: plan.run?.state ?? 'running' }, queues };
+    run.state = plan.run?.state ?? 'running';
+    if (run.state === 'running') queues.push(...(await endCompleteMaps(ctx, client, run)));
+    return { result: { retried: true, state: run.state }, queues: [...new Set(queues)] };
   });
 }

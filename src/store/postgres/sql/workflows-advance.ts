@@ -134,6 +134,28 @@ async function mapResults(ctx: PgContext, client: Queryable, completed: readonly
   return new Map((rows as { run_id: unknown; step: string; result: Json }[]).map((row) => [`${String(row.run_id)}\u0000${row.step}`, row.result]));
 }
 
+const completeMapsSql = (s: string): string => `
+  SELECT step FROM ${s}.workflow_steps
+  WHERE run_id = $1 AND state = 'active' AND map_total IS NOT NULL AND map_done >= map_total`;
+
+/**
+ * After a run's retry: a map step cancelled while its last elements ran, which then all
+ * succeeded, is back `active` with nothing left to run; it ends now, as the last element's
+ * finish would have ended it. Returns the queues that got due jobs.
+ */
+export async function endCompleteMaps(ctx: PgContext, client: Queryable, run: LockedRun): Promise<string[]> {
+  const { rows } = await client.query(completeMapsSql(ctx.s), [run.id]);
+  const completed = (rows as { step: string }[]).map(({ step }) => ({ runId: run.id, step }));
+  if (completed.length === 0) return [];
+  const results = await mapResults(ctx, client, completed);
+  const steps = (await stepsOfRuns(ctx, client, [run.id])).get(run.id) ?? [];
+  const ends = endsOf(steps, [], completed, results);
+  const plan = planRun({ definition: run.definition, input: run.input, runState: 'running', steps, ends });
+  const queues = await applyPlan(ctx, client, run, plan);
+  if (plan.run) run.state = plan.run.state;
+  return queues;
+}
+
 /** The step ends of one run: its own jobs' ends, its maps' first element failure, its completed maps. */
 function endsOf(rows: readonly StepRow[], jobs: readonly EndedJob[], completed: readonly StepKey[], results: ReadonlyMap<string, Json>): StepEnd[] {
   const byStep = new Map(rows.map((row) => [row.step, row]));
