@@ -17,15 +17,16 @@ import { waitFor } from './support/wait.js';
 afterAll(dropCreatedSchemas);
 
 let worker: Worker | null = null;
-afterEach(async () => {
-  releaseHeld();
-  switches.failB = false;
-  await worker?.stop();
-  worker = null;
-});
 
 describe.each(engines)('remote workflows on $name', (engine) => {
   const start = useServers(engine);
+  // Registered after the servers' cleanup, so it runs before it: the worker stops while its store is open.
+  afterEach(async () => {
+    releaseHeld();
+    switches.failB = false;
+    await worker?.stop();
+    worker = null;
+  });
 
   async function setup(): Promise<{ local: Ordo; remote: RemoteOrdo }> {
     const server = await start();

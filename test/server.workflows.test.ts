@@ -18,15 +18,16 @@ import { waitFor } from './support/wait.js';
 afterAll(dropCreatedSchemas);
 
 let worker: Worker | null = null;
-afterEach(async () => {
-  releaseHeld();
-  switches.failB = false;
-  await worker?.stop();
-  worker = null;
-});
 
 describe.each(engines)('workflow routes on $name', (engine) => {
   const serve = useServers(engine);
+  // Registered after the servers' cleanup, so it runs before it: the worker stops while its store is open.
+  afterEach(async () => {
+    releaseHeld();
+    switches.failB = false;
+    await worker?.stop();
+    worker = null;
+  });
 
   async function setup(): Promise<{ api: TestServer; admin: string; read: string; getRun: (id: string) => Promise<z.output<(typeof ROUTES)['workflows.run']['response']>> }> {
     const api = await serve();

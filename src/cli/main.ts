@@ -23,6 +23,7 @@ import { registerServer } from './server.js';
 import { registerTokens } from './tokens.js';
 import { packageVersion } from './version.js';
 import { registerWorker } from './worker.js';
+import { registerWorkflows } from './workflows.js';
 
 export function buildProgram(cli: CliContext): Command {
   const program = new Command('ordo')
@@ -44,6 +45,7 @@ export function buildProgram(cli: CliContext): Command {
   registerJobs(cli, program);
   registerQueues(cli, program);
   registerSchedules(cli, program);
+  registerWorkflows(cli, program);
   registerServer(cli, program);
   registerTokens(cli, program);
   registerInspect(cli, program);

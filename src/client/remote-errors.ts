@@ -105,7 +105,12 @@ function accessError(code: 'unauthorized' | 'forbidden', detail: string, exchang
 
 /** `job "42" does not exist` back into the NotFoundError that said it (same message, same details). */
 function notFound(detail: string, details: unknown): OrdoError {
-  if (isRecord(details) && typeof details.what === 'string' && typeof details.id === 'string') return new NotFoundError(details.what, details.id);
+  if (isRecord(details) && typeof details.what === 'string' && typeof details.id === 'string') {
+    const err = new NotFoundError(details.what, details.id);
+    // The server's message may say more (such as the names that do exist): kept whole.
+    if (detail.startsWith(err.message)) err.message = detail;
+    return err;
+  }
   const match = /^(.+?) ("(?:[^"\\]|\\.)*") does not exist$/.exec(detail);
   if (match) {
     try {

@@ -46,7 +46,7 @@ export const WORKFLOWS = [diamond, parked, held];
 
 /** A started worker running the workflows above on `store` (their definitions stored). */
 export async function workflowWorker(store: Store, name = 'w-flows'): Promise<Worker> {
-  const worker = createWorker({ store, workflows: WORKFLOWS, queues: ['default'], name, pollMs: 20, logger: createLogger({ level: 'silent' }) });
+  const worker = createWorker({ store, tasks: [], workflows: WORKFLOWS, queues: ['default'], name, pollMs: 20, logger: createLogger({ level: 'silent' }) });
   await worker.start();
   return worker;
 }
