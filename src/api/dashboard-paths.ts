@@ -5,6 +5,6 @@
  * (dashboard/src/pages/index.ts) must list the same paths. Plain data, no imports: the
  * dashboard's bundle may import it without pulling in the API's schemas.
  */
-export const DASHBOARD_PATHS = ['/', '/jobs', '/jobs/:id', '/enqueue', '/schedules', '/schedules/:name', '/queues', '/workers', '/audit'] as const;
+export const DASHBOARD_PATHS = ['/', '/jobs', '/jobs/:id', '/enqueue', '/schedules', '/schedules/:name', '/workflows', '/workflows/runs/:id', '/queues', '/workers', '/audit'] as const;
 
 export type DashboardPath = (typeof DASHBOARD_PATHS)[number];
