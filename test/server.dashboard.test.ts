@@ -39,7 +39,7 @@ describe('the dashboard, served', () => {
   it("answers each page with its index.html, and serves its files, under a self-only policy and without a token", async () => {
     const dir = fixtureDashboard();
     const api = await serve({ options: { dashboard: dir } });
-    expect(PAGES).toEqual(['/', '/jobs', '/jobs/42', '/enqueue', '/schedules', '/schedules/nightly', '/queues', '/workers', '/audit']);
+    expect(PAGES).toEqual(['/', '/jobs', '/jobs/42', '/enqueue', '/schedules', '/schedules/nightly', '/workflows', '/workflows/runs/42', '/queues', '/workers', '/audit']);
     for (const page of PAGES) {
       const response = await fetch(api.url + page, { headers: { accept: 'text/html' } });
       expect(response.status, page).toBe(200);
