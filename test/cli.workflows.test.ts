@@ -16,6 +16,7 @@ import type { Worker } from '../src/worker/worker.js';
 import { runMain, runMainOk } from './support/cli-run.js';
 import { dropCreatedSchemas, engines } from './support/engines.js';
 import { tempDir } from './support/processes.js';
+import { waitFor } from './support/wait.js';
 import { releaseHeld, runInState, switches, workflowWorker } from './support/workflow-fixtures.js';
 
 afterAll(dropCreatedSchemas);
@@ -125,6 +126,30 @@ describe.each(engines)('ordo workflows on $name', (engine) => {
     const badLimit = await cli('runs', '--limit', '0');
     expect(badLimit.code).toBe(2);
     expect(badLimit.stderr).toContain('--limit');
+  });
+
+  it('schedules a workflow: each fire starts a run with --payload as its input, on the database and through a server', async () => {
+    const { cli, ordo, getRun, dbArgs } = await setup();
+    const schedules = (...args: string[]) => runMain([...dbArgs, 'schedules', ...args]);
+    const added = await schedules('add', 'nightly', '--every', '1h', '--workflow', 'diamond', '--payload', '{"n":7}');
+    expect(added.code, added.stderr).toBe(0);
+    const fire = JSON.parse((await schedules('run', 'nightly', '--json')).stdout) as { jobId: string };
+    const started = await waitFor(() => ordo.job(fire.jobId), (job) => job.state === 'succeeded', 'the fire to start its run');
+    const { runId } = started.result as { runId: string };
+    expect((await runInState(getRun, runId, 'succeeded')).input).toEqual({ n: 7 });
+    expect((await cli('runs', '--workflow', 'diamond')).stdout).toMatch(new RegExp(`\\n${runId}\\s+diamond\\s+succeeded`));
+
+    open.server = await startServer({ ordo, port: 0 });
+    const token = (await ordo.tokens.create({ scope: 'write', name: 'cli' })).token;
+    const viaServer = await runMain(['--server', open.server.url, '--token', token, 'schedules', 'add', 'weekly', '--cron', '0 3 * * 1', '--workflow', 'diamond', '--payload', '{"n":1}', '--json']);
+    expect(viaServer.code, viaServer.stderr).toBe(0);
+    const detail = await ordo.schedules.get('weekly');
+    expect(detail.job).toMatchObject({ task: 'workflow.start', payload: { workflow: 'diamond', input: { n: 1 } } });
+    const both = await schedules('add', 'both', '--every', '1h', '--workflow', 'diamond', '--task', 'x');
+    expect(both.code).toBe(2);
+    const neither = await schedules('add', 'neither', '--every', '1h');
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toContain('--workflow');
   });
 
   it('prints the same through a server (--server, --token)', async () => {

@@ -52,9 +52,6 @@ const FLAG_OF: Record<string, string> = {
   name: 'NAME',
 };
 
-/** A spec as the flags give it: a task's job, or a workflow's run with its input. */
-export type FlagSpec = Partial<ScheduleSpec> & { workflow?: string; input?: unknown };
-
 /** Adds the definition flags to `add` (a task or a workflow required there) or `update` (every flag optional). */
 export function definitionFlags(command: Command, mode: 'add' | 'update'): Command {
   const task = new Option('--task <task>', mode === 'add' ? 'task each fire enqueues' : 'enqueue this task instead');
@@ -78,7 +75,7 @@ export function definitionFlags(command: Command, mode: 'add' | 'update'): Comma
 }
 
 /** The spec the flags describe; `add` needs a timing, `update` only what changes. */
-export function specFromFlags(flags: ScheduleFlags, mode: 'add' | 'update'): FlagSpec {
+export function specFromFlags(flags: ScheduleFlags, mode: 'add' | 'update'): Partial<ScheduleSpec> {
   const timings = (['cron', 'every', 'at'] as const).filter((key) => flags[key] !== undefined);
   if (timings.length > 1) {
     throw new ValidationError(`--${timings[0]}`, 'one of --cron, --every or --at, not several', timings.map((key) => `--${key} ${flags[key]}`).join(' '));

@@ -78,9 +78,7 @@ export class RemoteTokens implements TokenClient {
 /** The fields of a spec the API takes, a Date sent as ISO text (an invalid one refused as the local client refuses it). */
 function specBody(spec: Partial<ScheduleSpec>): Record<string, unknown> {
   const body: Record<string, unknown> = {};
-  // A workflow target (`workflow`, `input`) travels too, whether or not this build's spec type names it.
-  const given = spec as Record<string, unknown> | undefined;
-  for (const key of SPEC_KEYS) if (given?.[key] !== undefined) body[key] = given[key];
+  for (const key of SPEC_KEYS) if (spec?.[key] !== undefined) body[key] = spec[key];
   if (spec?.at instanceof Date) body.at = parseTime(spec.at, 'at').toISOString();
   return body;
 }

@@ -3,7 +3,6 @@
  * resume, fire now, the fire history, and a preview of a timing not saved yet (the schedule
  * form's live check).
  */
-import type { ScheduleSpec } from '../../client/schedule-spec.js';
 import type { ServerClient } from '../client.js';
 import type { HandlersFor } from '../register.js';
 import type { TaskCheck } from '../task-check.js';
@@ -27,7 +26,7 @@ export function scheduleHandlers(client: ServerClient, tasks: TaskCheck): Handle
       await tasks.check(body.task, 'task');
       const { name, ...spec } = body;
       // A task's job or a workflow's run: which one, and that it is one, the client checks.
-      return schedules.add(name, spec as ScheduleSpec);
+      return schedules.add(name, spec);
     },
     'schedules.list': async () => ({ schedules: await schedules.list() }),
     'schedules.get': async ({ params }) => schedules.get(params.name),
