@@ -28,11 +28,17 @@ describe('workflow builder types', () => {
       .step('d', exportD, {
         dependsOn: ['b', { step: 'c', onFailure: 'continue' }],
         when: (parents, input) => {
-          expectTypeOf(parents).toEqualTypeOf<{ b: { count: number }; c: number }>();
+          // c's edge continues whatever c's outcome: its result may be missing.
+          expectTypeOf(parents).toEqualTypeOf<{ b: { count: number }; c?: number }>();
           expectTypeOf(input).toEqualTypeOf<{ day: string }>();
-          return parents.b.count > 0;
+          return parents.b.count > 0 && parents.c !== undefined;
         },
       })
+      .step('e', async (_input, ctx) => {
+        expectTypeOf(ctx.parents).toEqualTypeOf<{ a: { rows: number[]; count: number }; c?: number }>();
+        // @ts-expect-error: c may have failed, so its result may be missing
+        return ctx.parents.c.toFixed();
+      }, { dependsOn: ['a', { step: 'c', onFailure: 'continue' }] })
       .step('list', async (_input, ctx) => ctx.parents.a.rows, { dependsOn: ['a'] })
       .map('each', async (row, ctx) => {
         expectTypeOf(row).toEqualTypeOf<number>();

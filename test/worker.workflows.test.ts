@@ -9,7 +9,7 @@ import { PermanentError } from '../src/core/errors.js';
 import { createLogger } from '../src/core/logger.js';
 import type { RunRecord, RunStep } from '../src/core/workflow-types.js';
 import type { Store } from '../src/store/contract.js';
-import { defineTask, type TaskContext } from '../src/tasks/define.js';
+import { defineTask } from '../src/tasks/define.js';
 import { createWorker, type Worker } from '../src/worker/worker.js';
 import { workflow, type Workflow } from '../src/workflows/define.js';
 import { dropCreatedSchemas, engines, freshStore } from './support/engines.js';
@@ -78,7 +78,7 @@ describe.each(engines)('workflows on $name', (engine) => {
       workflow(`policy-${policy}`)
         .step('a', async () => 1)
         .step('b', failing, { dependsOn: ['a'] })
-        .step('d', async (_input, ctx: TaskContext) => {
+        .step('d', async (_input, ctx) => {
           seenByD.push({ parents: ctx.parents, b: ctx.workflow?.parents.b });
           return 'ran';
         }, { dependsOn: ['a', { step: 'b', onFailure: policy }] }),

@@ -18,11 +18,21 @@ const WORKFLOW = Symbol.for('ordo.workflow');
 /** What a dependant does when a parent did not succeed (see `EdgePolicy`). */
 export type OnFailure = 'fail' | 'skip' | 'continue';
 
-/** A parent: its name, or its name with the edge's policy. */
-export type Dependency<K extends string> = K | { readonly step: K; readonly onFailure?: OnFailure };
+/**
+ * A parent: its name, or its name with the edge's policy. `C`: the parents of `continue`
+ * edges, whose result may be missing (the step runs whatever their outcome).
+ */
+export type Dependency<K extends string, C extends string = never> =
+  | K
+  | { readonly step: K; readonly onFailure?: 'fail' | 'skip' }
+  | { readonly step: C; readonly onFailure: 'continue' };
 
-/** The results of the named parents, by name. */
-export type ParentResults<Steps, D extends keyof Steps> = { [K in D]: Steps[K] };
+/** The results of the named parents, by name; those of `continue` edges may be missing. */
+export type ParentResults<Steps, D extends keyof Steps, C extends keyof Steps = never> = {
+  [K in D as K extends C ? never : K]: Steps[K];
+} & { [K in C]?: Steps[K] } extends infer P
+  ? { [K in keyof P]: P[K] }
+  : never;
 
 /** What an inline step handler receives besides the run's input: `parents` typed. */
 export type StepContext<Parents> = Omit<TaskContext, 'parents'> & { readonly parents: Parents };
@@ -38,27 +48,30 @@ export interface StepJobOptions {
   timeout?: number | string;
 }
 
-export interface StepOptions<Input, Steps, D extends keyof Steps & string> extends StepJobOptions {
+export interface StepOptions<Input, Steps, D extends keyof Steps & string, C extends keyof Steps & string = never> extends StepJobOptions {
   /** The parents: the step runs once they have all ended (and succeeded, unless a policy says otherwise). */
-  dependsOn?: readonly Dependency<D>[];
+  dependsOn?: readonly Dependency<D, C>[];
   /** The policy of the edges given by name only. @defaultValue 'fail' */
   onParentFailure?: OnFailure;
   /** Decides when the step's job starts whether the step runs; false ends it `skipped`. */
-  when?: (parents: ParentResults<Steps, D>, input: Input) => boolean | PromiseLike<boolean>;
+  when?: (parents: ParentResults<Steps, D, C>, input: Input) => boolean | PromiseLike<boolean>;
   /** The condition in words, shown as the skip reason. @defaultValue the function's source */
   whenText?: string;
 }
 
-export interface MapOptions<Steps, S extends keyof Steps & string, D extends keyof Steps & string> extends StepJobOptions {
+export interface MapOptions<Steps, S extends keyof Steps & string, D extends keyof Steps & string, C extends keyof Steps & string = never> extends StepJobOptions {
   /** The parent whose array result is mapped: one job per element. */
   over: S;
   /** More parents besides `over`. */
-  dependsOn?: readonly Dependency<D>[];
+  dependsOn?: readonly Dependency<D, C>[];
   onParentFailure?: OnFailure;
 }
 
 /** The element type of an array result. */
 export type ElementOf<T> = T extends readonly (infer E)[] ? E : unknown;
+
+/** Step options as the implementation reads them, whatever the step names. */
+type LooseOptions = StepJobOptions & { dependsOn?: readonly Dependency<string, string>[]; onParentFailure?: OnFailure };
 
 /** No steps yet. */
 export type NoSteps = Record<never, never>;
@@ -82,31 +95,47 @@ export class Workflow<Input = any, Steps = NoSteps> {
   ) {}
 
   /** Adds a step running a task (a definition, or a registered task's name) or an inline handler (task `<workflow>.<step>`). */
-  step<N extends string, R, D extends keyof Steps & string = never>(name: N, task: AnyTask<R>, options?: StepOptions<Input, Steps, D>): Workflow<Input, With<Steps, N, R>>;
-  step<N extends string, D extends keyof Steps & string = never>(name: N, task: string, options?: StepOptions<Input, Steps, D>): Workflow<Input, With<Steps, N, unknown>>;
-  step<N extends string, R, D extends keyof Steps & string = never>(
+  step<N extends string, R, D extends keyof Steps & string = never, C extends keyof Steps & string = never>(
     name: N,
-    handler: InlineHandler<Input, ParentResults<Steps, D>, R>,
-    options?: StepOptions<Input, Steps, D>,
+    task: AnyTask<R>,
+    options?: StepOptions<Input, Steps, D, C>,
   ): Workflow<Input, With<Steps, N, R>>;
-  step(name: string, target: unknown, options: StepOptions<Input, Steps, never> = {}): unknown {
+  step<N extends string, D extends keyof Steps & string = never, C extends keyof Steps & string = never>(
+    name: N,
+    task: string,
+    options?: StepOptions<Input, Steps, D, C>,
+  ): Workflow<Input, With<Steps, N, unknown>>;
+  step<N extends string, R, D extends keyof Steps & string = never, C extends keyof Steps & string = never>(
+    name: N,
+    handler: InlineHandler<Input, ParentResults<Steps, D, C>, R>,
+    options?: StepOptions<Input, Steps, D, C>,
+  ): Workflow<Input, With<Steps, N, R>>;
+  step(name: string, target: unknown, options: LooseOptions & { when?: (...args: never[]) => unknown; whenText?: string } = {}): unknown {
     const condition = options.when ? { when: options.when as Condition, text: options.whenText ?? null } : null;
     return this.with(this.stepOf(name, target, options, null, condition));
   }
 
   /** Adds a map step: one job per element of `over`'s array result; its result is the ordered array of theirs. */
-  map<N extends string, S extends keyof Steps & string, R, D extends keyof Steps & string = never>(name: N, task: AnyTask<R>, options: MapOptions<Steps, S, D>): Workflow<Input, With<Steps, N, R[]>>;
-  map<N extends string, S extends keyof Steps & string, R, D extends keyof Steps & string = never>(
+  map<N extends string, S extends keyof Steps & string, R, D extends keyof Steps & string = never, C extends keyof Steps & string = never>(
+    name: N,
+    task: AnyTask<R>,
+    options: MapOptions<Steps, S, D, C>,
+  ): Workflow<Input, With<Steps, N, R[]>>;
+  map<N extends string, S extends keyof Steps & string, R, D extends keyof Steps & string = never, C extends keyof Steps & string = never>(
     name: N,
     handler: InlineHandler<ElementOf<Steps[S]>, NoSteps, R>,
-    options: MapOptions<Steps, S, D>,
+    options: MapOptions<Steps, S, D, C>,
   ): Workflow<Input, With<Steps, N, R[]>>;
-  map<N extends string, S extends keyof Steps & string, D extends keyof Steps & string = never>(name: N, task: string, options: MapOptions<Steps, S, D>): Workflow<Input, With<Steps, N, unknown[]>>;
-  map(name: string, target: unknown, options: MapOptions<Steps, keyof Steps & string, never>): unknown {
+  map<N extends string, S extends keyof Steps & string, D extends keyof Steps & string = never, C extends keyof Steps & string = never>(
+    name: N,
+    task: string,
+    options: MapOptions<Steps, S, D, C>,
+  ): Workflow<Input, With<Steps, N, unknown[]>>;
+  map(name: string, target: unknown, options: MapOptions<Steps, keyof Steps & string, never, never>): unknown {
     const field = `workflow ${this.name}: map step ${name}`;
     if (typeof options !== 'object' || options === null || typeof options.over !== 'string') throw new ValidationError(`${field}.over`, 'the name of the parent whose array result is mapped', options?.over);
     if ('when' in options) throw new ValidationError(`${field}.when`, 'no condition on a map step (put it on a step before the map)', 'a condition');
-    const others: readonly Dependency<string>[] = options.dependsOn ?? [];
+    const others: readonly Dependency<string, string>[] = options.dependsOn ?? [];
     const dependsOn = [options.over, ...others.filter((d) => (typeof d === 'string' ? d : d.step) !== options.over)];
     return this.with(this.stepOf(name, target, { ...options, dependsOn }, options.over, null));
   }
@@ -143,7 +172,7 @@ export class Workflow<Input = any, Steps = NoSteps> {
     return new Workflow(this.name, this.options, [...this.built, step], this.outputStep);
   }
 
-  private stepOf(name: string, target: unknown, options: StepJobOptions & { dependsOn?: readonly Dependency<string>[]; onParentFailure?: OnFailure }, map: string | null, condition: BuiltStep['condition']): BuiltStep {
+  private stepOf(name: string, target: unknown, options: LooseOptions, map: string | null, condition: BuiltStep['condition']): BuiltStep {
     const field = `workflow ${this.name}: step`;
     checkTaskName(name, field);
     if (this.built.some((step) => step.name === name)) throw new ValidationError(field, `a step name not used yet in ${this.name}`, name, `step ${name} is declared twice`);
