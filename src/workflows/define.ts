@@ -51,7 +51,11 @@ export interface StepJobOptions {
 export interface StepOptions<Input, Steps, D extends keyof Steps & string, C extends keyof Steps & string = never> extends StepJobOptions {
   /** The parents: the step runs once they have all ended (and succeeded, unless a policy says otherwise). */
   dependsOn?: readonly Dependency<D, C>[];
-  /** The policy of the edges given by name only. @defaultValue 'fail' */
+  /**
+   * The policy of the edges given by name only. @defaultValue 'fail'
+   * With 'continue', those parents' results are still typed as present: write such a parent
+   * as `{ step, onFailure: 'continue' }` to have its result typed as possibly missing.
+   */
   onParentFailure?: OnFailure;
   /** Decides when the step's job starts whether the step runs; false ends it `skipped`. */
   when?: (parents: ParentResults<Steps, D, C>, input: Input) => boolean | PromiseLike<boolean>;
