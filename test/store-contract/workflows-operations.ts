@@ -120,8 +120,9 @@ export function workflowsOperationsCases(ctx: ContractContext): void {
     const [cJob] = await jobsOfStep(ctx.store, 'c');
     expect((await mustGetRun(ctx.store, runId)).state).toBe('running');
 
-    for (const refused of [ctx.store.jobDelete({ id: cJob!.id }), ctx.store.jobRetry({ id: bJob!.id })]) {
-      const err = await refused.then(() => null, (e: unknown) => e);
+    // One at a time: a second call made before the first is awaited could reject unobserved.
+    for (const refused of [() => ctx.store.jobDelete({ id: cJob!.id }), () => ctx.store.jobRetry({ id: bJob!.id })]) {
+      const err = await refused().then(() => null, (e: unknown) => e);
       expect(err).toBeInstanceOf(ConflictError);
       expect((err as Error).message).toContain(`workflow run ${runId}`);
     }
