@@ -66,6 +66,10 @@ export const jobRecord = z.object({
   lastError: errorInfo.nullable(),
   attempts: z.array(attemptRecord),
   traceId: z.string().nullable(),
+  workflow: z
+    .object({ runId: z.string(), step: z.string(), mapIndex: z.number().nullable() })
+    .nullable()
+    .meta({ description: 'the workflow run and step the job does (mapIndex: its element of a map step); null for a job of its own' }),
 });
 
 /** What `POST /jobs` takes: the task, its payload and the options of `enqueue`. */
