@@ -133,6 +133,22 @@ export function workflowsOperationsCases(ctx: ContractContext): void {
     expect(await mustGet(ctx.store, bJob!.id)).toMatchObject({ state: 'failed' });
   });
 
+  it('refuses to retry a job of an ended run alone (the run retries it); bulk retry leaves it, jobs of their own go on', async () => {
+    const { runId } = await ctx.store.workflowStart({ definition: diamond(), input: null });
+    await succeedStep(ctx.store, 'a');
+    await endStep(ctx.store, await claimStep(ctx.store, 'b'), failed());
+    expect((await mustGetRun(ctx.store, runId)).state).toBe('failed');
+    const [bJob] = await jobsOfStep(ctx.store, 'b');
+    const err = await ctx.store.jobRetry({ id: bJob!.id }).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ConflictError);
+    expect((err as Error).message).toMatch(new RegExp(`workflow run ${runId}.*retry the run`));
+    expect(await ctx.store.jobBulk({ action: 'retry', filter: { queue: 'wf-b' } })).toEqual({ count: 0 });
+    expect(await mustGet(ctx.store, bJob!.id)).toMatchObject({ state: 'failed' });
+    // The run's own retry is the way.
+    expect(await ctx.store.workflowRunRetry({ id: runId })).toEqual({ retried: true, state: 'running' });
+    expect(await mustGet(ctx.store, bJob!.id)).toMatchObject({ state: 'pending' });
+  });
+
   it('prunes a run that ended before the age with its jobs, never a running run’s old jobs', async () => {
     const pair = definition('pair', [stepDef('first'), stepDef('second', { dependsOn: after('fail', 'first') })]);
     const ended = await ctx.store.workflowStart({ definition: pair, input: 1 });

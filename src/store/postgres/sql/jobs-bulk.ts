@@ -95,7 +95,9 @@ export async function bulkJobs(ctx: PgContext, query: BulkQuery): Promise<{ coun
   if (query.states.length === 0) return { count: 0, queues: [] };
   const { conditions, args } = whereClause(query.filter);
   args.push([...query.states]);
-  const own = query.action === 'cancel' ? [] : [notOfRunningRun(ctx.s)];
+  // Cancel takes the jobs of runs (their runs advance); delete leaves a running run's alone;
+  // retry leaves every run's alone (a step runs again with its run).
+  const own = { cancel: [], delete: [notOfRunningRun(ctx.s)], retry: ['run_id IS NULL'] }[query.action];
   const matched = where([...conditions, `state = ANY ($${args.length}::text[])`, ...own]);
   // A retry's statement notifies, on the channel after the filter's parameters; a cancel's
   // takes the locked runs there.

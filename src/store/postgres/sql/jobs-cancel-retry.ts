@@ -23,7 +23,7 @@ import { deletableStates } from '../../records.js';
 import { isRowId } from '../rows.js';
 import { UNIQUE_KEY_LOCK_TIMEOUT_MS, activeJobsWithKeys } from './unique-keys.js';
 import { type EndedSqlRow, advanceRuns, endedJobsOf } from './workflows-advance.js';
-import { lockRuns, notOfRunningRun, refuseJobOfRunningRun } from './workflows-rows.js';
+import { lockRuns, notOfRunningRun, refuseStepRetry } from './workflows-rows.js';
 
 const stateSql = (s: string): string => `SELECT state, cancel_requested, queue, unique_key, run_id, step FROM ${s}.jobs WHERE id = $1 FOR UPDATE`;
 
@@ -90,7 +90,7 @@ export async function retryJob(ctx: PgContext, id: string): Promise<{ retried: b
         const row = await readState(ctx, client, id);
         if (!row) return null;
         if (!canTransition(row.state, 'pending', 'jobRetry')) return { retried: false, state: row.state };
-        await refuseJobOfRunningRun(ctx, client, { id, runId: row.run_id, step: row.step });
+        refuseStepRetry({ id, runId: row.run_id, step: row.step });
         if (row.unique_key !== null) await assertKeyFree(ctx, client, id, row.unique_key);
         await client.query(retrySql(ctx.s), [id, ctx.channel]);
         return { retried: true, state: 'pending' as const, queue: row.queue };

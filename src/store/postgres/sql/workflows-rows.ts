@@ -95,7 +95,8 @@ export async function stepsOfRuns(ctx: PgContext, client: Queryable, runIds: rea
 
 /**
  * SQL condition on a `jobs` row (`alias`, unaliased: `jobs`): not a job of a running run.
- * Deletes and bulk retries leave such jobs alone; the run owns them until it ends.
+ * Deletes leave such jobs alone; the run owns them until it ends. (Bulk retries leave every
+ * run's jobs alone: `run_id IS NULL`.)
  */
 export function notOfRunningRun(s: string, alias = 'jobs'): string {
   return `(${alias}.run_id IS NULL OR NOT EXISTS (SELECT 1 FROM ${s}.workflow_runs wr WHERE wr.id = ${alias}.run_id AND wr.state = 'running'))`;
@@ -114,6 +115,15 @@ export async function refuseJobOfRunningRun(ctx: PgContext, client: Queryable, j
   const { rows } = await client.query(runStateSql(ctx.s), [runId]);
   if ((rows[0] as { state: RunState } | undefined)?.state !== 'running') return;
   throw new ConflictError(`job ${job.id} is step ${job.step ?? '?'} of workflow run ${runId}; retry or cancel the run`, {
+    details: { id: job.id, runId, step: job.step },
+  });
+}
+
+/** Refuses a retry of one job of any run (jobRetry): a step runs again with its run (workflowRunRetry). */
+export function refuseStepRetry(job: { id: string; runId: unknown; step: string | null }): void {
+  if (job.runId === null || job.runId === undefined) return;
+  const runId = String(job.runId);
+  throw new ConflictError(`job ${job.id} is step ${job.step ?? '?'} of workflow run ${runId} and cannot be retried alone; retry the run instead`, {
     details: { id: job.id, runId, step: job.step },
   });
 }

@@ -17,13 +17,13 @@
  * walks every payload: 0.3 s). The write lock is held that long; workers wait it out (the
  * engine retries for up to 10 s).
  */
-import type { JobState } from '../../../core/types.js';
+import type { BulkAction, JobState } from '../../../core/types.js';
 import type { BulkQuery } from '../../bulk.js';
 import type { SqliteConnection } from '../connection.js';
 import { toRowId } from '../rows.js';
 import { type FilterSql, where, whereClause } from './job-filter.js';
 import { type EndedJob, advanceRuns } from './workflows-advance.js';
-import { OUTSIDE_RUNNING_RUNS, assertNotInRunningRun } from './workflows-guard.js';
+import { NOT_OF_A_RUN, OUTSIDE_RUNNING_RUNS, assertNotInRunningRun } from './workflows-guard.js';
 
 /** Statement texts of one action over the matched jobs (`matched`: the filter and the action's states). */
 const ACTIONS = {
@@ -69,7 +69,7 @@ const RETRIED = (matched: string): string => `
 export function bulkJobs(c: SqliteConnection, now: number, query: BulkQuery): { count: number; queues: string[] } {
   if (query.states.length === 0) return { count: 0, queues: [] };
   const filter = whereClause(query.filter);
-  const { matched, args } = matching(filter, query.states, query.action !== 'cancel');
+  const { matched, args } = matching(filter, query.states, RUN_JOBS_LEFT_OUT[query.action]);
   const action = ACTIONS[query.action];
   if (query.dryRun) {
     const count = c.prepare(`SELECT COUNT(*) AS n FROM (${action.selected(matched)})`, !filter.shaped);
@@ -102,10 +102,13 @@ function cancelled(c: SqliteConnection, now: number, rows: readonly CancelledRow
   return { count: rows.length, queues: [...advanceRuns(c, now, ended)] };
 }
 
-// Retry and delete leave the jobs of running runs alone; cancel takes them (their runs advance).
-function matching(filter: FilterSql, states: readonly JobState[], outsideRuns: boolean): { matched: string; args: unknown[] } {
+// Cancel takes the jobs of runs (their runs advance); delete leaves a running run's alone;
+// retry leaves every run's alone (a step runs again with its run).
+const RUN_JOBS_LEFT_OUT: Record<BulkAction, string | null> = { cancel: null, delete: OUTSIDE_RUNNING_RUNS, retry: NOT_OF_A_RUN };
+
+function matching(filter: FilterSql, states: readonly JobState[], leftOut: string | null): { matched: string; args: unknown[] } {
   const conditions = [...filter.conditions, 'state IN (SELECT value FROM json_each(?))'];
-  if (outsideRuns) conditions.push(OUTSIDE_RUNNING_RUNS);
+  if (leftOut) conditions.push(leftOut);
   return { matched: where(conditions), args: [...filter.args, JSON.stringify(states)] };
 }
 

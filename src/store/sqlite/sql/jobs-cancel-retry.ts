@@ -15,7 +15,7 @@ import { deletableStates } from '../../records.js';
 import { toRowId } from '../rows.js';
 import { activeJobWithKey } from './unique-keys.js';
 import { advanceRuns } from './workflows-advance.js';
-import { OUTSIDE_RUNNING_RUNS, assertNotInRunningRun } from './workflows-guard.js';
+import { OUTSIDE_RUNNING_RUNS, assertNotAStep } from './workflows-guard.js';
 
 const STATE = `SELECT id, state, cancel_requested, queue, unique_key, run_id, step, map_index FROM jobs WHERE id = ?`;
 
@@ -84,7 +84,7 @@ export function retryJob(c: SqliteConnection, now: number, jobId: string): { ret
     const row = c.prepare(STATE).get(id) as StateRow | undefined;
     if (!row) return null;
     if (!canTransition(row.state, 'pending', 'jobRetry')) return { retried: false, state: row.state };
-    assertNotInRunningRun(c, row, 'retried');
+    assertNotAStep(row);
     if (row.unique_key !== null) assertKeyFree(c, jobId, row.unique_key);
     c.prepare(RETRY).run({ id, now });
     return { retried: true, state: 'pending', queue: row.queue };
