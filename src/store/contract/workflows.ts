@@ -11,7 +11,8 @@
  * however many workers end its last parents at the same instant, and nothing polls.
  *
  * Jobs of a running run are left alone by deletes (a queue's clean, bulk delete) and refused
- * by `jobDelete` and `jobRetry` (a ConflictError naming the run: retry the run instead);
+ * by `jobDelete` (a ConflictError naming the run); a job of any run is refused by `jobRetry`
+ * and left alone by bulk retry (a step runs again with its run: `workflowRunRetry`);
  * `jobPrune` keeps them while their run is running and removes runs that ended before the
  * retention age, with their steps.
  */
