@@ -98,7 +98,7 @@ describe('ordo --server', () => {
     const local = JSON.parse((await onDb('tasks', '--json')).stdout) as { name: string }[];
     const remote = JSON.parse((await viaServer('tasks', '--json')).stdout) as { name: string; source: string }[];
     expect(remote.filter((t) => t.source !== 'built-in')).toEqual(local);
-    expect(remote.filter((t) => t.source === 'built-in').map((t) => t.name)).toEqual(['http']);
+    expect(remote.filter((t) => t.source === 'built-in').map((t) => t.name)).toEqual(['http', 'workflow.start']);
     expect(local.find((t) => t.name === 'send_email')).toMatchObject({ timeoutMs: 30_000, maxAttempts: 5, payloadSchema: { type: 'object' } });
     expect((await viaServer('tasks')).stdout).toMatch(/^send_email\s+default\s+yes\s+pretends to send an email/m);
   });

@@ -182,7 +182,7 @@ describe.each(engines)('client API additions on $name', (engine) => {
 
   it("describes tasks with their resolved options and the payload's JSON Schema as callers write it", async () => {
     const tasks = await ordo.taskInfo();
-    expect(tasks.map((t) => t.name)).toEqual(['http', 'opaque', 'plain', 'send_email']);
+    expect(tasks.map((t) => t.name)).toEqual(['http', 'opaque', 'plain', 'send_email', 'workflow.start']);
     const byName = Object.fromEntries(tasks.map((t) => [t.name, t]));
     expect(byName.send_email).toMatchObject({ queue: 'mail', priority: 3, maxAttempts: 7, timeoutMs: 45_000, description: 'sends one email', hasSchema: true });
     const schema = byName.send_email!.payloadSchema as { type: string; properties: Record<string, unknown>; required: string[] };

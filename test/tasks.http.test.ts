@@ -208,7 +208,7 @@ describe('the http task', () => {
     expect(registry.has('http')).toBe(true);
     expect(registry.names()).toEqual(['other']);
     expect(registry.size).toBe(1);
-    expect(registry.list({ builtIn: true }).map((t) => [t.name, t.source, t.hasSchema])).toEqual([['http', 'built-in', true], ['other', null, false]]);
+    expect(registry.list({ builtIn: true }).map((t) => [t.name, t.source, t.hasSchema])).toEqual([['http', 'built-in', true], ['other', null, false], ['workflow.start', 'built-in', true]]);
   });
 });
 
