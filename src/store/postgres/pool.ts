@@ -20,7 +20,12 @@ import { closedError, isConnectionError, mapPoolError } from './errors.js';
 
 /** Anything that runs a statement: the pool, a checked-out client, or the caller's `tx`. */
 export interface Queryable {
-  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+  /**
+   * `name` makes it a named prepared statement on a connection of the pool (parsed and
+   * planned once per connection: for the statements of hot paths, whose text never varies).
+   * The caller's own transaction ignores it: its connection is not ours to fill.
+   */
+  query(text: string, values?: unknown[], name?: string): Promise<{ rows: unknown[] }>;
 }
 
 /** One statement. `name` makes it a named prepared statement (hot paths only). */
@@ -172,8 +177,7 @@ async function runInTransaction<T>(
 }
 
 function transactionQueryable(client: pg.PoolClient, queryTimeoutMs: number | undefined): Queryable {
-  if (queryTimeoutMs === undefined) return client;
-  return { query: (text, values) => client.query({ text, values, query_timeout: queryTimeoutMs } as pg.QueryConfig) };
+  return { query: (text, values, name) => client.query({ name, text, values, query_timeout: queryTimeoutMs } as pg.QueryConfig) };
 }
 
 /** How long ending a connection waits for the server to acknowledge it. */

@@ -103,7 +103,7 @@ export async function finishJobs(ctx: PgContext, finishes: readonly JobFinish[])
       ? { rows: await ctx.db.rows<FinishedRow>({ name: 'ordo_job_finish', text: finishSql(ctx.s, false), values }), queues: [] as string[] }
       : await ctx.db.transaction(async (client) => {
           const runs = await lockRuns(ctx, client, runIds);
-          const finished = (await client.query(finishSql(ctx.s, true), values)).rows as FinishedRow[];
+          const finished = (await client.query(finishSql(ctx.s, true), values, 'ordo_job_finish_runs')).rows as FinishedRow[];
           const skipped = new Map(batch.filter((item) => item.skipped !== undefined).map((item) => [item.id, item.skipped as string]));
           return { rows: finished, queues: await advanceRuns(ctx, client, runs, endedJobsOf(finished, skipped)) };
         });

@@ -119,7 +119,7 @@ async function countMapSuccesses(ctx: PgContext, client: Queryable, successes: r
     counts.set(key, entry);
   }
   const entries = [...counts.values()];
-  const { rows } = await client.query(countMapSql(ctx.s), [entries.map((e) => e.runId), entries.map((e) => e.step), entries.map((e) => e.n)]);
+  const { rows } = await client.query(countMapSql(ctx.s), [entries.map((e) => e.runId), entries.map((e) => e.step), entries.map((e) => e.n)], 'ordo_wf_count_map');
   type Counted = { run_id: unknown; step: string; state: string; map_done: number; map_total: number | null; n: number };
   // Completed by THIS batch: the count crossed the total now (never again, whatever follows).
   return (rows as Counted[])
@@ -130,7 +130,7 @@ async function countMapSuccesses(ctx: PgContext, client: Queryable, successes: r
 /** The ordered array of results of each completed map step, keyed `runId\0step`. */
 async function mapResults(ctx: PgContext, client: Queryable, completed: readonly StepKey[]): Promise<Map<string, Json>> {
   if (completed.length === 0) return new Map();
-  const { rows } = await client.query(aggregateMapSql(ctx.s), [completed.map((key) => key.runId), completed.map((key) => key.step)]);
+  const { rows } = await client.query(aggregateMapSql(ctx.s), [completed.map((key) => key.runId), completed.map((key) => key.step)], 'ordo_wf_map_results');
   return new Map((rows as { run_id: unknown; step: string; result: Json }[]).map((row) => [`${String(row.run_id)}\u0000${row.step}`, row.result]));
 }
 

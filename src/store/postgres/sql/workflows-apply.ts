@@ -96,16 +96,16 @@ export interface PlanTarget {
 
 /** Writes `plan` for `run`; returns the queues that got due jobs (for in-process wake-ups). */
 export async function applyPlan(ctx: PgContext, client: Queryable, run: PlanTarget, plan: RunPlan): Promise<string[]> {
-  if (plan.steps.length > 0) await client.query(stepChangesSql(ctx.s), [run.id, changesJson(plan.steps)]);
+  if (plan.steps.length > 0) await client.query(stepChangesSql(ctx.s), [run.id, changesJson(plan.steps)], 'ordo_wf_step_changes');
   const queues = await insertPlannedJobs(ctx, client, run, plan.jobs);
-  if (plan.cancelJobsOf.length > 0) await client.query(cancelJobsSql(ctx.s), [run.id, plan.cancelJobsOf]);
+  if (plan.cancelJobsOf.length > 0) await client.query(cancelJobsSql(ctx.s), [run.id, plan.cancelJobsOf], 'ordo_wf_cancel_jobs');
   if (plan.retryJobsOf.length > 0) {
     const { rows } = await client.query(retryJobsSql(ctx.s), [run.id, plan.retryJobsOf, ctx.channel]);
     queues.push(...((rows[0] as { queues: string[] } | undefined)?.queues ?? []));
   }
   if (plan.run) {
     const { state, output, error } = plan.run;
-    await client.query(runEndSql(ctx.s), [run.id, state, output === null ? null : jsonParam(output), error === null ? null : jsonParam(error)]);
+    await client.query(runEndSql(ctx.s), [run.id, state, output === null ? null : jsonParam(output), error === null ? null : jsonParam(error)], 'ordo_wf_run_end');
   }
   return [...new Set(queues)];
 }
@@ -114,7 +114,7 @@ export async function applyPlan(ctx: PgContext, client: Queryable, run: PlanTarg
 export async function insertPlannedJobs(ctx: PgContext, client: Queryable, run: PlanTarget, jobs: readonly PlannedJob[]): Promise<string[]> {
   if (jobs.length === 0) return [];
   const settings = stepSettings(run.definition, new Set(jobs.map((job) => job.step)));
-  const { rows } = await client.query(insertPlannedSql(ctx.s), [run.id, plannedJson(jobs), JSON.stringify(settings), run.traceId, ctx.channel]);
+  const { rows } = await client.query(insertPlannedSql(ctx.s), [run.id, plannedJson(jobs), JSON.stringify(settings), run.traceId, ctx.channel], 'ordo_wf_insert_jobs');
   return (rows[0] as { queues: string[] } | undefined)?.queues ?? [];
 }
 

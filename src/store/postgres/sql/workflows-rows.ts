@@ -41,7 +41,7 @@ const lockRunsSql = (s: string): string => `
 /** Locks the runs `ids` (ascending, FOR UPDATE) and returns those that exist, by id. */
 export async function lockRuns(ctx: PgContext, client: Queryable, ids: readonly string[]): Promise<Map<string, LockedRun>> {
   if (ids.length === 0) return new Map();
-  const { rows } = await client.query(lockRunsSql(ctx.s), [[...new Set(ids)]]);
+  const { rows } = await client.query(lockRunsSql(ctx.s), [[...new Set(ids)]], 'ordo_wf_lock_runs');
   return new Map(
     (rows as RunLockRow[]).map((row) => {
       const id = String(row.id);
@@ -88,7 +88,7 @@ const stepsOfRunsSql = (s: string): string => `SELECT ${STEP_COLUMNS} FROM ${s}.
 export async function stepsOfRuns(ctx: PgContext, client: Queryable, runIds: readonly string[]): Promise<Map<string, StepRow[]>> {
   const byRun = new Map<string, StepRow[]>(runIds.map((id) => [id, []]));
   if (runIds.length === 0) return byRun;
-  const { rows } = await client.query(stepsOfRunsSql(ctx.s), [[...runIds]]);
+  const { rows } = await client.query(stepsOfRunsSql(ctx.s), [[...runIds]], 'ordo_wf_steps');
   for (const row of rows as StepSqlRow[]) byRun.get(String(row.run_id))?.push(stepFromRow(row));
   return byRun;
 }
