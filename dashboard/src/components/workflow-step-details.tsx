@@ -4,7 +4,7 @@
  * elements' progress by state, and the jobs list narrowed as far as the API allows), its
  * edges with their policies, its condition, and its result.
  */
-import type { ComponentChildren } from 'preact';
+import { Facts, type Fact } from './facts.js';
 import { JsonView } from './json-view.js';
 import { StateBadge } from './state-badge.js';
 import { Time } from './time.js';
@@ -39,7 +39,7 @@ function StepJob({ run, step }: { run: RunRecord; step: RunStep }) {
 }
 
 export function StepDetails({ run, step }: { run: RunRecord; step: RunStep }) {
-  const facts: [string, ComponentChildren][] = [
+  const facts: Fact[] = [
     ['Task', <code>{step.task}</code>],
     [step.map !== null ? 'Elements' : 'Job', <StepJob run={run} step={step} />],
     ['Depends on', step.dependsOn.length === 0 ? <span class="muted">nothing (a root step)</span> : step.dependsOn.map((e) => `${e.step} (${e.policy})`).join(', ')],
@@ -75,14 +75,7 @@ export function StepDetails({ run, step }: { run: RunRecord; step: RunStep }) {
           )}
         </div>
       )}
-      <dl class="facts">
-        {facts.map(([term, value]) => (
-          <div key={term}>
-            <dt>{term}</dt>
-            <dd>{value}</dd>
-          </div>
-        ))}
-      </dl>
+      <Facts facts={facts} />
       <h3>Result</h3>
       {step.result === null && step.state !== 'succeeded' ? <p class="muted">No result{step.state === 'active' || step.state === 'waiting' ? ' yet' : ''}.</p> : <JsonView value={step.result} label={`Result of step ${step.step}`} />}
     </section>

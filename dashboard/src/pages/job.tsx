@@ -5,14 +5,14 @@
  * succeeding without a reload. While it runs, it is also fetched every 5 s, because
  * progress changes send no event.
  */
-import type { ComponentChildren } from 'preact';
 import { useRef } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, ApiError, eventJob, type JobRecord } from '../api.js';
 import { formatDuration } from '../components/format.js';
 import { useInterval, useLiveRefresh, usePageTitle, useResource } from '../components/hooks.js';
+import { Facts, type Fact } from '../components/facts.js';
 import { JsonView } from '../components/json-view.js';
-import { StateBadge } from '../components/state-badge.js';
+import { RecordHeader, RecordLoadFailure, RecordLoading } from '../components/record-page.js';
 import { Time } from '../components/time.js';
 import { jobStepOf, runPath } from '../components/workflow-wire.js';
 import type { PageProps } from '../context.js';
@@ -38,33 +38,17 @@ export function JobPage({ session, live, params }: PageProps) {
   const gone = job.error instanceof ApiError && job.error.status === 404;
 
   if (job.error && !job.data) {
-    return (
-      <section class="page">
-        <h1>Job {id}</h1>
-        <p class="banner banner-error" role="alert">
-          {gone ? `There is no job ${id} (deleted, or pruned after its retention).` : `Could not load the job: ${job.error.message}`}
-        </p>
-        <p>
-          <a href="/jobs">Back to the jobs</a>
-        </p>
-      </section>
-    );
+    const message = gone ? `There is no job ${id} (deleted, or pruned after its retention).` : `Could not load the job: ${job.error.message}`;
+    return <RecordLoadFailure title={`Job ${id}`} message={message} back={{ href: '/jobs', label: 'Back to the jobs' }} />;
   }
-  if (!job.data) return <section class="page"><h1>Job {id}</h1><p class="muted">Loading…</p></section>;
+  if (!job.data) return <RecordLoading title={`Job ${id}`} />;
   const j = job.data;
   return (
     <section class="page" aria-labelledby="job-title">
       <p>
         <a href="/jobs">← Jobs</a>
       </p>
-      <div class="page-header">
-        <h1 id="job-title">
-          Job {j.id} <span class="muted">{j.task}</span>
-        </h1>
-        <span aria-live="polite" data-testid="job-state">
-          <StateBadge state={j.state} />
-        </span>
-      </div>
+      <RecordHeader id="job-title" title={`Job ${j.id}`} name={j.task} state={j.state} stateTestId="job-state" />
       {gone && (
         <p class="banner banner-error" role="alert">
           This job no longer exists: it was deleted (or pruned) while you were looking.
@@ -100,7 +84,7 @@ export function JobPage({ session, live, params }: PageProps) {
 }
 
 function JobFacts({ job }: { job: JobRecord }) {
-  const facts: [string, ComponentChildren][] = [
+  const facts: Fact[] = [
     ['Queue', <a href={`/jobs?queue=${encodeURIComponent(job.queue)}`}>{job.queue}</a>],
     ['Attempts', `${job.attempt} of at most ${job.maxAttempts}`],
     ['Priority', String(job.priority)],
@@ -117,7 +101,7 @@ function JobFacts({ job }: { job: JobRecord }) {
   if (job.uniqueKey) facts.push(['Unique key', <code>{job.uniqueKey}</code>]);
   if (job.cancelRequested) facts.push(['Cancellation', 'requested: the handler was asked to stop']);
   return (
-    <dl class="facts card">
+    <Facts class="facts card" facts={facts}>
       {job.progress !== null && (
         <div>
           <dt id="progress-label">Progress</dt>
@@ -126,12 +110,6 @@ function JobFacts({ job }: { job: JobRecord }) {
           </dd>
         </div>
       )}
-      {facts.map(([term, value]) => (
-        <div key={term}>
-          <dt>{term}</dt>
-          <dd>{value}</dd>
-        </div>
-      ))}
-    </dl>
+    </Facts>
   );
 }

@@ -4,10 +4,11 @@
  * live updates: when events about jobs the filter could match arrive, the current page is
  * fetched again, at most once a second.
  */
-import { useMemo, useState } from 'preact/hooks';
+import { useMemo } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, ApiError, eventJob, type JobPage, type QueueStats, type StreamEvent, type TaskInfo } from '../api.js';
 import { formatCount } from '../components/format.js';
+import { Pager, useCursorPages } from '../components/pager.js';
 import { useLiveRefresh, usePageTitle, useResource } from '../components/hooks.js';
 import { can, type PageProps } from '../context.js';
 import { BulkActions } from './jobs/bulk-actions.js';
@@ -39,12 +40,9 @@ export function JobsPage({ session, live }: PageProps) {
   const location = useLocation();
   const search = filterToSearch(filterFromQuery(location.query));
   const filter = useMemo(() => filterFromQuery(location.query), [search]);
-  const [cursors, setCursors] = useState<{ search: string; stack: string[] }>({ search, stack: [] });
-  // A new filter starts at the first page.
-  const stack = cursors.search === search ? cursors.stack : [];
-  const cursor = stack[stack.length - 1];
+  const pages = useCursorPages(search);
 
-  const page = useResource(() => api<JobPage>('GET', '/jobs', { query: { ...filterToApiQuery(filter), limit: PAGE_SIZE, cursor } }), [search, cursor]);
+  const page = useResource(() => api<JobPage>('GET', '/jobs', { query: { ...filterToApiQuery(filter), limit: PAGE_SIZE, cursor: pages.cursor } }), [search, pages.cursor]);
   const queues = useResource(() => api<{ queues: QueueStats[] }>('GET', '/queues').then((a) => a.queues.map((q) => q.queue)), []);
   const tasks = useResource(() => api<{ tasks: TaskInfo[] }>('GET', '/tasks').then((a) => a.tasks.map((t) => t.name)), []);
   useLiveRefresh(live, (events) => touchesFilter(events, filter), page.reload, LIVE_REFRESH_MS);
@@ -68,15 +66,7 @@ export function JobsPage({ session, live }: PageProps) {
       )}
       {page.data && page.data.jobs.length === 0 && <p class="muted">No job matches this filter.</p>}
       {page.data && page.data.jobs.length > 0 && <JobTable jobs={page.data.jobs} />}
-      <nav class="pager" aria-label="Pages">
-        <span class="muted">Page {formatCount(stack.length + 1)}</span>
-        <button type="button" disabled={stack.length === 0} onClick={() => setCursors({ search, stack: stack.slice(0, -1) })}>
-          Previous
-        </button>
-        <button type="button" disabled={!page.data?.nextCursor} onClick={() => page.data?.nextCursor && setCursors({ search, stack: [...stack, page.data.nextCursor] })}>
-          Next
-        </button>
-      </nav>
+      <Pager pages={pages} nextCursor={page.data?.nextCursor} />
     </section>
   );
 }

@@ -6,13 +6,14 @@
  * it is fetched again when jobs of its tasks change (the live feed) and every few seconds
  * (a map step's element jobs send events under ids the page does not know).
  */
-import type { ComponentChildren } from 'preact';
 import { useLocation } from 'preact-iso';
 import { api, ApiError, eventJob } from '../api.js';
 import { DataTable } from '../components/data-table.js';
 import { formatDuration } from '../components/format.js';
 import { useInterval, useLiveRefresh, usePageTitle, useResource } from '../components/hooks.js';
+import { Facts, type Fact } from '../components/facts.js';
 import { JsonView } from '../components/json-view.js';
+import { RecordHeader, RecordLoadFailure, RecordLoading } from '../components/record-page.js';
 import { StateBadge } from '../components/state-badge.js';
 import { Time } from '../components/time.js';
 import { WorkflowGraph, stepProgress } from '../components/workflow-graph.js';
@@ -43,19 +44,10 @@ export function RunPage({ session, live, params }: PageProps) {
 
   if (run.error && !run.data) {
     const gone = run.error instanceof ApiError && run.error.status === 404;
-    return (
-      <section class="page">
-        <h1>Run {id}</h1>
-        <p class="banner banner-error" role="alert">
-          {gone ? `There is no workflow run ${id} (it may have been pruned after its retention).` : `Could not load the run: ${run.error.message}`}
-        </p>
-        <p>
-          <a href="/workflows">Back to the runs</a>
-        </p>
-      </section>
-    );
+    const message = gone ? `There is no workflow run ${id} (it may have been pruned after its retention).` : `Could not load the run: ${run.error.message}`;
+    return <RecordLoadFailure title={`Run ${id}`} message={message} back={{ href: '/workflows', label: 'Back to the runs' }} />;
   }
-  if (!run.data) return <section class="page"><h1>Run {id}</h1><p class="muted">Loading…</p></section>;
+  if (!run.data) return <RecordLoading title={`Run ${id}`} />;
   const r = run.data;
   const selected = selectedStep(r, query.step);
   const step = r.steps.find((s) => s.step === selected) ?? null;
@@ -64,14 +56,7 @@ export function RunPage({ session, live, params }: PageProps) {
       <p>
         <a href="/workflows">← Workflow runs</a>
       </p>
-      <div class="page-header">
-        <h1 id="run-title">
-          Run {r.id} <span class="muted">{r.workflow}</span>
-        </h1>
-        <span aria-live="polite" data-testid="run-state">
-          <StateBadge state={r.state} />
-        </span>
-      </div>
+      <RecordHeader id="run-title" title={`Run ${r.id}`} name={r.workflow} state={r.state} stateTestId="run-state" />
       {r.error && (
         <p class="banner banner-error" role="alert" data-testid="run-error">
           {r.state === 'cancelled' ? 'Cancelled' : 'Failed'}: {r.error.message}
@@ -109,7 +94,7 @@ export function RunPage({ session, live, params }: PageProps) {
 
 function RunFacts({ run }: { run: RunRecord }) {
   const took = run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.createdAt) : null;
-  const facts: [string, ComponentChildren][] = [
+  const facts: Fact[] = [
     ['Workflow', <a href={`/workflows?workflow=${encodeURIComponent(run.workflow)}`}>{run.workflow}</a>],
     ['Started', <Time value={run.createdAt} absolute />],
     ['Finished', <Time value={run.finishedAt} absolute />],
@@ -118,16 +103,7 @@ function RunFacts({ run }: { run: RunRecord }) {
     ['Trace id', run.traceId ? <code>{run.traceId}</code> : '–'],
   ];
   if (run.definition.description) facts.push(['Description', run.definition.description]);
-  return (
-    <dl class="facts card">
-      {facts.map(([term, value]) => (
-        <div key={term}>
-          <dt>{term}</dt>
-          <dd>{value}</dd>
-        </div>
-      ))}
-    </dl>
-  );
+  return <Facts class="facts card" facts={facts} />;
 }
 
 /** Every step as a row: the graph's content for readers who cannot see it, and the job links. */

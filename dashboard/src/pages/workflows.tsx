@@ -5,11 +5,11 @@
  * state, when it started and ended, and why it failed. Runs advance when their jobs end, so
  * job events refresh the page, at most once a second.
  */
-import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, ApiError, eventJob } from '../api.js';
 import { DataTable } from '../components/data-table.js';
 import { formatCount } from '../components/format.js';
+import { Pager, useCursorPages } from '../components/pager.js';
 import { useLiveRefresh, usePageTitle, useResource } from '../components/hooks.js';
 import { StateBadge } from '../components/state-badge.js';
 import { Time } from '../components/time.js';
@@ -44,11 +44,8 @@ export function WorkflowsPage({ live }: PageProps) {
   const location = useLocation();
   const filter = filterFromQuery(location.query);
   const search = filterToSearch(filter);
-  const [cursors, setCursors] = useState<{ search: string; stack: string[] }>({ search, stack: [] });
-  // A new filter starts at the first page.
-  const stack = cursors.search === search ? cursors.stack : [];
-  const cursor = stack[stack.length - 1];
-  const page = useResource(() => api<RunPage>('GET', '/workflows/runs', { query: { workflow: filter.workflow, state: filter.state, limit: PAGE_SIZE, cursor } }), [search, cursor]);
+  const pages = useCursorPages(search);
+  const page = useResource(() => api<RunPage>('GET', '/workflows/runs', { query: { workflow: filter.workflow, state: filter.state, limit: PAGE_SIZE, cursor: pages.cursor } }), [search, pages.cursor]);
   const workflows = useResource(() => api<{ workflows: WorkflowRecord[] }>('GET', '/workflows').then((a) => a.workflows.map((w) => w.name)), []);
   useLiveRefresh(live, (events) => events.some((event) => eventJob(event) !== null), page.reload, LIVE_REFRESH_MS);
   const apply = (next: RunFilter) => location.route(`/workflows${filterToSearch(next)}`);
@@ -94,15 +91,7 @@ export function WorkflowsPage({ live }: PageProps) {
       )}
       {page.data && page.data.runs.length === 0 && <p class="muted">{search ? 'No run matches this filter.' : 'No workflow has run yet.'}</p>}
       {page.data && page.data.runs.length > 0 && <RunTable runs={page.data.runs} />}
-      <nav class="pager" aria-label="Pages">
-        <span class="muted">Page {formatCount(stack.length + 1)}</span>
-        <button type="button" disabled={stack.length === 0} onClick={() => setCursors({ search, stack: stack.slice(0, -1) })}>
-          Previous
-        </button>
-        <button type="button" disabled={!page.data?.nextCursor} onClick={() => page.data?.nextCursor && setCursors({ search, stack: [...stack, page.data.nextCursor] })}>
-          Next
-        </button>
-      </nav>
+      <Pager pages={pages} nextCursor={page.data?.nextCursor} />
     </section>
   );
 }
