@@ -158,6 +158,8 @@ export interface StepInputs {
   runId: string;
   input: Json;
   parents: Record<string, ParentOutcome>;
+  /** The step's condition in the run's snapshot (its text), or null: the step always runs. */
+  condition: string | null;
 }
 
 /** The step a job belongs to (on `JobRecord.workflow`). */

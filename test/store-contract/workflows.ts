@@ -97,6 +97,7 @@ export function workflowsCases(ctx: ContractContext): void {
         b: { state: 'succeeded', result: 'B', error: null, reason: null },
         c: { state: 'succeeded', result: 'C', error: null, reason: null },
       },
+      condition: null,
     });
     expect((await ctx.store.workflowStepInputs({ runId, step: 'a' }))?.parents).toEqual({});
 
@@ -136,6 +137,9 @@ export function workflowsCases(ctx: ContractContext): void {
     shape.steps[1]!.condition = 'input.send === true';
     const { runId } = await ctx.store.workflowStart({ definition: shape, input: { send: false } });
     await succeedStep(ctx.store, 'a', 1);
+    // The worker learns of the condition from the step's inputs (it reads no whole run).
+    expect(await ctx.store.workflowStepInputs({ runId, step: 'b' })).toMatchObject({ condition: 'input.send === true', parents: { a: { state: 'succeeded', result: 1 } } });
+    expect((await ctx.store.workflowStepInputs({ runId, step: 'c' }))?.condition).toBeNull();
     const b = await claimStep(ctx.store, 'b');
     await endStep(ctx.store, b, { state: 'cancelled', outcome: 'cancelled', skipped: 'condition false: input.send === true' });
     await succeedStep(ctx.store, 'c', 'C');

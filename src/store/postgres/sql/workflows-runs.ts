@@ -140,31 +140,40 @@ function runConditions(filter: RunFilter): { conditions: string[]; args: unknown
   return { conditions, args };
 }
 
-const definitionSql = (s: string): string => `SELECT definition FROM ${s}.workflow_runs WHERE id = $1`;
-
+// One statement: the step is looked up in the run's snapshot by the server, so a step of a
+// long chain does not ship and parse the whole definition; then its parents' rows (a handful).
+// A run without that step gives one row with `found` false; no run, no row.
 const inputsSql = (s: string): string => `
-  SELECT r.workflow, r.input, st.step, st.state, st.result, st.error, st.reason
-  FROM ${s}.workflow_runs r LEFT JOIN ${s}.workflow_steps st ON st.run_id = r.id AND st.step = ANY ($2::text[])
-  WHERE r.id = $1`;
+  WITH r AS (
+    SELECT workflow, input, (SELECT e FROM jsonb_array_elements(definition -> 'steps') AS e WHERE e ->> 'name' = $2 LIMIT 1) AS own
+    FROM ${s}.workflow_runs WHERE id = $1
+  )
+  SELECT r.workflow, r.input, r.own IS NOT NULL AS found, r.own ->> 'condition' AS condition,
+         st.step, st.state, st.result, st.error, st.reason
+  FROM r LEFT JOIN ${s}.workflow_steps st
+    ON st.run_id = $1 AND st.step IN (SELECT d ->> 'step' FROM jsonb_array_elements(r.own -> 'dependsOn') AS d)`;
+
+interface InputsRow {
+  workflow: string;
+  input: Json;
+  found: boolean;
+  condition: string | null;
+  step: string | null;
+  state: StepEndState;
+  result: Json | null;
+  error: ErrorInfo | null;
+  reason: string | null;
+}
 
 export async function stepInputs(ctx: PgContext, runId: string, step: string): Promise<StepInputs | null> {
   if (!isRowId(runId) || typeof step !== 'string') return null;
-  // The parents are named by the run's snapshot of its definition: read that, then the
-  // parents' rows (a handful) with the run's input.
-  const [first] = await ctx.db.rows<{ definition: WorkflowDefinition }>({ text: definitionSql(ctx.s), values: [runId] });
-  const own = first?.definition.steps.find((candidate) => candidate.name === step);
-  if (!first || !own) return null;
-  const parents = own.dependsOn.map((edge) => edge.step);
-  const rows = await ctx.db.rows<{ workflow: string; input: Json; step: string | null; state: StepEndState; result: Json | null; error: ErrorInfo | null; reason: string | null }>({
-    text: inputsSql(ctx.s),
-    values: [runId, parents],
-  });
+  const rows = await ctx.db.rows<InputsRow>({ name: 'ordo_wf_step_inputs', text: inputsSql(ctx.s), values: [runId, step] });
   const [run] = rows;
-  if (!run) return null;
+  if (!run?.found) return null;
   const outcomes: Record<string, ParentOutcome> = {};
   for (const row of rows) {
     if (row.step === null) continue;
     outcomes[row.step] = { state: row.state, result: row.result, error: row.error, reason: row.reason };
   }
-  return { workflow: run.workflow, runId, input: run.input, parents: outcomes };
+  return { workflow: run.workflow, runId, input: run.input, parents: outcomes, condition: run.condition };
 }

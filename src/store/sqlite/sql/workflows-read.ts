@@ -101,7 +101,7 @@ export function stepInputs(c: SqliteConnection, runId: string, step: string): St
       const parent = rows.get(edge.step);
       if (parent && ENDED.includes(parent.state)) parents[edge.step] = outcomeOf(parent);
     }
-    return { workflow: run.workflow, runId: String(id), input: run.input, parents };
+    return { workflow: run.workflow, runId: String(id), input: run.input, parents, condition: definition.condition };
   });
 }
 
