@@ -7,10 +7,10 @@
  * otherwise (states, limits).
  */
 import { ValidationError } from '../core/errors.js';
-import { MAX_PAGE_LIMIT } from '../core/page.js';
-import { RUN_STATES, type RunFilter, type RunRecord, type RunState, type WorkflowRecord } from '../core/workflow-types.js';
+import type { RunFilter, RunRecord, RunState, WorkflowRecord } from '../core/workflow-types.js';
 import type { RunPage, StartOptions, WorkflowClient } from './api.js';
 import type { HttpCaller } from './remote-http.js';
+import { checkRunId, checkRunPageLimit, checkRunStates, checkText } from './workflow-checks.js';
 
 export class RemoteWorkflows implements WorkflowClient {
   constructor(private readonly http: HttpCaller) {}
@@ -20,7 +20,7 @@ export class RemoteWorkflows implements WorkflowClient {
   }
 
   async get(name: string): Promise<WorkflowRecord> {
-    return this.http.call('workflows.get', { params: { name: textOf(name, 'name', 'a workflow name') } });
+    return this.http.call('workflows.get', { params: { name: checkText(name, 'name', 'a workflow name') } });
   }
 
   /** Starts a run of the server's stored definition of the workflow (a definition in code: by its name). */
@@ -28,7 +28,7 @@ export class RemoteWorkflows implements WorkflowClient {
     if (options.tx !== undefined) {
       throw new ValidationError('tx', 'no tx over HTTP: starting a run inside your own transaction needs a client on the database (createOrdo({ db }))', 'a transaction');
     }
-    const name = textOf(typeof workflow === 'string' ? workflow : workflow?.name, 'workflow', 'a workflow name, or a workflow(...) whose name the server knows');
+    const name = checkText(typeof workflow === 'string' ? workflow : workflow?.name, 'workflow', 'a workflow name, or a workflow(...) whose name the server knows');
     const body: Record<string, unknown> = {};
     if (input !== undefined) body.input = input;
     if (options.uniqueKey !== undefined) body.uniqueKey = options.uniqueKey;
@@ -37,38 +37,22 @@ export class RemoteWorkflows implements WorkflowClient {
   }
 
   async getRun(id: string): Promise<RunRecord> {
-    return (await this.http.call('workflows.run', { params: { id: runIdOf(id) } })) as RunRecord;
+    return (await this.http.call('workflows.run', { params: { id: checkRunId(id) } })) as RunRecord;
   }
 
   async listRuns(filter: RunFilter = {}, page: { limit?: number; cursor?: string } = {}): Promise<RunPage> {
-    const limit = page.limit;
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT)) {
-      throw new ValidationError('limit', `a whole number from 1 to ${MAX_PAGE_LIMIT}`, limit);
-    }
-    const state = filter.state === undefined ? undefined : [filter.state].flat();
+    const limit = page.limit === undefined ? undefined : checkRunPageLimit(page.limit);
     // Checked as the local client checks them: the query string's own form would name `state.0`.
-    for (const one of state ?? []) if (!RUN_STATES.includes(one)) throw new ValidationError('state', `one or more of ${RUN_STATES.join(', ')}`, one);
-    const cursor = page.cursor === undefined ? undefined : runIdOf(page.cursor, 'cursor');
+    const state = filter.state === undefined ? undefined : checkRunStates(filter.state);
+    const cursor = page.cursor === undefined ? undefined : checkRunId(page.cursor, 'cursor');
     return this.http.call('workflows.runs', { query: { workflow: filter.workflow, state, limit, cursor } });
   }
 
   async cancelRun(id: string): Promise<{ id: string; state: RunState }> {
-    return this.http.call('workflows.cancel', { params: { id: runIdOf(id) } });
+    return this.http.call('workflows.cancel', { params: { id: checkRunId(id) } });
   }
 
   async retryRun(id: string): Promise<{ id: string; retried: boolean; state: RunState }> {
-    return this.http.call('workflows.retry', { params: { id: runIdOf(id) } });
+    return this.http.call('workflows.retry', { params: { id: checkRunId(id) } });
   }
-}
-
-/** A run id: a whole number as a string (a safe integer is taken as its digits), as the local client checks it. */
-function runIdOf(id: unknown, field = 'id'): string {
-  const text = typeof id === 'number' && Number.isSafeInteger(id) ? String(id) : id;
-  if (typeof text !== 'string' || !/^[1-9][0-9]{0,18}$/.test(text)) throw new ValidationError(field, 'a workflow run id: a whole number as a string, such as "7"', id);
-  return text;
-}
-
-function textOf(value: unknown, field: string, expected: string): string {
-  if (typeof value !== 'string' || value.trim() === '') throw new ValidationError(field, expected, value);
-  return value;
 }

@@ -6,13 +6,14 @@
  */
 import { LIMITS } from '../core/defaults.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../core/page.js';
-import { RUN_STATES, type RunFilter, type RunRecord, type RunState, type WorkflowRecord } from '../core/workflow-types.js';
+import { DEFAULT_PAGE_LIMIT } from '../core/page.js';
+import type { RunFilter, RunRecord, RunState, WorkflowRecord } from '../core/workflow-types.js';
 import type { Store } from '../store/contract.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { isWorkflow } from '../workflows/define.js';
 import { checkRunInput, storedDefinition } from '../workflows/start.js';
 import type { RunPage, StartOptions, WorkflowClient } from './api.js';
+import { checkRunId, checkRunPageLimit, checkRunStates, checkText } from './workflow-checks.js';
 
 export class Workflows implements WorkflowClient {
   constructor(
@@ -25,7 +26,7 @@ export class Workflows implements WorkflowClient {
   }
 
   async get(name: string): Promise<WorkflowRecord> {
-    const definition = await storedDefinition(this.store, textOf(name, 'name', 'a workflow name'));
+    const definition = await storedDefinition(this.store, checkText(name, 'name', 'a workflow name'));
     return (await this.store.workflowGet({ name: definition.name }))!;
   }
 
@@ -41,37 +42,36 @@ export class Workflows implements WorkflowClient {
       const checked = checkRunInput(workflow.name, input, workflow);
       return this.store.workflowStart({ definition, input: checked, register: true, ...common });
     }
-    const name = textOf(typeof workflow === 'string' ? workflow : workflow?.name, 'workflow', 'a workflow name, or a workflow(...)');
+    const name = checkText(typeof workflow === 'string' ? workflow : workflow?.name, 'workflow', 'a workflow name, or a workflow(...)');
     const checked = checkRunInput(name, input, this.tasks.workflow(name));
     const definition = await storedDefinition(this.store, name);
     return this.store.workflowStart({ definition, input: checked, ...common });
   }
 
   async getRun(id: string): Promise<RunRecord> {
-    const run = await this.store.workflowRunGet({ id: runIdOf(id) });
+    const run = await this.store.workflowRunGet({ id: checkRunId(id) });
     if (!run) throw new NotFoundError('workflow run', String(id));
     return run;
   }
 
   /** Runs, newest first; `cursor` is the last page's `nextCursor`. */
   async listRuns(filter: RunFilter = {}, page: { limit?: number; cursor?: string } = {}): Promise<RunPage> {
-    const limit = page.limit ?? DEFAULT_PAGE_LIMIT;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) throw new ValidationError('limit', `a whole number from 1 to ${MAX_PAGE_LIMIT}`, limit);
-    const before = page.cursor === undefined ? undefined : runIdOf(page.cursor, 'cursor');
+    const limit = checkRunPageLimit(page.limit ?? DEFAULT_PAGE_LIMIT);
+    const before = page.cursor === undefined ? undefined : checkRunId(page.cursor, 'cursor');
     const { runs, total } = await this.store.workflowRunList({ filter: checkRunFilter(filter), limit, ...(before ? { before } : {}) });
     const last = runs[runs.length - 1];
     return { runs, total, nextCursor: runs.length === limit && last ? last.id : null };
   }
 
   async cancelRun(id: string): Promise<{ id: string; state: RunState }> {
-    const runId = runIdOf(id);
+    const runId = checkRunId(id);
     const state = await this.store.workflowRunCancel({ id: runId });
     if (state === null) throw new NotFoundError('workflow run', runId);
     return { id: runId, state };
   }
 
   async retryRun(id: string): Promise<{ id: string; retried: boolean; state: RunState }> {
-    const runId = runIdOf(id);
+    const runId = checkRunId(id);
     const result = await this.store.workflowRunRetry({ id: runId });
     if (result === null) throw new NotFoundError('workflow run', runId);
     return { id: runId, ...result };
@@ -97,23 +97,7 @@ function checkStartOptions(options: StartOptions): { traceId: string | null; uni
 function checkRunFilter(filter: RunFilter): RunFilter {
   if (typeof filter !== 'object' || filter === null) throw new ValidationError('filter', 'an object such as { workflow: "nightly-report" }', filter);
   const checked: RunFilter = {};
-  if (filter.workflow !== undefined) checked.workflow = textOf(filter.workflow, 'workflow', 'a workflow name');
-  if (filter.state !== undefined) {
-    const states = [filter.state].flat();
-    for (const state of states) if (!RUN_STATES.includes(state)) throw new ValidationError('state', `one or more of ${RUN_STATES.join(', ')}`, state);
-    checked.state = states;
-  }
+  if (filter.workflow !== undefined) checked.workflow = checkText(filter.workflow, 'workflow', 'a workflow name');
+  if (filter.state !== undefined) checked.state = checkRunStates(filter.state);
   return checked;
-}
-
-/** A run id: a whole number as a string (a safe integer is taken as its digits). */
-function runIdOf(id: unknown, field = 'id'): string {
-  const text = typeof id === 'number' && Number.isSafeInteger(id) ? String(id) : id;
-  if (typeof text !== 'string' || !/^[1-9][0-9]{0,18}$/.test(text)) throw new ValidationError(field, 'a workflow run id: a whole number as a string, such as "7"', id);
-  return text;
-}
-
-function textOf(value: unknown, field: string, expected: string): string {
-  if (typeof value !== 'string' || value.trim() === '') throw new ValidationError(field, expected, value);
-  return value;
 }
