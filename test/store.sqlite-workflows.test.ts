@@ -10,14 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { JobFinish, JobRecord, Json } from '../src/core/types.js';
-import type { StepDefinition, WorkflowDefinition } from '../src/core/workflow-types.js';
+import type { JobRecord } from '../src/core/types.js';
 import type { Store } from '../src/store/contract.js';
 import { createSqliteStore } from '../src/store/sqlite/engine.js';
 import { MIGRATIONS } from '../src/store/sqlite/migrations.js';
 import { PRUNE_JOBS, PRUNE_RUNS } from '../src/store/sqlite/sql/jobs-prune.js';
 import { COUNT_ELEMENT, MAP_RESULTS } from '../src/store/sqlite/sql/workflows-advance.js';
 import { MAP_COUNTS } from '../src/store/sqlite/sql/workflows-read.js';
+import { mapOver, queueOf, stepFinish } from './store-contract/workflows-support.js';
 
 const dirs: string[] = [];
 const stores: Store[] = [];
@@ -39,42 +39,10 @@ async function open(path: string): Promise<Store> {
   return store;
 }
 
-const step = (name: string, overrides: Partial<StepDefinition> = {}): StepDefinition => ({
-  name,
-  task: `wf.${name}`,
-  queue: `wf-${name}`,
-  priority: 0,
-  maxAttempts: 1,
-  timeoutMs: null,
-  backoffBaseMs: null,
-  backoffCapMs: null,
-  dependsOn: [],
-  map: null,
-  condition: null,
-  ...overrides,
-});
-
 /** src → m (one job per element of src's result) → sink. */
-const fan: WorkflowDefinition = {
-  name: 'fan',
-  description: null,
-  output: 'sink',
-  steps: [step('src'), step('m', { dependsOn: [{ step: 'src', policy: 'fail' }], map: 'src' }), step('sink', { dependsOn: [{ step: 'm', policy: 'fail' }] })],
-};
+const fan = mapOver();
 
-const succeeded = (job: JobRecord, result: Json): JobFinish => ({
-  id: job.id,
-  attempt: job.attempt,
-  workerId: 'w',
-  state: 'succeeded',
-  outcome: 'succeeded',
-  result,
-  startedAt: job.startedAt!,
-  finishedAt: new Date(),
-  runId: job.workflow?.runId ?? null,
-});
-
-const claim = (store: Store, stepName: string, limit = 1): Promise<JobRecord[]> => store.jobClaim({ workerId: 'w', queues: [`wf-${stepName}`], limit, leaseMs: 600_000 });
+const claim = (store: Store, stepName: string, limit = 1): Promise<JobRecord[]> => store.jobClaim({ workerId: 'w', queues: [queueOf(stepName)], limit, leaseMs: 600_000 });
 
 it('upgrades a version 6 database: its jobs kept, of no run; a run starts at once', async () => {
   const path = tempPath();
@@ -145,7 +113,7 @@ it('fans out 10,000 elements in the finishing transaction and in again, results 
   const elements = Array.from({ length: 10_000 }, (_, i) => i);
 
   let started = performance.now();
-  await store.jobFinishMany({ finishes: [succeeded(src!, elements)] });
+  await store.jobFinishMany({ finishes: [stepFinish(src!, { result: elements })] });
   const fanOutMs = performance.now() - started;
   const expanded = (await store.workflowRunGet({ id: runId }))!;
   expect(expanded.steps.find((s) => s.step === 'm')).toMatchObject({ state: 'active', mapTotal: 10_000, mapDone: 0, mapJobs: { pending: 10_000 } });
@@ -155,7 +123,7 @@ it('fans out 10,000 elements in the finishing transaction and in again, results 
   const batches: JobRecord[][] = [];
   for (let claimed = await claim(store, 'm', 500); claimed.length > 0; claimed = await claim(store, 'm', 500)) batches.push(claimed);
   for (const batch of batches.reverse()) {
-    await store.jobFinishMany({ finishes: batch.map((job) => succeeded(job, { square: job.workflow!.mapIndex! ** 2 })) });
+    await store.jobFinishMany({ finishes: batch.map((job) => stepFinish(job, { result: { square: job.workflow!.mapIndex! ** 2 } })) });
   }
   const fanInMs = performance.now() - started;
 
