@@ -8,9 +8,9 @@
  * Same module as the SQLite engine's.
  */
 import { ValidationError } from '../../../core/errors.js';
-import type { Json } from '../../../core/types.js';
 import { planStart } from '../../../core/workflow-plan.js';
-import type { StepRow, WorkflowDefinition } from '../../../core/workflow-types.js';
+import type { StepRow } from '../../../core/workflow-types.js';
+import { startColumns, type StartParams } from '../../workflow-start.js';
 import type { PgContext } from '../context.js';
 import type { Queryable } from '../pool.js';
 import { hasNul, storableJson } from '../rows.js';
@@ -32,19 +32,11 @@ const insertStepsSql = (s: string): string => `
          CASE WHEN r ->> 'finishedAt' IS NULL THEN NULL ELSE statement_timestamp() END
   FROM jsonb_array_elements($2::jsonb) AS r`;
 
-export interface StartParams {
-  readonly definition: WorkflowDefinition;
-  readonly input: Json;
-  readonly register?: boolean;
-  readonly traceId?: string | null;
-  readonly uniqueKey?: string | null;
-}
-
 /** Starts a run on `client` (inside a transaction); `queues`: those that got due jobs. */
 export async function startWorkflow(ctx: PgContext, client: Queryable, params: StartParams): Promise<{ runId: string; created: boolean; queues: string[] }> {
-  const input = inputJson(params.input);
-  const traceId = optionalText(params.traceId, 'traceId');
-  const uniqueKey = optionalText(params.uniqueKey, 'uniqueKey');
+  const { input, traceId, uniqueKey } = startColumns(params);
+  // jsonb cannot store a NUL character, which JSON text may carry as \u0000.
+  if (hasNul(input)) throw new ValidationError('input', 'JSON without NUL (\\u0000) characters, which PostgreSQL jsonb cannot store', params.input);
   const { definition } = params;
   if (params.register === true) await upsertDefinitions(ctx, client, [definition]);
   const { rows } = await client.query(insertRunSql(ctx.s), [definition.name, input, storableJson(definition), traceId, uniqueKey]);
@@ -64,24 +56,4 @@ export async function startWorkflow(ctx: PgContext, client: Queryable, params: S
 function stepJson(row: StepRow): Omit<StepRow, 'jobId' | 'finishedAt'> & { finishedAt: string | null } {
   const { jobId: _jobId, finishedAt, ...rest } = row;
   return { ...rest, finishedAt: finishedAt === null ? null : finishedAt.toISOString() };
-}
-
-// `input` must survive JSON as it is: a value JSON.stringify drops (undefined, a function) is
-// refused, and so is a NUL character, which jsonb cannot store.
-function inputJson(input: Json): string {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(input);
-  } catch {
-    text = undefined;
-  }
-  if (text === undefined) throw new ValidationError('input', 'a JSON value', input);
-  if (hasNul(text)) throw new ValidationError('input', 'JSON without NUL (\\u0000) characters, which PostgreSQL jsonb cannot store', input);
-  return text;
-}
-
-function optionalText(value: string | null | undefined, field: string): string | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'string' || value.includes('\0')) throw new ValidationError(field, 'a string without NUL characters, or null', value);
-  return value;
 }

@@ -5,22 +5,12 @@
  * returned instead; the lookup and the insert share the write lock, and the column's UNIQUE
  * constraint is the backstop.
  */
-import { ValidationError } from '../../../core/errors.js';
-import type { Json } from '../../../core/types.js';
 import { planStart } from '../../../core/workflow-plan.js';
-import type { WorkflowDefinition } from '../../../core/workflow-types.js';
+import { startColumns, type StartParams } from '../../workflow-start.js';
 import type { SqliteConnection } from '../connection.js';
 import { insertPlannedJobs } from './workflows-apply.js';
 import { upsertWorkflows } from './workflows-define.js';
 import { jsonOrNull } from './workflows-rows.js';
-
-export interface StartParams {
-  readonly definition: WorkflowDefinition;
-  readonly input: Json;
-  readonly register?: boolean;
-  readonly traceId?: string | null;
-  readonly uniqueKey?: string | null;
-}
 
 const BY_KEY = `SELECT id FROM workflow_runs WHERE unique_key = ?`;
 
@@ -34,9 +24,7 @@ const INSERT_STEP = `
 
 /** Starts a run; `queues` got due jobs (to wake after commit). */
 export function startWorkflow(c: SqliteConnection, now: number, params: StartParams): { runId: string; created: boolean; queues: string[] } {
-  const input = inputJson(params.input);
-  const traceId = optionalText(params.traceId, 'traceId');
-  const uniqueKey = optionalText(params.uniqueKey, 'uniqueKey');
+  const { input, traceId, uniqueKey } = startColumns(params);
   const { definition } = params;
   return c.write(() => {
     if (params.register) upsertWorkflows(c, now, [definition]);
@@ -65,22 +53,4 @@ export function startWorkflow(c: SqliteConnection, now: number, params: StartPar
     insertPlannedJobs(c, now, { id: runId, workflow: definition.name, state: 'running', input: params.input, definition, traceId }, plan.jobs, queues);
     return { runId: String(runId), created: true, queues: [...queues] };
   });
-}
-
-// `input` must survive JSON as it is: a value JSON.stringify drops (undefined, a function) is refused.
-function inputJson(input: Json): string {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(input);
-  } catch {
-    text = undefined;
-  }
-  if (text === undefined) throw new ValidationError('input', 'a JSON value', input);
-  return text;
-}
-
-function optionalText(value: string | null | undefined, field: string): string | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'string' || value.includes('\0')) throw new ValidationError(field, 'a string without NUL characters, or null', value);
-  return value;
 }
