@@ -4,33 +4,21 @@
  * with the same steps (times decoded to `Date`s), the same pages, and the same errors with
  * the same messages for unknown workflows and runs, bad filters and a retry too early.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createOrdo, type Ordo, type RemoteOrdo } from '../src/client/ordo.js';
 import { ConflictError, NotFoundError, ValidationError } from '../src/core/errors.js';
-import type { Worker } from '../src/worker/worker.js';
 import { dropCreatedSchemas, engines } from './support/engines.js';
 import { describeError, errorOf } from './support/errors.js';
-import { useServers } from './support/server.js';
-import { diamond, releaseHeld, runInState, switches, workflowWorker } from './support/workflow-fixtures.js';
+import { diamond, runInState, switches, useWorkflowServers } from './support/workflow-fixtures.js';
 import { waitFor } from './support/wait.js';
 
 afterAll(dropCreatedSchemas);
 
-let worker: Worker | null = null;
-
 describe.each(engines)('remote workflows on $name', (engine) => {
-  const start = useServers(engine);
-  // Registered after the servers' cleanup, so it runs before it: the worker stops while its store is open.
-  afterEach(async () => {
-    releaseHeld();
-    switches.failB = false;
-    await worker?.stop();
-    worker = null;
-  });
+  const start = useWorkflowServers(engine);
 
   async function setup(): Promise<{ local: Ordo; remote: RemoteOrdo }> {
     const server = await start();
-    worker = await workflowWorker(server.store);
     const remote = (await createOrdo({ url: server.url, token: (await server.ordo.tokens.create({ scope: 'admin', name: 'remote-admin' })).token })) as RemoteOrdo;
     return { local: server.ordo, remote };
   }

@@ -6,32 +6,21 @@
  * step still runs), each action in the audit log. Unknown workflows and runs 404, bad input
  * 400 naming the field, a read token 403 on writes; the OpenAPI document describes them.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { ROUTES } from '../src/api/routes.js';
-import type { Worker } from '../src/worker/worker.js';
 import { dropCreatedSchemas, engines } from './support/engines.js';
-import { decode, useServers, type TestServer } from './support/server.js';
-import { releaseHeld, runInState, switches, workflowWorker } from './support/workflow-fixtures.js';
+import { decode, type TestServer } from './support/server.js';
+import { runInState, switches, useWorkflowServers } from './support/workflow-fixtures.js';
 import { waitFor } from './support/wait.js';
 
 afterAll(dropCreatedSchemas);
 
-let worker: Worker | null = null;
-
 describe.each(engines)('workflow routes on $name', (engine) => {
-  const serve = useServers(engine);
-  // Registered after the servers' cleanup, so it runs before it: the worker stops while its store is open.
-  afterEach(async () => {
-    releaseHeld();
-    switches.failB = false;
-    await worker?.stop();
-    worker = null;
-  });
+  const serve = useWorkflowServers(engine);
 
   async function setup(): Promise<{ api: TestServer; admin: string; read: string; getRun: (id: string) => Promise<z.output<(typeof ROUTES)['workflows.run']['response']>> }> {
     const api = await serve();
-    worker = await workflowWorker(api.store);
     const admin = await api.token('admin');
     const read = await api.token('read');
     const getRun = async (id: string) => {

@@ -5,12 +5,15 @@
  * whose step runs until the test lets it go (a run that cannot be retried yet). A worker in
  * the test process runs them on the given store, and stores their definitions as it starts.
  */
+import { afterEach } from 'vitest';
 import { createLogger } from '../../src/core/logger.js';
 import { PermanentError } from '../../src/core/errors.js';
 import type { RunRecord, RunState } from '../../src/core/workflow-types.js';
 import type { Store } from '../../src/store/contract.js';
 import { workflow } from '../../src/workflows/define.js';
 import { createWorker, type Worker } from '../../src/worker/worker.js';
+import type { EngineFixture } from './engines.js';
+import { useServers, type TestServer } from './server.js';
 import { waitFor } from './wait.js';
 
 /** While true, step `b` of the diamond fails for good (one attempt). */
@@ -54,4 +57,30 @@ export async function workflowWorker(store: Store, name = 'w-flows'): Promise<Wo
 /** Waits until the run is in `state`, and returns it. */
 export function runInState<R extends Pick<RunRecord, 'state'>>(getRun: (id: string) => Promise<R>, id: string, state: RunState): Promise<R> {
   return waitFor(() => getRun(id), (run) => run.state === state, `run ${id} to be ${state}`);
+}
+
+/** The fixtures as a test found them: the held step let go, b no longer failing. */
+export function resetFixtures(): void {
+  releaseHeld();
+  switches.failB = false;
+}
+
+/**
+ * Test servers (`useServers`), each started with a workflow worker on its store. After each
+ * test the fixtures are reset and the worker stops before its server's store closes.
+ */
+export function useWorkflowServers(engine: EngineFixture): () => Promise<TestServer> {
+  const start = useServers(engine);
+  let worker: Worker | null = null;
+  // Registered after the servers' cleanup, so it runs before it: the worker stops while its store is open.
+  afterEach(async () => {
+    resetFixtures();
+    await worker?.stop();
+    worker = null;
+  });
+  return async () => {
+    const server = await start();
+    worker = await workflowWorker(server.store);
+    return server;
+  };
 }
