@@ -32,14 +32,15 @@
  * one auto-committed statement above and never moves a run's job outside a transaction. A
  * batch with runIds runs in one transaction: the named runs are locked first (ascending ids,
  * the lock order of workflows-rows.ts), then the same finish statement, returning the run
- * columns too, then the runs advance (workflows-advance.ts).
+ * columns and the steps of those runs too (read after the locks), then the runs advance
+ * (workflows-advance.ts): a chain's step is BEGIN, lock, finish, the plan's write, COMMIT.
  */
 import type { JobFinish } from '../../../core/types.js';
 import { errorInfo, retryDelay } from '../../records.js';
 import type { PgContext } from '../context.js';
 import { attemptJson, isRowId, isoSql, jsonParam, storableJson } from '../rows.js';
 import { type EndedSqlRow, advanceRuns, endedJobsOf } from './workflows-advance.js';
-import { lockRuns } from './workflows-rows.js';
+import { lockRuns, stepsFromJson, stepsJsonSql } from './workflows-rows.js';
 
 /**
  * The fence of a running row as the key of its finish in the batch object: id and attempt are
@@ -86,7 +87,15 @@ const finishSql = (s: string, forRuns: boolean): string => `
     SELECT count(pg_notify($3, queue)) AS n
     FROM (SELECT DISTINCT queue FROM done WHERE state = 'pending') AS q
   )
-  SELECT ${forRuns ? 'done.*' : 'done.id, done.queue, done.state'} FROM done CROSS JOIN notified`;
+  SELECT ${forRuns ? `done.*, CASE WHEN row_number() OVER () = 1 THEN ${ENDED_STEPS(s)} END AS steps` : 'done.id, done.queue, done.state'}
+  FROM done CROSS JOIN notified`;
+
+// The steps of the runs whose jobs' ends are planned at once (all but map elements' successes,
+// which are counted first), on the first row only: this statement starts after the runs'
+// locks are held, so it sees every committed change of their steps, as a read after it would.
+// `= ANY (ARRAY(...))`: a primary-key range per run whatever plan the named statement settles on.
+const ENDED_STEPS = (s: string): string =>
+  stepsJsonSql(s, `st.run_id = ANY (ARRAY(SELECT DISTINCT run_id FROM done WHERE state IN ('succeeded', 'failed', 'cancelled') AND (map_index IS NULL OR state <> 'succeeded')))`);
 
 // What the advance of a run needs of each finished job; a map element's result stays in
 // its row (the fan-in aggregates them in SQL).
@@ -105,7 +114,8 @@ export async function finishJobs(ctx: PgContext, finishes: readonly JobFinish[])
           const runs = await lockRuns(ctx, client, runIds);
           const finished = (await client.query(finishSql(ctx.s, true), values, 'ordo_job_finish_runs')).rows as FinishedRow[];
           const skipped = new Map(batch.filter((item) => item.skipped !== undefined).map((item) => [item.id, item.skipped as string]));
-          return { rows: finished, queues: await advanceRuns(ctx, client, runs, endedJobsOf(finished, skipped)) };
+          const read = stepsFromJson(finished[0]?.steps ?? null);
+          return { rows: finished, queues: await advanceRuns(ctx, client, runs, endedJobsOf(finished, skipped), read) };
         });
   const applied = new Set(rows.map((row) => String(row.id)));
   return {
@@ -114,7 +124,7 @@ export async function finishJobs(ctx: PgContext, finishes: readonly JobFinish[])
   };
 }
 
-type FinishedRow = EndedSqlRow & { queue: string };
+type FinishedRow = EndedSqlRow & { queue: string; steps?: Parameters<typeof stepsFromJson>[0] };
 
 /**
  * The batch as ONE JSON object keyed by fence (`id:attempt:worker`), written from the JSON

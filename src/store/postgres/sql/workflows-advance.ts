@@ -84,16 +84,27 @@ type StepKey = { runId: string; step: string };
 
 /**
  * Advances the locked `runs` for the `ended` jobs (those of other runs are ignored); returns
- * the queues that got due jobs. Runs are planned in ascending id order.
+ * the queues that got due jobs. Runs are planned in ascending id order. `read`: step rows the
+ * caller already read after the locks (the finish statement does, saving a round trip); a run
+ * whose map elements were counted here is read again, its `map_done` having moved since.
  */
-export async function advanceRuns(ctx: PgContext, client: Queryable, runs: ReadonlyMap<string, LockedRun>, ended: readonly EndedJob[]): Promise<string[]> {
+export async function advanceRuns(
+  ctx: PgContext,
+  client: Queryable,
+  runs: ReadonlyMap<string, LockedRun>,
+  ended: readonly EndedJob[],
+  read: ReadonlyMap<string, StepRow[]> = new Map(),
+): Promise<string[]> {
   const jobs = ended.filter((job) => runs.has(job.runId));
   if (jobs.length === 0) return [];
-  const completed = await countMapSuccesses(ctx, client, jobs.filter((job) => job.mapIndex !== null && job.state === 'succeeded'));
+  const successes = jobs.filter((job) => job.mapIndex !== null && job.state === 'succeeded');
+  const completed = await countMapSuccesses(ctx, client, successes);
   const planned = new Set([...jobs.filter((job) => job.mapIndex === null || job.state !== 'succeeded').map((job) => job.runId), ...completed.map((key) => key.runId)]);
   if (planned.size === 0) return [];
   const runIds = [...planned].sort(compareIds);
-  const steps = await stepsOfRuns(ctx, client, runIds);
+  const counted = new Set(successes.map((job) => job.runId));
+  const fresh = await stepsOfRuns(ctx, client, runIds.filter((id) => !read.has(id) || counted.has(id)));
+  const steps = new Map(runIds.map((id) => [id, fresh.get(id) ?? read.get(id) ?? []]));
   const results = await mapResults(ctx, client, completed);
   const queues: string[] = [];
   for (const runId of runIds) {

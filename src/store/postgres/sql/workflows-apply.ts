@@ -1,10 +1,11 @@
 /**
  * Writes a run's plan (core/workflow-plan.ts's RunPlan) inside the transaction that holds the
- * run's lock: the step rows, the new jobs, the cancellations and retries of jobs, the run's
- * end. A fixed number of statements whatever the plan's size: a map step of 10,000 elements
- * is ONE `INSERT … SELECT FROM jsonb_array_elements(…) WITH ORDINALITY` (ids ascend with the
- * element index), which also sets each ordinary step's `job_id` and NOTIFYs the queues, so
- * its jobs are due the moment the transaction commits. Same steps as the SQLite engine's.
+ * run's lock: the new jobs, the step rows and the run's end in ONE statement, then the
+ * cancellations and retries of jobs (rare: a run that fails, is cancelled or retried). A
+ * fixed number of statements whatever the plan's size: a map step of 10,000 elements is ONE
+ * `INSERT … SELECT FROM jsonb_array_elements(…) WITH ORDINALITY` (ids ascend with the element
+ * index) in that statement, which also NOTIFYs the queues, so its jobs are due the moment the
+ * transaction commits. Same steps as the SQLite engine's.
  */
 import type { Json } from '../../../core/types.js';
 import type { PlannedJob, RunPlan, StepChange } from '../../../core/workflow-plan.js';
@@ -13,25 +14,16 @@ import type { PgContext } from '../context.js';
 import type { Queryable } from '../pool.js';
 import { jsonParam, storableJson } from '../rows.js';
 
-// A field absent from a change (undefined in JS, so absent from its JSON) stays as it is.
-const stepChangesSql = (s: string): string => `
-  UPDATE ${s}.workflow_steps AS st SET
-    state = c ->> 'state',
-    result = CASE WHEN c ? 'result' THEN c -> 'result' ELSE st.result END,
-    error = CASE WHEN c ? 'error' THEN nullif(c -> 'error', 'null'::jsonb) ELSE st.error END,
-    reason = CASE WHEN c ? 'reason' THEN c ->> 'reason' ELSE st.reason END,
-    skip = CASE WHEN c ? 'skip' THEN c ->> 'skip' ELSE st.skip END,
-    map_total = CASE WHEN c ? 'mapTotal' THEN (c ->> 'mapTotal')::integer ELSE st.map_total END,
-    map_done = CASE WHEN c ? 'mapTotal' THEN 0 ELSE st.map_done END,
-    finished_at = CASE c -> 'finished' WHEN 'true'::jsonb THEN now() WHEN 'false'::jsonb THEN NULL ELSE st.finished_at END
-  FROM jsonb_array_elements($2::jsonb) AS c
-  WHERE st.run_id = $1 AND st.step = c ->> 'step'`;
-
 /**
- * The planned jobs, in plan order, with their step's settings looked up by name in $3. A
- * job of an ordinary step becomes its step's `job_id` in the same statement.
+ * The plan's writes but its jobs' cancellations and retries, in ONE statement (a step's
+ * finish is one round trip, not three): the planned jobs (in plan order, with their step's
+ * settings looked up by name in $3), the step changes, and the run's end. A row of
+ * workflow_steps is updated once per statement at most, so a job of an ordinary step becomes
+ * its step's `job_id` through its step's change (the FULL JOIN also covers a job without a
+ * change). A field absent from a change (undefined in JS, so absent from its JSON) stays as
+ * it is; a step without a change keeps every field but `job_id`. $7 null: the run goes on.
  */
-const insertPlannedSql = (s: string): string => `
+const applySql = (s: string): string => `
   WITH planned AS (
     SELECT e ->> 's' AS step, (e ->> 'i')::integer AS map_index, e -> 'p' AS payload, $3::jsonb -> (e ->> 's') AS d, ord
     FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS x(e, ord)
@@ -46,14 +38,36 @@ const insertPlannedSql = (s: string): string => `
     FROM planned ORDER BY ord
     RETURNING id, step, map_index, queue
   ),
-  owned AS (
-    UPDATE ${s}.workflow_steps AS st SET job_id = inserted.id
-    FROM inserted WHERE inserted.map_index IS NULL AND st.run_id = $1 AND st.step = inserted.step
+  changes AS (
+    SELECT coalesce(c.step, o.step) AS step, c.change, o.id AS job_id
+    FROM (SELECT change ->> 'step' AS step, change FROM jsonb_array_elements($6::jsonb) AS change) AS c
+    FULL JOIN (SELECT step, id FROM inserted WHERE map_index IS NULL) AS o ON o.step = c.step
+  ),
+  stepped AS (
+    UPDATE ${s}.workflow_steps AS st SET
+      state = coalesce(ch.change ->> 'state', st.state),
+      result = CASE WHEN ch.change ? 'result' THEN ch.change -> 'result' ELSE st.result END,
+      error = CASE WHEN ch.change ? 'error' THEN nullif(ch.change -> 'error', 'null'::jsonb) ELSE st.error END,
+      reason = CASE WHEN ch.change ? 'reason' THEN ch.change ->> 'reason' ELSE st.reason END,
+      skip = CASE WHEN ch.change ? 'skip' THEN ch.change ->> 'skip' ELSE st.skip END,
+      map_total = CASE WHEN ch.change ? 'mapTotal' THEN (ch.change ->> 'mapTotal')::integer ELSE st.map_total END,
+      map_done = CASE WHEN ch.change ? 'mapTotal' THEN 0 ELSE st.map_done END,
+      finished_at = CASE ch.change -> 'finished' WHEN 'true'::jsonb THEN now() WHEN 'false'::jsonb THEN NULL ELSE st.finished_at END,
+      job_id = coalesce(ch.job_id, st.job_id)
+    FROM changes AS ch
+    WHERE st.run_id = $1 AND st.step = ch.step
+    RETURNING 1
+  ),
+  ended AS (
+    UPDATE ${s}.workflow_runs
+    SET state = $7::text, output = $8::jsonb, error = $9::jsonb, finished_at = CASE WHEN $7::text = 'running' THEN NULL ELSE now() END
+    WHERE id = $1 AND $7::text IS NOT NULL
     RETURNING 1
   ),
   woken AS (SELECT DISTINCT queue FROM inserted),
   notified AS (SELECT count(pg_notify($5, queue)) AS n FROM woken)
-  SELECT ARRAY(SELECT queue FROM woken) AS queues, (SELECT n FROM notified) AS notified, (SELECT count(*) FROM owned) AS owned`;
+  SELECT ARRAY(SELECT queue FROM woken) AS queues, (SELECT n FROM notified) AS notified,
+         (SELECT count(*) FROM stepped) AS stepped, (SELECT count(*) FROM ended) AS ended`;
 
 // Pending jobs end at once; running ones are asked to stop (their workers abort them).
 export const cancelJobsSql = (s: string): string => `
@@ -82,11 +96,6 @@ const retryJobsSql = (s: string): string => `
   notified AS (SELECT count(pg_notify($3, queue)) AS n FROM woken)
   SELECT ARRAY(SELECT queue FROM woken) AS queues, (SELECT n FROM notified) AS notified, (SELECT count(*) FROM counted) AS counted`;
 
-const runEndSql = (s: string): string => `
-  UPDATE ${s}.workflow_runs
-  SET state = $2, output = $3::jsonb, error = $4::jsonb, finished_at = CASE WHEN $2 = 'running' THEN NULL ELSE now() END
-  WHERE id = $1`;
-
 /** The run a plan is written for: its id, the definition its jobs' settings come from, its trace id. */
 export interface PlanTarget {
   id: string;
@@ -96,26 +105,37 @@ export interface PlanTarget {
 
 /** Writes `plan` for `run`; returns the queues that got due jobs (for in-process wake-ups). */
 export async function applyPlan(ctx: PgContext, client: Queryable, run: PlanTarget, plan: RunPlan): Promise<string[]> {
-  if (plan.steps.length > 0) await client.query(stepChangesSql(ctx.s), [run.id, changesJson(plan.steps)], 'ordo_wf_step_changes');
-  const queues = await insertPlannedJobs(ctx, client, run, plan.jobs);
+  const queues = await writePlan(ctx, client, run, plan.steps, plan.jobs, plan.run);
   if (plan.cancelJobsOf.length > 0) await client.query(cancelJobsSql(ctx.s), [run.id, plan.cancelJobsOf], 'ordo_wf_cancel_jobs');
   if (plan.retryJobsOf.length > 0) {
     const { rows } = await client.query(retryJobsSql(ctx.s), [run.id, plan.retryJobsOf, ctx.channel]);
     queues.push(...((rows[0] as { queues: string[] } | undefined)?.queues ?? []));
   }
-  if (plan.run) {
-    const { state, output, error } = plan.run;
-    await client.query(runEndSql(ctx.s), [run.id, state, output === null ? null : jsonParam(output), error === null ? null : jsonParam(error)], 'ordo_wf_run_end');
-  }
   return [...new Set(queues)];
 }
 
 /** Inserts the planned jobs of `run` in one statement; returns their queues. */
-export async function insertPlannedJobs(ctx: PgContext, client: Queryable, run: PlanTarget, jobs: readonly PlannedJob[]): Promise<string[]> {
-  if (jobs.length === 0) return [];
+export function insertPlannedJobs(ctx: PgContext, client: Queryable, run: PlanTarget, jobs: readonly PlannedJob[]): Promise<string[]> {
+  return writePlan(ctx, client, run, [], jobs, null);
+}
+
+/** The one statement of applySql (none for an empty plan); returns the queues of the new jobs. */
+async function writePlan(ctx: PgContext, client: Queryable, run: PlanTarget, steps: readonly StepChange[], jobs: readonly PlannedJob[], end: RunPlan['run']): Promise<string[]> {
+  if (steps.length === 0 && jobs.length === 0 && !end) return [];
   const settings = stepSettings(run.definition, new Set(jobs.map((job) => job.step)));
-  const { rows } = await client.query(insertPlannedSql(ctx.s), [run.id, plannedJson(jobs), JSON.stringify(settings), run.traceId, ctx.channel], 'ordo_wf_insert_jobs');
-  return (rows[0] as { queues: string[] } | undefined)?.queues ?? [];
+  const values = [
+    run.id,
+    plannedJson(jobs),
+    JSON.stringify(settings),
+    run.traceId,
+    ctx.channel,
+    changesJson(steps),
+    end ? end.state : null,
+    end && end.output !== null ? jsonParam(end.output) : null,
+    end && end.error !== null ? jsonParam(end.error) : null,
+  ];
+  const { rows } = await client.query(applySql(ctx.s), values, 'ordo_wf_apply');
+  return [...((rows[0] as { queues: string[] } | undefined)?.queues ?? [])];
 }
 
 /** The changes as one JSON array; absent fields stay absent (unchanged). */

@@ -14,6 +14,7 @@ import type { ErrorInfo, Json } from '../../../core/types.js';
 import type { RunState, SkipCause, StepRow, StepState, WorkflowDefinition } from '../../../core/workflow-types.js';
 import type { PgContext } from '../context.js';
 import type { Queryable } from '../pool.js';
+import { isoSql } from '../rows.js';
 
 /** A locked run: what the planner needs of it besides its steps. */
 export interface LockedRun {
@@ -90,6 +91,32 @@ export async function stepsOfRuns(ctx: PgContext, client: Queryable, runIds: rea
   if (runIds.length === 0) return byRun;
   const { rows } = await client.query(stepsOfRunsSql(ctx.s), [[...runIds]], 'ordo_wf_steps');
   for (const row of rows as StepSqlRow[]) byRun.get(String(row.run_id))?.push(stepFromRow(row));
+  return byRun;
+}
+
+/**
+ * A `jsonb` expression: the `workflow_steps` rows (alias `st`) that match `where`, as one
+ * array, for a statement that reads a run's steps along with its own work (the finish of a
+ * run's job: its snapshot is taken after the run's lock, so it sees every committed change of
+ * the steps). Ids as text, times as ISO text; `stepsFromJson` reads it back.
+ */
+export function stepsJsonSql(s: string, where: string): string {
+  return `(SELECT jsonb_agg(jsonb_build_object(
+      'run_id', st.run_id::text, 'step', st.step, 'state', st.state, 'job_id', st.job_id::text,
+      'map_total', st.map_total, 'map_done', st.map_done, 'result', st.result, 'error', st.error,
+      'reason', st.reason, 'skip', st.skip, 'finished_at', ${isoSql('st.finished_at')}))
+    FROM ${s}.workflow_steps AS st WHERE ${where})`;
+}
+
+/** The array of `stepsJsonSql` (null: no rows), by run id. */
+export function stepsFromJson(rows: readonly (Omit<StepSqlRow, 'finished_at'> & { finished_at: string | null })[] | null): Map<string, StepRow[]> {
+  const byRun = new Map<string, StepRow[]>();
+  for (const row of rows ?? []) {
+    const runId = String(row.run_id);
+    const steps = byRun.get(runId) ?? [];
+    steps.push(stepFromRow({ ...row, finished_at: row.finished_at === null ? null : new Date(row.finished_at) }));
+    byRun.set(runId, steps);
+  }
   return byRun;
 }
 
