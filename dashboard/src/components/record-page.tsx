@@ -1,7 +1,8 @@
 /**
  * The parts every page of one record (a job, a run) shares: what it shows before the record
  * has loaded (loading, or why it could not load, with a 404 told apart as a record that is
- * not there) and its header (title, name, and its state announced as it changes).
+ * not there), its header (title, name, and its state announced as it changes), and its
+ * sections as titled cards.
  */
 import type { ComponentChildren } from 'preact';
 import { StateBadge } from './state-badge.js';
@@ -41,5 +42,15 @@ export function RecordHeader({ id, title, name, state, stateTestId }: { id: stri
         <StateBadge state={state} />
       </span>
     </div>
+  );
+}
+
+/** A card of the page titled by its heading (`id` names the heading for `aria-labelledby`). */
+export function TitledCard({ id, title, children }: { id: string; title: string; children: ComponentChildren }) {
+  return (
+    <section class="card" aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      {children}
+    </section>
   );
 }

@@ -12,7 +12,7 @@ import { formatDuration } from '../components/format.js';
 import { useInterval, useLiveRefresh, usePageTitle, useResource } from '../components/hooks.js';
 import { Facts, type Fact } from '../components/facts.js';
 import { JsonView } from '../components/json-view.js';
-import { RecordHeader, RecordLoadFailure, RecordLoading } from '../components/record-page.js';
+import { RecordHeader, RecordLoadFailure, RecordLoading, TitledCard } from '../components/record-page.js';
 import { Time } from '../components/time.js';
 import { jobStepOf, runPath } from '../components/workflow-wire.js';
 import type { PageProps } from '../context.js';
@@ -62,23 +62,19 @@ export function JobPage({ session, live, params }: PageProps) {
       {!gone && <JobActions job={j} session={session} onChanged={refresh} onDeleting={(active) => (deleting.current = active)} onDeleted={() => route('/jobs')} />}
       <JobFacts job={j} />
       <div class="grid">
-        <section class="card" aria-labelledby="payload-title">
-          <h2 id="payload-title">Payload</h2>
+        <TitledCard id="payload-title" title="Payload">
           <JsonView value={j.payload} label="Payload" />
-        </section>
-        <section class="card" aria-labelledby="result-title">
-          <h2 id="result-title">Result</h2>
+        </TitledCard>
+        <TitledCard id="result-title" title="Result">
           {j.result === null && j.state !== 'succeeded' ? <p class="muted">No result{j.state === 'failed' ? ': the job failed' : ' yet'}.</p> : <JsonView value={j.result} label="Result" />}
-        </section>
+        </TitledCard>
       </div>
-      <section class="card" aria-labelledby="attempts-title">
-        <h2 id="attempts-title">Attempts</h2>
+      <TitledCard id="attempts-title" title="Attempts">
         <AttemptTimeline job={j} />
-      </section>
-      <section class="card" aria-labelledby="logs-title">
-        <h2 id="logs-title">Logs</h2>
+      </TitledCard>
+      <TitledCard id="logs-title" title="Logs">
         <AttemptLogs job={j} />
-      </section>
+      </TitledCard>
     </section>
   );
 }

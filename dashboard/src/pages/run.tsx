@@ -13,7 +13,7 @@ import { formatDuration } from '../components/format.js';
 import { useInterval, useLiveRefresh, usePageTitle, useResource } from '../components/hooks.js';
 import { Facts, type Fact } from '../components/facts.js';
 import { JsonView } from '../components/json-view.js';
-import { RecordHeader, RecordLoadFailure, RecordLoading } from '../components/record-page.js';
+import { RecordHeader, RecordLoadFailure, RecordLoading, TitledCard } from '../components/record-page.js';
 import { StateBadge } from '../components/state-badge.js';
 import { Time } from '../components/time.js';
 import { WorkflowGraph, stepProgress } from '../components/workflow-graph.js';
@@ -79,14 +79,12 @@ export function RunPage({ session, live, params }: PageProps) {
       {step ? <StepDetails run={r} step={step} /> : <p class="muted">Select a step in the graph or the table to see its result, error or reason.</p>}
       <StepTable run={r} selected={selected} />
       <div class="grid">
-        <section class="card" aria-labelledby="input-title">
-          <h2 id="input-title">Input</h2>
+        <TitledCard id="input-title" title="Input">
           <JsonView value={r.input} label="Input" />
-        </section>
-        <section class="card" aria-labelledby="output-title">
-          <h2 id="output-title">Output</h2>
+        </TitledCard>
+        <TitledCard id="output-title" title="Output">
           {r.output === null ? <p class="muted">{r.state === 'running' ? 'Not yet: the run is still running.' : 'None: the run did not succeed.'}</p> : <JsonView value={r.output} label="Output" />}
-        </section>
+        </TitledCard>
       </div>
     </section>
   );
