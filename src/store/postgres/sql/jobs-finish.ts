@@ -91,7 +91,7 @@ const finishSql = (s: string, forRuns: boolean): string => `
   FROM done CROSS JOIN notified`;
 
 // The steps of the runs whose jobs' ends are planned at once (all but map elements' successes,
-// which are counted first), on the first row only: this statement starts after the runs'
+// which are counted first), on one row only: this statement starts after the runs'
 // locks are held, so it sees every committed change of their steps, as a read after it would.
 // `= ANY (ARRAY(...))`: a primary-key range per run whatever plan the named statement settles on.
 const ENDED_STEPS = (s: string): string =>
@@ -114,7 +114,7 @@ export async function finishJobs(ctx: PgContext, finishes: readonly JobFinish[])
           const runs = await lockRuns(ctx, client, runIds);
           const finished = (await client.query(finishSql(ctx.s, true), values, 'ordo_job_finish_runs')).rows as FinishedRow[];
           const skipped = new Map(batch.filter((item) => item.skipped !== undefined).map((item) => [item.id, item.skipped as string]));
-          const read = stepsFromJson(finished[0]?.steps ?? null);
+          const read = stepsFromJson(finished.find((row) => row.steps)?.steps ?? null);
           return { rows: finished, queues: await advanceRuns(ctx, client, runs, endedJobsOf(finished, skipped), read) };
         });
   const applied = new Set(rows.map((row) => String(row.id)));

@@ -14,7 +14,6 @@ import type { ErrorInfo, Json } from '../../../core/types.js';
 import type { RunState, SkipCause, StepRow, StepState, WorkflowDefinition } from '../../../core/workflow-types.js';
 import type { PgContext } from '../context.js';
 import type { Queryable } from '../pool.js';
-import { isoSql } from '../rows.js';
 
 /** A locked run: what the planner needs of it besides its steps. */
 export interface LockedRun {
@@ -95,17 +94,17 @@ export async function stepsOfRuns(ctx: PgContext, client: Queryable, runIds: rea
 }
 
 /**
- * A `jsonb` expression: the `workflow_steps` rows (alias `st`) that match `where`, as one
+ * A `json` expression: the `workflow_steps` rows (alias `st`) that match `where`, as one
  * array, for a statement that reads a run's steps along with its own work (the finish of a
  * run's job: its snapshot is taken after the run's lock, so it sees every committed change of
- * the steps). Ids as text, times as ISO text; `stepsFromJson` reads it back.
+ * the steps). Ids as text (no bigint is rounded), times in ISO 8601 with their offset;
+ * `stepsFromJson` reads it back.
  */
 export function stepsJsonSql(s: string, where: string): string {
-  return `(SELECT jsonb_agg(jsonb_build_object(
-      'run_id', st.run_id::text, 'step', st.step, 'state', st.state, 'job_id', st.job_id::text,
-      'map_total', st.map_total, 'map_done', st.map_done, 'result', st.result, 'error', st.error,
-      'reason', st.reason, 'skip', st.skip, 'finished_at', ${isoSql('st.finished_at')}))
-    FROM ${s}.workflow_steps AS st WHERE ${where})`;
+  return `(SELECT json_agg(x) FROM (
+      SELECT st.run_id::text AS run_id, st.step, st.state, st.job_id::text AS job_id, st.map_total, st.map_done,
+             st.result, st.error, st.reason, st.skip, st.finished_at
+      FROM ${s}.workflow_steps AS st WHERE ${where}) AS x)`;
 }
 
 /** The array of `stepsJsonSql` (null: no rows), by run id. */
