@@ -71,6 +71,11 @@ function checkMap(field: string, step: StepDefinition, parents: ReadonlySet<stri
   if (!parents.has(step.map)) {
     throw new ValidationError(field, `one of its parents (${[...parents].join(', ')})`, step.map, `step ${step.name} maps over ${String(step.map)}, which is not one of its parents`);
   }
+  // A condition is evaluated when a step's job starts; a map step's elements each start on
+  // their own, so "skip the step" has no one moment to be decided at.
+  if (step.condition !== null) {
+    throw new ValidationError(field.replace(/map$/, 'condition'), 'null (a map step cannot carry a condition; put it on a step before the map)', step.condition, `map step ${step.name} has a condition`);
+  }
 }
 
 /**

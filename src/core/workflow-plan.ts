@@ -176,9 +176,13 @@ function change(draft: Draft, step: string, fields: Omit<StepChange, 'step'>): v
 
 /** Records an end; true when the step had not ended before (an end the run must act on). */
 function recordEnd(draft: Draft, end: StepEnd): boolean {
-  const live = !stepEnded(rowOf(draft, end.step).state);
+  const row = rowOf(draft, end.step);
+  const live = !stepEnded(row.state);
+  // A step cancelled with its run (or by its run's failure) whose job then stopped as asked
+  // keeps the reason it was cancelled for: the job's own end says less.
+  const reason = !live && row.state === 'cancelled' && end.state === 'cancelled' ? row.reason : (end.reason ?? null);
   change(draft, end.step, {
-    state: end.state, result: end.result ?? null, error: end.error ?? null, reason: end.reason ?? null, skip: end.skip ?? null, finished: true,
+    state: end.state, result: end.result ?? null, error: end.error ?? null, reason, skip: end.skip ?? null, finished: true,
   });
   const map = draft.definition?.steps.find((s) => s.name === end.step)?.map ?? null;
   if (live && draft.runState === 'running' && map !== null && end.state === 'failed') draft.cancelJobsOf.push(end.step);

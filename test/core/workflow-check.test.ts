@@ -60,6 +60,10 @@ describe('checkWorkflowDefinition', () => {
     expect(checkWorkflowDefinition(definition)).toBe(definition);
   });
 
+  it('refuses a condition on a map step', () => {
+    expect(refusal(workflow([step('a'), step('m', ['a'], { map: 'a', condition: 'x > 1' })]))).toMatch(/map step m has a condition/);
+  });
+
   it('refuses a map over a step that is not a parent, and a map step without parents', () => {
     expect(refusal(workflow([step('a'), step('b'), step('m', ['a'], { map: 'b' })]))).toContain('step m maps over b, which is not one of its parents');
     expect(refusal(workflow([step('a'), step('m', [], { map: 'a' })]))).toContain('step m is a map step without parents');

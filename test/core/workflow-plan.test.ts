@@ -277,6 +277,20 @@ describe('planCancel', () => {
   });
 });
 
+describe('a job that stops after its step was cancelled', () => {
+  it('keeps the reason the step was cancelled for', () => {
+    const run = new Run(diamond());
+    run.succeed('a');
+    run.apply(planCancel({ steps: run.rows }));
+    expect(run.row('b')).toMatchObject({ state: 'cancelled', reason: 'run cancelled' });
+    run.end('b', { state: 'cancelled', reason: 'job 12 was cancelled' });
+    expect(run.row('b')).toMatchObject({ state: 'cancelled', reason: 'run cancelled' });
+    // Another end (the job finished before it noticed) is the job's real outcome.
+    run.end('c', { state: 'succeeded', result: 'C' });
+    expect(run.row('c')).toMatchObject({ state: 'succeeded', reason: null });
+  });
+});
+
 describe('planRetry', () => {
   it('keeps succeeded steps, runs failed ones again with their jobs, and re-decides the rest', () => {
     const run = new Run(workflow([step('a'), step('b', ['a']), step('c', ['a']), step('d', ['b', 'c']), step('s', [['b', 'skip']])]));

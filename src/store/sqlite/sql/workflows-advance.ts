@@ -84,7 +84,8 @@ function ownJobEnd(c: SqliteConnection, runId: number, job: EndedJob): StepEnd |
   if (job.state === 'cancelled' && job.skipped !== undefined) {
     return { step: job.step, state: 'skipped', skip: 'condition', reason: job.skipped };
   }
-  return { step: job.step, state: job.state, result: job.result, error: job.lastError };
+  const reason = job.state === 'cancelled' ? `job ${job.id} was cancelled` : null;
+  return { step: job.step, state: job.state, result: job.result, error: job.lastError, reason };
 }
 
 function mapJobEnd(c: SqliteConnection, runId: number, job: EndedJob): StepEnd | null {
