@@ -14,7 +14,7 @@ import type { JobRecord } from '../src/core/types.js';
 import type { Store } from '../src/store/contract.js';
 import { createSqliteStore } from '../src/store/sqlite/engine.js';
 import { MIGRATIONS } from '../src/store/sqlite/migrations.js';
-import { PRUNE_JOBS, PRUNE_RUNS } from '../src/store/sqlite/sql/jobs-prune.js';
+import { PRUNE_JOBS, PRUNED_RUNS } from '../src/store/sqlite/sql/jobs-prune.js';
 import { COUNT_ELEMENT, MAP_RESULTS } from '../src/store/sqlite/sql/workflows-advance.js';
 import { MAP_COUNTS } from '../src/store/sqlite/sql/workflows-read.js';
 import { mapOver, queueOf, stepFinish } from './store-contract/workflows-support.js';
@@ -69,7 +69,7 @@ it('upgrades a version 6 database: its jobs kept, of no run; a run starts at onc
 });
 
 describe.each([false, true])('sqlite workflow plans (analysed: %s)', (analysed) => {
-  it('walks a run’s jobs on jobs_run; prunes runs on workflow_runs_finished and jobs still on jobs_finished', async () => {
+  it('walks a run’s jobs on jobs_run; prunes runs on workflow_runs_finished (their jobs on jobs_run) and other jobs still on jobs_finished', async () => {
     const path = tempPath();
     await (await open(path)).close();
     const db = new Database(path);
@@ -80,10 +80,10 @@ describe.each([false, true])('sqlite workflow plans (analysed: %s)', (analysed) 
       expect(plan(MAP_RESULTS, 1, 'm')).toMatch(/SEARCH jobs USING INDEX jobs_run \(run_id=\? AND step=\? AND map_index>\?\)/);
       expect(plan(MAP_COUNTS, 1)).toMatch(/SEARCH jobs USING INDEX jobs_run \(run_id=\?\)/);
       expect(plan(COUNT_ELEMENT, 1, 'm')).toContain('SEARCH workflow_steps USING PRIMARY KEY (run_id=? AND step=?)');
-      expect(plan(PRUNE_RUNS, { cutoff: 1, limit: 10 })).toContain('SEARCH workflow_runs USING INDEX workflow_runs_finished (finished_at<?)');
-      const pruneJobs = plan(PRUNE_JOBS, { cutoff: 1, limit: 10 });
-      expect(pruneJobs).toContain('SEARCH jobs USING INDEX jobs_finished (finished_at<?)');
-      expect(pruneJobs).toContain('SEARCH r USING INTEGER PRIMARY KEY (rowid=?)');
+      const prunedRuns = plan(PRUNED_RUNS, { cutoff: 1, limit: 10 });
+      expect(prunedRuns).toContain('SEARCH r USING INDEX workflow_runs_finished (finished_at<?)');
+      expect(prunedRuns).toContain('SEARCH j USING INDEX jobs_run (run_id=?)');
+      expect(plan(PRUNE_JOBS, { cutoff: 1, limit: 10 })).toContain('SEARCH jobs USING INDEX jobs_finished (finished_at<?)');
     } finally {
       db.close();
     }

@@ -149,6 +149,28 @@ export function workflowsOperationsCases(ctx: ContractContext): void {
     expect(await mustGet(ctx.store, bJob!.id)).toMatchObject({ state: 'pending' });
   });
 
+  it('keeps an ended run’s jobs from deletes (they go with the run), so its retry always has them', async () => {
+    const { runId } = await ctx.store.workflowStart({ definition: diamond(), input: null });
+    await succeedStep(ctx.store, 'a');
+    await endStep(ctx.store, await claimStep(ctx.store, 'b'), failed());
+    expect((await mustGetRun(ctx.store, runId)).state).toBe('failed');
+    const [bJob] = await jobsOfStep(ctx.store, 'b');
+    const err = await ctx.store.jobDelete({ id: bJob!.id }).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ConflictError);
+    expect((err as Error).message).toMatch(new RegExp(`workflow run ${runId}.*removed with the run`));
+    expect(await ctx.store.jobBulk({ action: 'delete', filter: { state: ['failed', 'cancelled'] } })).toEqual({ count: 0 });
+    expect(await ctx.store.jobDeleteMany({ queue: 'wf-b', states: ['failed'] })).toBe(0);
+    ctx.clock.advance(2 * DAY);
+    // Retention takes no job of a run on its own: the run ended too recently for its age.
+    expect(await ctx.store.jobPrune({ olderThanMs: 3 * DAY })).toMatchObject({ jobs: 0, runs: 0 });
+
+    expect(await ctx.store.workflowRunRetry({ id: runId })).toEqual({ retried: true, state: 'running' });
+    await succeedStep(ctx.store, 'b');
+    await succeedStep(ctx.store, 'c');
+    await succeedStep(ctx.store, 'd');
+    expect((await mustGetRun(ctx.store, runId)).state).toBe('succeeded');
+  });
+
   it('prunes a run that ended before the age with its jobs, never a running run’s old jobs', async () => {
     const pair = definition('pair', [stepDef('first'), stepDef('second', { dependsOn: after('fail', 'first') })]);
     const ended = await ctx.store.workflowStart({ definition: pair, input: 1 });

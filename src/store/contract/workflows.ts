@@ -10,11 +10,11 @@
  * rows, new jobs, cancellations, the run's end). So a dependant is released exactly once,
  * however many workers end its last parents at the same instant, and nothing polls.
  *
- * Jobs of a running run are left alone by deletes (a queue's clean, bulk delete) and refused
- * by `jobDelete` (a ConflictError naming the run); a job of any run is refused by `jobRetry`
- * and left alone by bulk retry (a step runs again with its run: `workflowRunRetry`);
- * `jobPrune` keeps them while their run is running and removes runs that ended before the
- * retention age, with their steps.
+ * A run's jobs belong to it: a queue's clean, bulk delete and bulk retry leave them out, and
+ * `jobDelete` and `jobRetry` refuse them with a ConflictError naming the run (a step runs again
+ * with its run, `workflowRunRetry`, which needs its jobs). `jobPrune` removes them only with
+ * their run: runs that ended before the retention age (none of whose jobs still runs), with
+ * their steps and jobs.
  */
 import type { Json } from '../../core/types.js';
 import type { RunFilter, RunRecord, RunState, RunSummary, StepInputs, WorkflowDefinition, WorkflowRecord } from '../../core/workflow-types.js';

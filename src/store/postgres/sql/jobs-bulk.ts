@@ -31,7 +31,7 @@ import type { Queryable } from '../pool.js';
 import { isRowId } from '../rows.js';
 import { where, whereClause } from './job-filter.js';
 import { type EndedSqlRow, advanceRuns, endedJobsOf } from './workflows-advance.js';
-import { lockRuns, notOfRunningRun, refuseJobOfRunningRun } from './workflows-rows.js';
+import { lockRuns, refuseStepJob } from './workflows-rows.js';
 
 /** Longest wait for one row lock held by a worker's claim or finish (milliseconds each). */
 const BULK_LOCK_TIMEOUT_MS = 5_000;
@@ -95,9 +95,9 @@ export async function bulkJobs(ctx: PgContext, query: BulkQuery): Promise<{ coun
   if (query.states.length === 0) return { count: 0, queues: [] };
   const { conditions, args } = whereClause(query.filter);
   args.push([...query.states]);
-  // Cancel takes the jobs of runs (their runs advance); delete leaves a running run's alone;
-  // retry leaves every run's alone (a step runs again with its run).
-  const own = { cancel: [], delete: [notOfRunningRun(ctx.s)], retry: ['run_id IS NULL'] }[query.action];
+  // Cancel takes the jobs of runs (their runs advance); delete and retry leave them alone (a
+  // step runs again with its run, and its job goes with it).
+  const own = query.action === 'cancel' ? [] : ['run_id IS NULL'];
   const matched = where([...conditions, `state = ANY ($${args.length}::text[])`, ...own]);
   // A retry's statement notifies, on the channel after the filter's parameters; a cancel's
   // takes the locked runs there.
@@ -162,7 +162,7 @@ export async function deleteJob(ctx: PgContext, id: string): Promise<'deleted' |
     const [row] = (await client.query(lockStateSql(ctx.s), [id])).rows as { state: JobState; run_id: string | null; step: string | null }[];
     if (!row) return null;
     if (row.state === 'running') return 'running';
-    await refuseJobOfRunningRun(ctx, client, { id, runId: row.run_id, step: row.step });
+    refuseStepJob({ id, runId: row.run_id, step: row.step }, 'deleted');
     await client.query(deleteSql(ctx.s), [id]);
     return 'deleted';
   });

@@ -23,7 +23,7 @@ import { deletableStates } from '../../records.js';
 import { isRowId } from '../rows.js';
 import { UNIQUE_KEY_LOCK_TIMEOUT_MS, activeJobsWithKeys } from './unique-keys.js';
 import { type EndedSqlRow, advanceRuns, endedJobsOf } from './workflows-advance.js';
-import { lockRuns, notOfRunningRun, refuseStepRetry } from './workflows-rows.js';
+import { lockRuns, refuseStepJob } from './workflows-rows.js';
 
 const stateSql = (s: string): string => `SELECT state, cancel_requested, queue, unique_key, run_id, step FROM ${s}.jobs WHERE id = $1 FOR UPDATE`;
 
@@ -45,7 +45,7 @@ const retrySql = (s: string): string => `
   RETURNING pg_notify($2, queue)`;
 
 const deleteSql = (s: string): string => `
-  WITH deleted AS (DELETE FROM ${s}.jobs WHERE queue = $1 AND state = ANY ($2::text[]) AND ${notOfRunningRun(s)} RETURNING 1)
+  WITH deleted AS (DELETE FROM ${s}.jobs WHERE queue = $1 AND state = ANY ($2::text[]) AND run_id IS NULL RETURNING 1)
   SELECT count(*)::integer AS n FROM deleted`;
 
 interface StateRow {
@@ -90,7 +90,7 @@ export async function retryJob(ctx: PgContext, id: string): Promise<{ retried: b
         const row = await readState(ctx, client, id);
         if (!row) return null;
         if (!canTransition(row.state, 'pending', 'jobRetry')) return { retried: false, state: row.state };
-        refuseStepRetry({ id, runId: row.run_id, step: row.step });
+        refuseStepJob({ id, runId: row.run_id, step: row.step }, 'retried');
         if (row.unique_key !== null) await assertKeyFree(ctx, client, id, row.unique_key);
         await client.query(retrySql(ctx.s), [id, ctx.channel]);
         return { retried: true, state: 'pending' as const, queue: row.queue };

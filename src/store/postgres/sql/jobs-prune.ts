@@ -5,13 +5,12 @@
  * of each per call. Pending and running
  * jobs are never touched (core/states.ts: only finished jobs move to `deleted` by jobPrune);
  * a finished job being retried at the same moment is skipped (its row is locked) or
- * re-checked after the retry commits, and then no longer matches. A finished job of a
- * running workflow run is kept whatever its age (its run still reads it); runs that ended
- * before the cut-off go, with their steps (ON DELETE CASCADE). Same module as the SQLite
- * engine's.
+ * re-checked after the retry commits, and then no longer matches. A job of a workflow run
+ * goes only with its run (a retry of the run needs it): runs that ended before the cut-off,
+ * none of whose jobs still runs, go with their steps (ON DELETE CASCADE) and their jobs
+ * (counted in `jobs`). Same module as the SQLite engine's.
  */
 import type { PgContext } from '../context.js';
-import { notOfRunningRun } from './workflows-rows.js';
 
 // Walks `jobs_finished` (migration 4): rows with a finish time, by finish time; the few in
 // the range that wait for a retry (pending, running) are skipped by the state test.
@@ -20,7 +19,7 @@ export const pruneSql = (s: string): string => `
   WITH doomed_jobs AS (
     SELECT id FROM ${s}.jobs
     WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < now() - $1 * interval '1 millisecond'
-      AND ${notOfRunningRun(s)}
+      AND run_id IS NULL
     ORDER BY finished_at LIMIT $2
     FOR UPDATE SKIP LOCKED
   ),
@@ -43,15 +42,21 @@ export const pruneSql = (s: string): string => `
       SELECT o.id FROM ${s}.audit_log o WHERE o.at < now() - $1 * interval '1 millisecond' ORDER BY o.at LIMIT $2))
     RETURNING 1
   ),
+  doomed_runs AS (
+    -- Walks workflow_runs_finished; a running run has no finish time. Runs are locked before
+    -- their jobs, as everywhere.
+    SELECT o.id FROM ${s}.workflow_runs o
+    WHERE o.finished_at < now() - $1 * interval '1 millisecond' AND o.state <> 'running'
+      AND NOT EXISTS (SELECT 1 FROM ${s}.jobs rj WHERE rj.run_id = o.id AND rj.state = 'running')
+    ORDER BY o.finished_at LIMIT $2 FOR UPDATE SKIP LOCKED
+  ),
+  run_jobs_gone AS (
+    DELETE FROM ${s}.jobs j WHERE j.run_id = ANY (ARRAY(SELECT id FROM doomed_runs)) RETURNING 1
+  ),
   runs_gone AS (
-    -- Walks workflow_runs_finished; a running run has no finish time.
-    DELETE FROM ${s}.workflow_runs r WHERE r.id = ANY (ARRAY(
-      SELECT o.id FROM ${s}.workflow_runs o
-      WHERE o.finished_at < now() - $1 * interval '1 millisecond' AND o.state <> 'running'
-      ORDER BY o.finished_at LIMIT $2 FOR UPDATE SKIP LOCKED))
-    RETURNING 1
+    DELETE FROM ${s}.workflow_runs r WHERE r.id = ANY (ARRAY(SELECT id FROM doomed_runs)) RETURNING 1
   )
-  SELECT (SELECT count(*) FROM jobs_gone)::integer AS jobs, (SELECT count(*) FROM fires_gone)::integer AS fires,
+  SELECT ((SELECT count(*) FROM jobs_gone) + (SELECT count(*) FROM run_jobs_gone))::integer AS jobs, (SELECT count(*) FROM fires_gone)::integer AS fires,
          (SELECT count(*) FROM audit_gone)::integer AS audit, (SELECT count(*) FROM runs_gone)::integer AS runs`;
 
 type Pruned = { jobs: number; fires: number; audit: number; runs: number };

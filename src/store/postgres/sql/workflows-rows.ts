@@ -120,36 +120,16 @@ export function stepsFromJson(rows: readonly (Omit<StepSqlRow, 'finished_at'> & 
 }
 
 /**
- * SQL condition on a `jobs` row (`alias`, unaliased: `jobs`): not a job of a running run.
- * Deletes leave such jobs alone; the run owns them until it ends. (Bulk retries leave every
- * run's jobs alone: `run_id IS NULL`.)
+ * Refuses an operator's action on one job of a run (jobRetry, jobDelete): a step runs again
+ * with its run (workflowRunRetry), and its job is removed with the run (retention), which
+ * needs it for a retry. Sweeping actions (clean, bulk delete and retry) leave such jobs out
+ * with `run_id IS NULL`.
  */
-export function notOfRunningRun(s: string, alias = 'jobs'): string {
-  return `(${alias}.run_id IS NULL OR NOT EXISTS (SELECT 1 FROM ${s}.workflow_runs wr WHERE wr.id = ${alias}.run_id AND wr.state = 'running'))`;
-}
-
-const runStateSql = (s: string): string => `SELECT state FROM ${s}.workflow_runs WHERE id = $1`;
-
-/**
- * Refuses an operator's action on one job of a running run (jobDelete, jobRetry): the run
- * decides what its jobs do; retrying or cancelling the run is the way. Reads the run without
- * locking it (the job's row is locked already; runs are never locked after jobs).
- */
-export async function refuseJobOfRunningRun(ctx: PgContext, client: Queryable, job: { id: string; runId: unknown; step: string | null }): Promise<void> {
+export function refuseStepJob(job: { id: string; runId: unknown; step: string | null }, action: 'deleted' | 'retried'): void {
   if (job.runId === null || job.runId === undefined) return;
   const runId = String(job.runId);
-  const { rows } = await client.query(runStateSql(ctx.s), [runId]);
-  if ((rows[0] as { state: RunState } | undefined)?.state !== 'running') return;
-  throw new ConflictError(`job ${job.id} is step ${job.step ?? '?'} of workflow run ${runId}; retry or cancel the run`, {
-    details: { id: job.id, runId, step: job.step },
-  });
-}
-
-/** Refuses a retry of one job of any run (jobRetry): a step runs again with its run (workflowRunRetry). */
-export function refuseStepRetry(job: { id: string; runId: unknown; step: string | null }): void {
-  if (job.runId === null || job.runId === undefined) return;
-  const runId = String(job.runId);
-  throw new ConflictError(`job ${job.id} is step ${job.step ?? '?'} of workflow run ${runId} and cannot be retried alone; retry the run instead`, {
+  const instead = action === 'retried' ? 'retry the run instead' : 'its jobs are removed with the run (retention)';
+  throw new ConflictError(`job ${job.id} is step ${job.step ?? '?'} of workflow run ${runId} and cannot be ${action} alone; ${instead}`, {
     details: { id: job.id, runId, step: job.step },
   });
 }

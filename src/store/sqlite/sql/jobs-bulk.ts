@@ -23,7 +23,7 @@ import type { SqliteConnection } from '../connection.js';
 import { toRowId } from '../rows.js';
 import { type FilterSql, where, whereClause } from './job-filter.js';
 import { type EndedJob, advanceRuns } from './workflows-advance.js';
-import { NOT_OF_A_RUN, OUTSIDE_RUNNING_RUNS, assertNotInRunningRun } from './workflows-guard.js';
+import { NOT_OF_A_RUN, assertNotAStep } from './workflows-guard.js';
 
 /** Statement texts of one action over the matched jobs (`matched`: the filter and the action's states). */
 const ACTIONS = {
@@ -102,9 +102,9 @@ function cancelled(c: SqliteConnection, now: number, rows: readonly CancelledRow
   return { count: rows.length, queues: [...advanceRuns(c, now, ended)] };
 }
 
-// Cancel takes the jobs of runs (their runs advance); delete leaves a running run's alone;
-// retry leaves every run's alone (a step runs again with its run).
-const RUN_JOBS_LEFT_OUT: Record<BulkAction, string | null> = { cancel: null, delete: OUTSIDE_RUNNING_RUNS, retry: NOT_OF_A_RUN };
+// Cancel takes the jobs of runs (their runs advance); delete and retry leave them alone (a
+// step runs again with its run, and its job goes with it).
+const RUN_JOBS_LEFT_OUT: Record<BulkAction, string | null> = { cancel: null, delete: NOT_OF_A_RUN, retry: NOT_OF_A_RUN };
 
 function matching(filter: FilterSql, states: readonly JobState[], leftOut: string | null): { matched: string; args: unknown[] } {
   const conditions = [...filter.conditions, 'state IN (SELECT value FROM json_each(?))'];
@@ -123,7 +123,7 @@ export function deleteJob(c: SqliteConnection, jobId: string): 'deleted' | 'runn
     const row = c.prepare(STATE).get(id) as { id: number; state: JobState; run_id: number | null; step: string | null } | undefined;
     if (!row) return null;
     if (row.state === 'running') return 'running';
-    assertNotInRunningRun(c, row, 'deleted');
+    assertNotAStep(row, 'deleted');
     c.prepare(DELETE).run(id);
     return 'deleted';
   });

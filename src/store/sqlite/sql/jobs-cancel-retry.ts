@@ -15,7 +15,7 @@ import { deletableStates } from '../../records.js';
 import { toRowId } from '../rows.js';
 import { activeJobWithKey } from './unique-keys.js';
 import { advanceRuns } from './workflows-advance.js';
-import { OUTSIDE_RUNNING_RUNS, assertNotAStep } from './workflows-guard.js';
+import { NOT_OF_A_RUN, assertNotAStep } from './workflows-guard.js';
 
 const STATE = `SELECT id, state, cancel_requested, queue, unique_key, run_id, step, map_index FROM jobs WHERE id = ?`;
 
@@ -35,7 +35,7 @@ const RETRY = `
 
 const DELETE = `
   DELETE FROM jobs
-  WHERE queue = ? AND state IN (SELECT value FROM json_each(?)) AND ${OUTSIDE_RUNNING_RUNS}`;
+  WHERE queue = ? AND state IN (SELECT value FROM json_each(?)) AND ${NOT_OF_A_RUN}`;
 
 interface StateRow {
   id: number;
@@ -84,7 +84,7 @@ export function retryJob(c: SqliteConnection, now: number, jobId: string): { ret
     const row = c.prepare(STATE).get(id) as StateRow | undefined;
     if (!row) return null;
     if (!canTransition(row.state, 'pending', 'jobRetry')) return { retried: false, state: row.state };
-    assertNotAStep(row);
+    assertNotAStep(row, 'retried');
     if (row.unique_key !== null) assertKeyFree(c, jobId, row.unique_key);
     c.prepare(RETRY).run({ id, now });
     return { retried: true, state: 'pending', queue: row.queue };
