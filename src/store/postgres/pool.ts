@@ -16,6 +16,7 @@
  *   can back off and retry.
  */
 import pg from 'pg';
+import { sleep } from '../../core/sleep.js';
 import { closedError, isConnectionError, mapPoolError } from './errors.js';
 
 /** Anything that runs a statement: the pool, a checked-out client, or the caller's `tx`. */
@@ -60,6 +61,12 @@ export interface TransactionOptions {
   lockTimeoutMs?: number;
   /** Client-side timeout of each statement instead of the pool's (migrations run DDL). */
   queryTimeoutMs?: number;
+  /**
+   * Runs `fn` again (on a fresh transaction, up to 5 times) when PostgreSQL aborts it as a
+   * deadlock victim (40P01). For transactions whose `fn` only reads and writes the database,
+   * so a second run is the same as the first.
+   */
+  retryDeadlock?: boolean;
 }
 
 /** A pool with error mapping, statement helpers and an idempotent close. */
@@ -117,14 +124,22 @@ export function createDb(options: PoolOptions): Db {
       }
     },
     async transaction<T>(fn: (client: Queryable) => Promise<T>, transactionOptions: TransactionOptions = {}): Promise<T> {
-      guard();
-      let client: pg.PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (err) {
-        throw mapError(err);
+      for (let attempt = 1; ; attempt++) {
+        guard();
+        let client: pg.PoolClient;
+        try {
+          client = await pool.connect();
+        } catch (err) {
+          throw mapError(err);
+        }
+        try {
+          return await runInTransaction(client, fn, transactionOptions, mapError);
+        } catch (err) {
+          if (!transactionOptions.retryDeadlock || (err as { code?: unknown }).code !== '40P01' || attempt >= DEADLOCK_TRIES) throw err;
+          // A short jittered pause lets the transaction that won finish before we try again.
+          await sleep(5 + Math.random() * 20);
+        }
       }
-      return runInTransaction(client, fn, transactionOptions, mapError);
     },
     isOwnBackend: (pid) => backends.has(pid),
     close(): Promise<void> {
@@ -179,6 +194,9 @@ async function runInTransaction<T>(
 function transactionQueryable(client: pg.PoolClient, queryTimeoutMs: number | undefined): Queryable {
   return { query: (text, values, name) => client.query({ name, text, values, query_timeout: queryTimeoutMs } as pg.QueryConfig) };
 }
+
+/** Runs of a `retryDeadlock` transaction at most. */
+const DEADLOCK_TRIES = 5;
 
 /** How long ending a connection waits for the server to acknowledge it. */
 const END_WAIT_MS = 1_000;

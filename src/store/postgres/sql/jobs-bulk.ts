@@ -31,7 +31,7 @@ import type { Queryable } from '../pool.js';
 import { isRowId } from '../rows.js';
 import { where, whereClause } from './job-filter.js';
 import { type EndedSqlRow, advanceRuns, endedJobsOf } from './workflows-advance.js';
-import { lockRuns, refuseStepJob } from './workflows-rows.js';
+import { DEADLOCK_SAFE, lockRuns, refuseStepJob } from './workflows-rows.js';
 
 /** Longest wait for one row lock held by a worker's claim or finish (milliseconds each). */
 const BULK_LOCK_TIMEOUT_MS = 5_000;
@@ -115,7 +115,7 @@ export async function bulkJobs(ctx: PgContext, query: BulkQuery): Promise<{ coun
         const [row] = (await client.query(actionSql[query.action](ctx.s, matched, after).write, values)).rows as { n: number; queues?: string[] }[];
         return { count: row?.n ?? 0, queues: row?.queues ?? [] };
       },
-      { lockTimeoutMs: BULK_LOCK_TIMEOUT_MS, queryTimeoutMs: BULK_QUERY_TIMEOUT_MS },
+      { lockTimeoutMs: BULK_LOCK_TIMEOUT_MS, queryTimeoutMs: BULK_QUERY_TIMEOUT_MS, ...DEADLOCK_SAFE },
     );
   } catch (err) {
     throw conflictOf(err, query.action) ?? err;

@@ -23,7 +23,7 @@ import { deletableStates } from '../../records.js';
 import { isRowId } from '../rows.js';
 import { UNIQUE_KEY_LOCK_TIMEOUT_MS, activeJobsWithKeys } from './unique-keys.js';
 import { type EndedSqlRow, advanceRuns, endedJobsOf } from './workflows-advance.js';
-import { lockRuns, refuseStepJob } from './workflows-rows.js';
+import { DEADLOCK_SAFE, lockRuns, refuseStepJob } from './workflows-rows.js';
 
 const stateSql = (s: string): string => `SELECT state, cancel_requested, queue, unique_key, run_id, step FROM ${s}.jobs WHERE id = $1 FOR UPDATE`;
 
@@ -78,7 +78,7 @@ export async function cancelJob(ctx: PgContext, id: string): Promise<{ state: Jo
       return { state: 'running', cancelRequested: true, queues: [] };
     }
     return { state: row.state, cancelRequested: row.cancel_requested, queues: [] };
-  });
+  }, DEADLOCK_SAFE);
 }
 
 /** Puts a failed or cancelled job back to pending with one more attempt allowed. */

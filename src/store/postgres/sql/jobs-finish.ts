@@ -40,7 +40,7 @@ import { errorInfo, retryDelay } from '../../records.js';
 import type { PgContext } from '../context.js';
 import { attemptJson, isRowId, isoSql, jsonParam, storableJson } from '../rows.js';
 import { type EndedSqlRow, advanceRuns, endedJobsOf } from './workflows-advance.js';
-import { lockRuns, stepsFromJson, stepsJsonSql } from './workflows-rows.js';
+import { DEADLOCK_SAFE, lockRuns, stepsFromJson, stepsJsonSql } from './workflows-rows.js';
 
 /**
  * The fence of a running row as the key of its finish in the batch object: id and attempt are
@@ -116,7 +116,7 @@ export async function finishJobs(ctx: PgContext, finishes: readonly JobFinish[])
           const skipped = new Map(batch.filter((item) => item.skipped !== undefined).map((item) => [item.id, item.skipped as string]));
           const read = stepsFromJson(finished.find((row) => row.steps)?.steps ?? null);
           return { rows: finished, queues: await advanceRuns(ctx, client, runs, endedJobsOf(finished, skipped), read) };
-        });
+        }, DEADLOCK_SAFE);
   const applied = new Set(rows.map((row) => String(row.id)));
   return {
     applied: [...new Set(batch.map((item) => item.id))].filter((id) => applied.has(id)),

@@ -18,7 +18,7 @@ import { DEFAULT_RESCUE_LIMIT } from '../../records.js';
 import type { PgContext } from '../context.js';
 import { isoSql as iso } from '../rows.js';
 import { type EndedSqlRow, advanceRuns, endedJobsOf } from './workflows-advance.js';
-import { lockRuns } from './workflows-rows.js';
+import { DEADLOCK_SAFE, lockRuns } from './workflows-rows.js';
 
 const expiredRunsSql = (s: string): string => `
   SELECT DISTINCT run_id FROM (
@@ -84,7 +84,7 @@ export async function rescueExpired(
           const runs = await lockRuns(ctx, client, runIds);
           const rescued = (await client.query(rescueSql(ctx.s), [limit, ctx.channel, exceptWorkers, runIds])).rows as RescuedRow[];
           return { rows: rescued, queues: await advanceRuns(ctx, client, runs, endedJobsOf(rescued)) };
-        });
+        }, DEADLOCK_SAFE);
   const idsIn = (state: string): string[] => rows.filter((row) => row.state === state).map((row) => row.id);
   return {
     rescued: idsIn('pending'),

@@ -12,7 +12,7 @@ import type { PgContext } from '../context.js';
 import { isRowId } from '../rows.js';
 import { endCompleteMaps } from './workflows-advance.js';
 import { applyPlan } from './workflows-apply.js';
-import { lockRuns, stepsOfRuns } from './workflows-rows.js';
+import { DEADLOCK_SAFE, lockRuns, stepsOfRuns } from './workflows-rows.js';
 
 const runningJobsSql = (s: string): string => `
   SELECT id, step FROM ${s}.jobs WHERE run_id = $1 AND state = 'running' ORDER BY id LIMIT 5`;
@@ -28,7 +28,7 @@ export async function cancelRun(ctx: PgContext, id: string): Promise<{ state: Ru
     const plan = planCancel({ steps });
     const queues = await applyPlan(ctx, client, run, plan);
     return { state: plan.run?.state ?? run.state, queues };
-  });
+  }, DEADLOCK_SAFE);
 }
 
 /** Runs a failed or cancelled run again; null: no such run. */
@@ -53,5 +53,5 @@ export async function retryRun(ctx: PgContext, id: string): Promise<{ result: { 
     run.state = plan.run?.state ?? 'running';
     if (run.state === 'running') queues.push(...(await endCompleteMaps(ctx, client, run)));
     return { result: { retried: true, state: run.state }, queues: [...new Set(queues)] };
-  });
+  }, DEADLOCK_SAFE);
 }

@@ -5,9 +5,11 @@
  *
  * LOCK ORDER: a transaction that changes a run locks its `workflow_runs` row (ascending ids
  * when several) BEFORE it updates any job of that run, in every operation (finish, rescue,
- * cancel, bulk cancel, run cancel and retry). Operations that lock jobs without locking runs
- * (claim, heartbeat, jobDelete, jobRetry, bulk retry and delete) never wait for a run lock,
- * so no cycle can form and no batch dies as a deadlock victim.
+ * cancel, bulk cancel, run cancel and retry), so two of them never wait on each other in a
+ * cycle. Operations that lock jobs without locking runs (claim, heartbeat, jobDelete,
+ * jobRetry, bulk retry and delete) never wait for a run lock, but a heartbeat locks several
+ * jobs of one worker at once, and an advance that cancels a failed run's running steps locks
+ * those too: the two can meet in a cycle, so every advance runs `DEADLOCK_SAFE` (below).
  */
 import { ConflictError } from '../../../core/errors.js';
 import type { ErrorInfo, Json } from '../../../core/types.js';
@@ -133,3 +135,12 @@ export function refuseStepJob(job: { id: string; runId: unknown; step: string | 
     details: { id: job.id, runId, step: job.step },
   });
 }
+
+/**
+ * The options of every transaction that advances runs: it locks runs, then jobs, but a
+ * worker's heartbeat locks its running jobs in id order without the runs, so a run's advance
+ * that asks another of the same worker's jobs to stop (a failed run cancelling its running
+ * steps) can still meet it in a cycle. PostgreSQL then aborts one side; the advance only
+ * reads and writes the database, so it runs again.
+ */
+export const DEADLOCK_SAFE = { retryDeadlock: true } as const;
