@@ -4,6 +4,7 @@
  * schedule whose target is a workflow.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createOrdo, type Ordo } from '../src/client/ordo.js';
 import { PermanentError } from '../src/core/errors.js';
 import { createLogger } from '../src/core/logger.js';
@@ -113,12 +114,31 @@ describe.each(engines)('workflows on $name', (engine) => {
     expect(ran).toEqual(['archive']);
   });
 
+  it('gives a condition the input as the schema makes it, and a map element its map step’s other parents', async () => {
+    const seen: unknown[] = [];
+    const flow = workflow('parsed', { input: z.object({ limit: z.number().default(10) }) })
+      .step('config', async () => ({ prefix: 'item-' }))
+      .step('rows', async () => ['a', 'b'])
+      .step('big', async () => 'ran', { dependsOn: ['rows'], when: (_parents, input) => input.limit > 5 })
+      .map('label', async (element: string, ctx) => {
+        const { prefix } = ctx.workflow!.parents.config!.result as { prefix: string };
+        seen.push(ctx.workflow!.parents.rows!.result);
+        return `${prefix}${element}`;
+      }, { over: 'rows', dependsOn: ['config'] });
+    await start([flow]);
+    const run = await ended((await ordo.workflows.start(flow, {})).runId);
+    expect(run.state).toBe('succeeded');
+    expect(stepOf(run, 'big')).toMatchObject({ state: 'succeeded', result: 'ran' });
+    expect(stepOf(run, 'label').result).toEqual(['item-a', 'item-b']);
+    expect(seen).toEqual([['a', 'b'], ['a', 'b']]);
+  });
+
   it('maps over 1,000 elements and fans in their 1,000 results in order', async () => {
     let fanIn: unknown = null;
     const flow = workflow('fan')
       .step('source', async () => Array.from({ length: 1_000 }, (_, i) => i))
       .map('square', async (element, ctx) => {
-        expect(ctx.workflow).toMatchObject({ name: 'fan', step: 'square', mapIndex: element, parents: {} });
+        expect(ctx.workflow).toMatchObject({ name: 'fan', step: 'square', mapIndex: element });
         return element * element;
       }, { over: 'source' })
       .step('sum', async (_input, ctx) => {

@@ -3,10 +3,13 @@
  * parents' outcomes and its condition (`workflowStepInputs`: one read), and, when the step has
  * a condition, the condition's verdict.
  *
- * A map step's element reads no parents: its element is its payload, and loading the source
- * array once per element would cost n² for a fan-out. It needs only its run's workflow name
- * and input, which never change: they are read once per run (from the map step's inputs) and
- * kept for the few runs this worker is busy with.
+ * A map step's element is its payload; it sees what its map step sees (the run's input, the
+ * map step's parents), which never changes: read once per run and map step, not once per
+ * element (loading the source array per element would cost n² for a fan-out), and kept for
+ * the few runs this worker is busy with.
+ *
+ * A condition receives the run's input as the workflow's input schema makes it (defaults
+ * filled in), as the handler does.
  */
 import type { Json } from '../core/types.js';
 import type { JobStep, StepInputs } from '../core/workflow-types.js';
@@ -14,8 +17,8 @@ import type { Store } from '../store/contract.js';
 import type { WorkflowStepContext } from '../tasks/define.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 
-/** Runs whose name and input are kept for their map elements; a worker works on a few runs at a time. */
-const RUNS_KEPT = 100;
+/** Map steps whose inputs are kept for their elements; a worker works on a few runs at a time. */
+const MAPS_KEPT = 100;
 
 export interface PreparedStep {
   workflow: WorkflowStepContext;
@@ -25,13 +28,9 @@ export interface PreparedStep {
   skipped: string | null;
 }
 
-interface RunFacts {
-  workflow: string;
-  input: Json;
-}
-
 export class StepPreparer {
-  private readonly mapRuns = new Map<string, Promise<RunFacts>>();
+  /** A map step's inputs by `runId:step`, most recently used last. */
+  private readonly maps = new Map<string, Promise<StepInputs>>();
 
   constructor(
     private readonly store: Store,
@@ -39,28 +38,26 @@ export class StepPreparer {
   ) {}
 
   async prepare(step: JobStep): Promise<PreparedStep> {
-    if (step.mapIndex !== null) {
-      const run = await this.runOfElement(step);
-      const workflow = { runId: step.runId, name: run.workflow, step: step.step, mapIndex: step.mapIndex, input: run.input, parents: {} };
-      return { workflow, parents: {}, skipped: null };
-    }
-    const inputs = await this.inputs(step);
+    const inputs = step.mapIndex === null ? await this.inputs(step) : await this.mapInputs(step);
     const parents: Record<string, Json> = {};
     for (const [name, outcome] of Object.entries(inputs.parents)) if (outcome.state === 'succeeded') parents[name] = outcome.result;
-    const workflow = { runId: step.runId, name: inputs.workflow, step: step.step, mapIndex: null, input: inputs.input, parents: inputs.parents };
-    const skipped = inputs.condition ? await this.decide(inputs.workflow, step.step, inputs.condition, parents, inputs.input) : null;
+    const workflow = { runId: step.runId, name: inputs.workflow, step: step.step, mapIndex: step.mapIndex, input: inputs.input, parents: inputs.parents };
+    // A map step has no condition (the definition check refuses one).
+    const skipped = inputs.condition && step.mapIndex === null ? await this.decide(inputs.workflow, step.step, inputs.condition, parents, inputs.input) : null;
     return { workflow, parents, skipped };
   }
 
   /** Evaluates the step's condition with this worker's code of the workflow; false: the skip reason. */
   private async decide(workflow: string, step: string, condition: string, parents: Record<string, Json>, input: Json): Promise<string | null> {
-    const when = this.tasks.workflow(workflow)?.condition(step);
-    if (!when) {
+    const code = this.tasks.workflow(workflow);
+    const when = code?.condition(step);
+    if (!code || !when) {
       throw new Error(
         `step ${step} of workflow ${workflow} has a condition (${condition}), and this worker does not have workflow ${workflow}'s code to evaluate it; give the worker the workflow (its workflows or tasks folder)`,
       );
     }
-    return (await when(parents, input)) ? null : `condition false: ${condition}`;
+    const schema = code.options.input;
+    return (await when(parents, schema ? schema.parse(input) : input)) ? null : `condition false: ${condition}`;
   }
 
   private async inputs(step: JobStep): Promise<StepInputs> {
@@ -69,14 +66,19 @@ export class StepPreparer {
     return inputs;
   }
 
-  private runOfElement(step: JobStep): Promise<RunFacts> {
-    const known = this.mapRuns.get(step.runId);
-    if (known) return known;
-    const reading = this.inputs(step).then(({ workflow, input }) => ({ workflow, input }));
-    this.mapRuns.set(step.runId, reading);
+  private mapInputs(step: JobStep): Promise<StepInputs> {
+    const key = `${step.runId}:${step.step}`;
+    const known = this.maps.get(key);
+    if (known) {
+      this.maps.delete(key);
+      this.maps.set(key, known);
+      return known;
+    }
+    const reading = this.inputs(step);
+    this.maps.set(key, reading);
     // A failed read is not kept: the next attempt reads again.
-    reading.catch(() => this.mapRuns.delete(step.runId));
-    if (this.mapRuns.size > RUNS_KEPT) this.mapRuns.delete(this.mapRuns.keys().next().value!);
+    reading.catch(() => this.maps.delete(key));
+    if (this.maps.size > MAPS_KEPT) this.maps.delete(this.maps.keys().next().value!);
     return reading;
   }
 }
