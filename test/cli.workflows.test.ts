@@ -74,6 +74,14 @@ describe.each(engines)('ordo workflows on $name', (engine) => {
     expect(lineOf('a')).toBeLessThan(Math.min(lineOf('b'), lineOf('c')));
     expect(JSON.parse((await cli('show', runId, '--json')).stdout)).toMatchObject({ id: runId, state: 'succeeded', steps: [{ step: 'a' }, { step: 'b' }, { step: 'c' }, { step: 'd' }] });
 
+    // Given the workflow's name instead, show draws its stored graph.
+    const graph = await cli('show', 'diamond');
+    expect(graph.code).toBe(0);
+    const graphLines = graph.stdout.split('\n');
+    const at = (pattern: RegExp) => graphLines.findIndex((line) => pattern.test(line));
+    expect(at(/b, c ─▶ d\b/)).toBeGreaterThan(Math.max(at(/a ─▶ b\b/), at(/a ─▶ c\b/)));
+    expect(graph.stdout).not.toMatch(/succeeded/);
+
     const runs = await cli('runs', '--workflow', 'diamond');
     expect(runs.stdout).toMatch(new RegExp(`\\n${runId}\\s+diamond\\s+succeeded\\s+succeeded 4`));
     expect(runs.stdout).toMatch(/1 of 1\n$/);
@@ -111,6 +119,7 @@ describe.each(engines)('ordo workflows on $name', (engine) => {
     expect(unknown.code).toBe(3);
     expect(unknown.stderr).toContain('424242');
     for (const verb of ['cancel', 'retry']) expect((await cli(verb, '424242')).code).toBe(3);
+    expect((await cli('show', 'no-such-workflow')).code).toBe(3);
     const noWorkflow = await cli('start', 'nope');
     expect(noWorkflow.code).toBe(3);
     expect(noWorkflow.stderr).toContain('nope');

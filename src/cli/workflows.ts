@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { renameField, ValidationError } from '../core/errors.js';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../core/page.js';
-import { drawRun } from '../core/workflow-graph.js';
+import { drawDefinition, drawRun } from '../core/workflow-graph.js';
 import { RUN_STATES, type RunState, type RunSummary, type WorkflowRecord } from '../core/workflow-types.js';
 import { intOption, type CliContext } from './context.js';
 
@@ -81,11 +81,16 @@ export function registerWorkflows(cli: CliContext, program: Command): void {
 
   workflows
     .command('show')
-    .description("one run: its graph with each step's state, its input and output")
-    .argument('<run-id>', 'run id, as `ordo workflows runs` shows it')
+    .description("one run: its graph with each step's state, its input and output; or, given a workflow's name, its stored graph")
+    .argument('<run-id|workflow>', 'run id, as `ordo workflows runs` shows it, or a workflow name')
     .option('--json', 'print JSON')
     .action(async (id: string, flags: JsonFlag, command: Command) => {
       await cli.withClient(command, async (ordo) => {
+        if (!/^\d+$/.test(id)) {
+          const stored = await ordo.workflows.get(id);
+          if (flags.json) return cli.print.json(stored);
+          return cli.print.line(drawDefinition(stored.definition).trimEnd());
+        }
         const run = await ordo.workflows.getRun(id);
         if (flags.json) return cli.print.json(run);
         cli.print.line(drawRun(run).trimEnd());

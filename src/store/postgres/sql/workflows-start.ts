@@ -7,6 +7,7 @@
  * waits on the unique index until the other transaction ends, then sees its run.
  * Same module as the SQLite engine's.
  */
+import { ConflictError } from '../../../core/errors.js';
 import { ValidationError } from '../../../core/errors.js';
 import { planStart } from '../../../core/workflow-plan.js';
 import type { StepRow } from '../../../core/workflow-types.js';
@@ -43,7 +44,9 @@ export async function startWorkflow(ctx: PgContext, client: Queryable, params: S
   const inserted = rows[0] as { id: unknown } | undefined;
   if (!inserted) {
     const [existing] = (await client.query(runWithKeySql(ctx.s), [uniqueKey])).rows as { id: unknown }[];
-    return { runId: String(existing?.id), created: false, queues: [] };
+    // Gone between the two statements (pruned by retention): a start again would take the key.
+    if (!existing) throw new ConflictError(`the workflow run with unique key ${JSON.stringify(uniqueKey)} was removed while starting; start again`, { retryable: true, details: { uniqueKey } });
+    return { runId: String(existing.id), created: false, queues: [] };
   }
   const runId = String(inserted.id);
   const plan = planStart({ definition, input: params.input });
