@@ -326,7 +326,11 @@ describe('ordo queues', () => {
 describe('ordo tasks', () => {
   it('--json lists the example tasks with their queues', async () => {
     const tasks = JSON.parse(await ordoOk('tasks', '--json')) as { name: string; queue: string; hasSchema: boolean }[];
-    expect(tasks.map((t) => t.name)).toEqual(['flaky_sync', 'generate_report', 'hello_world.send_hello_world', 'send_email']);
+    expect(tasks.map((t) => t.name)).toEqual([
+      'export_orders', 'export_refunds', 'flaky_sync', 'generate_report', 'hello_world.send_hello_world',
+      // The example workflow's inline steps, named after it.
+      'nightly-report.email', 'nightly-report.price', 'nightly-report.report', 'send_email',
+    ]);
     expect(tasks.find((t) => t.name === 'send_email')).toMatchObject({ queue: 'default', hasSchema: true });
     expect(tasks.find((t) => t.name === 'flaky_sync')).toMatchObject({ queue: 'high', hasSchema: false });
   });

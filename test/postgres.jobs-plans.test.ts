@@ -47,7 +47,7 @@ describe('postgres plans of the listings and the pruner', () => {
     const hour = new Date(Date.now() - 3_600_000);
     const statements: [string, string, unknown[], string[]][] = [
       ['jobChanges', changesSql(s), ['100', hour, new Date(), 1000], ['jobs_pkey', 'jobs_running', 'jobs_finished']],
-      ['jobPrune', pruneSql(s), [86_400_000 * 7, 1000], ['jobs_finished', 'jobs_pkey']],
+      ['jobPrune', pruneSql(s), [86_400_000 * 7, 1000], ['jobs_finished', 'jobs_pkey', 'jobs_run']],
       ['queueStats', statsSql(s), [3_600_000], ['jobs_due', 'jobs_finished']],
       ['executionList', chunkSql(s, 'AND finished_at >= $4::timestamptz', 'true'), ['infinity', '0', 110, hour], ['jobs_finished']],
       ['jobThroughput', throughputSql(s, false), [hour, new Date(), 60_000], ['jobs_finished']],
