@@ -19,6 +19,7 @@ ${api}Try, from another shell:
   npx ordo enqueue generate_report '{"title":"weekly","rows":40}'
   npx ordo enqueue flaky_sync '{"source":"crm"}'     # fails twice, then succeeds
   npx ordo enqueue send_email '{"email":"later@b.com","message":"hi"}' --delay 30s
+  npx ordo workflows start nightly-report   then   npx ordo workflows show 1   # a workflow's graph
   npx ordo jobs list          npx ordo jobs show ID        npx ordo queues stats
   npx ordo tasks              npx ordo workers
 Stop with Ctrl-C: running jobs get ${formatDuration(graceMs)} to finish, then go back to pending for the next worker.
