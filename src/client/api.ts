@@ -132,6 +132,11 @@ export interface OrdoClient {
   /** The operator actions done through the HTTP API, newest first. */
   readonly audit: AuditClient;
 
+  /**
+   * Emits an event for durable functions waiting on `key` (`ctx.waitForEvent`): the first emit
+   * of a key wins and is kept `keep` (a duration; default 24h) for waits that come later.
+   */
+  emit(key: string, payload?: unknown, options?: { keep?: number | string }): Promise<{ stored: boolean; woken: number }>;
   enqueue(task: string, payload?: unknown, options?: EnqueueOptions): Promise<InsertResult>;
   enqueueMany(items: readonly EnqueueItem[]): Promise<InsertResult[]>;
   getJob(id: string): Promise<JobRecord | null>;

@@ -48,9 +48,15 @@ export interface StepDefinition {
   condition: string | null;
 }
 
-/** A workflow's shape as stored (and snapshotted into every run). Steps in declaration order. */
+/**
+ * A workflow's shape as stored (and snapshotted into every run). Steps in declaration order.
+ * A durable function (`kind: 'function'`, from `defineWorkflow`) is one step, `main`, whose
+ * job runs the function; its progress is its run's checkpoints, not further steps.
+ */
 export interface WorkflowDefinition {
   name: string;
+  /** Absent: a graph of steps (`workflow()`). */
+  kind?: 'graph' | 'function';
   description: string | null;
   steps: StepDefinition[];
   /** The step whose result is the run's output; null: the results of the leaf steps. */
@@ -126,6 +132,54 @@ export interface RunRecord {
   finishedAt: Date | null;
   /** In definition order. */
   steps: RunStep[];
+  /** The run that spawned this one (`ctx.spawn` of a durable function), or null. */
+  parentRunId: string | null;
+  /** A durable function's checkpoints, in the order the function reached them (empty for graphs). */
+  checkpoints: Checkpoint[];
+}
+
+/** What a durable function's checkpoint records. */
+export type CheckpointKind = 'step' | 'sleep' | 'event' | 'spawn';
+export const CHECKPOINT_KINDS: readonly CheckpointKind[] = ['step', 'sleep', 'event', 'spawn'];
+
+/**
+ * `waiting`: a sleep, an event wait or a spawned child not yet done (the function is
+ * suspended on it); `retrying`: a step that failed with attempts left; `succeeded` / `failed`:
+ * done (a failed step's error is thrown into the function on every replay).
+ */
+export type CheckpointState = 'waiting' | 'retrying' | 'succeeded' | 'failed';
+export const CHECKPOINT_STATES: readonly CheckpointState[] = ['waiting', 'retrying', 'succeeded', 'failed'];
+
+/** One checkpoint of a durable function's run, by its place (`seq`, from 0) in the function. */
+export interface Checkpoint {
+  seq: number;
+  /** The step's name; for waits: `sleep`, the event key, or the child's task or workflow name. */
+  name: string;
+  kind: CheckpointKind;
+  state: CheckpointState;
+  /** A step's result; an event's payload; a child run's output. */
+  result: Json | null;
+  error: ErrorInfo | null;
+  /** A step's attempts so far. */
+  attempts: number;
+  /** The store's clock when the checkpoint was first written, and when it reached succeeded/failed. */
+  startedAt: Date;
+  finishedAt: Date | null;
+  /** A sleep's end, or an event wait's timeout. */
+  waitUntil: Date | null;
+  eventKey: string | null;
+  childRunId: string | null;
+}
+
+/** A checkpoint as the function's worker writes it; the engine keeps `startedAt` and sets `finishedAt`. */
+export type CheckpointWrite = Omit<Checkpoint, 'startedAt' | 'finishedAt'>;
+
+/** An event emitted with `ordo.emit(key, payload)`: the first emit of a key wins, kept until `expiresAt`. */
+export interface EmittedEvent {
+  key: string;
+  payload: Json;
+  emittedAt: Date;
+  expiresAt: Date;
 }
 
 /** A run in a listing: no steps, but how many are in each state. */

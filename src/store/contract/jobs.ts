@@ -195,11 +195,11 @@ export interface JobStore {
    * Retention: deletes `succeeded`, `failed` and `cancelled` jobs that finished before
    * `now - olderThanMs` (never `pending` or `running` ones), fire-ledger rows fired
    * before then, except each schedule's latest fire (so its history never goes blank), and
-   * audit entries written before then, and workflow runs that ended before then (with their
-   * steps; a running run's jobs are kept whatever their age). At most `limit` rows of each per call (default 1000);
-   * call again while any count is `limit`.
+   * audit entries written before then, workflow runs that ended before then (with their steps
+   * and jobs: a run's jobs go only with their run), and emitted events that expired. At most
+   * `limit` rows of each per call (default 1000); call again while any count is `limit`.
    */
-  jobPrune(params: { readonly olderThanMs: number; readonly limit?: number }): Promise<{ jobs: number; fires: number; audit: number; runs: number }>;
+  jobPrune(params: { readonly olderThanMs: number; readonly limit?: number }): Promise<{ jobs: number; fires: number; audit: number; runs: number; events: number }>;
 
   /**
    * Milliseconds until the earliest pending job of these queues is due (0 if one is due

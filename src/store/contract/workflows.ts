@@ -15,9 +15,28 @@
  * with its run, `workflowRunRetry`, which needs its jobs). `jobPrune` removes them only with
  * their run: runs that ended before the retention age (none of whose jobs still runs), with
  * their steps and jobs.
+ *
+ * Durable functions (`kind: 'function'`) are runs of one step, `main`, whose job runs the
+ * function and records its progress as checkpoints (`checkpointWrite`, fenced like a finish).
+ * A function that waits releases its job with a delay (a `released` finish: no attempt used)
+ * and is woken early by what it waits for: `eventEmit` makes the `main` job of every run with
+ * a `waiting` event checkpoint on the key due now, and a run that ends makes its parent's
+ * (`parentRunId`) `main` job due now, in the transaction that ends it. Both notify the queues
+ * as an insert does.
  */
 import type { Json } from '../../core/types.js';
-import type { RunFilter, RunRecord, RunState, RunSummary, StepInputs, WorkflowDefinition, WorkflowRecord } from '../../core/workflow-types.js';
+import type {
+  Checkpoint,
+  CheckpointWrite,
+  EmittedEvent,
+  RunFilter,
+  RunRecord,
+  RunState,
+  RunSummary,
+  StepInputs,
+  WorkflowDefinition,
+  WorkflowRecord,
+} from '../../core/workflow-types.js';
 import type { CallerTransaction } from './jobs.js';
 
 export interface WorkflowStore {
@@ -43,6 +62,8 @@ export interface WorkflowStore {
     readonly traceId?: string | null;
     readonly uniqueKey?: string | null;
     readonly tx?: CallerTransaction;
+    /** The run whose durable function spawned this one: woken when this one ends. */
+    readonly parentRunId?: string | null;
   }): Promise<{ runId: string; created: boolean }>;
 
   /** A run with its steps (each with its job's live state), or null. */
@@ -67,7 +88,8 @@ export interface WorkflowStore {
    * only; steps without a job to `waiting`); succeeded steps and those skipped by their own
    * condition keep their outcome. `retried: false` for a running or succeeded run. A
    * ConflictError while any of its jobs is still running (a cancellation not yet noticed):
-   * try again once they stopped. Null: no such run.
+   * try again once they stopped. A durable function's failed checkpoints are removed, so its
+   * replay runs those steps again; succeeded ones stay. Null: no such run.
    */
   workflowRunRetry(params: { readonly id: string }): Promise<{ retried: boolean; state: RunState } | null>;
 
@@ -76,4 +98,36 @@ export interface WorkflowStore {
    * the outcome of each of the step's parents. Null: no such run or step.
    */
   workflowStepInputs(params: { readonly runId: string; readonly step: string }): Promise<StepInputs | null>;
+
+  /** A run's checkpoints by `seq`, ascending (empty: none, or no such run). */
+  checkpointList(params: { readonly runId: string }): Promise<Checkpoint[]>;
+
+  /**
+   * Writes (inserts or replaces, by `seq`) a checkpoint of `runId`, only while `jobId` is the
+   * run's `main` job and is running attempt `attempt` under `workerId` (fenced like a finish):
+   * false when it is not (a zombie's late write changes nothing). `startedAt` is kept from the
+   * first write; `finishedAt` is set when the state becomes succeeded or failed. A result or
+   * error over `maxResultBytes` of JSON, or a `seq` at or over `maxSteps`, is a ValidationError
+   * naming `checkpoint.result` / `checkpoint.seq` and the limit.
+   */
+  checkpointWrite(params: {
+    readonly runId: string;
+    readonly jobId: string;
+    readonly attempt: number;
+    readonly workerId: string;
+    readonly checkpoint: CheckpointWrite;
+    readonly maxSteps: number;
+    readonly maxResultBytes: number;
+  }): Promise<boolean>;
+
+  /**
+   * Emits an event: stored unless an unexpired event with the key exists (the first emit wins;
+   * `stored: false`), kept `keepMs`; then every run with a `waiting` event checkpoint on the key
+   * has its `main` job, when pending, due now (`woken`: how many). Expired events are removed
+   * by `jobPrune`.
+   */
+  eventEmit(params: { readonly key: string; readonly payload: Json; readonly keepMs: number }): Promise<{ stored: boolean; woken: number }>;
+
+  /** The unexpired event of `key`, or null. */
+  eventGet(params: { readonly key: string }): Promise<EmittedEvent | null>;
 }
