@@ -143,18 +143,23 @@ describe('Pruner', () => {
   it('prunes only while leader, batch after batch while batches come back full', async () => {
     const leader = { isLeader: false };
     const calls: number[] = [];
-    const answers = [{ jobs: 1000, fires: 3, audit: 0, runs: 0 }, { jobs: 10, fires: 0, audit: 0, runs: 0 }];
+    // A full batch of any kind (here jobs, then events) asks for another.
+    const answers = [
+      { jobs: 1000, fires: 3, audit: 0, runs: 0, events: 0 },
+      { jobs: 10, fires: 0, audit: 0, runs: 0, events: 1000 },
+      { jobs: 0, fires: 0, audit: 0, runs: 0, events: 5 },
+    ];
     const store = {
       jobPrune: async ({ olderThanMs }: { olderThanMs: number }) => {
         calls.push(olderThanMs);
-        return answers.shift() ?? { jobs: 0, fires: 0, audit: 0, runs: 0 };
+        return answers.shift() ?? { jobs: 0, fires: 0, audit: 0, runs: 0, events: 0 };
       },
     } as unknown as Store;
     const pruner = new Pruner({ store, elector: leader as unknown as Elector, ageMs: 5_000, logger: quiet, onError: () => {} });
-    expect(await pruner.tick()).toEqual({ jobs: 0, fires: 0, audit: 0, runs: 0 });
+    expect(await pruner.tick()).toEqual({ jobs: 0, fires: 0, audit: 0, runs: 0, events: 0 });
     expect(calls).toEqual([]);
     leader.isLeader = true;
-    expect(await pruner.tick()).toEqual({ jobs: 1010, fires: 3, audit: 0, runs: 0 });
-    expect(calls).toEqual([5_000, 5_000]);
+    expect(await pruner.tick()).toEqual({ jobs: 1010, fires: 3, audit: 0, runs: 0, events: 1005 });
+    expect(calls).toEqual([5_000, 5_000, 5_000]);
   });
 });

@@ -85,14 +85,14 @@ export function auditCases(ctx: ContractContext): void {
     for (const target of ['a', 'b', 'c']) await append('job.cancel', target);
     ctx.clock.advance(2 * DAY);
     const recent = await append('job.retry', 'd');
-    expect(await ctx.store.jobPrune({ olderThanMs: DAY, limit: 2 })).toEqual({ jobs: 0, fires: 0, audit: 2, runs: 0 });
-    expect(await ctx.store.jobPrune({ olderThanMs: DAY, limit: 2 })).toEqual({ jobs: 0, fires: 0, audit: 1, runs: 0 });
-    expect(await ctx.store.jobPrune({ olderThanMs: DAY, limit: 2 })).toEqual({ jobs: 0, fires: 0, audit: 0, runs: 0 });
+    expect(await ctx.store.jobPrune({ olderThanMs: DAY, limit: 2 })).toEqual({ jobs: 0, fires: 0, audit: 2, runs: 0, events: 0 });
+    expect(await ctx.store.jobPrune({ olderThanMs: DAY, limit: 2 })).toEqual({ jobs: 0, fires: 0, audit: 1, runs: 0, events: 0 });
+    expect(await ctx.store.jobPrune({ olderThanMs: DAY, limit: 2 })).toEqual({ jobs: 0, fires: 0, audit: 0, runs: 0, events: 0 });
     expect(await ctx.store.auditList({ limit: 10 })).toEqual([recent]);
     // Ids are never handed out again, not even the newest one's after it was pruned, so a
     // cursor taken before a prune keeps its meaning.
     ctx.clock.advance(2 * DAY);
-    expect(await ctx.store.jobPrune({ olderThanMs: DAY })).toEqual({ jobs: 0, fires: 0, audit: 1, runs: 0 });
+    expect(await ctx.store.jobPrune({ olderThanMs: DAY })).toEqual({ jobs: 0, fires: 0, audit: 1, runs: 0, events: 0 });
     const next = await append('job.retry', 'e');
     expect(Number(next.id)).toBeGreaterThan(Number(recent.id));
     expect(await ctx.store.auditList({ limit: 10, before: recent.id })).toEqual([]);

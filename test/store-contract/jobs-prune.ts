@@ -19,7 +19,7 @@ export function jobsPruneCases(ctx: ContractContext): void {
     const [recent] = await insert(ctx.store, job());
     await ctx.store.jobCancel({ id: recent! });
     ctx.clock.advance(DAY);
-    expect(await ctx.store.jobPrune({ olderThanMs: 1.5 * DAY })).toEqual({ jobs: 3, fires: 0, audit: 0, runs: 0 });
+    expect(await ctx.store.jobPrune({ olderThanMs: 1.5 * DAY })).toEqual({ jobs: 3, fires: 0, audit: 0, runs: 0, events: 0 });
     for (const gone of [done, failed, cancelled]) expect(await ctx.store.jobGet({ id: gone! })).toBeNull();
     expect((await mustGet(ctx.store, running!)).state).toBe('running');
     expect((await mustGet(ctx.store, pending!)).state).toBe('pending');
@@ -30,9 +30,9 @@ export function jobsPruneCases(ctx: ContractContext): void {
     const ids = await insert(ctx.store, job(), job(), job(), job(), job());
     for (const id of ids) await ctx.store.jobCancel({ id });
     ctx.clock.advance(DAY);
-    expect(await ctx.store.jobPrune({ olderThanMs: 1000, limit: 2 })).toEqual({ jobs: 2, fires: 0, audit: 0, runs: 0 });
-    expect(await ctx.store.jobPrune({ olderThanMs: 1000, limit: 2 })).toEqual({ jobs: 2, fires: 0, audit: 0, runs: 0 });
-    expect(await ctx.store.jobPrune({ olderThanMs: 1000, limit: 2 })).toEqual({ jobs: 1, fires: 0, audit: 0, runs: 0 });
+    expect(await ctx.store.jobPrune({ olderThanMs: 1000, limit: 2 })).toEqual({ jobs: 2, fires: 0, audit: 0, runs: 0, events: 0 });
+    expect(await ctx.store.jobPrune({ olderThanMs: 1000, limit: 2 })).toEqual({ jobs: 2, fires: 0, audit: 0, runs: 0, events: 0 });
+    expect(await ctx.store.jobPrune({ olderThanMs: 1000, limit: 2 })).toEqual({ jobs: 1, fires: 0, audit: 0, runs: 0, events: 0 });
   });
 
   it("deletes old ledger rows but keeps each schedule's latest fire", async () => {

@@ -162,7 +162,7 @@ export function workflowsOperationsCases(ctx: ContractContext): void {
     expect(await ctx.store.jobDeleteMany({ queue: 'wf-b', states: ['failed'] })).toBe(0);
     ctx.clock.advance(2 * DAY);
     // Retention takes no job of a run on its own: the run ended too recently for its age.
-    expect(await ctx.store.jobPrune({ olderThanMs: 3 * DAY })).toMatchObject({ jobs: 0, runs: 0 });
+    expect(await ctx.store.jobPrune({ olderThanMs: 3 * DAY })).toMatchObject({ jobs: 0, runs: 0, events: 0 });
 
     expect(await ctx.store.workflowRunRetry({ id: runId })).toEqual({ retried: true, state: 'running' });
     await succeedStep(ctx.store, 'b');
@@ -180,10 +180,10 @@ export function workflowsOperationsCases(ctx: ContractContext): void {
     const oldJob = await succeedStep(ctx.store, 'first');
     ctx.clock.advance(2 * DAY);
 
-    expect(await ctx.store.jobPrune({ olderThanMs: DAY })).toEqual({ jobs: 2, fires: 0, audit: 0, runs: 1 });
+    expect(await ctx.store.jobPrune({ olderThanMs: DAY })).toEqual({ jobs: 2, fires: 0, audit: 0, runs: 1, events: 0 });
     expect(await ctx.store.workflowRunGet({ id: ended.runId })).toBeNull();
     expect(await mustGet(ctx.store, oldJob.id)).toMatchObject({ state: 'succeeded' });
     expect(stepStates(await mustGetRun(ctx.store, running.runId))).toEqual({ first: 'succeeded', second: 'active' });
-    expect(await ctx.store.jobPrune({ olderThanMs: DAY })).toEqual({ jobs: 0, fires: 0, audit: 0, runs: 0 });
+    expect(await ctx.store.jobPrune({ olderThanMs: DAY })).toEqual({ jobs: 0, fires: 0, audit: 0, runs: 0, events: 0 });
   });
 }
