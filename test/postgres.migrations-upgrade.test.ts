@@ -50,5 +50,5 @@ it('upgrades a version 3 schema: trace ids, finish times of retries, tokens, the
   const [index] = await pg.admin<{ def: string }>(`SELECT pg_get_indexdef($1::regclass) AS def`, [`${s}.jobs_finished`]);
   expect(index!.def).toMatch(/\(finished_at, id\) WHERE \(finished_at IS NOT NULL\)/);
   const versions = await pg.admin<{ version: number }>(`SELECT version FROM ${s}.schema_migrations ORDER BY version`);
-  expect(versions.map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6]);
+  expect(versions.map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
 });

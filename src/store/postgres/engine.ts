@@ -44,6 +44,8 @@ import { deleteSchedule, getSchedule, listSchedules, scheduleNextDueIn, setSched
 import { createToken, getToken, listTokens, revokeToken } from './sql/tokens.js';
 import { heartbeatWorker, listWorkers, markWorkerStopped } from './sql/workers.js';
 import { cancelRun, retryRun } from './sql/workflows-actions.js';
+import { listCheckpoints, writeCheckpoint } from './sql/workflows-checkpoints.js';
+import { emitEvent, getEvent } from './sql/workflows-events.js';
 import { getWorkflow, listWorkflows, registerWorkflows } from './sql/workflows-definitions.js';
 import { getRun, listRuns, stepInputs } from './sql/workflows-runs.js';
 import { startWorkflow } from './sql/workflows-start.js';
@@ -318,6 +320,17 @@ class PostgresEngine implements PostgresStore {
   };
 
   workflowStepInputs: Store['workflowStepInputs'] = ({ runId, step }) => stepInputs(this.ctx, runId, step);
+  checkpointList: Store['checkpointList'] = ({ runId }) => listCheckpoints(this.ctx, runId);
+  checkpointWrite: Store['checkpointWrite'] = (params) => writeCheckpoint(this.ctx, params);
+
+  eventEmit: Store['eventEmit'] = async (params) => {
+    const { stored, woken, queues } = await emitEvent(this.ctx, params);
+    // The woken runs' main jobs are due now: wake this process's workers too.
+    this.listener.emit(queues);
+    return { stored, woken };
+  };
+
+  eventGet: Store['eventGet'] = ({ key }) => getEvent(this.ctx, key);
 
   scheduleHistory: Store['scheduleHistory'] = async ({ name, limit }) => scheduleHistory(this.ctx, name, limit === undefined ? undefined : checkLimit(limit));
   scheduleNextDueIn: Store['scheduleNextDueIn'] = () => scheduleNextDueIn(this.ctx);

@@ -276,6 +276,45 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX jobs_run ON ${s}.jobs (run_id, step, map_index) WHERE run_id IS NOT NULL;
     `,
   },
+  {
+    version: 7,
+    name: 'durable functions: checkpoints, emitted events, a run spawned by another',
+    sql: (s) => `
+      -- The run whose durable function spawned this one, woken when this one ends. No foreign
+      -- key: either run may be removed by retention first, and the wake then finds nothing.
+      ALTER TABLE ${s}.workflow_runs ADD COLUMN parent_run_id bigint;
+
+      -- A durable function's progress, by its place in the function; removed with its run.
+      CREATE TABLE ${s}.run_checkpoints (
+        run_id       bigint      NOT NULL REFERENCES ${s}.workflow_runs (id) ON DELETE CASCADE,
+        seq          integer     NOT NULL,
+        name         text        NOT NULL,
+        kind         text        NOT NULL CHECK (kind IN ('step', 'sleep', 'event', 'spawn')),
+        state        text        NOT NULL CHECK (state IN ('waiting', 'retrying', 'succeeded', 'failed')),
+        result       jsonb,
+        error        jsonb,
+        attempts     integer     NOT NULL DEFAULT 0,
+        started_at   timestamptz NOT NULL,
+        finished_at  timestamptz,
+        wait_until   timestamptz,
+        event_key    text,
+        child_run_id bigint,
+        PRIMARY KEY (run_id, seq)
+      );
+      -- An emit finds the runs waiting for its key; only waiting rows are in it.
+      CREATE INDEX run_checkpoints_event ON ${s}.run_checkpoints (event_key) WHERE state = 'waiting';
+
+      -- Emitted events: the first emit of a key wins and is kept until expires_at.
+      CREATE TABLE ${s}.workflow_events (
+        key        text        PRIMARY KEY,
+        payload    jsonb       NOT NULL,
+        emitted_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL
+      );
+      -- jobPrune: expired events by expiry.
+      CREATE INDEX workflow_events_expires ON ${s}.workflow_events (expires_at);
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -8,7 +8,8 @@
  * re-checked after the retry commits, and then no longer matches. A job of a workflow run
  * goes only with its run (a retry of the run needs it): runs that ended before the cut-off,
  * none of whose jobs still runs, go with their steps (ON DELETE CASCADE) and their jobs
- * (counted in `jobs`). Same module as the SQLite engine's.
+ * (counted in `jobs`), and their checkpoints. Emitted events that expired are deleted too
+ * (`events`). Same module as the SQLite engine's.
  */
 import type { PgContext } from '../context.js';
 
@@ -54,14 +55,22 @@ export const pruneSql = (s: string): string => `
     DELETE FROM ${s}.jobs j WHERE j.run_id = ANY (ARRAY(SELECT id FROM doomed_runs)) RETURNING 1
   ),
   runs_gone AS (
+    -- Their checkpoints go with them (ON DELETE CASCADE).
     DELETE FROM ${s}.workflow_runs r WHERE r.id = ANY (ARRAY(SELECT id FROM doomed_runs)) RETURNING 1
+  ),
+  events_gone AS (
+    -- Expired events, whatever the retention age: nothing reads them any more.
+    DELETE FROM ${s}.workflow_events e WHERE e.key = ANY (ARRAY(
+      SELECT o.key FROM ${s}.workflow_events o WHERE o.expires_at <= now() ORDER BY o.expires_at LIMIT $2))
+    RETURNING 1
   )
   SELECT ((SELECT count(*) FROM jobs_gone) + (SELECT count(*) FROM run_jobs_gone))::integer AS jobs, (SELECT count(*) FROM fires_gone)::integer AS fires,
-         (SELECT count(*) FROM audit_gone)::integer AS audit, (SELECT count(*) FROM runs_gone)::integer AS runs`;
+         (SELECT count(*) FROM audit_gone)::integer AS audit, (SELECT count(*) FROM runs_gone)::integer AS runs,
+         (SELECT count(*) FROM events_gone)::integer AS events`;
 
-type Pruned = { jobs: number; fires: number; audit: number; runs: number };
+type Pruned = { jobs: number; fires: number; audit: number; runs: number; events: number };
 
 export async function pruneJobs(ctx: PgContext, olderThanMs: number, limit: number): Promise<Pruned> {
   const [row] = await ctx.db.rows<Pruned>({ name: 'ordo_job_prune', text: pruneSql(ctx.s), values: [olderThanMs, limit] });
-  return { jobs: row?.jobs ?? 0, fires: row?.fires ?? 0, audit: row?.audit ?? 0, runs: row?.runs ?? 0 };
+  return { jobs: row?.jobs ?? 0, fires: row?.fires ?? 0, audit: row?.audit ?? 0, runs: row?.runs ?? 0, events: row?.events ?? 0 };
 }

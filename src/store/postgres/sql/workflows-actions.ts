@@ -3,7 +3,8 @@
  * transaction that locks the run first (the lock order of workflows-rows.ts), reads its
  * steps, asks the planner (planCancel, planRetry) and writes the plan. A cancellation reaches
  * running steps through `cancel_requested`, which their workers' heartbeats carry to any
- * node. Same module as the SQLite engine's.
+ * node. A retried durable function loses its failed checkpoints (its replay runs those steps
+ * again). Same module as the SQLite engine's.
  */
 import { ConflictError } from '../../../core/errors.js';
 import { planCancel, planRetry } from '../../../core/workflow-plan.js';
@@ -12,6 +13,7 @@ import type { PgContext } from '../context.js';
 import { isRowId } from '../rows.js';
 import { endCompleteMaps } from './workflows-advance.js';
 import { applyPlan } from './workflows-apply.js';
+import { deleteFailedCheckpoints } from './workflows-checkpoints.js';
 import { DEADLOCK_SAFE, lockRuns, stepsOfRuns } from './workflows-rows.js';
 
 const runningJobsSql = (s: string): string => `
@@ -49,6 +51,8 @@ export async function retryRun(ctx: PgContext, id: string): Promise<{ result: { 
     }
     const steps = (await stepsOfRuns(ctx, client, [id])).get(id) ?? [];
     const plan = planRetry({ definition: run.definition, input: run.input, steps });
+    // A durable function replays from its checkpoints: its failed steps must run again.
+    if (run.definition.kind === 'function') await deleteFailedCheckpoints(ctx, client, id);
     const queues = await applyPlan(ctx, client, run, plan);
     run.state = plan.run?.state ?? 'running';
     if (run.state === 'running') queues.push(...(await endCompleteMaps(ctx, client, run)));

@@ -5,7 +5,8 @@
  * fixed number of statements whatever the plan's size: a map step of 10,000 elements is ONE
  * `INSERT … SELECT FROM jsonb_array_elements(…) WITH ORDINALITY` (ids ascend with the element
  * index) in that statement, which also NOTIFYs the queues, so its jobs are due the moment the
- * transaction commits. Same steps as the SQLite engine's.
+ * transaction commits. A run that ends and was spawned by a durable function makes its
+ * parent's pending `main` job due now in that same statement. Same steps as the SQLite engine's.
  */
 import type { Json } from '../../../core/types.js';
 import type { PlannedJob, RunPlan, StepChange } from '../../../core/workflow-plan.js';
@@ -62,9 +63,17 @@ const applySql = (s: string): string => `
     UPDATE ${s}.workflow_runs
     SET state = $7::text, output = $8::jsonb, error = $9::jsonb, finished_at = CASE WHEN $7::text = 'running' THEN NULL ELSE now() END
     WHERE id = $1 AND $7::text IS NOT NULL
-    RETURNING 1
+    RETURNING parent_run_id, state
   ),
-  woken AS (SELECT DISTINCT queue FROM inserted),
+  -- A run spawned by a durable function that ends wakes its parent: the parent's pending
+  -- main job is due now. Only that job row is locked (not the parent's run), so the lock
+  -- order stays runs, then jobs.
+  parent_woken AS (
+    UPDATE ${s}.jobs AS p SET run_at = least(p.run_at, now())
+    WHERE p.run_id = (SELECT parent_run_id FROM ended WHERE state <> 'running') AND p.step = 'main' AND p.state = 'pending'
+    RETURNING p.queue
+  ),
+  woken AS (SELECT queue FROM inserted UNION SELECT queue FROM parent_woken),
   notified AS (SELECT count(pg_notify($5, queue)) AS n FROM woken)
   SELECT ARRAY(SELECT queue FROM woken) AS queues, (SELECT n FROM notified) AS notified,
          (SELECT count(*) FROM stepped) AS stepped, (SELECT count(*) FROM ended) AS ended`;

@@ -1,6 +1,6 @@
 /**
  * Reads of workflow runs: workflowRunGet (the run, its steps in definition order with their
- * jobs' live states), workflowRunList (newest first, filtered, counted, with each run's steps
+ * jobs' live states, its parent run and its checkpoints by seq), workflowRunList (newest first, filtered, counted, with each run's steps
  * counted by state in ONE grouped statement for the page) and workflowStepInputs (what a
  * step's job reads before its handler runs). Same module as the SQLite engine's.
  */
@@ -21,6 +21,7 @@ import {
 } from '../../../core/workflow-types.js';
 import type { PgContext } from '../context.js';
 import { isRowId } from '../rows.js';
+import { listCheckpoints } from './workflows-checkpoints.js';
 import { STEP_COLUMNS, type StepSqlRow, stepFromRow } from './workflows-rows.js';
 
 interface RunRow {
@@ -34,9 +35,10 @@ interface RunRow {
   trace_id: string | null;
   created_at: Date;
   finished_at: Date | null;
+  parent_run_id?: unknown;
 }
 
-const RUN_COLUMNS = 'id, workflow, state, input, output, error, definition, trace_id, created_at, finished_at';
+const RUN_COLUMNS = 'id, workflow, state, input, output, error, definition, trace_id, created_at, finished_at, parent_run_id';
 
 const runSql = (s: string): string => `SELECT ${RUN_COLUMNS} FROM ${s}.workflow_runs WHERE id = $1`;
 
@@ -58,9 +60,10 @@ export async function getRun(ctx: PgContext, id: string): Promise<RunRecord | nu
   if (!isRowId(id)) return null;
   const [run] = await ctx.db.rows<RunRow>({ text: runSql(ctx.s), values: [id] });
   if (!run) return null;
-  const [steps, mapJobs] = await Promise.all([
+  const [steps, mapJobs, checkpoints] = await Promise.all([
     ctx.db.rows<StepWithJob>({ text: stepsSql(ctx.s), values: [id] }),
     ctx.db.rows<{ step: string; state: JobState; n: number }>({ text: mapJobsSql(ctx.s), values: [id] }),
+    listCheckpoints(ctx, id),
   ]);
   const byStep = new Map(steps.map((row) => [row.step, row]));
   const counts = new Map<string, Partial<Record<JobState, number>>>();
@@ -83,7 +86,8 @@ export async function getRun(ctx: PgContext, id: string): Promise<RunRecord | nu
       },
     ];
   });
-  return { ...runOf(run), input: run.input, output: run.output, definition: run.definition, traceId: run.trace_id, steps: runSteps };
+  const parentRunId = run.parent_run_id === null || run.parent_run_id === undefined ? null : String(run.parent_run_id);
+  return { ...runOf(run), input: run.input, output: run.output, definition: run.definition, traceId: run.trace_id, steps: runSteps, parentRunId, checkpoints };
 }
 
 function runOf(run: RunRow): Omit<RunSummary, 'steps'> {

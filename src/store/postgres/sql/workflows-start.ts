@@ -4,7 +4,8 @@
  * exists if and only if the caller commits, and its NOTIFY is delivered at that COMMIT).
  * `register` stores the definition in the same transaction. A `uniqueKey` already taken
  * returns the run that holds it (`created: false`); a concurrent start with the same key
- * waits on the unique index until the other transaction ends, then sees its run.
+ * waits on the unique index until the other transaction ends, then sees its run. A run
+ * spawned by a durable function keeps its parent's id (`parent_run_id`), which its end wakes.
  * Same module as the SQLite engine's.
  */
 import { ConflictError } from '../../../core/errors.js';
@@ -14,13 +15,13 @@ import type { StepRow } from '../../../core/workflow-types.js';
 import { startColumns, type StartParams } from '../../workflow-start.js';
 import type { PgContext } from '../context.js';
 import type { Queryable } from '../pool.js';
-import { hasNul, storableJson } from '../rows.js';
+import { hasNul, isRowId, storableJson } from '../rows.js';
 import { insertPlannedJobs } from './workflows-apply.js';
 import { upsertDefinitions } from './workflows-definitions.js';
 
 const insertRunSql = (s: string): string => `
-  INSERT INTO ${s}.workflow_runs (workflow, state, input, definition, trace_id, unique_key, created_at)
-  VALUES ($1, 'running', $2::jsonb, $3::jsonb, $4, $5, statement_timestamp())
+  INSERT INTO ${s}.workflow_runs (workflow, state, input, definition, trace_id, unique_key, created_at, parent_run_id)
+  VALUES ($1, 'running', $2::jsonb, $3::jsonb, $4, $5, statement_timestamp(), $6::bigint)
   ON CONFLICT (unique_key) DO NOTHING
   RETURNING id`;
 
@@ -34,13 +35,19 @@ const insertStepsSql = (s: string): string => `
   FROM jsonb_array_elements($2::jsonb) AS r`;
 
 /** Starts a run on `client` (inside a transaction); `queues`: those that got due jobs. */
-export async function startWorkflow(ctx: PgContext, client: Queryable, params: StartParams): Promise<{ runId: string; created: boolean; queues: string[] }> {
+export async function startWorkflow(
+  ctx: PgContext,
+  client: Queryable,
+  params: StartParams & { readonly parentRunId?: string | null },
+): Promise<{ runId: string; created: boolean; queues: string[] }> {
   const { input, traceId, uniqueKey } = startColumns(params);
+  const parentRunId = params.parentRunId ?? null;
+  if (parentRunId !== null && !isRowId(parentRunId)) throw new ValidationError('parentRunId', 'a run id (a positive whole number as a string), or null', parentRunId);
   // jsonb cannot store a NUL character, which JSON text may carry as \u0000.
   if (hasNul(input)) throw new ValidationError('input', 'JSON without NUL (\\u0000) characters, which PostgreSQL jsonb cannot store', params.input);
   const { definition } = params;
   if (params.register === true) await upsertDefinitions(ctx, client, [definition]);
-  const { rows } = await client.query(insertRunSql(ctx.s), [definition.name, input, storableJson(definition), traceId, uniqueKey]);
+  const { rows } = await client.query(insertRunSql(ctx.s), [definition.name, input, storableJson(definition), traceId, uniqueKey, parentRunId]);
   const inserted = rows[0] as { id: unknown } | undefined;
   if (!inserted) {
     const [existing] = (await client.query(runWithKeySql(ctx.s), [uniqueKey])).rows as { id: unknown }[];
