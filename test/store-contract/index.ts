@@ -10,6 +10,9 @@ import { afterAll, describe } from 'vitest';
 import { type EngineFixture, dropCreatedSchemas } from '../support/engines.js';
 import { auditCases } from './audit.js';
 import { cancelRequestedCases } from './cancel-requested.js';
+import { durableCheckpointsCases } from './durable-checkpoints.js';
+import { durableOperationsCases } from './durable-operations.js';
+import { durableWakesCases } from './durable-wakes.js';
 import { executionsCases } from './executions.js';
 import { jobsBulkCases } from './jobs-bulk.js';
 import { jobsCancelRetryCases } from './jobs-cancel-retry.js';
@@ -74,5 +77,8 @@ export function exerciseStore(fixture: EngineFixture): void {
     describe('workflows: cancel, retry, and what job operations leave alone', () => workflowsOperationsCases(ctx));
     describe('workflows: listing runs', () => workflowsListCases(ctx));
     describe('workflows: the last parents ending at once', () => workflowsConcurrencyCases(ctx));
+    describe('durable functions: checkpoints, fenced and bounded', () => durableCheckpointsCases(ctx));
+    describe('durable functions: events and children wake a waiting run', () => durableWakesCases(ctx));
+    describe('durable functions: retry and retention', () => durableOperationsCases(ctx));
   });
 }
