@@ -48,6 +48,9 @@ import { getWorkflow, listWorkflows, registerWorkflows } from './sql/workflows-d
 import { listRuns } from './sql/workflows-list.js';
 import { cancelRun, retryRun } from './sql/workflows-operate.js';
 import { getRun, stepInputs } from './sql/workflows-read.js';
+import { checkEventKey, checkKeep, checkpointColumns, payloadJson } from './sql/checkpoint-checks.js';
+import { readCheckpoints, writeCheckpoint } from './sql/checkpoints.js';
+import { emitEvent, getEvent } from './sql/events.js';
 import { startWorkflow } from './sql/workflows-start.js';
 
 export interface SqliteStoreOptions {
@@ -301,6 +304,25 @@ class SqliteStore implements Store {
   };
 
   workflowStepInputs: Store['workflowStepInputs'] = ({ runId, step }) => this.run((c) => stepInputs(c, runId, step));
+
+  checkpointList: Store['checkpointList'] = ({ runId }) => this.run((c) => readCheckpoints(c, runId));
+
+  checkpointWrite: Store['checkpointWrite'] = async ({ checkpoint, maxSteps, maxResultBytes, ...fence }) => {
+    const columns = checkpointColumns(checkpoint, maxSteps, maxResultBytes);
+    return this.run((c, now) => writeCheckpoint(c, now, fence, columns));
+  };
+
+  eventEmit: Store['eventEmit'] = async ({ key, payload, keepMs }) => {
+    const checked = { key: checkEventKey(key), payload: payloadJson(payload), keepMs: checkKeep(keepMs) };
+    const { stored, woken, queues } = await this.run((c, now) => emitEvent(c, now, checked.key, checked.payload, checked.keepMs));
+    this.signal.emit(queues);
+    return { stored, woken };
+  };
+
+  eventGet: Store['eventGet'] = async ({ key }) => {
+    const checked = checkEventKey(key);
+    return this.run((c, now) => getEvent(c, now, checked));
+  };
 
   onJobsAvailable(listener: (queue: string) => void): () => void {
     return this.signal.subscribe(listener);

@@ -271,6 +271,45 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX jobs_run ON jobs (run_id, step, map_index) WHERE run_id IS NOT NULL;
     `,
   },
+  {
+    version: 8,
+    name: 'durable functions: checkpoints, emitted events, a run spawned by another',
+    sql: `
+      -- The run whose durable function spawned this one, woken when this one ends. No foreign
+      -- key: either run may be removed by retention first, and the wake then finds nothing.
+      ALTER TABLE workflow_runs ADD COLUMN parent_run_id INTEGER;
+
+      -- A durable function's progress, by its place in the function; removed with its run.
+      CREATE TABLE run_checkpoints (
+        run_id       INTEGER NOT NULL REFERENCES workflow_runs (id) ON DELETE CASCADE,
+        seq          INTEGER NOT NULL,
+        name         TEXT    NOT NULL,
+        kind         TEXT    NOT NULL CHECK (kind IN ('step', 'sleep', 'event', 'spawn')),
+        state        TEXT    NOT NULL CHECK (state IN ('waiting', 'retrying', 'succeeded', 'failed')),
+        result       TEXT,
+        error        TEXT,
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        started_at   INTEGER NOT NULL,
+        finished_at  INTEGER,
+        wait_until   INTEGER,
+        event_key    TEXT,
+        child_run_id INTEGER,
+        PRIMARY KEY (run_id, seq)
+      ) WITHOUT ROWID;
+      -- An emit finds the runs waiting for its key; only waiting rows are in it.
+      CREATE INDEX run_checkpoints_event ON run_checkpoints (event_key) WHERE state = 'waiting';
+
+      -- Emitted events: the first emit of a key wins and is kept until expires_at.
+      CREATE TABLE workflow_events (
+        key        TEXT    PRIMARY KEY,
+        payload    TEXT    NOT NULL,
+        emitted_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      -- jobPrune: expired events by expiry.
+      CREATE INDEX workflow_events_expires ON workflow_events (expires_at);
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -27,6 +27,7 @@ import { errorInfo, retryDelay } from '../../records.js';
 import type { SqliteConnection } from '../connection.js';
 import { attemptJson, toRowId } from '../rows.js';
 import { type EndedJob, advanceRuns } from './workflows-advance.js';
+import { wakeIfWaitOver } from './workflows-wake.js';
 
 // True when the job goes back to pending: a pending finish and no cancellation requested.
 const REQUEUE = `(@state = 'pending' AND cancel_requested = 0)`;
@@ -80,6 +81,8 @@ export function finishJobs(c: SqliteConnection, now: number, finishes: readonly 
       if (!row) continue;
       applied.push(item.id);
       if (row.state === 'pending') queues.add(row.queue);
+      // A durable function released while it waits: was its wait over before it got here?
+      if (row.state === 'pending' && item.outcome === 'released' && row.step === 'main' && row.run_id !== null) wakeIfWaitOver(c, now, row.run_id, id, queues);
       else if (row.run_id !== null) ended.push(endedJob(id, { ...row, run_id: row.run_id }, item));
     }
     for (const queue of advanceRuns(c, now, ended)) queues.add(queue);

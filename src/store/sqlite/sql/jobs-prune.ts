@@ -1,9 +1,9 @@
 /**
  * jobPrune on SQLite: retention. Deletes finished jobs (succeeded, failed, cancelled) that
  * finished before the cut-off, fire-ledger rows fired before it except each schedule's
- * latest fire, audit entries written before it (audit.ts), and workflow runs that ended
- * before it with their steps and jobs (a run's jobs go only with their run: its retry needs
- * them), at most `limit` of each per call (`jobs` counts both kinds), in one IMMEDIATE
+ * latest fire, audit entries written before it (audit.ts), workflow runs that ended
+ * before it with their steps, checkpoints and jobs (a run's jobs go only with their run: its
+ * retry needs them), and emitted events that expired (whatever the cut-off), at most `limit` of each per call (`jobs` counts both kinds), in one IMMEDIATE
  * transaction. Pending and running jobs are never touched, however old (core/states.ts: only
  * finished jobs move to `deleted` by jobPrune), nor a run with a job still running.
  * Bounded, so the write lock is held briefly; the pruner calls again.
@@ -11,6 +11,7 @@
 import { DEFAULT_PRUNE_LIMIT } from '../../schedule-records.js';
 import type { SqliteConnection } from '../connection.js';
 import { pruneAudit } from './audit.js';
+import { pruneEvents } from './events.js';
 import { NOT_OF_A_RUN } from './workflows-guard.js';
 
 // Walks `jobs_finished` (migration 5): rows with a finish time, by finish time; the few in
@@ -40,7 +41,12 @@ const PRUNE_FIRES = `
       AND f.fire_time < (SELECT MAX(g.fire_time) FROM schedule_fires g WHERE g.schedule_id = f.schedule_id)
     ORDER BY f.fired_at LIMIT @limit)`;
 
-export function pruneJobs(c: SqliteConnection, now: number, olderThanMs: number, limit = DEFAULT_PRUNE_LIMIT): { jobs: number; fires: number; audit: number; runs: number } {
+export function pruneJobs(
+  c: SqliteConnection,
+  now: number,
+  olderThanMs: number,
+  limit = DEFAULT_PRUNE_LIMIT,
+): { jobs: number; fires: number; audit: number; runs: number; events: number } {
   const params = { cutoff: now - olderThanMs, limit };
   return c.write(() => {
     const runs = JSON.stringify((c.prepare(PRUNED_RUNS).all(params) as { id: number }[]).map((row) => row.id));
@@ -50,6 +56,7 @@ export function pruneJobs(c: SqliteConnection, now: number, olderThanMs: number,
       fires: c.prepare(PRUNE_FIRES).run(params).changes,
       audit: pruneAudit(c, params.cutoff, limit),
       runs: c.prepare(PRUNE_RUN).run(runs).changes,
+      events: pruneEvents(c, now, limit),
     };
   });
 }

@@ -2,7 +2,8 @@
  * Writes a RunPlan (core/workflow-plan.ts) inside the caller's IMMEDIATE transaction, in the
  * order both engines keep: step rows, new jobs, cancellations, retries, then the run itself.
  * The plan was decided from the rows read under the same write lock, so nothing here reads
- * again to decide; a map step's expansion is one prepared INSERT per element.
+ * again to decide; a map step's expansion is one prepared INSERT per element. A run that ends
+ * and was spawned by a durable function wakes that function's run (workflows-wake.ts).
  */
 import type { JobInsert } from '../../../core/types.js';
 import type { PlannedJob, RunPlan, StepChange } from '../../../core/workflow-plan.js';
@@ -10,6 +11,7 @@ import type { StepDefinition } from '../../../core/workflow-types.js';
 import type { SqliteConnection } from '../connection.js';
 import { insertJobRow } from './jobs-insert.js';
 import { type LoadedRun, jsonOrNull } from './workflows-rows.js';
+import { wakeParent } from './workflows-wake.js';
 
 // Each field is written only when the change carries it (`has*` = 1): undefined = unchanged;
 // `finished`: 1 ends the step now, 0 clears its end (a retry), NULL leaves it.
@@ -71,6 +73,7 @@ export function applyPlan(c: SqliteConnection, now: number, run: LoadedRun, plan
   if (plan.run) {
     const { state, output, error } = plan.run;
     c.prepare(END_RUN).run({ runId, state, output: jsonOrNull(output), error: jsonOrNull(error), now });
+    if (state !== 'running' && run.parentRunId !== null) wakeParent(c, now, run.parentRunId, queues);
   }
   return queues;
 }

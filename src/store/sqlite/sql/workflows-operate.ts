@@ -17,6 +17,9 @@ const COMPLETE_MAPS = `SELECT step FROM workflow_steps WHERE run_id = ? AND stat
 
 const RUNNING_JOBS = `SELECT id, step FROM jobs WHERE run_id = ? AND state = 'running' LIMIT 1`;
 
+// A durable function's replay runs its failed steps again; what succeeded stays done.
+const DROP_FAILED_CHECKPOINTS = `DELETE FROM run_checkpoints WHERE run_id = ? AND state = 'failed'`;
+
 /** Cancels a running run; returns its state after the call, null without such a run. */
 export function cancelRun(c: SqliteConnection, now: number, runId: string): { state: RunState; queues: string[] } | null {
   const id = toRowId(runId);
@@ -46,6 +49,7 @@ export function retryRun(c: SqliteConnection, now: number, runId: string): { ret
         { retryable: true, details: { runId: String(id), jobId: String(running.id), step: running.step } },
       );
     }
+    if (run.definition.kind === 'function') c.prepare(DROP_FAILED_CHECKPOINTS).run(id);
     const plan = planRetry({ definition: run.definition, input: run.input, steps: loadSteps(c, id) });
     const queues = applyPlan(c, now, run, plan);
     // A map step cancelled while its last elements ran, which then all succeeded, is back

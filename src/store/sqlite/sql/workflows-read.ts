@@ -1,6 +1,7 @@
 /**
  * Reads of one run on SQLite: workflowRunGet (the run, and its steps in definition order,
- * each with its job's live state, or a map step's jobs counted by state) and
+ * each with its job's live state, or a map step's jobs counted by state; a durable
+ * function's checkpoints) and
  * workflowStepInputs (what a step's job is handed: the run's input and its parents'
  * outcomes). Each is one read transaction, so the run and its steps come from one snapshot.
  */
@@ -8,6 +9,7 @@ import type { ErrorInfo, JobState, Json } from '../../../core/types.js';
 import type { ParentOutcome, RunRecord, RunStep, StepEndState, StepInputs, StepRow, WorkflowDefinition } from '../../../core/workflow-types.js';
 import type { SqliteConnection } from '../connection.js';
 import { toDate, toRowId } from '../rows.js';
+import { listCheckpoints } from './checkpoints.js';
 import { type StepTableRow, loadRun, parseJson, readRunRow, stepFromRow } from './workflows-rows.js';
 
 // Each step with its own job's live state (a map step has no job of its own).
@@ -50,6 +52,8 @@ export function getRun(c: SqliteConnection, runId: string): RunRecord | null {
       createdAt: new Date(row.created_at),
       finishedAt: toDate(row.finished_at),
       steps: runSteps(c, id, definition),
+      parentRunId: row.parent_run_id === null ? null : String(row.parent_run_id),
+      checkpoints: definition.kind === 'function' ? listCheckpoints(c, id) : [],
     };
   });
 }

@@ -19,6 +19,7 @@ export interface RunRow {
   trace_id: string | null;
   created_at: number;
   finished_at: number | null;
+  parent_run_id: number | null;
 }
 
 export interface StepTableRow {
@@ -42,6 +43,8 @@ export interface LoadedRun {
   input: Json;
   definition: WorkflowDefinition;
   traceId: string | null;
+  /** The run that spawned this one: woken when this one ends. */
+  parentRunId: number | null;
 }
 
 const RUN = `SELECT * FROM workflow_runs WHERE id = ?`;
@@ -61,6 +64,7 @@ export function loadRun(c: SqliteConnection, id: number): LoadedRun | null {
     input: JSON.parse(row.input) as Json,
     definition: JSON.parse(row.definition) as WorkflowDefinition,
     traceId: row.trace_id,
+    parentRunId: row.parent_run_id,
   };
 }
 
