@@ -18,7 +18,7 @@ export interface RouteSpec {
   /** The least a token needs; `read` < `write` < `admin`. */
   scope: TokenScope;
   summary: string;
-  tag: 'jobs' | 'schedules' | 'workflows' | 'queues' | 'workers' | 'tasks' | 'executions' | 'stats' | 'session' | 'audit' | 'tokens';
+  tag: 'jobs' | 'schedules' | 'workflows' | 'events' | 'queues' | 'workers' | 'tasks' | 'executions' | 'stats' | 'session' | 'audit' | 'tokens';
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
@@ -99,6 +99,16 @@ export const ROUTES = {
     tag: 'workflows',
     params: flow.runIdParams,
     response: flow.runRetried,
+  },
+
+  'events.emit': {
+    method: 'POST',
+    path: '/events',
+    scope: 'write',
+    summary: 'Emit an event for the durable functions waiting on its key (the first emit of a key wins; kept `keep` for waits that come later)',
+    tag: 'events',
+    body: flow.emitBody,
+    response: flow.emitResult,
   },
 
   'queues.list': { method: 'GET', path: '/queues', scope: 'read', summary: 'Queues with their counts, last-hour outcomes and oldest due age', tag: 'queues', response: z.object({ queues: z.array(wire.queueStats) }) },

@@ -7,8 +7,8 @@
  */
 import { z } from 'zod';
 import { JOB_STATES } from '../core/types.js';
-import { EDGE_POLICIES, RUN_STATES, STEP_STATES } from '../core/workflow-types.js';
-import { errorInfo, json, limit, list, name, wireDate } from './wire.js';
+import { CHECKPOINT_KINDS, CHECKPOINT_STATES, EDGE_POLICIES, RUN_STATES, STEP_STATES } from '../core/workflow-types.js';
+import { durationInput, errorInfo, json, limit, list, name, wireDate } from './wire.js';
 
 const nullableDate = wireDate.nullable();
 const runId = z.string().max(19).meta({ description: 'a workflow run id (a positive whole number, as text)', example: '7' });
@@ -34,6 +34,7 @@ export const stepDefinition = z.object({
 
 export const workflowDefinition = z.object({
   name: z.string(),
+  kind: z.enum(['graph', 'function']).optional().meta({ description: '`function`: a durable function (one step, `main`, whose progress is its checkpoints); absent: a graph of steps' }),
   description: z.string().nullable(),
   steps: z.array(stepDefinition),
   output: z.string().nullable(),
@@ -88,6 +89,21 @@ export const runStep = z.object({
   mapJobs: z.partialRecord(jobState, z.number()).nullable(),
 });
 
+export const checkpoint = z.object({
+  seq: z.number().meta({ description: 'its place in the function, from 0' }),
+  name: z.string().meta({ description: 'the step’s name; for waits: `sleep`, the event key, or the child’s task or workflow' }),
+  kind: z.enum(CHECKPOINT_KINDS),
+  state: z.enum(CHECKPOINT_STATES),
+  result: json.nullable().meta({ description: 'a step’s result, an event’s payload, a child run’s output' }),
+  error: errorInfo.nullable(),
+  attempts: z.number(),
+  startedAt: wireDate,
+  finishedAt: nullableDate,
+  waitUntil: nullableDate.meta({ description: 'a sleep’s end, or an event wait’s timeout' }),
+  eventKey: z.string().nullable(),
+  childRunId: z.string().nullable(),
+});
+
 export const runRecord = z.object({
   id: runId,
   workflow: z.string(),
@@ -100,8 +116,21 @@ export const runRecord = z.object({
   createdAt: wireDate,
   finishedAt: nullableDate,
   steps: z.array(runStep),
+  parentRunId: z.string().nullable().meta({ description: 'the run that spawned this one (a durable function’s `ctx.spawn`)' }),
+  checkpoints: z.array(checkpoint).meta({ description: 'a durable function’s checkpoints in the order it reached them; empty for a graph' }),
 });
 
 export const runIdParams = z.strictObject({ id: runId });
 export const runCancelled = z.object({ id: runId, state: runState });
 export const runRetried = z.object({ id: runId, retried: z.boolean(), state: runState });
+
+/** What `POST /events` takes: the first emit of a key wins; `keep` defaults to 24 hours. */
+export const emitBody = z.strictObject({
+  key: z.string().min(1).max(500).meta({ description: 'the event’s key, as `ctx.waitForEvent(key)` names it' }),
+  payload: json.optional().meta({ description: 'what the waiting functions receive; null when absent' }),
+  keep: durationInput.optional().meta({ description: 'how long the event is kept for waits that come later (default 24h)' }),
+});
+export const emitResult = z.object({
+  stored: z.boolean().meta({ description: 'false: an unexpired event with this key exists already (the first emit wins)' }),
+  woken: z.number().meta({ description: 'how many waiting runs were made due now' }),
+});

@@ -12,6 +12,7 @@ import { Command, CommanderError } from 'commander';
 import { DEFAULTS } from '../core/defaults.js';
 import { ConfigError } from '../core/errors.js';
 import { CliContext } from './context.js';
+import { registerEmit } from './emit.js';
 import { registerEnqueue } from './enqueue.js';
 import { registerInspect } from './inspect.js';
 import { processIO, type CliIO } from './io.js';
@@ -46,6 +47,7 @@ export function buildProgram(cli: CliContext): Command {
   registerQueues(cli, program);
   registerSchedules(cli, program);
   registerWorkflows(cli, program);
+  registerEmit(cli, program);
   registerServer(cli, program);
   registerTokens(cli, program);
   registerInspect(cli, program);

@@ -128,21 +128,21 @@ function registerControl(cli: CliContext, workflows: Command): void {
     });
 }
 
-/** `--input`: JSON text, or `@FILE` (`@-`: standard input) holding JSON. */
-export function inputOf(flag: string, from: { cwd: string; readStdin(): string }): unknown {
+/** `--input` (or another argument, `field`): JSON text, or `@FILE` (`@-`: standard input) holding JSON. */
+export function inputOf(flag: string, from: { cwd: string; readStdin(): string }, field = '--input'): unknown {
   let text = flag;
   if (flag.startsWith('@')) {
     const file = flag.slice(1);
     try {
       text = file === '-' ? from.readStdin() : readFileSync(resolve(from.cwd, file), 'utf8');
     } catch (err) {
-      throw new ValidationError('--input', 'JSON text, or @FILE naming a readable file of JSON', flag, (err as NodeJS.ErrnoException).code ?? String(err));
+      throw new ValidationError(field, 'JSON text, or @FILE naming a readable file of JSON', flag, (err as NodeJS.ErrnoException).code ?? String(err));
     }
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new ValidationError('--input', 'JSON text (quote it for your shell), or @FILE naming a file of JSON', text, `It is not valid JSON (${(err as Error).message})`);
+    throw new ValidationError(field, 'JSON text (quote it for your shell), or @FILE naming a file of JSON', text, `It is not valid JSON (${(err as Error).message})`);
   }
 }
 

@@ -6,7 +6,7 @@
  * pages) is checked here with the local client's own checks; the rest the server checks with
  * the same code and sends back as a problem that becomes the same error.
  */
-import { parseTime } from '../core/duration.js';
+import { parseDuration, parseTime } from '../core/duration.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { checkQueueName } from '../core/names.js';
 import type { BulkAction, InsertResult, JobFilter, JobRecord, Page, QueueStats, WorkerRecord } from '../core/types.js';
@@ -78,6 +78,20 @@ export class RemoteOrdo implements OrdoClient {
       }
     });
     return (await this.http.call('jobs.createMany', { body: { jobs } })).jobs;
+  }
+
+  /**
+   * Emits an event through the server. The key and `keep` are checked here first, so a bad one
+   * is named before anything travels; the payload must survive JSON as it is.
+   */
+  async emit(key: string, payload?: unknown, options: { keep?: number | string } = {}): Promise<{ stored: boolean; woken: number }> {
+    const body: Record<string, unknown> = { key: checkEventKey(key) };
+    if (payload !== undefined) body.payload = payload;
+    if (options.keep !== undefined) {
+      parseDuration(options.keep, 'keep');
+      body.keep = options.keep;
+    }
+    return this.http.call('events.emit', { body });
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
@@ -172,6 +186,15 @@ export class RemoteOrdo implements OrdoClient {
 
   /** Nothing to release: each call is one request. */
   async close(): Promise<void> {}
+}
+
+/** The longest event key, as the API takes it. */
+const MAX_EVENT_KEY = 500;
+
+/** An event key: text of 1 to 500 characters. */
+function checkEventKey(key: unknown): string {
+  if (typeof key !== 'string' || key.trim() === '' || key.length > MAX_EVENT_KEY) throw new ValidationError('key', `an event key: text of 1 to ${MAX_EVENT_KEY} characters, such as "order-paid:42"`, key);
+  return key;
 }
 
 /** A checked job filter under the names the API gives its fields (`worker`, `q`, `resultQ`), undefined fields left out. */

@@ -10,12 +10,23 @@
  *        a ─▶ b  failed     job 102  boom
  *        a ─▶ c  succeeded  job 103
  *     b, c ─▶ d  cancelled  (run failed: step b failed)
+ *
+ * A durable function's run is its checkpoints instead, in the order the function reached
+ * them, with what the run waits for now on the header line:
+ *
+ *   run 7  onboard  running  waiting for event confirm:7 until 2026-01-02T03:04:05Z
+ *     SEQ  KIND   NAME       STATE      ATTEMPTS  TOOK  DETAILS
+ *     0    step   charge     succeeded  2         1s    {"ok":true}
+ *     1    event  confirm:7  waiting    0               event confirm:7 until 2026-01-02T03:04:05Z
  */
+import { formatDuration } from './duration.js';
 import type { ErrorInfo } from './types.js';
-import type { RunRecord, RunStep, StepDefinition, StepEdge, WorkflowDefinition } from './workflow-types.js';
+import type { Checkpoint, RunRecord, RunStep, StepDefinition, StepEdge, WorkflowDefinition } from './workflow-types.js';
 
 /** Longest error message shown on a step's line (the run's JSON has it whole). */
 const MAX_MESSAGE = 120;
+/** Longest result shown on a checkpoint's line, as JSON. */
+const MAX_RESULT = 60;
 
 interface Line {
   edges: string;
@@ -24,16 +35,69 @@ interface Line {
   details: string[];
 }
 
-/** A run: its header, then each step with its state and details. */
+/** A run: its header, then each step (a durable function: each checkpoint) with its state and details. */
 export function drawRun(run: RunRecord): string {
   const error = run.error ? `  (${firstLine(run.error)})` : '';
-  const header = `run ${run.id}  ${run.workflow}  ${run.state}${error}`;
+  const wait = run.state === 'running' ? currentWait(run.checkpoints) : null;
+  const header = [`run ${run.id}  ${run.workflow}  ${run.state}${error}${wait ? `  waiting for ${wait}` : ''}`];
+  if (run.parentRunId !== null) header.push(`  spawned by run ${run.parentRunId}`);
+  if (run.definition.kind === 'function') return [...header, ...drawCheckpoints(run.checkpoints)].join('\n') + '\n';
   const byName = new Map(run.steps.map((step) => [step.step, step]));
   const lines = inLayers(run.definition.steps).map((def) => {
     const step = byName.get(def.name);
     return { edges: edgesOf(def.dependsOn), name: def.name, state: step?.state ?? 'unknown', details: step ? runDetails(def, step) : [] };
   });
-  return [header, ...render(lines)].join('\n') + '\n';
+  return [...header, ...render(lines)].join('\n') + '\n';
+}
+
+/** What a running function waits for now: its last checkpoint still waiting, described; null when none is. */
+export function currentWait(checkpoints: readonly Checkpoint[]): string | null {
+  const waiting = checkpoints.filter((c) => c.state === 'waiting').at(-1);
+  return waiting ? waitOf(waiting) : null;
+}
+
+/** What a wait checkpoint waits (or waited) for: `until TIME`, `event KEY until TIME`, `child run N`. */
+export function waitOf(checkpoint: Checkpoint): string | null {
+  const until = checkpoint.waitUntil ? `until ${timeText(checkpoint.waitUntil)}` : null;
+  switch (checkpoint.kind) {
+    case 'sleep':
+      return until ?? 'a sleep';
+    case 'event':
+      return [`event ${checkpoint.eventKey ?? checkpoint.name}`, until].filter(Boolean).join(' ');
+    case 'spawn':
+      return checkpoint.childRunId === null ? `child ${checkpoint.name}` : `child run ${checkpoint.childRunId}`;
+    default:
+      return null;
+  }
+}
+
+/** How long a checkpoint took (to its end), empty while it has not ended. */
+export function checkpointTook(checkpoint: Checkpoint): string {
+  return checkpoint.finishedAt ? formatDuration(Math.max(0, checkpoint.finishedAt.getTime() - checkpoint.startedAt.getTime())) : '';
+}
+
+/** A checkpoint's outcome in short: its error's first line, else its result as JSON (cut), else nothing. */
+export function checkpointOutcome(checkpoint: Checkpoint): string {
+  if (checkpoint.error) return firstLine(checkpoint.error);
+  if (checkpoint.result === null || checkpoint.state === 'waiting') return '';
+  const text = JSON.stringify(checkpoint.result);
+  return text.length > MAX_RESULT ? `${text.slice(0, MAX_RESULT - 1)}…` : text;
+}
+
+/** A function's checkpoints as aligned columns, with a heading; a line saying so when there are none. */
+function drawCheckpoints(checkpoints: readonly Checkpoint[]): string[] {
+  if (checkpoints.length === 0) return ['  (no checkpoints yet)'];
+  const rows = [
+    ['SEQ', 'KIND', 'NAME', 'STATE', 'ATTEMPTS', 'TOOK', 'DETAILS'],
+    ...checkpoints.map((c) => [String(c.seq), c.kind, c.name, c.state, String(c.attempts), checkpointTook(c), [waitOf(c), checkpointOutcome(c)].filter(Boolean).join('  ')]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  return rows.map((row) => `  ${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}`.trimEnd());
+}
+
+/** A time as ISO 8601 to the second (a wait is never about milliseconds). */
+function timeText(at: Date): string {
+  return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** A definition: its header, then each step with its task and settings. */

@@ -10,6 +10,7 @@
  */
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { SERVICE_PATHS } from '../api/routes.js';
 import { auditTrail } from './audit.js';
 import { Authenticator, type AuthMode } from './auth.js';
 import type { ServerClient } from './client.js';
@@ -23,6 +24,7 @@ import { clientErrorHandler, errorHandler, installProblemHandlers } from './prob
 import { methodsOf, registerRoutes } from './register.js';
 import { installRequestLog, requestId } from './request-log.js';
 import { accessHandlers } from './routes/access.js';
+import { emitHandlers } from './routes/emit.js';
 import { jobHandlers } from './routes/jobs.js';
 import { queueHandlers } from './routes/queues.js';
 import { runtimeHandlers } from './routes/runtime.js';
@@ -81,7 +83,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const streams = new EventStreams(feed, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
   const stopCounting = feed.subscribe((event) => metrics.observe(event));
 
-  installProblemHandlers(app, bodyLimit, methodsOf);
+  // The event stream (GET) shares its path with the emit route (POST): a 405 there names both.
+  installProblemHandlers(app, bodyLimit, (path) => (path.replace(/\/$/, '') === SERVICE_PATHS.events ? ['GET', ...methodsOf(path)] : methodsOf(path)));
   installJsonParser(app);
   installRequestLog(app, (method, route, status) => metrics.countRequest(method, route, status));
   const tasks = new TaskCheck(() => ordo.taskInfo(), options.taskNames);
@@ -91,6 +94,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       ...jobHandlers(ordo, tasks),
       ...scheduleHandlers(ordo, tasks),
       ...workflowHandlers(ordo),
+      ...emitHandlers(ordo),
       ...queueHandlers(ordo),
       ...runtimeHandlers(ordo),
       ...statsHandlers(ordo),

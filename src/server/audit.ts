@@ -1,7 +1,7 @@
 /**
  * The audit trail: every operator action carried out through the API (cancel, delete, retry,
  * bulk actions, queue pause, resume and clean, schedule changes, workflow runs started,
- * cancelled and retried, token changes) is written to the audit log once it has succeeded,
+ * cancelled and retried, events emitted, token changes) is written to the audit log once it has succeeded,
  * with who did it (the token's name, else its id, else `local` on a server without tokens),
  * what and on what. One table says which routes are actions and how each is described, so a
  * new action is one line here.
@@ -46,6 +46,8 @@ const AUDITED: { [Id in RouteId]?: Describe<Id> } = {
   'workflows.start': ({ params, body }, answer) => ({ action: 'workflow.start', target: params.name, details: { runId: answer.runId, created: answer.created, ...(body.uniqueKey === undefined ? {} : { uniqueKey: body.uniqueKey }) } }),
   'workflows.cancel': ({ params }, answer) => ({ action: 'workflow-run.cancel', target: params.id, details: { state: answer.state } }),
   'workflows.retry': ({ params }, answer) => ({ action: 'workflow-run.retry', target: params.id, details: { retried: answer.retried, state: answer.state } }),
+  // The key and the outcome, not the payload (which may be large or private).
+  'events.emit': ({ body }, answer) => ({ action: 'event.emit', target: body.key, details: { stored: answer.stored, woken: answer.woken, ...(body.keep === undefined ? {} : { keep: body.keep }) } }),
   // Never the token itself: only its id, name and scope.
   'tokens.create': (_input, answer) => ({ action: 'token.create', target: answer.record.id, details: { name: answer.record.name, scope: answer.record.scope } }),
   'tokens.revoke': ({ params }, answer) => ({ action: 'token.revoke', target: params.id, details: { revoked: answer.revoked } }),

@@ -145,7 +145,8 @@ export function openApiDocument(): OpenAPIV3_1.Document {
     const path = API_PREFIX + spec.path;
     paths[path] = { ...paths[path], [spec.method.toLowerCase()]: operation(id, spec) };
   }
-  Object.assign(paths, serviceOperations());
+  // A service path may share its path with a route (the event stream's GET and the emit's POST).
+  for (const [path, operations] of Object.entries(serviceOperations())) paths[path] = { ...paths[path], ...(operations as OpenAPIV3_1.PathItemObject) };
   return {
     openapi: '3.1.0' as const,
     info: {

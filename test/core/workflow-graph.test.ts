@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { drawDefinition, drawRun, inLayers } from '../../src/core/workflow-graph.js';
-import type { EdgePolicy, RunRecord, RunStep, StepDefinition, WorkflowDefinition } from '../../src/core/workflow-types.js';
+import type { Checkpoint, EdgePolicy, RunRecord, RunStep, StepDefinition, WorkflowDefinition } from '../../src/core/workflow-types.js';
 
 function step(name: string, parents: (string | [string, EdgePolicy])[] = [], extra: Partial<StepDefinition> = {}): StepDefinition {
   const dependsOn = parents.map((p) => (typeof p === 'string' ? { step: p, policy: 'fail' as const } : { step: p[0], policy: p[1] }));
@@ -42,7 +42,7 @@ describe('drawRun', () => {
     const run: RunRecord = {
       id: '42', workflow: 'nightly-report', state: 'failed', input: {}, output: null,
       error: { name: 'StepFailed', message: 'step b failed: boom' }, definition, traceId: null,
-      createdAt: new Date(0), finishedAt: new Date(0),
+      createdAt: new Date(0), finishedAt: new Date(0), parentRunId: null, checkpoints: [],
       steps: [
         runStep(d, { state: 'cancelled', reason: 'run failed: step b failed' }),
         runStep(a, { state: 'succeeded', jobId: '101', attempt: 1 }),
@@ -60,6 +60,45 @@ describe('drawRun', () => {
       '         d (skip) ─▶ mail  cancelled  (run failed: step b failed)',
       '',
     ].join('\n'));
+  });
+});
+
+describe('drawRun of a durable function', () => {
+  const at = (seconds: number) => new Date(Date.UTC(2026, 0, 2, 3, 4, seconds));
+  function checkpoint(seq: number, fields: Partial<Checkpoint>): Checkpoint {
+    return { seq, name: 'sleep', kind: 'step', state: 'succeeded', result: null, error: null, attempts: 0, startedAt: at(0), finishedAt: null, waitUntil: null, eventKey: null, childRunId: null, ...fields };
+  }
+  const fn: WorkflowDefinition = { name: 'onboard', kind: 'function', description: null, steps: [step('main')], output: 'main' };
+  const run = (fields: Partial<RunRecord>): RunRecord => ({
+    id: '7', workflow: 'onboard', state: 'running', input: {}, output: null, error: null, definition: fn, traceId: null,
+    createdAt: at(0), finishedAt: null, steps: [runStep(fn.steps[0]!, { state: 'active', jobId: '70' })], parentRunId: null, checkpoints: [], ...fields,
+  });
+
+  it('lists the checkpoints in order, and names the current wait and the parent on the header', () => {
+    const checkpoints = [
+      checkpoint(0, { name: 'charge', attempts: 2, finishedAt: at(1), result: { ok: true } }),
+      checkpoint(1, { name: 'mail', state: 'failed', attempts: 3, finishedAt: at(3), error: { message: 'smtp down\n  at send' } }),
+      checkpoint(2, { kind: 'sleep', finishedAt: at(50), waitUntil: at(50) }),
+      checkpoint(3, { kind: 'spawn', name: 'resize', finishedAt: at(52), childRunId: '9', result: { w: 10 } }),
+      checkpoint(4, { kind: 'event', name: 'confirm:7', state: 'waiting', eventKey: 'confirm:7', waitUntil: at(59) }),
+    ];
+    expect(drawRun(run({ parentRunId: '3', checkpoints }))).toBe([
+      'run 7  onboard  running  waiting for event confirm:7 until 2026-01-02T03:04:59Z',
+      '  spawned by run 3',
+      '  SEQ  KIND   NAME       STATE      ATTEMPTS  TOOK  DETAILS',
+      '  0    step   charge     succeeded  2         1s    {"ok":true}',
+      '  1    step   mail       failed     3         3s    smtp down',
+      '  2    sleep  sleep      succeeded  0         50s   until 2026-01-02T03:04:50Z',
+      '  3    spawn  resize     succeeded  0         52s   child run 9  {"w":10}',
+      '  4    event  confirm:7  waiting    0               event confirm:7 until 2026-01-02T03:04:59Z',
+      '',
+    ].join('\n'));
+  });
+
+  it('names no wait once the run ended, and says when there are no checkpoints yet', () => {
+    const ended = run({ state: 'cancelled', error: { message: 'cancelled' }, checkpoints: [checkpoint(0, { kind: 'sleep', state: 'waiting', waitUntil: at(9) })] });
+    expect(drawRun(ended).split('\n')[0]).toBe('run 7  onboard  cancelled  (cancelled)');
+    expect(drawRun(run({}))).toBe('run 7  onboard  running\n  (no checkpoints yet)\n');
   });
 });
 
