@@ -8,6 +8,8 @@ import type * as flow from '../../../src/api/wire-workflows.js';
 
 export type RunRecord = z.input<typeof flow.runRecord>;
 export type RunStep = z.input<typeof flow.runStep>;
+/** A durable function's checkpoint. */
+export type Checkpoint = z.input<typeof flow.checkpoint>;
 export type RunSummary = z.input<typeof flow.runSummary>;
 export type RunPage = z.input<typeof flow.runPage>;
 export type RunState = RunRecord['state'];

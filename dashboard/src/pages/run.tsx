@@ -5,11 +5,16 @@
  * table, its input and output, and cancel and retry for writers. While the run is running,
  * it is fetched again when jobs of its tasks change (the live feed) and every few seconds
  * (a map step's element jobs send events under ids the page does not know).
+ *
+ * A durable function's run has one step (`main`, whose job runs the function): its page
+ * shows the function's checkpoints and what it waits for instead of a graph. A run spawned by
+ * another links to its parent.
  */
 import { useLocation } from 'preact-iso';
 import { api, ApiError, eventJob } from '../api.js';
 import { DataTable } from '../components/data-table.js';
 import { formatDuration } from '../components/format.js';
+import { FunctionCheckpoints } from '../components/function-checkpoints.js';
 import { useInterval, useLiveRefresh, usePageTitle, useResource } from '../components/hooks.js';
 import { Facts, type Fact } from '../components/facts.js';
 import { JsonView } from '../components/json-view.js';
@@ -51,6 +56,7 @@ export function RunPage({ session, live, params }: PageProps) {
   const r = run.data;
   const selected = selectedStep(r, query.step);
   const step = r.steps.find((s) => s.step === selected) ?? null;
+  const isFunction = r.definition.kind === 'function';
   return (
     <section class="page run-page" aria-labelledby="run-title">
       <p>
@@ -69,14 +75,20 @@ export function RunPage({ session, live, params }: PageProps) {
       )}
       <RunActions run={r} session={session} onChanged={run.reload} />
       <RunFacts run={r} />
-      <section class="card" aria-labelledby="graph-title">
-        <h2 id="graph-title">Steps</h2>
-        <p class="hint" id="graph-hint">
-          Select a step for its details. Dashed arrows skip on a parent’s failure, dotted ones continue anyway.
-        </p>
-        <WorkflowGraph runId={r.id} steps={r.steps} selected={selected} onSelect={(name) => route(runPath(r.id, name), true)} />
-      </section>
-      {step ? <StepDetails run={r} step={step} /> : <p class="muted">Select a step in the graph or the table to see its result, error or reason.</p>}
+      {isFunction ? (
+        <FunctionCheckpoints run={r} />
+      ) : (
+        <>
+          <section class="card" aria-labelledby="graph-title">
+            <h2 id="graph-title">Steps</h2>
+            <p class="hint" id="graph-hint">
+              Select a step for its details. Dashed arrows skip on a parent’s failure, dotted ones continue anyway.
+            </p>
+            <WorkflowGraph runId={r.id} steps={r.steps} selected={selected} onSelect={(name) => route(runPath(r.id, name), true)} />
+          </section>
+          {step ? <StepDetails run={r} step={step} /> : <p class="muted">Select a step in the graph or the table to see its result, error or reason.</p>}
+        </>
+      )}
       <StepTable run={r} selected={selected} />
       <div class="grid">
         <TitledCard id="input-title" title="Input">
@@ -97,9 +109,10 @@ function RunFacts({ run }: { run: RunRecord }) {
     ['Started', <Time value={run.createdAt} absolute />],
     ['Finished', <Time value={run.finishedAt} absolute />],
     ['Took', took === null ? '–' : formatDuration(took)],
-    ['Steps', String(run.steps.length)],
+    run.definition.kind === 'function' ? ['Checkpoints', String(run.checkpoints.length)] : ['Steps', String(run.steps.length)],
     ['Trace id', run.traceId ? <code>{run.traceId}</code> : '–'],
   ];
+  if (run.parentRunId) facts.push(['Spawned by', <a href={runPath(run.parentRunId)}>run {run.parentRunId}</a>]);
   if (run.definition.description) facts.push(['Description', run.definition.description]);
   return <Facts class="facts card" facts={facts} />;
 }
