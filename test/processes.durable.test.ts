@@ -6,7 +6,8 @@
  *   step's runs counted outside the database, in a file the steps append to);
  * - a function waiting for an event holds no worker, and resumes when `ordo emit` runs as a
  *   CLI process, its output carrying the payload; one whose wait times out ends with
- *   `{ status: 'timed_out' }`.
+ *   `{ status: 'timed_out' }`; an event emitted before its waiter arrives is seen, the first
+ *   emit of a key winning.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -87,7 +88,8 @@ describe.each(engines)('durable functions across worker processes ($name)', (eng
 
     const shown = await runCliOk([...dbArgs, 'workflows', 'show', runId]);
     expect(shown).toMatch(new RegExp(`^run ${runId}\\s+crash-three-steps\\s+succeeded\\b`, 'm'));
-    for (const step of ['one', 'two', 'three']) expect(shown, `step ${step} shown`).toMatch(new RegExp(`\\b${step}\\b.*\\bsucceeded\\b`, 'm'));
+    ['one', 'two', 'three'].forEach((step, seq) => expect(shown, `step ${step} shown`).toMatch(new RegExp(`^\\s+${seq}\\s+step\\s+${step}\\s+succeeded\\s+1\\b`, 'm')));
+    expect(shown).not.toMatch(/waiting/);
   }, 60_000);
 
   it('resumes a wait when `ordo emit` runs, with the payload in its output; a wait with no event times out', async () => {
@@ -109,7 +111,7 @@ describe.each(engines)('durable functions across worker processes ($name)', (eng
     expect((await ordo.workflows.getRun(waiting)).state).toBe('running');
 
     const emittedAt = Date.now();
-    await runCliOk([...dbArgs, 'emit', key, '{"ok":true}']);
+    expect(await runCliOk([...dbArgs, 'emit', key, '{"ok":true}'])).toMatch(/^stored; 1 waiting run woken$/m);
     // Long before the wait's ten minutes: the emit woke the function.
     const received = await runEnded(ordo, waiting, 20_000);
     expect(received.state, JSON.stringify(received.error)).toBe('succeeded');
@@ -120,5 +122,12 @@ describe.each(engines)('durable functions across worker processes ($name)', (eng
     const timedOut = await runEnded(ordo, forgotten);
     expect(timedOut.state, JSON.stringify(timedOut.error)).toBe('succeeded');
     expect(timedOut.output).toEqual({ status: 'timed_out' });
+
+    // An event emitted before its waiter arrives is kept, and the wait sees it at once.
+    expect(await runCliOk([...dbArgs, 'emit', `${key}.early`, '{"n":1}', '--keep', '1h'])).toMatch(/^stored; 0 waiting runs woken$/m);
+    expect(await runCliOk([...dbArgs, 'emit', `${key}.early`, '{"n":2}'])).toMatch(/^already emitted \(first emit wins\)/m);
+    const { runId: late } = await ordo.workflows.start('await-event', { key: `${key}.early`, timeout: '10m' });
+    const early = await runEnded(ordo, late, 20_000);
+    expect(early.output).toEqual({ status: 'received', payload: { n: 1 } });
   }, 60_000);
 });
