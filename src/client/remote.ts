@@ -88,7 +88,7 @@ export class RemoteOrdo implements OrdoClient {
     const body: Record<string, unknown> = { key: checkEventKey(key) };
     if (payload !== undefined) body.payload = payload;
     if (options.keep !== undefined) {
-      parseDuration(options.keep, 'keep');
+      if (parseDuration(options.keep, 'keep') <= 0) throw new ValidationError('keep', 'a duration over zero, such as 1h', options.keep);
       body.keep = options.keep;
     }
     return this.http.call('events.emit', { body });
@@ -191,9 +191,9 @@ export class RemoteOrdo implements OrdoClient {
 /** The longest event key, as the API takes it. */
 const MAX_EVENT_KEY = 500;
 
-/** An event key: text of 1 to 500 characters. */
+/** An event key: text of 1 to 500 characters, not blank (the local client's words). */
 function checkEventKey(key: unknown): string {
-  if (typeof key !== 'string' || key.trim() === '' || key.length > MAX_EVENT_KEY) throw new ValidationError('key', `an event key: text of 1 to ${MAX_EVENT_KEY} characters, such as "order-paid:42"`, key);
+  if (typeof key !== 'string' || key.trim() === '' || key.length > MAX_EVENT_KEY) throw new ValidationError('key', `a non-empty event key of at most ${MAX_EVENT_KEY} characters`, key);
   return key;
 }
 
