@@ -117,7 +117,7 @@ describe.each(engines)('durable functions across worker processes ($name)', (eng
     expect(received.state, JSON.stringify(received.error)).toBe('succeeded');
     expect(received.output).toEqual({ status: 'received', payload: { ok: true } });
     expect(received.finishedAt!.getTime() - emittedAt).toBeLessThan(15_000);
-    expect(received.checkpoints.map((c) => [c.kind, c.state, c.eventKey, c.result])).toEqual([['event', 'succeeded', key, { ok: true }]]);
+    expect(received.checkpoints.map((c) => [c.kind, c.state, c.eventKey, c.result])).toEqual([['event', 'succeeded', key, { status: 'received', payload: { ok: true } }]]);
 
     const timedOut = await runEnded(ordo, forgotten);
     expect(timedOut.state, JSON.stringify(timedOut.error)).toBe('succeeded');
