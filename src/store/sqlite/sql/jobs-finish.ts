@@ -80,10 +80,11 @@ export function finishJobs(c: SqliteConnection, now: number, finishes: readonly 
       ) as FinishedRow | undefined;
       if (!row) continue;
       applied.push(item.id);
-      if (row.state === 'pending') queues.add(row.queue);
-      // A durable function released while it waits: was its wait over before it got here?
-      if (row.state === 'pending' && item.outcome === 'released' && row.step === 'main' && row.run_id !== null) wakeIfWaitOver(c, now, row.run_id, id, queues);
-      else if (row.run_id !== null) ended.push(endedJob(id, { ...row, run_id: row.run_id }, item));
+      if (row.state === 'pending') {
+        queues.add(row.queue);
+        // A durable function released while it waits: was its wait over before it got here?
+        if (item.outcome === 'released' && row.step === 'main' && row.run_id !== null) wakeIfWaitOver(c, now, row.run_id, id, queues);
+      } else if (row.run_id !== null) ended.push(endedJob(id, { ...row, run_id: row.run_id }, item));
     }
     for (const queue of advanceRuns(c, now, ended)) queues.add(queue);
   });
