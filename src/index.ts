@@ -74,6 +74,21 @@ export {
   type InlineHandler,
   type ParentResults,
 } from './workflows/define.js';
+export {
+  defineWorkflow,
+  isDurableWorkflow,
+  DurableWorkflow,
+  DEFAULT_MAX_STEPS,
+  DEFAULT_MAX_RESULT_BYTES,
+  DEFAULT_STEP_RETRY,
+  type ChildHandle,
+  type DurableContext,
+  type DurableHandler,
+  type DurableOptions,
+  type DurableStepOptions,
+  type EventWait,
+  type SpawnTarget,
+} from './workflows/durable.js';
 export type * from './core/workflow-types.js';
 export { TaskRegistry, type TaskSummary } from './tasks/registry.js';
 export type { TaskSchedule } from './tasks/schedule.js';

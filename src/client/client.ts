@@ -4,7 +4,9 @@
  * (see `job-actions.ts`), calls the store and throws typed errors (`ValidationError`,
  * `NotFoundError`, `ConflictError`) that adapters map through `ERROR_MAPPING`.
  */
-import { NotFoundError } from '../core/errors.js';
+import { NotFoundError, ValidationError } from '../core/errors.js';
+import { parseDuration } from '../core/duration.js';
+import { checkWorkflowInput } from '../core/workflow-check.js';
 import { EventBus, type OrdoEvents } from '../core/events.js';
 import type { BulkAction, InsertResult, Json, JobRecord, Page, QueueStats, WorkerRecord } from '../core/types.js';
 import type { EngineName, Store } from '../store/contract.js';
@@ -71,6 +73,15 @@ export class Ordo implements OrdoClient {
   /** The engine behind this client. */
   get engine(): EngineName {
     return this.store.engine;
+  }
+
+  /**
+   * Emits an event for durable functions waiting on `key` (`ctx.waitForEvent`): the first emit
+   * of a key wins and is kept `keep` (default 24h) for waits that come later. `woken`: the
+   * waiting runs made due now.
+   */
+  async emit(key: string, payload?: unknown, options: { keep?: number | string } = {}): Promise<{ stored: boolean; woken: number }> {
+    return this.store.eventEmit(checkEmit(key, payload, options));
   }
 
   /** Enqueues one job. Returns its id; `created: false` when `uniqueKey` matched an active job. */
@@ -248,4 +259,20 @@ export class Ordo implements OrdoClient {
     await this.#feed?.close();
     if (this.ownsStore) await this.store.close();
   }
+}
+
+/** Longest event key (as the HTTP API takes it, and as `ctx.waitForEvent` does). */
+const MAX_EVENT_KEY_LENGTH = 500;
+/** How long an emitted event is kept for waits that come after it, unless `keep` says otherwise. */
+const DEFAULT_EVENT_KEEP_MS = 24 * 3_600_000;
+
+/** `emit`'s arguments checked, naming the bad one: the store call's params. */
+function checkEmit(key: unknown, payload: unknown, options: { keep?: number | string }): { key: string; payload: Json; keepMs: number } {
+  if (typeof key !== 'string' || key.trim() === '' || key.length > MAX_EVENT_KEY_LENGTH) {
+    throw new ValidationError('key', `a non-empty event key of at most ${MAX_EVENT_KEY_LENGTH} characters`, key);
+  }
+  if (typeof options !== 'object' || options === null) throw new ValidationError('options', 'an object such as { keep: "1h" }', options);
+  const keepMs = options.keep === undefined ? DEFAULT_EVENT_KEEP_MS : parseDuration(options.keep, 'keep');
+  if (keepMs <= 0) throw new ValidationError('keep', 'a duration over zero, such as 1h', options.keep);
+  return { key, payload: checkWorkflowInput(payload, 'payload'), keepMs };
 }

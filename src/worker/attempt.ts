@@ -11,6 +11,7 @@ import type { ErrorInfo, JobFinish, JobRecord, Json, LogLine } from '../core/typ
 import type { JobStep } from '../core/workflow-types.js';
 import { toJsonResult, type TaskContext, type TaskDefinition } from '../tasks/define.js';
 import { taskTimeoutMs, validatePayload } from '../tasks/registry.js';
+import { DURABLE_HOST, isFenceLost, suspendDelayOf, type DurableHost } from '../workflows/durable-host.js';
 import type { PreparedStep } from './workflow-step.js';
 
 export type AbortReason = 'timeout' | 'cancel' | 'lost' | 'shutdown';
@@ -24,6 +25,8 @@ export interface AttemptHooks {
   progress(percent: number): void;
   /** Reads what a workflow step's job needs before its handler runs (see StepPreparer). */
   prepareStep(step: JobStep): Promise<PreparedStep>;
+  /** What a durable function's driver needs besides the attempt's fence (internal, on the context under a symbol). */
+  durable?: Pick<DurableHost, 'store' | 'tasks'>;
 }
 
 type FinishFields = Pick<JobFinish, 'state' | 'outcome'> & Partial<JobFinish>;
@@ -126,6 +129,8 @@ export class Attempt {
   private failure(err: unknown, definition: TaskDefinition, finish: (fields: FinishFields) => JobFinish): JobFinish | null {
     const { job } = this;
     const error = errorInfo(err);
+    // A durable function's checkpoint was refused: another attempt holds the job now.
+    if (isFenceLost(err)) this.abort('lost');
     switch (this.reason) {
       case 'lost':
         return null;
@@ -136,6 +141,9 @@ export class Attempt {
       default:
         break;
     }
+    // A durable function waits: set the job aside until then, uncharged.
+    const suspendedMs = this.reason === null ? suspendDelayOf(err) : null;
+    if (suspendedMs !== null) return finish({ state: 'pending', outcome: 'released', retryDelayMs: Math.min(suspendedMs, MAX_DURATION_MS) });
     const outcome = this.reason === 'timeout' ? 'timed_out' : 'failed';
     if (outcome === 'timed_out') error.message = `timed out after ${job.timeoutMs ?? taskTimeoutMs(definition)} ms`;
     const permanent = err instanceof OrdoError ? !err.retryable && (err.code === 'permanent' || err.code === 'invalid_argument') : (err as Error)?.name === 'PermanentError';
@@ -152,7 +160,9 @@ export class Attempt {
 
   private context(hooks: AttemptHooks, step: PreparedStep | null): TaskContext {
     const { job } = this;
+    const host: DurableHost | undefined = hooks.durable && { ...hooks.durable, jobId: job.id, attempt: job.attempt, workerId: hooks.workerId };
     return {
+      ...(host ? { [DURABLE_HOST]: host } : {}),
       workflow: step?.workflow ?? null,
       parents: step?.parents ?? {},
       jobId: job.id,

@@ -17,7 +17,7 @@ import type { JobFinish, JobRecord } from '../core/types.js';
 import type { JobStep } from '../core/workflow-types.js';
 import type { JobRef } from '../store/contract.js';
 import type { TaskRegistry } from '../tasks/registry.js';
-import { Attempt, type AbortReason } from './attempt.js';
+import { Attempt, type AbortReason, type AttemptHooks } from './attempt.js';
 import { jobFields } from './job-log.js';
 import type { LeaseHolder } from './lease-keeper.js';
 import type { PreparedStep } from './workflow-step.js';
@@ -38,6 +38,8 @@ export interface ExecutorOptions {
   /** Reads a workflow step's run and parents before its handler runs. */
   prepareStep(step: JobStep): Promise<PreparedStep>;
   forgetProgress(jobId: string): void;
+  /** What durable functions' drivers read and write through (their checkpoints, child runs). */
+  durable?: AttemptHooks['durable'];
   /** A slot was freed. */
   freed(): void;
 }
@@ -122,6 +124,7 @@ export class Executor implements LeaseHolder {
           if (this.running.get(key) === attempt) options.progress(job, percent);
         },
         prepareStep: options.prepareStep,
+        ...(options.durable ? { durable: options.durable } : {}),
       });
     } catch (err) {
       // Attempt.run turns handler errors into finishes; reaching here is a bug of ours. The

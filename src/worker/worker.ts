@@ -133,6 +133,7 @@ export class Worker extends Service {
       progress: (job, percent) => progress.report(job, percent),
       prepareStep: (step) => steps.prepare(step),
       forgetProgress: (id) => progress.forget(id),
+      durable: { store, tasks },
       // Called only while the producer runs attempts, so it exists by then.
       freed: () => producer.wake(),
     });
