@@ -124,7 +124,8 @@ function StepTable({ run, selected }: { run: RunRecord; selected: string | null 
       {run.steps.map((step) => (
         <tr key={step.step} data-step={step.step} aria-current={step.step === selected ? 'true' : undefined}>
           <th scope="row">
-            <a href={runPath(run.id, step.step)}>{step.step}</a>
+            {/* A function's one step has no details of its own to select: its checkpoints are above. */}
+            {run.definition.kind === 'function' ? step.step : <a href={runPath(run.id, step.step)}>{step.step}</a>}
           </th>
           <td>
             <StateBadge state={step.state} />
