@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../src/store/contract.js';
-import { DAY, checkpoint, claimMain, functionDef, release, writeAs } from './store-contract/durable-support.js';
+import { DAY, checkpoint, claimMain, eventWait, functionDef, release, writeAs } from './store-contract/durable-support.js';
 import { stepFinish } from './store-contract/workflows-support.js';
 import { freshSchema, heardQueues, usePostgres } from './support/postgres.js';
 import { waitUntil } from './support/wait.js';
@@ -46,6 +46,35 @@ describe('postgres durable functions', () => {
     await waitUntil(() => heard.includes('parents'), 5_000, 'the parent’s queue signalled in the other process');
     const [woken] = await listener.jobClaim({ workerId: 'worker-3', queues: ['parents'], limit: 10, leaseMs: 60_000 });
     expect(woken?.workflow).toEqual({ runId: parent.runId, step: 'main', mapIndex: null });
+  });
+
+  it('releases a function due now when its event came, or its child ended, while it was still running', async () => {
+    const store = await pgs.open();
+    const [now] = await pgs.admin<{ now: Date }>('SELECT now()');
+    await store.workflowStart({ definition: functionDef('waits', 'waits'), input: null });
+    const waiting = await claimMain(store, 'waits');
+    expect(await writeAs(store, waiting, eventWait(0, 'paid:1', now!.now))).toBe(true);
+    // The emit finds the job running: nothing to wake yet.
+    expect(await store.eventEmit({ key: 'paid:1', payload: 1, keepMs: DAY })).toEqual({ stored: true, woken: 0 });
+    await release(store, waiting, DAY);
+    const again = await claimMain(store, 'waits');
+    expect(again.id).toBe(waiting.id);
+
+    const parent = await store.workflowStart({ definition: functionDef('parent', 'parents'), input: null });
+    const running = await claimMain(store, 'parents');
+    const child = await store.workflowStart({ definition: functionDef('child', 'children'), input: null, parentRunId: parent.runId });
+    expect(await writeAs(store, running, checkpoint(0, { name: 'child', kind: 'spawn', state: 'waiting', attempts: 0, childRunId: child.runId }))).toBe(true);
+    const childJob = await claimMain(store, 'children', 'worker-2');
+    await store.jobFinishMany({ finishes: [stepFinish(childJob, { result: 42 })] });
+    await release(store, running, DAY);
+    expect((await claimMain(store, 'parents')).id).toBe(running.id);
+
+    // A release with nothing over stays delayed.
+    await store.workflowStart({ definition: functionDef('sleeps', 'sleeps'), input: null });
+    const sleeping = await claimMain(store, 'sleeps');
+    expect(await writeAs(store, sleeping, eventWait(0, 'never', now!.now))).toBe(true);
+    await release(store, sleeping, DAY);
+    expect(await store.jobClaim({ workerId: 'worker-1', queues: ['sleeps'], limit: 10, leaseMs: 60_000 })).toEqual([]);
   });
 
   it('settles checkpoint writes racing the cancellation of their runs from another store', async () => {

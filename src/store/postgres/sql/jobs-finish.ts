@@ -34,10 +34,13 @@
  * the lock order of workflows-rows.ts), then the same finish statement, returning the run
  * columns and the steps of those runs too (read after the locks), then the runs advance
  * (workflows-advance.ts): a chain's step is BEGIN, lock, finish, the plan's write, COMMIT.
+ * A durable function's `main` job released while it waits is made due now in that
+ * transaction when its wait is already over (an emit or a child's end that found it running).
  */
 import type { JobFinish } from '../../../core/types.js';
 import { errorInfo, retryDelay } from '../../records.js';
 import type { PgContext } from '../context.js';
+import type { Queryable } from '../pool.js';
 import { attemptJson, isRowId, isoSql, jsonParam, storableJson } from '../rows.js';
 import { type EndedSqlRow, advanceRuns, endedJobsOf } from './workflows-advance.js';
 import { DEADLOCK_SAFE, lockRuns, stepsFromJson, stepsJsonSql } from './workflows-rows.js';
@@ -115,7 +118,9 @@ export async function finishJobs(ctx: PgContext, finishes: readonly JobFinish[])
           const finished = (await client.query(finishSql(ctx.s, true), values, 'ordo_job_finish_runs')).rows as FinishedRow[];
           const skipped = new Map(batch.filter((item) => item.skipped !== undefined).map((item) => [item.id, item.skipped as string]));
           const read = stepsFromJson(finished.find((row) => row.steps)?.steps ?? null);
-          return { rows: finished, queues: await advanceRuns(ctx, client, runs, endedJobsOf(finished, skipped), read) };
+          const queues = await advanceRuns(ctx, client, runs, endedJobsOf(finished, skipped), read);
+          queues.push(...(await wakeReleasedFunctions(ctx, client, finished)));
+          return { rows: finished, queues };
         }, DEADLOCK_SAFE);
   const applied = new Set(rows.map((row) => String(row.id)));
   return {
@@ -125,6 +130,27 @@ export async function finishJobs(ctx: PgContext, finishes: readonly JobFinish[])
 }
 
 type FinishedRow = EndedSqlRow & { queue: string; steps?: Parameters<typeof stepsFromJson>[0] };
+
+// A released durable function whose wait is already over: its event was emitted, or its
+// child run ended, after the function last looked and before this release was written (the
+// wake found its job running then). Due now instead of after the release's delay.
+const wakeReleasedSql = (s: string): string => `
+  UPDATE ${s}.jobs AS j SET run_at = now()
+  WHERE j.id = ANY ($1::bigint[]) AND j.state = 'pending' AND j.run_at > now()
+    AND EXISTS (
+      SELECT 1 FROM ${s}.run_checkpoints c
+      WHERE c.run_id = j.run_id AND c.state = 'waiting'
+        AND (EXISTS (SELECT 1 FROM ${s}.workflow_events e WHERE e.key = c.event_key AND e.expires_at > now())
+             OR EXISTS (SELECT 1 FROM ${s}.workflow_runs r WHERE r.id = c.child_run_id AND r.state <> 'running')))
+  RETURNING j.queue`;
+
+/** Makes released `main` jobs whose wait is over due now; returns their queues. */
+async function wakeReleasedFunctions(ctx: PgContext, client: Queryable, finished: readonly FinishedRow[]): Promise<string[]> {
+  const released = finished.filter((row) => row.state === 'pending' && row.step === 'main' && row.map_index === null).map((row) => String(row.id));
+  if (released.length === 0) return [];
+  const { rows } = await client.query(wakeReleasedSql(ctx.s), [released], 'ordo_wf_wake_released');
+  return (rows as { queue: string }[]).map((row) => row.queue);
+}
 
 /**
  * The batch as ONE JSON object keyed by fence (`id:attempt:worker`), written from the JSON
