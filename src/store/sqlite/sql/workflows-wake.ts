@@ -13,18 +13,19 @@ import type { SqliteConnection } from '../connection.js';
 
 const MAIN_PENDING = `step = 'main' AND map_index IS NULL AND state = 'pending'`;
 
-const WAKE_WAITERS = `
+// Exported for the plan tests.
+export const WAKE_WAITERS = `
   UPDATE jobs SET run_at = MIN(run_at, @now)
   WHERE run_id IN (SELECT run_id FROM run_checkpoints WHERE event_key = @key AND state = 'waiting') AND ${MAIN_PENDING}
   RETURNING queue`;
 
-const WAKE_PARENT = `
+export const WAKE_PARENT = `
   UPDATE jobs SET run_at = MIN(run_at, @now)
   WHERE run_id = @parentRunId AND ${MAIN_PENDING}
   RETURNING queue`;
 
 // A waiting checkpoint of the run whose event exists unexpired, or whose child run has ended.
-const WAIT_OVER = `
+export const WAIT_OVER = `
   UPDATE jobs SET run_at = @now
   WHERE id = @jobId AND state = 'pending' AND run_at > @now AND EXISTS (
     SELECT 1 FROM run_checkpoints k
