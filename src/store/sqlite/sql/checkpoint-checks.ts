@@ -60,9 +60,14 @@ export function checkEventKey(key: unknown, field = 'key'): string {
   return key;
 }
 
-/** How long an emitted event is kept: a whole number of milliseconds >= 1. */
+/** Longest keep: 100 years, as on PostgreSQL (whose timestamps bound it), so both engines refuse alike. */
+const MAX_KEEP_MS = 100 * 365 * 24 * 60 * 60 * 1000;
+
+/** How long an emitted event is kept: a whole number of milliseconds from 1 to MAX_KEEP_MS. */
 export function checkKeep(keepMs: unknown): number {
-  if (typeof keepMs !== 'number' || !Number.isSafeInteger(keepMs) || keepMs < 1) throw new ValidationError('keepMs', 'a whole number of milliseconds >= 1', keepMs);
+  if (typeof keepMs !== 'number' || !Number.isSafeInteger(keepMs) || keepMs < 1 || keepMs > MAX_KEEP_MS) {
+    throw new ValidationError('keepMs', `an integer of milliseconds from 1 to ${MAX_KEEP_MS}`, keepMs);
+  }
   return keepMs;
 }
 
