@@ -98,7 +98,7 @@ const MOVES: Record<string, Move> = {
 /** Prunes everything finished before now (a moment after the job finished). */
 async function prune(w: Walk, id: string): Promise<string> {
   w.clock.advance(10);
-  expect(await w.store.jobPrune({ olderThanMs: 0 })).toEqual({ jobs: 1, fires: 0, audit: 0, runs: 0 });
+  expect(await w.store.jobPrune({ olderThanMs: 0 })).toEqual({ jobs: 1, fires: 0, audit: 0, runs: 0, events: 0 });
   return id;
 }
 
@@ -125,7 +125,7 @@ const ATTEMPTS: Record<Exclude<JobOperation, 'jobInsertMany'>, (w: Walk, before:
   },
   jobPrune: async (w) => {
     w.clock.advance(PAST_LEASE_MS);
-    expect(await w.store.jobPrune({ olderThanMs: 0 })).toEqual({ jobs: 0, fires: 0, audit: 0, runs: 0 });
+    expect(await w.store.jobPrune({ olderThanMs: 0 })).toEqual({ jobs: 0, fires: 0, audit: 0, runs: 0, events: 0 });
   },
 };
 
