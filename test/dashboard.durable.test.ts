@@ -28,7 +28,8 @@ async function waitingRun(store: Store): Promise<{ runId: string; childRunId: st
 
 /** The checkpoint table's rows as their cells' text. */
 async function checkpointRows(page: Page): Promise<string[][]> {
-  return page.locator('table.wf-checkpoints tbody tr').evaluateAll((rows) => rows.map((row) => Array.from(row.children).map((cell) => (cell.textContent ?? '').trim())));
+  const rows = await page.locator('table.wf-checkpoints tbody tr').all();
+  return Promise.all(rows.map(async (row) => (await row.locator('td, th').allTextContents()).map((text) => text.trim())));
 }
 
 describe.each(engines)('a durable function’s run page on $name', (engine) => {
