@@ -210,6 +210,72 @@ describe.each(engines)('durable functions on $name', (engine) => {
     expect(child).toMatchObject({ workflow: 'durable.double', parentRunId: runId, state: 'succeeded', output: 2 });
   });
 
+  it('replays a few times, not in a loop, while a child it does not await yet has ended', async () => {
+    const quick = defineTask('durable.quick', async () => 'done');
+    let replays = 0;
+    const forgetful = defineWorkflow('forgetful', async (_input, ctx) => {
+      replays++;
+      const child = await ctx.spawn<string>(quick, {});
+      await ctx.sleep(1500);
+      return { child: await child.result() };
+    });
+    await open([forgetful]);
+    await startWorker([forgetful], [quick], 2);
+    const run = await ended((await ordo.workflows.start(forgetful)).runId);
+    expect(run).toMatchObject({ state: 'succeeded', output: { child: 'done' } });
+    // The start, the child's end, the sleep's end (and perhaps one re-check): never hundreds.
+    expect(replays).toBeLessThanOrEqual(5);
+  });
+
+  it('retries a run whose child failed with a new child; a step after a caught failure is not held against the retry', async () => {
+    let childRuns = 0;
+    let charges = 0;
+    const flaky = defineTask('durable.flaky', { retry: { maxAttempts: 1 } }, async () => {
+      childRuns++;
+      if (childRuns === 1) throw new Error('first child fails');
+      return 'ok';
+    });
+    const saga = defineWorkflow('saga', async (_input, ctx) => {
+      try {
+        await ctx.step('charge', () => {
+          charges++;
+          if (charges === 1) throw new Error('card declined');
+          return 'charged';
+        }, { retry: { maxAttempts: 1 } });
+      } catch (err) {
+        await ctx.step('refund-hold', () => 'released');
+        throw err;
+      }
+      const child = await ctx.spawn<string>(flaky, {});
+      return { child: await child.result() };
+    }, { retry: { maxAttempts: 1 } });
+    await open([saga]);
+    await startWorker([saga], [flaky], 2);
+    const { runId } = await ordo.workflows.start(saga);
+    expect(await ended(runId)).toMatchObject({ state: 'failed' });
+    await ordo.workflows.retryRun(runId);
+    const second = await ended(runId);
+    expect(second.state).toBe('failed');
+    expect(second.error?.message).toContain('first child fails');
+    await ordo.workflows.retryRun(runId);
+    const third = await ended(runId);
+    expect(third).toMatchObject({ state: 'succeeded', output: { child: 'ok' } });
+    expect(third.checkpoints.map((c) => [c.kind, c.name, c.state])).toEqual([['step', 'charge', 'succeeded'], ['spawn', 'durable.flaky', 'succeeded']]);
+    expect([charges, childRuns]).toEqual([2, 2]);
+  });
+
+  it('fails a run that calls ctx from inside a step’s work, naming both', async () => {
+    const nested = defineWorkflow('nested', async (_input, ctx) => {
+      await ctx.step('outer', async () => (await ctx.step('inner', () => 1)) + 1);
+      return 'unreachable';
+    }, { retry: { maxAttempts: 1 } });
+    await open([nested]);
+    await startWorker([nested]);
+    const run = await ended((await ordo.workflows.start(nested)).runId);
+    expect(run.state).toBe('failed');
+    expect(run.error?.message).toMatch(/step "inner" was called inside the work of step "outer"/);
+  });
+
   it('fails a run whose function changed under it, naming both steps', async () => {
     const before = defineWorkflow('onboard', async (_input, ctx) => {
       await ctx.step('a', () => 1);

@@ -9,6 +9,7 @@
  * throws, yet a suspension, a lost fence or a changed function must still end the attempt
  * (`interrupt()`, read by the driver once the function returns).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { PermanentError, ValidationError } from '../core/errors.js';
 import { parseDuration, parseTime } from '../core/duration.js';
 import { backoffDelay, checkRetryPolicy, type RetryPolicy } from '../core/retry.js';
@@ -24,6 +25,13 @@ export const RECHECK_MIN_MS = 1_000;
 export const RECHECK_MAX_MS = 5 * 60_000;
 /** Longest step name or event key (event keys as `ordo.emit` takes them). */
 const MAX_NAME_LENGTH = 500;
+
+/**
+ * The step whose `fn` is running, in that `fn`'s async context: a ctx call made from inside a
+ * step's work would take a position on the first run and none on a replay (the step's
+ * recorded result is returned without running it), shifting every later position.
+ */
+const insideStep = new AsyncLocalStorage<string>();
 
 /** The settings of one function, resolved by `defineWorkflow`. */
 export interface ReplaySettings {
@@ -101,8 +109,9 @@ export class Replay {
     const base = { seq, name, kind: 'step' as const, eventKey: null, childRunId: null };
     let result: Json;
     try {
-      result = toJsonResult(await fn());
+      result = toJsonResult(await insideStep.run(name, fn));
     } catch (err) {
+      // Aborted (timeout, cancellation, shutdown): not a failure of the step's work.
       this.throwIfInterrupted();
       const error = errorInfo(err);
       if (!isPermanent(err) && attempts < policy.maxAttempts) {
@@ -169,7 +178,12 @@ export class Replay {
   private async spawn<R>(target: SpawnTarget, payload: unknown): Promise<ChildHandle<R>> {
     const name = targetName(target);
     const { seq, recorded } = this.claim('spawn', name);
-    if (recorded?.childRunId) return this.handle<R>(seq, recorded.childRunId, name);
+    if (recorded?.childRunId) {
+      // A child that ended is recorded now, awaited or not: a wait left `waiting` on an ended
+      // child would make every release of this function due at once.
+      if (recorded.state === 'waiting') await this.settleChild(recorded, recorded.childRunId, name);
+      return this.handle<R>(seq, recorded.childRunId, name);
+    }
     // The unique key makes a start after a crash (between the start and the checkpoint) find
     // the child started before instead of starting another.
     const childRunId = await startChild(this.host, target, payload, { parentRunId: this.runId, uniqueKey: `spawn:${this.runId}:${seq}`, traceId: this.task.traceId });
@@ -182,34 +196,32 @@ export class Replay {
   }
 
   private async childResult(seq: number, childRunId: string, name: string): Promise<Json> {
-    const recorded = this.recorded.get(seq)!;
+    let recorded = this.recorded.get(seq)!;
+    if (recorded.state === 'waiting' && (await this.settleChild(recorded, childRunId, name))) recorded = this.recorded.get(seq)!;
     if (recorded.state === 'succeeded') return recorded.result;
     if (recorded.state === 'failed') throw errorOf(recorded.error);
-    const ended = await this.childEnded(recorded, childRunId, name);
-    if (ended) return ended.value;
     const checks = recorded.attempts + 1;
     await this.write({ ...recorded, attempts: checks });
     // A child that ended between the read above and the write just made woke nothing (this
     // job was running): read once more.
-    const late = await this.childEnded(recorded, childRunId, name);
-    if (late) return late.value;
+    if (await this.settleChild(this.recorded.get(seq)!, childRunId, name)) return this.childResult(seq, childRunId, name);
     throw this.suspend(recheckMs(checks), `waiting for child run ${childRunId} (${name})`);
   }
 
-  /** The child's output once it ended (recorded), a thrown error naming it if it failed; null while it runs. */
-  private async childEnded(recorded: Checkpoint, childRunId: string, name: string): Promise<{ value: Json } | null> {
+  /** Records the child's end (its output, or an error naming it) once it ended; false while it runs. */
+  private async settleChild(recorded: Checkpoint, childRunId: string, name: string): Promise<boolean> {
     const run = await this.host.store.workflowRunGet({ id: childRunId });
-    if (run?.state === 'running') return null;
+    if (run?.state === 'running') return false;
     if (run?.state === 'succeeded') {
       const value = this.checkedResult(run.output, `the output of child run ${childRunId} (${name})`);
       await this.write({ ...recorded, state: 'succeeded', result: value, error: null });
-      return { value };
+      return true;
     }
     const why = run ? `${run.state}${run.error ? `: ${run.error.message}` : ''}` : 'no longer exists';
     const error = new Error(`child run ${childRunId} (${name}) of run ${this.runId} ${why}`);
     error.name = 'ChildRunError';
     await this.write({ ...recorded, state: 'failed', result: null, error: errorInfo(error) });
-    throw error;
+    return true;
   }
 
   private async all(items: readonly unknown[]): Promise<unknown[]> {
@@ -227,6 +239,12 @@ export class Replay {
   /** The next position, checked against what the run recorded there. */
   private claim(kind: CheckpointKind, name: string): { seq: number; recorded: Checkpoint | undefined } {
     this.throwIfInterrupted();
+    const outer = insideStep.getStore();
+    if (outer !== undefined) {
+      throw this.failFor(
+        new PermanentError(`${describe(kind, name)} was called inside the work of step "${outer}" of ${this.settings.name}; call ctx methods from the function itself, not from inside a ctx.step`),
+      );
+    }
     const seq = this.next++;
     if (seq >= this.settings.maxSteps) {
       throw this.failFor(new PermanentError(`durable function ${this.settings.name} reached its call number ${seq + 1} (${describe(kind, name)}), over its maxSteps (${this.settings.maxSteps})`));
@@ -275,6 +293,8 @@ export class Replay {
   private throwIfInterrupted(): void {
     const interrupt = this.interrupt();
     if (interrupt) throw interrupt;
+    // The attempt was aborted (timeout, cancellation, shutdown): record nothing more, start no more work.
+    if (this.task.signal.aborted) throw this.task.signal.reason;
   }
 }
 

@@ -20,7 +20,15 @@ interface ChildStart {
   register: boolean;
 }
 
-/** Starts the child (or finds the one started before under `uniqueKey`); its run id. */
+/** Children of one position tried at most: a retried run starts a new child per retry. */
+const MAX_GENERATIONS = 1000;
+
+/**
+ * Starts the child (or finds the one started before under `uniqueKey`: a crash between its
+ * start and its checkpoint never starts a second one); its run id. A child found failed or
+ * cancelled belongs to an attempt the run's retry undid (its checkpoint was removed): the
+ * next key (`uniqueKey:2`, …) starts a new one.
+ */
 export async function startChild(
   host: DurableHost,
   target: SpawnTarget,
@@ -28,8 +36,13 @@ export async function startChild(
   link: { parentRunId: string; uniqueKey: string; traceId: string | null },
 ): Promise<string> {
   const { definition, input, register } = await childStart(host, target, payload);
-  const { runId } = await host.store.workflowStart({ definition, input, register, ...link });
-  return runId;
+  for (let generation = 1; ; generation++) {
+    const uniqueKey = generation === 1 ? link.uniqueKey : `${link.uniqueKey}:${generation}`;
+    const { runId, created } = await host.store.workflowStart({ definition, input, register, ...link, uniqueKey });
+    if (created || generation >= MAX_GENERATIONS) return runId;
+    const found = await host.store.workflowRunGet({ id: runId });
+    if (found?.state === 'running' || found?.state === 'succeeded') return runId;
+  }
 }
 
 async function childStart(host: DurableHost, target: SpawnTarget, payload: unknown): Promise<ChildStart> {

@@ -119,7 +119,8 @@ export async function finishJobs(ctx: PgContext, finishes: readonly JobFinish[])
           const skipped = new Map(batch.filter((item) => item.skipped !== undefined).map((item) => [item.id, item.skipped as string]));
           const read = stepsFromJson(finished.find((row) => row.steps)?.steps ?? null);
           const queues = await advanceRuns(ctx, client, runs, endedJobsOf(finished, skipped), read);
-          queues.push(...(await wakeReleasedFunctions(ctx, client, finished)));
+          const releasedIds = new Set(batch.filter((item) => item.outcome === 'released').map((item) => item.id));
+          queues.push(...(await wakeReleasedFunctions(ctx, client, finished, releasedIds)));
           return { rows: finished, queues };
         }, DEADLOCK_SAFE);
   const applied = new Set(rows.map((row) => String(row.id)));
@@ -145,8 +146,9 @@ const wakeReleasedSql = (s: string): string => `
   RETURNING j.queue`;
 
 /** Makes released `main` jobs whose wait is over due now; returns their queues. */
-async function wakeReleasedFunctions(ctx: PgContext, client: Queryable, finished: readonly FinishedRow[]): Promise<string[]> {
-  const released = finished.filter((row) => row.state === 'pending' && row.step === 'main' && row.map_index === null).map((row) => String(row.id));
+async function wakeReleasedFunctions(ctx: PgContext, client: Queryable, finished: readonly FinishedRow[], releasedIds: ReadonlySet<string>): Promise<string[]> {
+  // Releases only: a retry waits out its backoff whatever its waits.
+  const released = finished.filter((row) => row.state === 'pending' && row.step === 'main' && row.map_index === null && releasedIds.has(String(row.id))).map((row) => String(row.id));
   if (released.length === 0) return [];
   const { rows } = await client.query(wakeReleasedSql(ctx.s), [released], 'ordo_wf_wake_released');
   return (rows as { queue: string }[]).map((row) => row.queue);

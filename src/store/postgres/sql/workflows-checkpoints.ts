@@ -167,9 +167,15 @@ function limitedJson(field: string, value: Json | ErrorInfo | null, maxBytes: nu
   return storableJson(value);
 }
 
-const deleteFailedSql = (s: string): string => `DELETE FROM ${s}.run_checkpoints WHERE run_id = $1 AND state = 'failed'`;
+const deleteFailedSql = (s: string): string => `
+  DELETE FROM ${s}.run_checkpoints WHERE run_id = $1
+    AND seq >= (SELECT min(seq) FROM ${s}.run_checkpoints WHERE run_id = $1 AND state = 'failed')`;
 
-/** A retried function run: its failed checkpoints go, so the replay runs those steps again. */
+/**
+ * A retried function run: its checkpoints from the first failed one on go, so the replay runs
+ * that step again and whatever follows it (a function that caught the failure took a branch
+ * the retry may not take again); what succeeded before stays done.
+ */
 export async function deleteFailedCheckpoints(ctx: PgContext, client: Queryable, runId: string): Promise<void> {
   await client.query(deleteFailedSql(ctx.s), [runId]);
 }

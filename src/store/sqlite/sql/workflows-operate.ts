@@ -17,8 +17,12 @@ const COMPLETE_MAPS = `SELECT step FROM workflow_steps WHERE run_id = ? AND stat
 
 const RUNNING_JOBS = `SELECT id, step FROM jobs WHERE run_id = ? AND state = 'running' LIMIT 1`;
 
-// A durable function's replay runs its failed steps again; what succeeded stays done.
-const DROP_FAILED_CHECKPOINTS = `DELETE FROM run_checkpoints WHERE run_id = ? AND state = 'failed'`;
+// A durable function's replay runs its failed steps again, and what it did after the first
+// of them (a function that caught a failure took a branch the retry may not take again);
+// what succeeded before stays done.
+const DROP_FAILED_CHECKPOINTS = `
+  DELETE FROM run_checkpoints WHERE run_id = @runId
+    AND seq >= (SELECT MIN(seq) FROM run_checkpoints WHERE run_id = @runId AND state = 'failed')`;
 
 /** Cancels a running run; returns its state after the call, null without such a run. */
 export function cancelRun(c: SqliteConnection, now: number, runId: string): { state: RunState; queues: string[] } | null {
@@ -49,7 +53,7 @@ export function retryRun(c: SqliteConnection, now: number, runId: string): { ret
         { retryable: true, details: { runId: String(id), jobId: String(running.id), step: running.step } },
       );
     }
-    if (run.definition.kind === 'function') c.prepare(DROP_FAILED_CHECKPOINTS).run(id);
+    if (run.definition.kind === 'function') c.prepare(DROP_FAILED_CHECKPOINTS).run({ runId: id });
     const plan = planRetry({ definition: run.definition, input: run.input, steps: loadSteps(c, id) });
     const queues = applyPlan(c, now, run, plan);
     // A map step cancelled while its last elements ran, which then all succeeded, is back
