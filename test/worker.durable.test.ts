@@ -164,6 +164,28 @@ describe.each(engines)('durable functions on $name', (engine) => {
     expect(await ordo.emit('approved:1', { by: 'bob' })).toEqual({ stored: false, woken: 0 });
   });
 
+  it('holds no worker slot for a thousand functions waiting on an event; one emit wakes them all', async () => {
+    const waiter = defineWorkflow('many-waiters', async (_input, ctx) => ctx.waitForEvent('go', { timeout: '10m' }));
+    const plain = defineTask('durable.plain', async () => 'ran');
+    await open([waiter]);
+    const worker = await startWorker([waiter], [plain], 4);
+    const runs = await Promise.all(Array.from({ length: 1000 }, () => ordo.workflows.start(waiter)));
+    // Claims go in id order: once the last run waits, every one has reached its wait.
+    await waitFor(() => ordo.workflows.getRun(runs[999]!.runId), (run) => run.checkpoints[0]?.state === 'waiting', 'the last function to wait', 90_000);
+    await waitFor(
+      () => ordo.listJobs({ task: 'many-waiters', state: 'pending' }, { limit: 1 }),
+      (page) => page.total === 1000 && worker.runningCount === 0,
+      'every function to be waiting, none holding a slot',
+      30_000,
+    );
+    // A job of its own still runs at once: the waits took no slot.
+    const { id } = await ordo.enqueue('durable.plain');
+    await waitFor(() => ordo.job(id), (job) => job.state === 'succeeded', 'the plain job to run', 5_000);
+    await ordo.emit('go', { ok: true });
+    await waitFor(() => ordo.workflows.listRuns({ workflow: 'many-waiters', state: 'succeeded' }, { limit: 1 }), (page) => page.total === 1000, 'all 1000 runs to succeed', 60_000);
+    expect(runs).toHaveLength(1000);
+  }, 150_000);
+
   it('times out a wait for an event with { status: "timed_out" }, recorded', async () => {
     const waiter = defineWorkflow('impatient', async (_input, ctx) => ctx.waitForEvent('never', { timeout: 300 }));
     await open([waiter]);
