@@ -160,7 +160,8 @@ export class Attempt {
 
   private context(hooks: AttemptHooks, step: PreparedStep | null): TaskContext {
     const { job } = this;
-    const host: DurableHost | undefined = hooks.durable && { ...hooks.durable, jobId: job.id, attempt: job.attempt, workerId: hooks.workerId };
+    // Only a job of a run can drive a durable function: a plain job builds no host.
+    const host: DurableHost | undefined = hooks.durable && job.workflow ? { ...hooks.durable, jobId: job.id, attempt: job.attempt, workerId: hooks.workerId } : undefined;
     return {
       ...(host ? { [DURABLE_HOST]: host } : {}),
       workflow: step?.workflow ?? null,

@@ -10,7 +10,7 @@ import type { JobRecord } from '../../src/core/types.js';
 import type { CheckpointWrite, WorkflowDefinition } from '../../src/core/workflow-types.js';
 import type { Store } from '../../src/store/contract.js';
 import { LONG_LEASE_MS, job, waitUntil } from './support.js';
-import { stepFinish } from './workflows-support.js';
+import { stepDef, stepFinish } from './workflows-support.js';
 
 export const HOUR = 3_600_000;
 export const DAY = 86_400_000;
@@ -24,21 +24,7 @@ export function functionDef(name = 'fn', queue = 'q', task = name): WorkflowDefi
     name,
     kind: 'function',
     description: null,
-    steps: [
-      {
-        name: 'main',
-        task,
-        queue,
-        priority: 0,
-        maxAttempts: 3,
-        timeoutMs: null,
-        backoffBaseMs: null,
-        backoffCapMs: null,
-        dependsOn: [],
-        map: null,
-        condition: null,
-      },
-    ],
+    steps: [stepDef('main', { task, queue, maxAttempts: 3 })],
     output: 'main',
   };
 }

@@ -25,25 +25,6 @@ export const RUN_STATES: readonly RunState[] = ['running', 'succeeded', 'failed'
 /** Every step state, in the order a step goes through them. */
 export const STEP_STATES: readonly StepState[] = ['waiting', 'active', 'succeeded', 'failed', 'skipped', 'cancelled'];
 
-/** The step a job does (`job.workflow` on the API's job record). */
-export interface JobStepRef {
-  runId: string;
-  step: string;
-  mapIndex: number | null;
-}
-
-/**
- * The step a job of the API does, or null for a job of its own. Read defensively: the job
- * record's wire type is the jobs API's, and a job of no run carries `workflow: null`.
- */
-export function jobStepOf(job: object): JobStepRef | null {
-  const step = (job as { workflow?: unknown }).workflow;
-  if (!step || typeof step !== 'object') return null;
-  const { runId, step: name, mapIndex } = step as Partial<JobStepRef>;
-  if (typeof runId !== 'string' || typeof name !== 'string') return null;
-  return { runId, step: name, mapIndex: typeof mapIndex === 'number' ? mapIndex : null };
-}
-
 /** The run's page, with a step selected when given. */
 export function runPath(runId: string, step?: string): string {
   const base = `/workflows/runs/${encodeURIComponent(runId)}`;

@@ -14,7 +14,7 @@ import { Facts, type Fact } from '../components/facts.js';
 import { JsonView } from '../components/json-view.js';
 import { RecordHeader, RecordLoadFailure, RecordLoading, TitledCard } from '../components/record-page.js';
 import { Time } from '../components/time.js';
-import { jobStepOf, runPath } from '../components/workflow-wire.js';
+import { runPath } from '../components/workflow-wire.js';
 import type { PageProps } from '../context.js';
 import { AttemptLogs, AttemptTimeline } from './jobs/attempts.js';
 import { JobActions } from './jobs/job-actions.js';
@@ -92,7 +92,7 @@ function JobFacts({ job }: { job: JobRecord }) {
     ['Timeout', job.timeoutMs === null ? 'none' : formatDuration(job.timeoutMs)],
     ['Trace id', job.traceId ? <code>{job.traceId}</code> : '–'],
   ];
-  const step = jobStepOf(job);
+  const step = job.workflow;
   if (step) facts.unshift(['Workflow run', <a href={runPath(step.runId, step.step)}>run {step.runId}, step {step.step}{step.mapIndex === null ? '' : ` [${step.mapIndex}]`}</a>]);
   if (job.uniqueKey) facts.push(['Unique key', <code>{job.uniqueKey}</code>]);
   if (job.cancelRequested) facts.push(['Cancellation', 'requested: the handler was asked to stop']);

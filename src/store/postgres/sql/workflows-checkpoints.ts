@@ -18,8 +18,8 @@ import {
   type Checkpoint,
   type CheckpointKind,
   type CheckpointState,
-  type CheckpointWrite,
 } from '../../../core/workflow-types.js';
+import type { Store } from '../../contract.js';
 import type { PgContext } from '../context.js';
 import type { Queryable } from '../pool.js';
 import { isRowId, storableJson } from '../rows.js';
@@ -92,15 +92,8 @@ const writeSql = (s: string): string => `
                        ELSE EXCLUDED.finished_at END
   RETURNING 1`;
 
-export interface CheckpointWriteParams {
-  readonly runId: string;
-  readonly jobId: string;
-  readonly attempt: number;
-  readonly workerId: string;
-  readonly checkpoint: CheckpointWrite;
-  readonly maxSteps: number;
-  readonly maxResultBytes: number;
-}
+/** What `checkpointWrite` takes, as the contract says. */
+export type CheckpointWriteParams = Parameters<Store['checkpointWrite']>[0];
 
 /** Writes a checkpoint while the fence holds; false when it does not (nothing written). */
 export async function writeCheckpoint(ctx: PgContext, params: CheckpointWriteParams): Promise<boolean> {
