@@ -20,9 +20,14 @@ import { FenceLostSignal, SuspendSignal, type DurableHost } from './durable-host
 import { startChild } from './durable-spawn.js';
 import { CHILD_HANDLE, type ChildHandle, type DurableContext, type DurableStepOptions, type EventWait, type SpawnTarget } from './durable-types.js';
 
-/** First re-check of an event or child wait; doubles per re-check up to `RECHECK_MAX_MS`. */
-export const RECHECK_MIN_MS = 1_000;
-export const RECHECK_MAX_MS = 5 * 60_000;
+/**
+ * First re-check of an event or child wait; doubles per re-check up to `RECHECK_MAX_MS`. The
+ * wakes are transactional on both engines (an emit, a child's end, a release that finds its
+ * wait over), so a re-check is only a safety net: rare enough that a thousand waiting
+ * functions do not come back for worker slots every few seconds.
+ */
+export const RECHECK_MIN_MS = 60_000;
+export const RECHECK_MAX_MS = 10 * 60_000;
 /** Longest step name or event key (event keys as `ordo.emit` takes them). */
 const MAX_NAME_LENGTH = 500;
 
@@ -171,7 +176,7 @@ export class Replay {
     const late = await this.host.store.eventGet({ key });
     if (late) return done({ status: 'received', payload: late.payload });
     // An emit after this read wakes the job once it is released; one that lands before the
-    // release is written finds the job running and wakes nothing: the re-check catches it.
+    // release is written finds the job running, and the release itself sees the event.
     throw this.suspend(Math.min(waitUntil.getTime() - Date.now(), recheckMs(checks)), `waiting for event "${key}"`);
   }
 

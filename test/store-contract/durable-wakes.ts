@@ -3,6 +3,7 @@
  * key wins until it expires) make the released `main` job of every run waiting on that key
  * due now, and only those; a child run started with `parentRunId` makes its parent's job due
  * now when it ends, in the transaction that ends it. Both signal the queue as an insert does.
+ * A wake that crosses the function's release (two connections, the same instant) is not lost.
  */
 import { expect, it } from 'vitest';
 import { type ContractContext, expectNear, mustGet, waitUntil } from './support.js';
@@ -123,4 +124,30 @@ export function durableWakesCases(ctx: ContractContext): void {
     expect(await claimAll(ctx.store, 'q-sleeper')).toEqual([]);
     expect((await mustGetRun(ctx.store, sleeper.runId)).state).toBe('running');
   });
+
+  it(`wakes a function whose release crosses the emit, or its child's end, on another connection (${CROSSING_ROUNDS} rounds each)`, async () => {
+    const [one, two] = await ctx.openShared(2);
+    for (let round = 0; round < CROSSING_ROUNDS; round++) {
+      await one!.workflowStart({ definition: functionDef('crossing', 'q-cross'), input: round });
+      const main = await claimMain(one!, 'q-cross');
+      const key = `crossing-${round}`;
+      expect(await writeAs(one!, main, eventWait(0, key, ctx.clock.now()))).toBe(true);
+      await Promise.all([release(one!, main, DAY), two!.eventEmit({ key, payload: round, keepMs: HOUR })]);
+      const woken = await claimAll(one!, 'q-cross');
+      expect(woken.map((j) => j.id), `event, round ${round}`).toEqual([main.id]);
+      await endStep(one!, woken[0]!, { result: round });
+
+      const parent = await one!.workflowStart({ definition: functionDef('parent', 'q-parent'), input: round });
+      const parentMain = await claimMain(one!, 'q-parent');
+      const child = await one!.workflowStart({ definition: functionDef('child', 'q-child'), input: null, parentRunId: parent.runId });
+      const childMain = await claimMain(two!, 'q-child', 'worker-two');
+      expect(await writeAs(one!, parentMain, checkpoint(0, { name: 'child', kind: 'spawn', state: 'waiting', attempts: 0, childRunId: child.runId }))).toBe(true);
+      await Promise.all([release(one!, parentMain, DAY), endStep(two!, childMain, { result: round })]);
+      const parentWoken = await claimAll(one!, 'q-parent');
+      expect(parentWoken.map((j) => j.id), `child, round ${round}`).toEqual([parentMain.id]);
+      await endStep(one!, parentWoken[0]!, { result: round });
+    }
+  });
 }
+
+const CROSSING_ROUNDS = 30;

@@ -44,6 +44,7 @@ import type { Queryable } from '../pool.js';
 import { attemptJson, isRowId, isoSql, jsonParam, storableJson } from '../rows.js';
 import { type EndedSqlRow, advanceRuns, endedJobsOf } from './workflows-advance.js';
 import { DEADLOCK_SAFE, lockRuns, stepsFromJson, stepsJsonSql } from './workflows-rows.js';
+import { wakeReleased } from './workflows-wake.js';
 
 /**
  * The fence of a running row as the key of its finish in the batch object: id and attempt are
@@ -132,26 +133,12 @@ export async function finishJobs(ctx: PgContext, finishes: readonly JobFinish[])
 
 type FinishedRow = EndedSqlRow & { queue: string; steps?: Parameters<typeof stepsFromJson>[0] };
 
-// A released durable function whose wait is already over: its event was emitted, or its
-// child run ended, after the function last looked and before this release was written (the
-// wake found its job running then). Due now instead of after the release's delay.
-const wakeReleasedSql = (s: string): string => `
-  UPDATE ${s}.jobs AS j SET run_at = now()
-  WHERE j.id = ANY ($1::bigint[]) AND j.state = 'pending' AND j.run_at > now()
-    AND EXISTS (
-      SELECT 1 FROM ${s}.run_checkpoints c
-      WHERE c.run_id = j.run_id AND c.state = 'waiting'
-        AND (EXISTS (SELECT 1 FROM ${s}.workflow_events e WHERE e.key = c.event_key AND e.expires_at > now())
-             OR EXISTS (SELECT 1 FROM ${s}.workflow_runs r WHERE r.id = c.child_run_id AND r.state <> 'running')))
-  RETURNING j.queue`;
-
-/** Makes released `main` jobs whose wait is over due now; returns their queues. */
+/** Makes released `main` jobs whose wait is over due now (workflows-wake.ts); returns their queues. */
 async function wakeReleasedFunctions(ctx: PgContext, client: Queryable, finished: readonly FinishedRow[], releasedIds: ReadonlySet<string>): Promise<string[]> {
   // Releases only: a retry waits out its backoff whatever its waits.
-  const released = finished.filter((row) => row.state === 'pending' && row.step === 'main' && row.map_index === null && releasedIds.has(String(row.id))).map((row) => String(row.id));
+  const released = finished.filter((row) => row.state === 'pending' && row.step === 'main' && row.map_index === null && releasedIds.has(String(row.id)));
   if (released.length === 0) return [];
-  const { rows } = await client.query(wakeReleasedSql(ctx.s), [released], 'ordo_wf_wake_released');
-  return (rows as { queue: string }[]).map((row) => row.queue);
+  return wakeReleased(ctx, client, released.map((row) => String(row.id)), [...new Set(released.map((row) => String(row.run_id)))]);
 }
 
 /**

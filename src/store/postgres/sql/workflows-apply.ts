@@ -14,6 +14,7 @@ import type { StepDefinition, WorkflowDefinition } from '../../../core/workflow-
 import type { PgContext } from '../context.js';
 import type { Queryable } from '../pool.js';
 import { jsonParam, storableJson } from '../rows.js';
+import { lockParentWake } from './workflows-wake.js';
 
 /**
  * The plan's writes but its jobs' cancellations and retries, in ONE statement (a step's
@@ -114,6 +115,8 @@ export interface PlanTarget {
 
 /** Writes `plan` for `run`; returns the queues that got due jobs (for in-process wake-ups). */
 export async function applyPlan(ctx: PgContext, client: Queryable, run: PlanTarget, plan: RunPlan): Promise<string[]> {
+  // A run that ends wakes the function that spawned it: lock first (workflows-wake.ts).
+  if (plan.run && plan.run.state !== 'running') await lockParentWake(ctx, client, run.id);
   const queues = await writePlan(ctx, client, run, plan.steps, plan.jobs, plan.run);
   if (plan.cancelJobsOf.length > 0) await client.query(cancelJobsSql(ctx.s), [run.id, plan.cancelJobsOf], 'ordo_wf_cancel_jobs');
   if (plan.retryJobsOf.length > 0) {

@@ -4,13 +4,17 @@
  * replaced, in the same upsert, so two emitters never both win), then the pending `main` job
  * of every run with a `waiting` checkpoint on the key becomes due now, and the queues of those
  * jobs are NOTIFYed, as an insert does. The jobs are locked in id order without their runs
- * (like jobRetry), so the emit never waits for a run's lock. Same module as the SQLite engine's.
+ * (like jobRetry), so the emit never waits for a run's lock; the key's advisory lock comes first
+ * (workflows-wake.ts: a release committing at the same instant is not missed). Same module as
+ * the SQLite engine's.
  */
 import { ValidationError } from '../../../core/errors.js';
 import type { Json } from '../../../core/types.js';
 import type { EmittedEvent } from '../../../core/workflow-types.js';
 import type { PgContext } from '../context.js';
 import { storableJson } from '../rows.js';
+import { DEADLOCK_SAFE } from './workflows-rows.js';
+import { lockEventWake } from './workflows-wake.js';
 
 /** Longest keep: 100 years, so the expiry stays a timestamp PostgreSQL can store. */
 const MAX_KEEP_MS = 100 * 365 * 24 * 60 * 60 * 1000;
@@ -52,11 +56,11 @@ export async function emitEvent(
     throw new ValidationError('keepMs', `an integer of milliseconds from 1 to ${MAX_KEEP_MS}`, keepMs);
   }
   const payload = payloadJson(params.payload);
-  const [row] = await ctx.db.rows<{ stored: number; woken: number; queues: string[] }>({
-    name: 'ordo_event_emit',
-    text: emitSql(ctx.s),
-    values: [key, payload, keepMs, ctx.channel],
-  });
+  const row = await ctx.db.transaction(async (client) => {
+    await lockEventWake(client, key);
+    const { rows } = await client.query(emitSql(ctx.s), [key, payload, keepMs, ctx.channel], 'ordo_event_emit');
+    return rows[0] as { stored: number; woken: number; queues: string[] } | undefined;
+  }, DEADLOCK_SAFE);
   return { stored: (row?.stored ?? 0) > 0, woken: row?.woken ?? 0, queues: row?.queues ?? [] };
 }
 
