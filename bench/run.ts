@@ -24,9 +24,12 @@ import { namesPeerPart } from './peers/options.js';
 import { benchScheduleLateness } from './schedules.js';
 import { benchWorkflows } from './workflows.js';
 
+const PARTS = ['peers', 'schedules', 'workflows'] as const;
 const ONLY = (process.env.ORDO_BENCH_ONLY ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+const unknown = ONLY.filter((t) => !(PARTS as readonly string[]).includes(t) && !namesPeerPart(t));
+if (unknown.length) throw new Error(`ORDO_BENCH_ONLY: ${unknown.join(', ')} names no part (${PARTS.join(', ')}), peer workload or system (bench/peers/options.ts)`);
 /** The peers run unless ORDO_BENCH_ONLY names only Ordo's own parts; those run when named. */
-const want = (part: 'peers' | 'schedules' | 'workflows'): boolean =>
+const want = (part: (typeof PARTS)[number]): boolean =>
   part === 'peers' ? ONLY.length === 0 || ONLY.some((t) => t === 'peers' || namesPeerPart(t)) : ONLY.includes(part);
 
 if (want('peers')) {

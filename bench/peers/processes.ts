@@ -41,7 +41,7 @@ export interface GroupReport {
 export interface WorkerGroup {
   pids: number[];
   /** Starts every worker claiming; `onFirst` runs when the first job of any worker starts. */
-  go(onFirst?: () => void): Promise<void>;
+  go(onFirst?: () => void, expect?: number): Promise<void>;
   /** Resolves once the workers have run `n` jobs between them. */
   ran(n: number): Promise<void>;
   /** Stops every worker gracefully (running jobs finish and are recorded); resolves with what they ran. */
@@ -73,9 +73,10 @@ export async function startWorkers(system: System, spec: Omit<WorkerSpec, 'syste
   );
   return {
     pids: children.map((c) => c.pid),
-    async go(first) {
+    async go(first, expect) {
       onFirst = first;
-      await Promise.all(children.map((c) => c.rpc.go()));
+      // One worker knows when it has run them all; of several, none does.
+      await Promise.all(children.map((c) => c.rpc.go(count === 1 ? expect : undefined)));
     },
     ran: (n) => new Promise((resolve, reject) => {
       waiters.push({ n, resolve });

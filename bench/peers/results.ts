@@ -47,6 +47,11 @@ export class Results {
     return xs?.length ? spread(xs) : null;
   }
 
+  /** Whether every measurement held exactly-once and none failed. */
+  allHeld(): boolean {
+    return this.failures.length === 0 && [...this.checks.values()].every((checks) => checks.every((c) => c.ok));
+  }
+
   checksOf(workload: WorkloadName, system: SystemName): readonly Check[] {
     return this.checks.get(`${workload}|${system}`) ?? [];
   }
@@ -66,7 +71,9 @@ export class Results {
       if (!best || (row.better === 'higher' ? value > best.value : value < best.value)) best = { value, peer: peer.name };
     }
     if (!best) return null;
-    return { ratio: row.better === 'higher' ? mine / best.value : best.value / mine, peer: best.peer };
+    const [over, under] = row.better === 'higher' ? [mine, best.value] : [best.value, mine];
+    // Both at zero (an idle worker below the clock's resolution) are even.
+    return { ratio: over === under ? 1 : over / under, peer: best.peer };
   }
 
   /** Rows with at least one figure. */

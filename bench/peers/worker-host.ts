@@ -35,7 +35,8 @@ export interface HarnessEvents {
 }
 
 export interface WorkerCalls {
-  go(): Promise<void>;
+  /** Starts claiming; progress goes out at once when `expect` jobs have run (the end of a drain). */
+  go(expect?: number): Promise<void>;
   /** Stops the consumer gracefully, answers with what ran, then exits. */
   stop(): Promise<WorkerReport>;
 }
@@ -49,28 +50,32 @@ export async function serveWorker(make: MakeConsumer): Promise<void> {
   const starts = new Float64Array(spec.size);
   let ran = 0;
   let first = 0;
-  let sent = 0;
+  let expect = 0;
+  // Progress goes out at most every PROGRESS_MS, from a timer set by a run: an idle worker keeps no timer of ours.
+  let pending: NodeJS.Timeout | null = null;
+  const flush = (): void => {
+    pending = null;
+    harness.progress.asEvent(ran);
+  };
   const record = (i: number): void => {
     const t = now();
-    // The first start goes out at once: the harness takes its CPU readings from there.
-    if (first === 0) harness.progress.asEvent((sent = 1));
     if (first === 0) first = t;
     runs[i]! += 1;
     starts[i] = t;
     ran++;
+    // The first start goes out at once: the harness takes its CPU readings from there.
+    if (ran === 1 || ran === expect) flush();
+    else pending ??= setTimeout(flush, PROGRESS_MS);
   };
   const consumer = await make(spec, record);
-  let ticker: NodeJS.Timeout | undefined;
   const harness = serveParent<HarnessEvents>({
-    async go() {
-      ticker = setInterval(() => {
-        if (ran !== sent) harness.progress.asEvent((sent = ran));
-      }, PROGRESS_MS);
-      await consumer.start();
+    go(expected = 0) {
+      expect = expected;
+      return consumer.start();
     },
     async stop(): Promise<WorkerReport> {
-      clearInterval(ticker);
       await consumer.stop();
+      if (pending) clearTimeout(pending);
       // Leave once the answer is on its way: a handle a library left open must not keep the process.
       setTimeout(() => process.exit(0), 20);
       return { runs, starts, ran, first };

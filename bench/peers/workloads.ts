@@ -53,7 +53,7 @@ async function drain(bench: Bench, system: System, jobs: number, concurrency: nu
     const workers = await session.workers({ concurrency, size: jobs }, processes);
     const cpu = () => ({ worker: processCpuMs(workers.pids), db: session.serverPid ? serverCpuMs(session.serverPid) : NaN });
     let before = cpu();
-    await workers.go(() => (before = cpu()));
+    await workers.go(() => (before = cpu()), jobs);
     await within(workers.ran(jobs), `${system.name} running ${jobs} jobs`);
     const { at, counts } = await producer.waitDrained(jobs, LIMIT_MS);
     const after = cpu();
@@ -128,7 +128,7 @@ async function lateness(bench: Bench, system: System, delayMs: number): Promise<
   return inSession(bench, system, async (session) => {
     const producer = (await session.producer()).calls;
     const workers = await session.workers({ concurrency: concurrency[0], size: samples });
-    await workers.go();
+    await workers.go(undefined, samples);
     // Let the worker reach its idle state (startup queries, a first empty claim) before timing it.
     await sleep(500);
     const sent = await producer.enqueuePaced(samples, spacingMs, delayMs);
