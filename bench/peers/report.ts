@@ -35,7 +35,8 @@ export function table(results: Results, options: BenchOptions): string {
     ...SYSTEMS.map((s) => cell(results.spread(row.id, s.name), row, results.checksOf(row.workload, s.name).some((c) => !c.ok))),
     ...ordo.map((s) => {
       const r = results.ratio(row, s.name);
-      return r ? `${number(r.ratio, 2)}× (${r.peer})` : '–';
+      // Two significant digits however far behind: 0.0041×, not 0.00×.
+      return r ? `${r.ratio >= 0.1 ? number(r.ratio, 2) : r.ratio.toPrecision(2)}× (${r.peer})` : '–';
     }),
   ]);
   return markdownTable([header, ...body], { align: ['l', ...header.slice(1).map(() => 'r' as const)] });
