@@ -13,8 +13,11 @@ export const QUEUE_OPTIONS = { notify: true };
 /**
  * pg-boss's documented way to throughput: fetch a batch of `concurrency` jobs and run them
  * together, fetching again at once while batches come back full (`burstWhenBatchFull`).
+ * NOTIFY wakes a worker for new jobs only: the poll keeps its 2 s default
+ * (`pollingIntervalSeconds`) for delayed ones instead of the 30 s backstop pg-boss uses while
+ * NOTIFY is on (`notifyPollingIntervalSeconds`), which left 2 s-delayed jobs 25 s late here.
  */
-export const workOptions = (concurrency: number) => ({ batchSize: concurrency, burstWhenBatchFull: true });
+export const workOptions = (concurrency: number) => ({ batchSize: concurrency, burstWhenBatchFull: true, notifyPollingIntervalSeconds: 2 });
 
 const place = (state: string): keyof Counts =>
   state === 'created' || state === 'retry' ? 'waiting' : state === 'active' ? 'running' : state === 'completed' ? 'done' : 'failed';
