@@ -54,6 +54,6 @@ if (want('schedules') || want('workflows')) {
     if (want('schedules')) await benchScheduleLateness(url);
     if (want('workflows')) await benchWorkflows({ engine: 'postgres', db: url, schema: `bench_wf_${Date.now()}` });
   } finally {
-    await server?.stop();
+    await server?.destroy();
   }
 }
