@@ -85,6 +85,19 @@ export interface JobStore {
    * Order: queues in the order given (never a job of a later queue while one of an earlier
    * queue is due), then `priority` ascending (lower runs first), then `runAt`, then id.
    * Concurrent claimers never receive the same job.
+   *
+   * A queue with flow limits (core/flow.ts, `queueLimitsSet`) or a pause for a rate limit is
+   * claimed under its lock, one claimer at a time, so every worker shares its counts:
+   * - never more of its jobs running than `concurrency`, nor starts beyond its `rate`
+   *   (spaced by `periodMs / limit`, `burst` at once at most), nor any before `pausedUntil`
+   *   (a pause that is over is cleared by the claim);
+   * - keyed (`fair` or a per-key limit): keys take turns, in key order from where the last
+   *   claim stopped (wrapping round; jobs without a key take one turn together, first after
+   *   each wrap), one job per key per turn, each key's first due job in the usual order; a
+   *   key at its `keyConcurrency` or `keyRate` is passed over without holding up the others.
+   *   A claim visits at most 1,000 keys, and the next one goes on from there.
+   * The order across limited and unlimited queues of one claim may differ from the given
+   * one (limited queues are claimed first); within a queue it does not.
    */
   jobClaim(params: {
     readonly workerId: string;
