@@ -6,17 +6,20 @@
  * Peers (BullMQ, pg-boss, graphile-worker) join in a later change. Then schedule lateness on
  * PostgreSQL (bench/schedules.ts): 10,000 schedules due at one instant, fired by `ordo
  * scheduler` processes. Then workflows on both engines (bench/workflows.ts): a 10,000-way
- * fan-out and fan-in, and what each step of a 100-step chain adds over a plain job.
+ * fan-out and fan-in, and what each step of a 100-step chain adds over a plain job. Then flow
+ * control on both engines (bench/flow.ts): a per-key limit of 1 over 1,000 keys against the
+ * same queue without limits.
  *
- *   npm run bench                      # 3 runs × 20,000 jobs per engine, schedule lateness, workflows
+ *   npm run bench                      # 3 runs × 20,000 jobs per engine, schedule lateness, workflows, flow control
  *   ORDO_BENCH_JOBS=50000 ORDO_BENCH_RUNS=5 npm run bench
- *   ORDO_BENCH_ONLY=throughput|schedules|workflows npm run bench
+ *   ORDO_BENCH_ONLY=throughput|schedules|workflows|flow npm run bench
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createOrdo, createWorker, createLogger, defineTask } from '../dist/index.js';
 import { startEmbeddedPostgres } from '../test/support/global-setup.js';
+import { benchFlow } from './flow.js';
 import { benchScheduleLateness } from './schedules.js';
 import { benchWorkflows } from './workflows.js';
 
@@ -26,7 +29,7 @@ const CONCURRENCY = Number(process.env.ORDO_BENCH_CONCURRENCY ?? 50);
 const noop = defineTask('noop', async () => null);
 const ONLY = process.env.ORDO_BENCH_ONLY;
 /** Whether a part runs: every part unless ORDO_BENCH_ONLY names one. */
-const want = (part: 'throughput' | 'schedules' | 'workflows'): boolean => !ONLY || ONLY === part;
+const want = (part: 'throughput' | 'schedules' | 'workflows' | 'flow'): boolean => !ONLY || ONLY === part;
 
 async function once(db: string, schema?: string): Promise<{ enqueue: number; process: number }> {
   const ordo = await createOrdo({ db, schema, tasks: [noop] });
@@ -73,12 +76,14 @@ if (want('workflows')) {
     cleanup();
   }
 }
+if (want('flow')) await benchFlow({ engine: 'sqlite', fresh: sqliteFile });
 const server = process.env.ORDO_BENCH_DATABASE_URL ? null : await startEmbeddedPostgres({ durable: true });
 try {
   const url = process.env.ORDO_BENCH_DATABASE_URL ?? server!.url;
   if (want('throughput')) await bench('postgres', (r) => ({ db: url, schema: `bench_${Date.now()}_${r}`, cleanup: () => {} }));
   if (want('schedules')) await benchScheduleLateness(url);
   if (want('workflows')) await benchWorkflows({ engine: 'postgres', db: url, schema: `bench_wf_${Date.now()}` });
+  if (want('flow')) await benchFlow({ engine: 'postgres', fresh: (r) => ({ db: url, schema: `bench_flow_${Date.now()}_${r}`, cleanup: () => {} }) });
 } finally {
   await server?.stop();
 }
