@@ -1,0 +1,199 @@
+/**
+ * The claim of a LIMITED queue (core/flow.ts; jobClaim's doc in store/contract/jobs.ts). It
+ * runs inside the claim's write transaction, which already makes every claimer of the file
+ * wait its turn, so the counts read here are every worker's: a loop of small prepared
+ * statements, each a seek on a partial index, costs a few microseconds per step on SQLite.
+ *
+ * In order: a pause in force claims nothing (one that is over is cleared); the queue's
+ * concurrency and rate cap how many may start; a queue without keys then claims in the usual
+ * order, a keyed one gives keys turns (below). The queue's rate state and turn cursor are
+ * written back once, at the end.
+ */
+import { type QueueLimits, isLimited, keyed, rateAfter, rateAllowance } from '../../../core/flow.js';
+import type { SqliteConnection } from '../connection.js';
+import type { JobRow } from '../rows.js';
+import { type FlowRow, limitsFromRow, readFlowRow } from './flow-queues.js';
+
+/** At most this many turns (keys, or the jobs without one) per claim of one queue. */
+export const MAX_KEYS_VISITED = 1_000;
+
+const CLEAR_PAUSE = 'UPDATE queues SET paused_until = NULL, limited = ? WHERE name = ?';
+const SAVE_STATE = 'UPDATE queues SET rate_tat = ?, rr_key = ? WHERE name = ?';
+const RUNNING = `SELECT COUNT(*) AS n FROM jobs WHERE queue = ? AND state = 'running'`;
+const KEY_RUNNING = `SELECT COUNT(*) AS n FROM jobs WHERE queue = ? AND concurrency_key = ? AND state = 'running'`;
+const KEY_TAT = 'SELECT tat FROM flow_keys WHERE queue = ? AND key = ?';
+const DROP_KEY_TAT = 'DELETE FROM flow_keys WHERE queue = ? AND key = ?';
+const SET_KEY_TAT = `
+  INSERT INTO flow_keys (queue, key, tat) VALUES (?, ?, ?)
+  ON CONFLICT (queue, key) DO UPDATE SET tat = excluded.tat`;
+
+// The first key after @after (or the smallest) with a due job: a walk of `jobs_key_pending`
+// that reads run_at from the index, so it stops at the first due entry.
+const KEY_AFTER = `
+  SELECT concurrency_key AS key FROM jobs
+  WHERE queue = @queue AND state = 'pending' AND concurrency_key IS NOT NULL AND concurrency_key > @after AND run_at <= @now
+  ORDER BY concurrency_key LIMIT 1`;
+const FIRST_KEY = `
+  SELECT concurrency_key AS key FROM jobs
+  WHERE queue = @queue AND state = 'pending' AND concurrency_key IS NOT NULL AND run_at <= @now
+  ORDER BY concurrency_key LIMIT 1`;
+
+// One job of a turn: the key's (or the keyless jobs') first due job in claim order.
+const claimOneSql = (keyTest: string): string => `
+  UPDATE jobs
+  SET state = 'running', attempt = attempt + 1, locked_by = @workerId,
+      locked_until = @lockedUntil, started_at = @now, progress = NULL
+  WHERE id = (
+    SELECT id FROM jobs
+    WHERE state = 'pending' AND queue = @queue AND ${keyTest} AND run_at <= @now
+    ORDER BY priority, run_at, id
+    LIMIT 1)
+  RETURNING *`;
+const CLAIM_KEY = claimOneSql('concurrency_key = @key');
+// Walks `jobs_claim`, reading each row for its key: the jobs without a key get one look per
+// claim once they have none due (see `Turns.keylessDone`).
+const CLAIM_KEYLESS = claimOneSql('concurrency_key IS NULL');
+
+/** What the limited claim needs of the caller: the lease, and the usual claim of n jobs. */
+export interface LimitedClaim {
+  queue: string;
+  now: number;
+  wanted: number;
+  lease: { workerId: string; lockedUntil: number };
+  claimInOrder: (limit: number) => JobRow[];
+}
+
+/** The jobs a limited claim started; `inTurns`: in the order of the keys' turns, to keep. */
+export interface LimitedClaimed {
+  rows: JobRow[];
+  inTurns: boolean;
+}
+
+/**
+ * Claims up to `wanted` jobs of a limited queue within its limits; `null` when the queue
+ * turns out not limited after all (its pause just ended and it has no limit): claim it as usual.
+ */
+export function claimLimited(c: SqliteConnection, claim: LimitedClaim): LimitedClaimed | null {
+  const { queue, now } = claim;
+  const row = readFlowRow(c, queue);
+  if (!row) return null;
+  const limits = limitsFromRow(row);
+  if (row.paused_until !== null) {
+    if (row.paused_until > now) return { rows: [], inTurns: false };
+    const stillLimited = isLimited(limits);
+    c.prepare(CLEAR_PAUSE).run(stillLimited ? 1 : 0, queue);
+    if (!stillLimited) return null;
+  }
+  const allowed = allowedStarts(c, claim, limits, row);
+  if (allowed <= 0) return { rows: [], inTurns: false };
+  const turns = keyed(limits) ? new Turns(c, claim, limits, row.rr_key) : null;
+  const claimed = turns ? turns.run(allowed) : claim.claimInOrder(allowed);
+  const tat = limits.rate && claimed.length > 0 ? rateAfter(limits.rate, row.rate_tat, now, claimed.length) : row.rate_tat;
+  const cursor = turns ? turns.cursor : row.rr_key;
+  if (tat !== row.rate_tat || cursor !== row.rr_key) c.prepare(SAVE_STATE).run(tat, cursor, queue);
+  return { rows: claimed, inTurns: turns !== null };
+}
+
+/** How many jobs the queue's concurrency and rate let start now, at most `wanted`. */
+function allowedStarts(c: SqliteConnection, claim: LimitedClaim, limits: QueueLimits, row: FlowRow): number {
+  let allowed = claim.wanted;
+  if (limits.concurrency !== null) {
+    const { n } = c.prepare(RUNNING).get(claim.queue) as { n: number };
+    allowed = Math.min(allowed, limits.concurrency - n);
+  }
+  if (limits.rate) allowed = Math.min(allowed, rateAllowance(limits.rate, row.rate_tat, claim.now));
+  return allowed;
+}
+
+/**
+ * Keys take turns: from the key after the cursor, in key order, wrapping round; the jobs
+ * without a key take their turn at the wrap, as one more key without a per-key limit. A turn
+ * starts the key's first due job if the key is under its limits. Turns go on while jobs are
+ * still allowed and a whole round has not passed without a start, for at most
+ * MAX_KEYS_VISITED turns.
+ *
+ * The cursor (`rr_key`) is the last key served, NULL for the wrap: so after the keyless turn
+ * the next claim starts at the smallest key, and a claim of one job at a time serves each key
+ * and the keyless jobs in turn. Stopped by the bound, it is the last turn visited, so the
+ * next claim goes on from there.
+ */
+class Turns {
+  /** Where the next claim starts after: a key, or null for the wrap. */
+  cursor: string | null;
+  private keylessDone = false;
+
+  constructor(
+    private readonly c: SqliteConnection,
+    private readonly claim: LimitedClaim,
+    private readonly limits: QueueLimits,
+    cursor: string | null,
+  ) {
+    this.cursor = cursor;
+  }
+
+  run(allowed: number): JobRow[] {
+    const claimed: JobRow[] = [];
+    // Turns visited since the last start: meeting one again means a round without any.
+    const idle = new Set<string | null>();
+    let at = this.cursor;
+    for (let visits = 0; claimed.length < allowed; visits++) {
+      if (visits === MAX_KEYS_VISITED) {
+        this.cursor = at;
+        break;
+      }
+      const next = this.nextTurn(at);
+      if (idle.has(next)) break;
+      at = next;
+      const job = at === null ? this.keylessTurn() : this.keyTurn(at);
+      if (job) {
+        claimed.push(job);
+        idle.clear();
+        this.cursor = at;
+      } else {
+        idle.add(at);
+      }
+    }
+    return claimed;
+  }
+
+  /** The turn after `at`: the next key with a due job, or the wrap (null) after the last. */
+  private nextTurn(at: string | null): string | null {
+    const { queue, now } = this.claim;
+    const row = (at === null ? this.c.prepare(FIRST_KEY).get({ queue, now }) : this.c.prepare(KEY_AFTER).get({ queue, now, after: at })) as { key: string } | undefined;
+    return row ? row.key : null;
+  }
+
+  private keylessTurn(): JobRow | undefined {
+    if (this.keylessDone) return undefined;
+    const job = this.c.prepare(CLAIM_KEYLESS).get(this.bind({})) as JobRow | undefined;
+    // None due now means none for the rest of this claim: do not walk for them again.
+    if (!job) this.keylessDone = true;
+    return job;
+  }
+
+  private keyTurn(key: string): JobRow | undefined {
+    const { queue, now } = this.claim;
+    const { keyConcurrency, keyRate } = this.limits;
+    if (keyConcurrency !== null && (this.c.prepare(KEY_RUNNING).get(queue, key) as { n: number }).n >= keyConcurrency) return undefined;
+    const tat = keyRate ? this.keyTat(key) : null;
+    if (keyRate && rateAllowance(keyRate, tat, now) < 1) return undefined;
+    const job = this.c.prepare(CLAIM_KEY).get(this.bind({ key })) as JobRow | undefined;
+    if (job && keyRate) this.c.prepare(SET_KEY_TAT).run(queue, key, rateAfter(keyRate, tat, now, 1));
+    return job;
+  }
+
+  /** The key's rate state; a past one limits nothing and is deleted, so idle keys cost nothing. */
+  private keyTat(key: string): number | null {
+    const { queue, now } = this.claim;
+    const row = this.c.prepare(KEY_TAT).get(queue, key) as { tat: number } | undefined;
+    if (!row) return null;
+    if (row.tat > now) return row.tat;
+    this.c.prepare(DROP_KEY_TAT).run(queue, key);
+    return null;
+  }
+
+  private bind(extra: Record<string, unknown>): Record<string, unknown> {
+    const { queue, now, lease } = this.claim;
+    return { queue, now, workerId: lease.workerId, lockedUntil: lease.lockedUntil, ...extra };
+  }
+}
