@@ -1,0 +1,258 @@
+/**
+ * The claim of a LIMITED queue (core/flow.ts; jobClaim's doc in store/contract/jobs.ts), in
+ * one transaction that first locks the queue's row (`FOR UPDATE`): every claimer of the queue,
+ * on every machine, waits its turn there, so the counts it reads are everyone's. Each
+ * statement after the lock starts a new READ COMMITTED snapshot, which sees every commit made
+ * before the lock was granted; that is why nothing is counted in the locking statement itself
+ * (its snapshot may predate the previous holder's commit).
+ *
+ * After the lock, one statement per pass does all of it: the queue's concurrency (its running
+ * jobs, counted live) and rate (`rate_tat`) cap the starts; a queue without keys then takes
+ * its due jobs in the usual order; a keyed one walks its keys (below). The same statement
+ * writes back the rate state, the turn cursor, the per-key rate state and clears a pause that
+ * is over. Its time is its own `statement_timestamp()`, which the lock wait does not age.
+ *
+ * Keys take turns: a recursive walk of `jobs_key_pending` (one seek per key that has a due
+ * job) from the key after the cursor `rr_key`, in key order, to the wrap, where the jobs
+ * without a key take their turn together (NULL in `rr_key`), then from the smallest key up to
+ * the cursor. Each key visited gets its first due job in claim order, through LATERAL, if it
+ * is under `key_concurrency` (its running jobs, on `jobs_key_running`) and its rate allows
+ * (`flow_keys`). The outer LIMIT stops the walk as soon as the allowed starts are found, so a
+ * claim of 10 over 1,000 free keys visits 10 keys. A pass visits at most MAX_KEYS_VISITED
+ * keys; stopped there, the cursor is the last key visited, so the next claim goes on from it.
+ * Another pass (a new statement: the counts include this claim's starts) follows while jobs
+ * are still allowed and the last pass started some.
+ */
+import type { PgContext } from '../context.js';
+import type { Queryable } from '../pool.js';
+import { type JobRow, jobColumns } from '../rows.js';
+import { type FlowRow, anyLimitSql, flowColumns, limitsFromRow } from './flow-queues.js';
+import { keyed } from '../../../core/flow.js';
+
+/** At most this many turns (keys, or the jobs without one) per pass of one queue's claim. */
+export const MAX_KEYS_VISITED = 1_000;
+
+const lockSql = (s: string): string => `
+  SELECT ${flowColumns('q')}, q.paused, q.limited,
+         coalesce(q.paused_until > statement_timestamp(), false) AS paused_now
+  FROM ${s}.queues AS q WHERE q.name = $1
+  FOR UPDATE`;
+
+/**
+ * The allowed starts, the picks and the write-back, around `picks` (a CTE of the chosen job
+ * ids, with `k` and `n` for the keyed walk). Parameters: $1 queue, $2 wanted, $3 worker,
+ * $4 lease ms, $5 concurrency, $6 rate interval ms, $7 rate burst (then the keyed ones).
+ */
+function passSql(s: string, picks: string, keyedPass: boolean): string {
+  return `
+  WITH RECURSIVE now AS MATERIALIZED (
+    SELECT extract(epoch FROM statement_timestamp())::double precision * 1000 AS ms,
+           (SELECT rate_tat FROM ${s}.queues WHERE name = $1) AS tat
+  ),
+  -- core/flow.ts: min(wanted, concurrency - running, rateAllowance(rate, rate_tat, now)).
+  allowed AS MATERIALIZED (
+    SELECT greatest(0, least(
+             $2::integer,
+             CASE WHEN $5::integer IS NULL THEN $2
+                  ELSE $5 - (SELECT count(*) FROM ${s}.jobs WHERE queue = $1 AND state = 'running') END,
+             CASE WHEN $6::double precision IS NULL THEN $2
+                  WHEN now.ms + ($7::integer - 1) * $6 - greatest(coalesce(now.tat, now.ms), now.ms) < 0 THEN 0
+                  ELSE floor((now.ms + ($7 - 1) * $6 - greatest(coalesce(now.tat, now.ms), now.ms)) / $6 + 1e-9) + 1 END
+           ))::integer AS n
+    FROM now
+  ),
+  ${picks},
+  claimed AS (
+    UPDATE ${s}.jobs AS t
+    SET state = 'running', attempt = t.attempt + 1, locked_by = $3,
+        locked_until = statement_timestamp() + $4 * interval '1 millisecond', started_at = statement_timestamp(), progress = NULL
+    WHERE t.id = ANY (ARRAY(SELECT id FROM picks WHERE id IS NOT NULL)) AND t.state = 'pending'
+    RETURNING ${jobColumns('t')}
+  ),
+  ${keyedPass ? keyStateSql(s) : ''}
+  saved AS (
+    UPDATE ${s}.queues AS q
+    SET rate_tat = CASE WHEN $6 IS NOT NULL AND c.m > 0 THEN greatest(coalesce(q.rate_tat, now.ms), now.ms) + c.m * $6 ELSE q.rate_tat END,
+        rr_key = ${keyedPass ? 'CASE WHEN c.last_n IS NULL THEN q.rr_key ELSE c.last_k END' : 'q.rr_key'},
+        paused_until = CASE WHEN q.paused_until <= statement_timestamp() THEN NULL ELSE q.paused_until END,
+        limited = ${anyLimitSql('q')} OR coalesce(q.paused_until > statement_timestamp(), false)
+    FROM now, (
+      SELECT count(id) AS m, ${keyedPass ? '(array_agg(k ORDER BY n DESC))[1] AS last_k, max(n) AS last_n' : 'NULL AS last_n'} FROM picks
+    ) AS c
+    WHERE q.name = $1
+  )
+  SELECT ${jobColumns('c')}, (SELECT n FROM allowed) AS allowed_n,
+         ${keyedPass ? 'EXISTS (SELECT 1 FROM picks WHERE id IS NULL)' : 'false'} AS bounded
+  FROM claimed AS c JOIN picks AS p ON p.id = c.id
+  ORDER BY ${keyedPass ? 'p.n' : 'c.priority, c.run_at, c.id'}`;
+}
+
+/** A queue without keys: its due jobs in the usual order, as many as allowed. */
+const plainPicks = (s: string): string => `
+  picks AS MATERIALIZED (
+    SELECT id FROM ${s}.jobs
+    WHERE queue = $1 AND state = 'pending' AND run_at <= statement_timestamp()
+    ORDER BY priority, run_at, id
+    LIMIT (SELECT n FROM allowed)
+    FOR UPDATE SKIP LOCKED
+  )`;
+
+/**
+ * The keyed walk. $8 key concurrency, $9 key rate interval ms, $10 key rate burst, $11 the
+ * smallest key to visit first (just after the cursor), $12 the cursor (NULL: the wrap),
+ * $13 the most keys to visit. Phases: 0 keys after the cursor, 1 the keyless turn at the
+ * wrap, 2 keys from the smallest up to the cursor.
+ */
+const keyedPicks = (s: string): string => `
+  walk(k, phase, n) AS (
+    SELECT f.k, CASE WHEN f.k IS NULL THEN 1 ELSE 0 END, 1
+    FROM (SELECT (SELECT concurrency_key FROM ${s}.jobs
+                  WHERE queue = $1 AND state = 'pending' AND concurrency_key IS NOT NULL
+                    AND concurrency_key >= $11::text AND run_at <= statement_timestamp()
+                  ORDER BY concurrency_key LIMIT 1) AS k) AS f
+    UNION ALL
+    SELECT x.k, x.phase, w.n + 1
+    FROM walk AS w
+    CROSS JOIN LATERAL (
+      -- The next key with a due job: after w.k, or the smallest after the wrap. w.k || chr(1)
+      -- is the least text greater than w.k in byte order ("C"), so this is one index seek.
+      SELECT (SELECT concurrency_key FROM ${s}.jobs
+              WHERE queue = $1 AND state = 'pending' AND concurrency_key IS NOT NULL
+                AND concurrency_key >= CASE WHEN w.phase = 1 THEN '' ELSE w.k || chr(1) END
+                AND run_at <= statement_timestamp()
+              ORDER BY concurrency_key LIMIT 1) AS k
+    ) AS f
+    CROSS JOIN LATERAL (
+      SELECT f.k, CASE WHEN w.phase = 0 AND f.k IS NOT NULL THEN 0 WHEN w.phase = 0 THEN 1 ELSE 2 END AS phase
+    ) AS x
+    WHERE w.n < $13::integer
+      -- Without a cursor the walk started at the smallest key: the keyless turn ends it.
+      AND (w.phase <> 1 OR $12::text IS NOT NULL)
+      AND (x.phase <> 2 OR (x.k IS NOT NULL AND x.k <= $12::text))
+  ),
+  picks AS MATERIALIZED (
+    SELECT p.id, w.k, w.n
+    FROM walk AS w
+    CROSS JOIN LATERAL (
+      SELECT id FROM (
+        SELECT j.id FROM ${s}.jobs AS j
+        WHERE w.phase <> 1 AND j.queue = $1 AND j.state = 'pending' AND j.concurrency_key = w.k
+          AND j.run_at <= statement_timestamp()
+          AND ($8::integer IS NULL
+               OR (SELECT count(*) FROM ${s}.jobs AS r
+                   WHERE r.queue = $1 AND r.state = 'running' AND r.concurrency_key = w.k) < $8)
+          -- rateAllowance(keyRate, tat, now) >= 1, i.e. tat <= now + (burst - 1) * interval.
+          AND ($9::double precision IS NULL
+               OR NOT EXISTS (SELECT 1 FROM ${s}.flow_keys AS fk
+                              WHERE fk.queue = $1 AND fk.key = w.k
+                                AND fk.tat > (SELECT ms FROM now) + ($10::integer - 1) * $9))
+        ORDER BY j.priority, j.run_at, j.id
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED
+      ) AS keyed
+      UNION ALL
+      SELECT id FROM (
+        SELECT j.id FROM ${s}.jobs AS j
+        WHERE w.phase = 1 AND j.queue = $1 AND j.state = 'pending' AND j.concurrency_key IS NULL
+          AND j.run_at <= statement_timestamp()
+        ORDER BY j.priority, j.run_at, j.id
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED
+      ) AS keyless
+      UNION ALL
+      -- The last visit the bound allows: a marker (no job), so the cursor moves past it.
+      SELECT NULL::bigint WHERE w.n = $13
+    ) AS p
+    LIMIT (SELECT n FROM allowed)
+  )`;
+
+/** The started keys' rate state (rateAfter(keyRate, tat, now, 1)), and some past ones dropped. */
+const keyStateSql = (s: string): string => `
+  keys_started AS (
+    INSERT INTO ${s}.flow_keys (queue, key, tat)
+    SELECT $1, p.k, greatest(coalesce(fk.tat, now.ms), now.ms) + $9
+    FROM picks AS p CROSS JOIN now
+    LEFT JOIN ${s}.flow_keys AS fk ON fk.queue = $1 AND fk.key = p.k
+    WHERE $9 IS NOT NULL AND p.id IS NOT NULL AND p.k IS NOT NULL
+    ON CONFLICT (queue, key) DO UPDATE SET tat = excluded.tat
+  ),
+  -- A past tat limits nothing: a few are dropped per pass (flow_keys_tat), so idle keys cost nothing.
+  keys_dropped AS (
+    DELETE FROM ${s}.flow_keys
+    WHERE ctid = ANY (ARRAY(
+      SELECT ctid FROM ${s}.flow_keys
+      WHERE queue = $1 AND tat <= (SELECT ms FROM now)
+        AND key <> ALL (ARRAY(SELECT k FROM picks WHERE id IS NOT NULL AND k IS NOT NULL))
+      LIMIT 100))
+  ),`;
+
+interface LockRow extends FlowRow {
+  paused: boolean;
+  limited: boolean;
+  paused_now: boolean;
+}
+
+type PassRow = JobRow & { allowed_n: number; bounded: boolean };
+
+/** What a limited claim needs: the queue, how many jobs at most, and the lease. */
+export interface LimitedClaim {
+  readonly queue: string;
+  readonly wanted: number;
+  readonly workerId: string;
+  readonly leaseMs: number;
+}
+
+/**
+ * Claims up to `wanted` jobs of a limited queue within its limits, in claim order; `null`
+ * when the queue turns out not limited (claim it the usual way).
+ */
+export function claimLimited(ctx: PgContext, claim: LimitedClaim): Promise<JobRow[] | null> {
+  return ctx.db.transaction(async (client) => {
+    const { rows } = await client.query(lockSql(ctx.s), [claim.queue], 'ordo_flow_lock');
+    const row = rows[0] as LockRow | undefined;
+    if (!row || !row.limited) return null;
+    if (row.paused || row.paused_now) return [];
+    return keyed(limitsFromRow(row)) ? keyedPasses(ctx, client, claim, row) : (await runPass(ctx, client, claim, row, claim.wanted, null)).rows;
+  });
+}
+
+async function keyedPasses(ctx: PgContext, client: Queryable, claim: LimitedClaim, row: LockRow): Promise<JobRow[]> {
+  const claimed: JobRow[] = [];
+  let cursor = row.rr_key;
+  while (claimed.length < claim.wanted) {
+    const pass = await runPass(ctx, client, claim, row, claim.wanted - claimed.length, cursor);
+    claimed.push(...pass.rows);
+    // Nothing started, the queue's own limits reached, or the bound hit: the next claim goes on.
+    if (pass.rows.length === 0 || pass.rows.length >= pass.allowed || pass.bounded) break;
+    cursor = pass.cursor;
+  }
+  return claimed;
+}
+
+async function runPass(
+  ctx: PgContext,
+  client: Queryable,
+  claim: LimitedClaim,
+  row: LockRow,
+  wanted: number,
+  cursor: string | null,
+): Promise<{ rows: JobRow[]; allowed: number; bounded: boolean; cursor: string | null }> {
+  const limits = limitsFromRow(row);
+  const interval = (rate: { limit: number; periodMs: number } | null): number | null => (rate ? rate.periodMs / rate.limit : null);
+  const values: unknown[] = [claim.queue, wanted, claim.workerId, claim.leaseMs, limits.concurrency, interval(limits.rate), limits.rate?.burst ?? 1];
+  const keyedPass = keyed(limits);
+  if (keyedPass) {
+    // The least key after the cursor in byte order (see keyedPicks), or every key.
+    values.push(limits.keyConcurrency, interval(limits.keyRate), limits.keyRate?.burst ?? 1, cursor === null ? '' : `${cursor}\u0001`, cursor, MAX_KEYS_VISITED);
+  }
+  const text = passSql(ctx.s, keyedPass ? keyedPicks(ctx.s) : plainPicks(ctx.s), keyedPass);
+  const { rows } = await client.query(text, values, keyedPass ? 'ordo_flow_claim_keyed' : 'ordo_flow_claim');
+  const passRows = rows as PassRow[];
+  const last = passRows[passRows.length - 1];
+  return {
+    rows: passRows,
+    allowed: last ? last.allowed_n : 0,
+    bounded: last ? last.bounded : false,
+    cursor: last ? last.concurrency_key : cursor,
+  };
+}
