@@ -136,6 +136,8 @@ describe.each(engines)('flow control across worker processes ($name)', (engine) 
     expect(runs).toHaveLength(total);
     expect(new Set(runs.map((r) => r.id))).toEqual(new Set(ids));
     expect(mostAtOnce(runs), 'runs at once').toBe(3);
+    const wallMs = Math.max(...runs.map((r) => r.end)) - runs[0]!.start;
+    console.log(`[flow ${engine.name}] concurrency 3 over 4 workers: ${total} jobs of 100 ms in ${wallMs} ms (ideal ${(total / 3) * 100} ms)`);
     // The three slots were shared across processes, not kept by the first worker up.
     const pids = new Set(runs.map((r) => r.pid));
     expect(pids.size, 'worker processes that ran jobs').toBeGreaterThan(1);
@@ -153,7 +155,8 @@ describe.each(engines)('flow control across worker processes ($name)', (engine) 
     const windowEnd = first + 10_000;
     await waitFor('the 10 s window to close', async () => spans(out).some((r) => r.start >= windowEnd + 200), { timeoutMs: 15_000, intervalMs: 100 });
     const inWindow = spans(out).filter((r) => r.start < windowEnd);
-    console.log(`[flow ${engine.name}] rate 20/1s: ${inWindow.length} starts in 10 s`);
+    const gaps = inWindow.slice(1).map((r, i) => r.start - inWindow[i]!.start);
+    console.log(`[flow ${engine.name}] rate 20/1s: ${inWindow.length} starts in 10 s; gaps between starts ${Math.min(...gaps)}–${Math.max(...gaps)} ms, mean ${(gaps.reduce((a, b) => a + b, 0) / gaps.length).toFixed(1)} ms`);
     expect(inWindow.length, 'starts in 10 s').toBeGreaterThanOrEqual(190);
     expect(inWindow.length, 'starts in 10 s').toBeLessThanOrEqual(210);
     // Smooth, not bunched at each second's start: no second of the window holds more than
