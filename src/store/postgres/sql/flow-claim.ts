@@ -121,6 +121,8 @@ const keyedPicks = (s: string): string => `
                 AND concurrency_key >= CASE WHEN w.phase = 1 THEN '' ELSE w.k || chr(1) END
                 AND run_at <= statement_timestamp()
               ORDER BY concurrency_key LIMIT 1) AS k
+      -- OFFSET 0: evaluated once, not inlined into each use of f.k below.
+      OFFSET 0
     ) AS f
     CROSS JOIN LATERAL (
       SELECT f.k, CASE WHEN w.phase = 0 AND f.k IS NOT NULL THEN 0 WHEN w.phase = 0 THEN 1 ELSE 2 END AS phase
@@ -186,6 +188,12 @@ const keyStateSql = (s: string): string => `
       LIMIT 100))
   ),`;
 
+/** One pass of a keyed queue's claim, for schema `s` (exported for the plan tests). */
+export const keyedPassSql = (s: string): string => passSql(s, keyedPicks(s), true);
+
+/** The claim of a limited queue without keys, for schema `s`. */
+export const plainPassSql = (s: string): string => passSql(s, plainPicks(s), false);
+
 interface LockRow extends FlowRow {
   paused: boolean;
   limited: boolean;
@@ -245,7 +253,7 @@ async function runPass(
     // The least key after the cursor in byte order (see keyedPicks), or every key.
     values.push(limits.keyConcurrency, interval(limits.keyRate), limits.keyRate?.burst ?? 1, cursor === null ? '' : `${cursor}\u0001`, cursor, MAX_KEYS_VISITED);
   }
-  const text = passSql(ctx.s, keyedPass ? keyedPicks(ctx.s) : plainPicks(ctx.s), keyedPass);
+  const text = keyedPass ? keyedPassSql(ctx.s) : plainPassSql(ctx.s);
   const { rows } = await client.query(text, values, keyedPass ? 'ordo_flow_claim_keyed' : 'ordo_flow_claim');
   const passRows = rows as PassRow[];
   const last = passRows[passRows.length - 1];
