@@ -1,7 +1,7 @@
 /**
  * Queue-level operations: queueStats (one statement of grouped reads, joined with the paused
- * flags in `queues`) and queueSetPaused. A queue needs no row to exist; a row only records
- * that it was paused or resumed. Resuming sends `pg_notify`, since the queue's due jobs
+ * flags and flow limits in `queues`) and queueSetPaused. A queue needs no row to exist; a row
+ * only records that it was paused or resumed, or its limits (flow-queues.ts). Resuming sends `pg_notify`, since the queue's due jobs
  * become claimable at that moment. Also the queues that have pending jobs, which the
  * listener wakes its subscribers for after it (re)connects.
  *
