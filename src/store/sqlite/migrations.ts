@@ -346,13 +346,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE queues ADD COLUMN rr_key TEXT;
       ALTER TABLE queues ADD COLUMN limited INTEGER NOT NULL DEFAULT 0;
 
-      -- A key's rate schedule; a row whose tat is past limits nothing and is deleted.
+      -- A key's rate schedule; a row whose tat is past limits nothing and is deleted, by the
+      -- claim that passes its key or, for keys that went idle, by the next claims of the
+      -- queue, which find them by tat.
       CREATE TABLE flow_keys (
         queue TEXT NOT NULL,
         key   TEXT NOT NULL,
         tat   REAL NOT NULL,
         PRIMARY KEY (queue, key)
       ) WITHOUT ROWID;
+      CREATE INDEX flow_keys_tat ON flow_keys (queue, tat);
     `,
   },
 ];

@@ -16,6 +16,11 @@ import { type FlowRow, limitsFromRow, readFlowRow } from './flow-queues.js';
 
 /** At most this many turns (keys, or the jobs without one) per claim of one queue. */
 export const MAX_KEYS_VISITED = 1_000;
+/**
+ * Past rate rows of idle keys deleted per keyed claim: as many as one claim can add (a row
+ * per key started, a start per turn), so they never pile up; a seek on `flow_keys_tat`.
+ */
+const SWEEP_BATCH = MAX_KEYS_VISITED;
 
 const CLEAR_PAUSE = 'UPDATE queues SET paused_until = NULL, limited = ? WHERE name = ?';
 const SAVE_STATE = 'UPDATE queues SET rate_tat = ?, rr_key = ? WHERE name = ?';
@@ -23,36 +28,46 @@ const RUNNING = `SELECT COUNT(*) AS n FROM jobs WHERE queue = ? AND state = 'run
 const KEY_RUNNING = `SELECT COUNT(*) AS n FROM jobs WHERE queue = ? AND concurrency_key = ? AND state = 'running'`;
 const KEY_TAT = 'SELECT tat FROM flow_keys WHERE queue = ? AND key = ?';
 const DROP_KEY_TAT = 'DELETE FROM flow_keys WHERE queue = ? AND key = ?';
+// Keys gone idle: their past rows, a few per claim, found by `flow_keys_tat`.
+const SWEEP_KEY_TATS = `
+  DELETE FROM flow_keys WHERE queue = @queue AND key IN (
+    SELECT key FROM flow_keys WHERE queue = @queue AND tat <= @now LIMIT ${SWEEP_BATCH})`;
 const SET_KEY_TAT = `
   INSERT INTO flow_keys (queue, key, tat) VALUES (?, ?, ?)
   ON CONFLICT (queue, key) DO UPDATE SET tat = excluded.tat`;
 
 // The first key after @after (or the smallest) with a due job: a walk of `jobs_key_pending`
-// that reads run_at from the index, so it stops at the first due entry.
-const KEY_AFTER = `
+// that reads run_at from the index, so it stops at the first due entry (exported for the
+// plan tests).
+export const KEY_AFTER = `
   SELECT concurrency_key AS key FROM jobs
   WHERE queue = @queue AND state = 'pending' AND concurrency_key IS NOT NULL AND concurrency_key > @after AND run_at <= @now
   ORDER BY concurrency_key LIMIT 1`;
-const FIRST_KEY = `
+export const FIRST_KEY = `
   SELECT concurrency_key AS key FROM jobs
   WHERE queue = @queue AND state = 'pending' AND concurrency_key IS NOT NULL AND run_at <= @now
   ORDER BY concurrency_key LIMIT 1`;
 
 // One job of a turn: the key's (or the keyless jobs') first due job in claim order.
-const claimOneSql = (keyTest: string): string => `
+const claimOneSql = (source: string, keyTest: string): string => `
   UPDATE jobs
   SET state = 'running', attempt = attempt + 1, locked_by = @workerId,
       locked_until = @lockedUntil, started_at = @now, progress = NULL
   WHERE id = (
-    SELECT id FROM jobs
+    SELECT id FROM ${source}
     WHERE state = 'pending' AND queue = @queue AND ${keyTest} AND run_at <= @now
     ORDER BY priority, run_at, id
     LIMIT 1)
   RETURNING *`;
-const CLAIM_KEY = claimOneSql('concurrency_key = @key');
-// Walks `jobs_claim`, reading each row for its key: the jobs without a key get one look per
-// claim once they have none due (see `Turns.keylessDone`).
-const CLAIM_KEYLESS = claimOneSql('concurrency_key IS NULL');
+/** A range of `jobs_key_pending`, read in order (exported for the plan tests). */
+export const CLAIM_KEY = claimOneSql('jobs', 'concurrency_key = @key');
+/**
+ * A walk of `jobs_claim` in order, reading each row for its key, that stops at the first
+ * keyless due job. INDEXED BY: left to itself, the planner reads every due job of the queue
+ * from `jobs_due` and sorts them, for each turn. With no keyless job due the walk reads the
+ * whole queue, so it is made once per claim (see `Turns.keylessDone`).
+ */
+export const CLAIM_KEYLESS = claimOneSql('jobs INDEXED BY jobs_claim', 'concurrency_key IS NULL');
 
 /** What the limited claim needs of the caller: the lease, and the usual claim of n jobs. */
 export interface LimitedClaim {
@@ -88,6 +103,7 @@ export function claimLimited(c: SqliteConnection, claim: LimitedClaim): LimitedC
   if (allowed <= 0) return { rows: [], inTurns: false };
   const turns = keyed(limits) ? new Turns(c, claim, limits, row.rr_key) : null;
   const claimed = turns ? turns.run(allowed) : claim.claimInOrder(allowed);
+  if (turns) c.prepare(SWEEP_KEY_TATS).run({ queue, now });
   const tat = limits.rate && claimed.length > 0 ? rateAfter(limits.rate, row.rate_tat, now, claimed.length) : row.rate_tat;
   const cursor = turns ? turns.cursor : row.rr_key;
   if (tat !== row.rate_tat || cursor !== row.rr_key) c.prepare(SAVE_STATE).run(tat, cursor, queue);
