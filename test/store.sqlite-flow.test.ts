@@ -81,6 +81,29 @@ describe('sqlite flow control', () => {
     expect(keys()).toEqual(['b']);
   });
 
+  it('answers a poll of a queue its limits hold back from a read, without the write lock', async () => {
+    const path = dbPath();
+    const store = await open(path);
+    await store.jobInsertMany({ jobs: [job({ queue: 'rated' }), job({ queue: 'rated' }), job({ queue: 'paused' })] });
+    await store.queueLimitsSet({ queue: 'rated', limits: { ...NO_LIMITS, rate: { limit: 1, periodMs: 60_000, burst: 1 } } });
+    await store.queuePauseFor({ queue: 'paused', ms: 30_000 });
+    expect(await store.jobClaim({ workerId: 'w', queues: ['rated'], limit: 5, leaseMs: 60_000 })).toHaveLength(1);
+    const poller = createSqliteStore({ path, lockWaitMs: 0 });
+    stores.push(poller);
+    const holder = new Database(path);
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      expect(await poller.jobClaim({ workerId: 'w', queues: ['rated', 'paused'], limit: 5, leaseMs: 60_000 })).toEqual([]);
+      // Next start: the rate's in about a minute, the pause's in about 30 s.
+      expect(await poller.jobNextDueIn({ queues: ['rated'] })).toBeGreaterThan(59_000);
+      expect(await poller.jobNextDueIn({ queues: ['paused'] })).toBeGreaterThan(29_000);
+      expect(await poller.jobNextDueIn({ queues: ['paused'] })).toBeLessThanOrEqual(30_000);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+  });
+
   it('walks the partial key indexes for keys and their jobs, and jobs_claim in order for the keyless ones', async () => {
     const path = dbPath();
     await open(path);

@@ -9,7 +9,7 @@
  * order, a keyed one gives keys turns (below). The queue's rate state and turn cursor are
  * written back once, at the end.
  */
-import { type QueueLimits, isLimited, keyed, rateAfter, rateAllowance } from '../../../core/flow.js';
+import { type QueueLimits, isLimited, keyed, rateAfter, rateAllowance, rateNextStart } from '../../../core/flow.js';
 import type { SqliteConnection } from '../connection.js';
 import type { JobRow } from '../rows.js';
 import { type FlowRow, limitsFromRow, readFlowRow } from './flow-queues.js';
@@ -110,8 +110,29 @@ export function claimLimited(c: SqliteConnection, claim: LimitedClaim): LimitedC
   return { rows: claimed, inTurns: turns !== null };
 }
 
+/**
+ * Whether a limited queue may start a job now, from a plain read: idle workers poll a queue
+ * held back by its limits as often as an idle one, and must not take the write lock for it.
+ */
+export function limitedMayStart(c: SqliteConnection, queue: string, now: number): boolean {
+  const row = readFlowRow(c, queue);
+  if (!row) return true;
+  if (row.paused_until !== null && row.paused_until > now) return false;
+  return allowedStarts(c, { queue, now, wanted: 1 }, limitsFromRow(row), row) > 0;
+}
+
+/** When a limited queue's pause or rate lets it start a job next (null: now, or never held). */
+export function limitedNextStart(c: SqliteConnection, queue: string, now: number): number | null {
+  const row = readFlowRow(c, queue);
+  if (!row) return null;
+  const limits = limitsFromRow(row);
+  const paused = row.paused_until !== null && row.paused_until > now ? row.paused_until : null;
+  const rate = limits.rate ? rateNextStart(limits.rate, row.rate_tat, now) : null;
+  return paused === null ? rate : Math.max(paused, rate ?? 0);
+}
+
 /** How many jobs the queue's concurrency and rate let start now, at most `wanted`. */
-function allowedStarts(c: SqliteConnection, claim: LimitedClaim, limits: QueueLimits, row: FlowRow): number {
+function allowedStarts(c: SqliteConnection, claim: Pick<LimitedClaim, 'queue' | 'now' | 'wanted'>, limits: QueueLimits, row: FlowRow): number {
   let allowed = claim.wanted;
   if (limits.concurrency !== null) {
     const { n } = c.prepare(RUNNING).get(claim.queue) as { n: number };

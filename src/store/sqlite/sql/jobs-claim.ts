@@ -31,7 +31,7 @@ import type { JobRef, Store } from '../../contract.js';
 import { sortInClaimOrder } from '../../records.js';
 import type { SqliteConnection } from '../connection.js';
 import { type JobRow, jobFromRow, toRowId } from '../rows.js';
-import { type LimitedClaimed, claimLimited } from './flow-claim.js';
+import { type LimitedClaimed, claimLimited, limitedMayStart } from './flow-claim.js';
 
 // Is a job of this queue due, and the queue not paused? One seek on `jobs_due`. Is it
 // limited (flow-claim.ts), and paused for a rate limit? Read from its row, by its key.
@@ -104,8 +104,13 @@ export function claimJobs(c: SqliteConnection, now: number, params: ClaimParams)
     if (row.due !== 1 || row.paused === 1 || (row.pausedUntil !== null && row.pausedUntil > now)) return 'nothing';
     return row.limited === 1 ? 'limited' : 'plain';
   };
-  // Idle workers poll often: with nothing due, answer from a read, without the write lock.
-  if (queues.every((queue) => offer(queue) === 'nothing')) return [];
+  // Idle workers poll often: with nothing due, or nothing a limit lets start, answer from a
+  // read, without the write lock.
+  const mayClaim = (queue: string): boolean => {
+    const offered = offer(queue);
+    return offered === 'plain' || (offered === 'limited' && limitedMayStart(c, queue, now));
+  };
+  if (!queues.some(mayClaim)) return [];
   const claimed = c.write(() => {
     const offers = new Map(queues.map((queue) => [queue, offer(queue)]));
     const byQueue = new Map<string, LimitedClaimed>();
