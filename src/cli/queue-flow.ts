@@ -11,12 +11,15 @@ import { NO_LIMITS, formatRate, type QueueFlow, type QueueLimits } from '../core
 import { intOption, type CliContext } from './context.js';
 import type { Printer } from './output.js';
 
+/** What a flag's parser returns for `none` (commander turns a parser's null into an empty string). */
+const NONE = 'none';
+
 interface LimitFlags {
-  concurrency?: number | null;
-  rate?: string | null;
+  concurrency?: number | typeof NONE;
+  rate?: string;
   burst?: number;
-  keyConcurrency?: number | null;
-  keyRate?: string | null;
+  keyConcurrency?: number | typeof NONE;
+  keyRate?: string;
   keyBurst?: number;
   fair?: boolean;
   clear?: boolean;
@@ -41,13 +44,12 @@ const MAX_LIMIT = 1_000_000;
 /** A count or `none` (removes the limit). */
 function countOrNone(flag: string) {
   const count = intOption(flag, 1, MAX_LIMIT);
-  return (value: string): number | null => (value === 'none' ? null : count(value));
+  return (value: string): number | typeof NONE => (value === NONE ? NONE : count(value));
 }
 
 /** A rate such as `100/1m`, or `none`; checked by the client (the error names the flag). */
 function rateOrNone(flag: string) {
-  return (value: string): string | null => {
-    if (value === 'none') return null;
+  return (value: string): string => {
     if (value.trim() === '') throw new InvalidArgumentError(`${flag}: expected starts per period such as 100/1m, or none, received ""`);
     return value;
   };
@@ -100,7 +102,7 @@ export function registerQueueFlow(cli: CliContext, queues: Command): void {
 function limitChange(flags: LimitFlags): QueueLimitsInput {
   const change: QueueLimitsInput = {};
   for (const name of ['concurrency', 'rate', 'burst', 'keyConcurrency', 'keyRate', 'keyBurst', 'fair'] as const) {
-    if (flags[name] !== undefined) (change as Record<string, unknown>)[name] = flags[name];
+    if (flags[name] !== undefined) (change as Record<string, unknown>)[name] = flags[name] === NONE ? null : flags[name];
   }
   return change;
 }
