@@ -8,6 +8,13 @@
  * concurrency and rate cap how many may start; a queue without keys then claims in the usual
  * order, a keyed one gives keys turns (below). The queue's rate state and turn cursor are
  * written back once, at the end.
+ *
+ * Measured (10,000 jobs claimed 50 at a time and finished; busy 2 cores): no limits 1.6 ms
+ * a claim; concurrency 1,000: 1.8 ms; fair over 100 keys: 3.3 ms; keyConcurrency 5 over
+ * 1,000 keys: 2.2 ms; a key rate over 1,000 keys: 3.8 ms. The dear case is a keyed queue
+ * whose due jobs all have a key and few keys: the keyless turn walks the whole queue
+ * (100,000 jobs over 10 keys: 29 ms a claim); jobs without a key have no index of their own,
+ * since every plain job would pay for it.
  */
 import { type QueueLimits, isLimited, keyed, rateAfter, rateAllowance, rateNextStart } from '../../../core/flow.js';
 import type { SqliteConnection } from '../connection.js';

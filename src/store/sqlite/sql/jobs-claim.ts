@@ -24,7 +24,9 @@
  * Before: one walk of `jobs_claim` in (priority, run_at, id) order, which with nothing due
  * visited every pending row of the queue under the write lock. On 10,000 jobs in batches of
  * 50, claim + finish run ~27,000 jobs/s; a SELECT then one prepared UPDATE per id was ~8%
- * slower.
+ * slower. The flow limits (migration 9) cost this path nothing measurable: 10,000 jobs
+ * claimed 50 at a time and finished, runs interleaved, best of 12 on busy cores: claim
+ * 1.33 ms -> 1.21 ms, median 1.90 ms -> 1.93 ms.
  */
 import type { JobRecord } from '../../../core/types.js';
 import type { JobRef, Store } from '../../contract.js';
