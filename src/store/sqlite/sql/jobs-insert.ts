@@ -54,7 +54,7 @@ function debounceJob(c: SqliteConnection, now: number, job: JobInsert, debounce:
   if (typeof debounce.forMs !== 'number' || !Number.isFinite(debounce.forMs) || debounce.forMs < 0) {
     throw new ValidationError('debounce.forMs', 'a number of milliseconds ≥ 0', debounce.forMs);
   }
-  const params = { ...insertParams(job, now), runAt: now + debounce.forMs, debounceKey: debounce.key };
+  const params = { ...insertParams(job, now), runAt: now + Math.ceil(debounce.forMs), debounceKey: debounce.key };
   const pending = c.prepare(DEBOUNCED).get(debounce.key) as { id: number } | undefined;
   if (!pending) return { id: String(c.prepare(INSERT).run(params).lastInsertRowid), created: true };
   c.prepare(DEBOUNCE_AGAIN).run({ ...params, id: pending.id });
