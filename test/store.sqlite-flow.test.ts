@@ -56,9 +56,10 @@ describe('sqlite flow control', () => {
     expect(mostRunning).toBe(3);
   });
 
-  it('deletes a key’s rate state once it is past, idle keys included', async () => {
+  it('deletes a key’s rate state once it is an interval past, idle keys included; a start less late keeps the schedule', async () => {
     const path = dbPath();
-    let now = Date.parse('2030-01-01T00:00:00Z');
+    const start = Date.parse('2030-01-01T00:00:00Z');
+    let now = start;
     const store = await open(path, () => now);
     await store.queueLimitsSet({ queue: 'q', limits: { ...NO_LIMITS, keyRate: { limit: 1, periodMs: 1_000, burst: 1 } } });
     await store.jobInsertMany({ jobs: ['a', 'b', 'b'].map((key) => job({ queue: 'q', concurrencyKey: key })) });
@@ -66,19 +67,25 @@ describe('sqlite flow control', () => {
     expect((await claim()).map((j) => j.concurrencyKey)).toEqual(['a', 'b']);
     const keys = () => {
       const db = new Database(path, { readonly: true });
-      const rows = db.prepare('SELECT key FROM flow_keys ORDER BY key').all() as { key: string }[];
+      const rows = db.prepare('SELECT key, tat FROM flow_keys ORDER BY key').all() as { key: string; tat: number }[];
       db.close();
-      return rows.map((row) => row.key);
+      return rows.map((row) => `${row.key}@${row.tat - start}`);
     };
-    expect(keys()).toEqual(['a', 'b']);
+    expect(keys()).toEqual(['a@1000', 'b@1000']);
     // b still limited, a idle: nothing starts, and nothing is deleted yet.
     now += 500;
     expect(await claim()).toEqual([]);
-    expect(keys()).toEqual(['a', 'b']);
-    // Both past: b's is replaced by its next start, idle a's is swept.
+    expect(keys()).toEqual(['a@1000', 'b@1000']);
+    // 500 ms after b's slot: b starts in that slot (its next one at 2000, not 2500); a's state,
+    // less than an interval past, still kept.
     now += 1_000;
     expect((await claim()).map((j) => j.concurrencyKey)).toEqual(['b']);
-    expect(keys()).toEqual(['b']);
+    expect(keys()).toEqual(['a@1000', 'b@2000']);
+    // A whole interval past: idle a's is swept, b's (500 ms past) kept, c's added.
+    now += 1_000;
+    await store.jobInsertMany({ jobs: [job({ queue: 'q', concurrencyKey: 'c' })] });
+    expect((await claim()).map((j) => j.concurrencyKey)).toEqual(['c']);
+    expect(keys()).toEqual(['b@2000', 'c@3500']);
   });
 
   it('answers a poll of a queue its limits hold back from a read, without the write lock', async () => {

@@ -19,6 +19,7 @@ import {
   rateAfter,
   rateAllowance,
   rateNextStart,
+  rateStateLive,
 } from '../../src/core/flow.js';
 
 /** The field a ValidationError thrown by `fn` names. */
@@ -145,6 +146,44 @@ describe('the smooth rate', () => {
     expect(rateAllowance(perSecond20, 150, 149)).toBe(0);
     expect(rateAllowance(perSecond20, 150, 150)).toBe(1);
     expect(rateAllowance(perSecond20, null, 0)).toBe(1);
+  });
+
+  it('keeps the schedule when a claim comes less than one interval late', () => {
+    // The slot began at 1,000; a claim 10 ms late takes it and the next slot is 1,050, not 1,060.
+    expect(rateAllowance(perSecond20, 1_000, 1_010)).toBe(1);
+    expect(rateAfter(perSecond20, 1_000, 1_010, 1)).toBe(1_050);
+    expect(rateAfter(perSecond20, 1_000, 1_049, 1)).toBe(1_050);
+    // A whole interval late: counted from now.
+    expect(rateAfter(perSecond20, 1_000, 1_050, 1)).toBe(1_100);
+    // Claims that each come 10 ms after their slot still start 20 a second: 200 over 10 s.
+    let tat: number | null = null;
+    let starts = 0;
+    for (let slot = 0; slot < 10_000; slot += 50) {
+      const now = slot + 10;
+      const allowed = rateAllowance(perSecond20, tat, now);
+      if (allowed > 0) tat = rateAfter(perSecond20, tat, now, allowed);
+      starts += allowed;
+    }
+    expect(starts).toBe(200);
+    // The first claim set the schedule: each later one took the slot it came late for.
+    expect(tat).toBe(10_010);
+  });
+
+  it('gives no more than the burst after an idle spell of 10 intervals', () => {
+    expect(rateAllowance(perSecond20, 1_000, 1_500)).toBe(1);
+    expect(rateAfter(perSecond20, 1_000, 1_500, 1)).toBe(1_550);
+    const burst5 = { ...perSecond20, burst: 5 };
+    expect(rateAllowance(burst5, 1_000, 1_500)).toBe(5);
+    expect(rateAfter(burst5, 1_000, 1_500, 5)).toBe(1_750);
+    // Late by less than an interval, with a burst: still at most the burst.
+    expect(rateAllowance(burst5, 1_000, 1_049)).toBe(5);
+    expect(rateAfter(burst5, 1_000, 1_049, 5)).toBe(1_250);
+  });
+
+  it('tells whether a rate state still matters: ahead of now, or less than an interval past', () => {
+    expect(rateStateLive(perSecond20, 1_000, 900)).toBe(true);
+    expect(rateStateLive(perSecond20, 1_000, 1_049)).toBe(true);
+    expect(rateStateLive(perSecond20, 1_000, 1_050)).toBe(false);
   });
 
   it('tells when the next start is allowed, null when it is now', () => {

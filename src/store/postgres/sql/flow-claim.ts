@@ -45,9 +45,14 @@ const lockSql = (s: string): string => `
  */
 function passSql(s: string, picks: string, keyedPass: boolean): string {
   return `
-  WITH RECURSIVE now AS MATERIALIZED (
+  WITH RECURSIVE clock AS MATERIALIZED (
     SELECT extract(epoch FROM statement_timestamp())::double precision * 1000 AS ms,
            (SELECT rate_tat FROM ${s}.queues WHERE name = $1) AS tat
+  ),
+  -- core/flow.ts scheduleFrom: where the next start's slot begins (a claim less than one
+  -- interval late keeps the schedule).
+  now AS MATERIALIZED (
+    SELECT ms, tat, ${scheduleFromSql('tat', 'ms', '$6')} AS rate_from FROM clock
   ),
   -- core/flow.ts: min(wanted, concurrency - running, rateAllowance(rate, rate_tat, now)).
   allowed AS MATERIALIZED (
@@ -56,8 +61,8 @@ function passSql(s: string, picks: string, keyedPass: boolean): string {
              CASE WHEN $5::integer IS NULL THEN $2
                   ELSE $5 - (SELECT count(*) FROM ${s}.jobs WHERE queue = $1 AND state = 'running') END,
              CASE WHEN $6::double precision IS NULL THEN $2
-                  WHEN now.ms + ($7::integer - 1) * $6 - greatest(coalesce(now.tat, now.ms), now.ms) < 0 THEN 0
-                  ELSE floor((now.ms + ($7 - 1) * $6 - greatest(coalesce(now.tat, now.ms), now.ms)) / $6 + 1e-9) + 1 END
+                  WHEN now.ms + ($7::integer - 1) * $6 - now.rate_from < 0 THEN 0
+                  ELSE floor((now.ms + ($7 - 1) * $6 - now.rate_from) / $6 + 1e-9) + 1 END
            ))::integer AS n
     FROM now
   ),
@@ -72,7 +77,7 @@ function passSql(s: string, picks: string, keyedPass: boolean): string {
   ${keyedPass ? keyStateSql(s) : ''}
   saved AS (
     UPDATE ${s}.queues AS q
-    SET rate_tat = CASE WHEN $6 IS NOT NULL AND c.m > 0 THEN greatest(coalesce(q.rate_tat, now.ms), now.ms) + c.m * $6 ELSE q.rate_tat END,
+    SET rate_tat = CASE WHEN $6 IS NOT NULL AND c.m > 0 THEN now.rate_from + c.m * $6 ELSE q.rate_tat END,
         rr_key = ${keyedPass ? 'CASE WHEN c.last_n IS NULL THEN q.rr_key ELSE c.last_k END' : 'q.rr_key'},
         paused_until = CASE WHEN q.paused_until <= statement_timestamp() THEN NULL ELSE q.paused_until END,
         limited = ${anyLimitSql('q')} OR coalesce(q.paused_until > statement_timestamp(), false)
@@ -168,22 +173,30 @@ const keyedPicks = (s: string): string => `
     LIMIT (SELECT n FROM allowed)
   )`;
 
+/**
+ * core/flow.ts scheduleFrom in SQL: `tat` when `now` is less than one `interval` past it,
+ * else the later of the two (`now` when there is no state).
+ */
+const scheduleFromSql = (tat: string, now: string, interval: string): string =>
+  `(CASE WHEN ${tat} IS NOT NULL AND ${now} >= ${tat} AND ${now} - ${tat} < ${interval} THEN ${tat} ELSE greatest(coalesce(${tat}, ${now}), ${now}) END)`;
+
 /** The started keys' rate state (rateAfter(keyRate, tat, now, 1)), and some past ones dropped. */
 const keyStateSql = (s: string): string => `
   keys_started AS (
     INSERT INTO ${s}.flow_keys (queue, key, tat)
-    SELECT $1, p.k, greatest(coalesce(fk.tat, now.ms), now.ms) + $9
+    SELECT $1, p.k, ${scheduleFromSql('fk.tat', 'now.ms', '$9')} + $9
     FROM picks AS p CROSS JOIN now
     LEFT JOIN ${s}.flow_keys AS fk ON fk.queue = $1 AND fk.key = p.k
     WHERE $9 IS NOT NULL AND p.id IS NOT NULL AND p.k IS NOT NULL
     ON CONFLICT (queue, key) DO UPDATE SET tat = excluded.tat
   ),
-  -- A past tat limits nothing: a few are dropped per pass (flow_keys_tat), so idle keys cost nothing.
+  -- A tat an interval past says nothing (core/flow.ts rateStateLive): a few are dropped per
+  -- pass (flow_keys_tat), so idle keys cost nothing.
   keys_dropped AS (
     DELETE FROM ${s}.flow_keys
     WHERE ctid = ANY (ARRAY(
       SELECT ctid FROM ${s}.flow_keys
-      WHERE queue = $1 AND tat <= (SELECT ms FROM now)
+      WHERE queue = $1 AND tat <= (SELECT ms FROM now) - coalesce($9, 0)
         AND key <> ALL (ARRAY(SELECT k FROM picks WHERE id IS NOT NULL AND k IS NOT NULL))
       LIMIT 100))
   ),`;

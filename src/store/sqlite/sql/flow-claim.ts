@@ -16,7 +16,7 @@
  * (100,000 jobs over 10 keys: 29 ms a claim); jobs without a key have no index of their own,
  * since every plain job would pay for it.
  */
-import { type QueueLimits, isLimited, keyed, rateAfter, rateAllowance, rateNextStart } from '../../../core/flow.js';
+import { type QueueLimits, type RateLimit, isLimited, keyed, rateAfter, rateAllowance, rateNextStart, rateStateLive } from '../../../core/flow.js';
 import type { SqliteConnection } from '../connection.js';
 import type { JobRow } from '../rows.js';
 import { type FlowRow, limitsFromRow, readFlowRow } from './flow-queues.js';
@@ -35,10 +35,11 @@ const RUNNING = `SELECT COUNT(*) AS n FROM jobs WHERE queue = ? AND state = 'run
 const KEY_RUNNING = `SELECT COUNT(*) AS n FROM jobs WHERE queue = ? AND concurrency_key = ? AND state = 'running'`;
 const KEY_TAT = 'SELECT tat FROM flow_keys WHERE queue = ? AND key = ?';
 const DROP_KEY_TAT = 'DELETE FROM flow_keys WHERE queue = ? AND key = ?';
-// Keys gone idle: their past rows, a few per claim, found by `flow_keys_tat`.
+// Keys gone idle: their rows at least an interval past (core/flow.ts rateStateLive), a few
+// per claim, found by `flow_keys_tat`.
 const SWEEP_KEY_TATS = `
   DELETE FROM flow_keys WHERE queue = @queue AND key IN (
-    SELECT key FROM flow_keys WHERE queue = @queue AND tat <= @now LIMIT ${SWEEP_BATCH})`;
+    SELECT key FROM flow_keys WHERE queue = @queue AND tat <= @before LIMIT ${SWEEP_BATCH})`;
 const SET_KEY_TAT = `
   INSERT INTO flow_keys (queue, key, tat) VALUES (?, ?, ?)
   ON CONFLICT (queue, key) DO UPDATE SET tat = excluded.tat`;
@@ -110,7 +111,7 @@ export function claimLimited(c: SqliteConnection, claim: LimitedClaim): LimitedC
   if (allowed <= 0) return { rows: [], inTurns: false };
   const turns = keyed(limits) ? new Turns(c, claim, limits, row.rr_key) : null;
   const claimed = turns ? turns.run(allowed) : claim.claimInOrder(allowed);
-  if (turns) c.prepare(SWEEP_KEY_TATS).run({ queue, now });
+  if (turns) c.prepare(SWEEP_KEY_TATS).run({ queue, before: now - (limits.keyRate ? limits.keyRate.periodMs / limits.keyRate.limit : 0) });
   const tat = limits.rate && claimed.length > 0 ? rateAfter(limits.rate, row.rate_tat, now, claimed.length) : row.rate_tat;
   const cursor = turns ? turns.cursor : row.rr_key;
   if (tat !== row.rate_tat || cursor !== row.rr_key) c.prepare(SAVE_STATE).run(tat, cursor, queue);
@@ -219,19 +220,22 @@ class Turns {
     const { queue, now } = this.claim;
     const { keyConcurrency, keyRate } = this.limits;
     if (keyConcurrency !== null && (this.c.prepare(KEY_RUNNING).get(queue, key) as { n: number }).n >= keyConcurrency) return undefined;
-    const tat = keyRate ? this.keyTat(key) : null;
+    const tat = keyRate ? this.keyTat(key, keyRate) : null;
     if (keyRate && rateAllowance(keyRate, tat, now) < 1) return undefined;
     const job = this.c.prepare(CLAIM_KEY).get(this.bind({ key })) as JobRow | undefined;
     if (job && keyRate) this.c.prepare(SET_KEY_TAT).run(queue, key, rateAfter(keyRate, tat, now, 1));
     return job;
   }
 
-  /** The key's rate state; a past one limits nothing and is deleted, so idle keys cost nothing. */
-  private keyTat(key: string): number | null {
+  /**
+   * The key's rate state; one that no longer says anything (an interval past) is deleted, so
+   * idle keys cost nothing.
+   */
+  private keyTat(key: string, keyRate: RateLimit): number | null {
     const { queue, now } = this.claim;
     const row = this.c.prepare(KEY_TAT).get(queue, key) as { tat: number } | undefined;
     if (!row) return null;
-    if (row.tat > now) return row.tat;
+    if (rateStateLive(keyRate, row.tat, now)) return row.tat;
     this.c.prepare(DROP_KEY_TAT).run(queue, key);
     return null;
   }
