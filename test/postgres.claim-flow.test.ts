@@ -7,6 +7,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { MAX_KEYS_VISITED, keyedPassSql } from '../src/store/postgres/sql/flow-claim.js';
+import { NO_LIMITS } from '../src/core/flow.js';
 import { job } from './support/jobs.js';
 import { freshSchema, testUrl, usePostgres } from './support/postgres.js';
 
@@ -65,4 +66,31 @@ describe('postgres limited claim plan', () => {
     // Measured: ~4,600 pages, 19 ms: a busy key costs its seek and its running count.
     expect(past.pages).toBeLessThan(8_000);
   }, 120_000);
+});
+
+describe('postgres jobNextDueIn of a limited queue', () => {
+  const pgs = usePostgres();
+
+  it('waits for the pause to end or the rate’s next start, not only for the job’s run_at', async () => {
+    const store = await pgs.open({ schema: freshSchema('flownext') });
+    await store.jobInsertMany({ jobs: [job({ queue: 'rated' }), job({ queue: 'rated' }), job({ queue: 'paused' }), job({ queue: 'loose' }), job({ queue: 'loose' })] });
+    await store.queueLimitsSet({ queue: 'rated', limits: { ...NO_LIMITS, rate: { limit: 1, periodMs: 60_000, burst: 1 } } });
+    await store.queueLimitsSet({ queue: 'loose', limits: { ...NO_LIMITS, rate: { limit: 1, periodMs: 60_000, burst: 2 } } });
+    await store.queuePauseFor({ queue: 'paused', ms: 30_000 });
+    expect(await store.jobClaim({ workerId: 'w', queues: ['rated'], limit: 5, leaseMs: 60_000 })).toHaveLength(1);
+    expect(await store.jobClaim({ workerId: 'w', queues: ['loose'], limit: 1, leaseMs: 60_000 })).toHaveLength(1);
+    expect(await store.jobClaim({ workerId: 'w', queues: ['rated', 'paused'], limit: 5, leaseMs: 60_000 })).toEqual([]);
+    // The rate's next start in about a minute, the pause's end in about 30 s.
+    const rated = await store.jobNextDueIn({ queues: ['rated'] });
+    expect(rated).toBeGreaterThan(59_000);
+    expect(rated).toBeLessThanOrEqual(60_000);
+    const paused = await store.jobNextDueIn({ queues: ['paused'] });
+    expect(paused).toBeGreaterThan(29_000);
+    expect(paused).toBeLessThanOrEqual(30_000);
+    // The earliest of the queues; a burst of 2 still allows a start now.
+    const either = await store.jobNextDueIn({ queues: ['rated', 'paused'] });
+    expect(either).toBeGreaterThan(29_000);
+    expect(either).toBeLessThanOrEqual(30_000);
+    expect(await store.jobNextDueIn({ queues: ['loose', 'rated'] })).toBe(0);
+  }, 60_000);
 });
