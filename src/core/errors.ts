@@ -132,12 +132,16 @@ export class RateLimitedError extends OrdoError {
 
 /**
  * The wait an HTTP `Retry-After` header asks for, in ms: delay-seconds (`120`) or an
- * HTTP-date (`Wed, 21 Oct 2026 07:28:00 GMT`, from `now`); null when absent or unreadable.
+ * HTTP-date (`Wed, 21 Oct 2026 07:28:00 GMT`, from `now`; a date in the past means now);
+ * null when absent or unreadable.
  */
 export function retryAfterMs(header: string | null | undefined, now = Date.now()): number | null {
   if (header === null || header === undefined) return null;
   const text = header.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // An HTTP-date names a day of the week; a bare number with a sign or a fraction, or an ISO
+  // date, is neither form.
+  if (!/^[A-Za-z]{3,9},/.test(text)) return null;
   const at = Date.parse(text);
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }

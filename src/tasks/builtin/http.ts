@@ -19,11 +19,11 @@
  */
 import { LIMITS } from '../../core/defaults.js';
 import { formatDuration } from '../../core/duration.js';
-import { PermanentError, RateLimitedError, RetryLaterError } from '../../core/errors.js';
+import { PermanentError, RateLimitedError, RetryLaterError, retryAfterMs } from '../../core/errors.js';
 import { allowHostsMatcher } from '../../config/http-allow-hosts.js';
 import { defineTask, type TaskContext, type TaskDefinition } from '../define.js';
 import { httpPayloadSchema, planRequest, type HttpPayload, type HttpRequestPlan } from './http-payload.js';
-import { httpResult, readBody, retryAfterMs, snippet, type HttpResult } from './http-response.js';
+import { httpResult, readBody, snippet, type HttpResult } from './http-response.js';
 
 export const HTTP_TASK = 'http';
 
