@@ -67,6 +67,9 @@ describe.each(engines)('flow control through the client on $name', (engine) => {
         expect(stats).toMatchObject({ limits: changed, pausedUntil: null, pending: 0 });
         await ordo.clearQueueLimits('mail');
         expect((await ordo.stats()).find((s) => s.queue === 'mail')?.limits ?? NO_LIMITS).toEqual(NO_LIMITS);
+        // Clearing a queue nobody knows (a typo) does not make it one.
+        await ordo.clearQueueLimits('mial');
+        expect((await ordo.stats()).map((s) => s.queue)).not.toContain('mial');
       });
 
       it('refuses bad limits naming the field, and changes nothing', async () => {

@@ -55,7 +55,8 @@ describe.each(engines)('a handler throwing RateLimitedError on $name', (engine) 
     const refusedAt = starts[0]!.at;
     expect(starts[0]!.id).toBe(first.id);
     expect(paused.find((s) => s.queue === 'api')!.pausedUntil!.getTime()).toBeGreaterThanOrEqual(refusedAt + PAUSE_MS - 100);
-    const handedBack = (await ordo.getJob(first.id))!;
+    // The pause is written before the job is handed back (so no claim slips in between).
+    const handedBack = (await waitFor(() => ordo.getJob(first.id), (job) => job?.state !== 'running', 'the job to be handed back'))!;
     expect(handedBack).toMatchObject({ state: 'pending', attempt: 0, attempts: [] });
     expect(handedBack.runAt.getTime()).toBeGreaterThanOrEqual(refusedAt + PAUSE_MS - 100);
 

@@ -71,9 +71,10 @@ export function registerQueueFlow(cli: CliContext, queues: Command): void {
     .option('--clear', 'remove every limit first')
     .option('--json', 'print the limits as JSON')
     .action(async (queue: string, flags: LimitFlags, command: Command) => {
-      const change = limitChange(flags);
+      // --clear with other flags is ONE write: between a clear and a set, workers would claim
+      // the queue without any limit.
+      const change = flags.clear ? { ...CLEARED, ...limitChange(flags) } : limitChange(flags);
       await cli.withClient(command, async (ordo) => {
-        if (flags.clear) await ordo.clearQueueLimits(queue);
         const limits = await applyChange(ordo, queue, change);
         if (flags.json) return cli.print.json(limits);
         cli.print.line(`queue ${queue}: ${describeLimits(limits)}`);
@@ -99,6 +100,9 @@ export function registerQueueFlow(cli: CliContext, queues: Command): void {
 }
 
 /** The flags given, as the client's change (undefined: not given). */
+/** Every limit removed, as a change. */
+const CLEARED: QueueLimitsInput = { concurrency: null, rate: null, keyConcurrency: null, keyRate: null, fair: false };
+
 function limitChange(flags: LimitFlags): QueueLimitsInput {
   const change: QueueLimitsInput = {};
   for (const name of ['concurrency', 'rate', 'burst', 'keyConcurrency', 'keyRate', 'keyBurst', 'fair'] as const) {

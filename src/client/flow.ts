@@ -135,8 +135,11 @@ export class QueueFlowControl {
     return limits;
   }
 
+  /** Removes every limit; a queue the store does not know stays unknown (no row is made for it). */
   async clearLimits(queue: string): Promise<void> {
-    await this.store.queueLimitsSet({ queue: checkQueueName(queue), limits: NO_LIMITS });
+    const name = checkQueueName(queue);
+    if ((await this.store.queueFlow({ queue: name })) === null) return;
+    await this.store.queueLimitsSet({ queue: name, limits: NO_LIMITS });
   }
 
   async flow(queue: string, options: QueueFlowOptions = {}): Promise<QueueFlow> {

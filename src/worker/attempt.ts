@@ -205,8 +205,13 @@ function retryLaterMs(err: unknown): number | null {
 function rateLimitedMs(err: unknown): number | null {
   const afterMs = err instanceof RateLimitedError || (err as Error)?.name === 'RateLimitedError' ? (err as RateLimitedError).afterMs : undefined;
   if (typeof afterMs !== 'number' || !(afterMs >= 0)) return null;
-  return Math.min(Math.ceil(afterMs), MAX_DURATION_MS);
+  // A floor: a release uses no attempt, so a service answering 429 with `Retry-After: 0`
+  // would otherwise be called again at once, forever.
+  return Math.min(Math.max(Math.ceil(afterMs), MIN_RATE_LIMIT_PAUSE_MS), MAX_DURATION_MS);
 }
+
+/** Shortest pause of a queue (and wait of its job) after a `RateLimitedError`. */
+export const MIN_RATE_LIMIT_PAUSE_MS = 1_000;
 
 /** A thrown value as the error record kept with an attempt (name, message, stack). */
 export function errorInfo(err: unknown): ErrorInfo {
