@@ -13,7 +13,7 @@ import { NO_LIMITS } from '../src/core/flow.js';
 import type { Store } from '../src/store/contract.js';
 import { createSqliteStore } from '../src/store/sqlite/engine.js';
 import { MIGRATIONS } from '../src/store/sqlite/migrations.js';
-import { CLAIM_KEY, CLAIM_KEYLESS, FIRST_KEY, KEY_AFTER } from '../src/store/sqlite/sql/flow-claim.js';
+import { CLAIM_KEY, CLAIM_KEYLESS, FIRST_KEY, KEY_AFTER, NEW_KEYLESS } from '../src/store/sqlite/sql/flow-claim.js';
 import { finishOf, job } from './store-contract/support.js';
 
 const dirs: string[] = [];
@@ -111,17 +111,19 @@ describe('sqlite flow control', () => {
     }
   });
 
-  it('walks the partial key indexes for keys and their jobs, and jobs_claim in order for the keyless ones', async () => {
+  it('walks the partial key indexes for keys and their jobs, jobs_claim in order for the keyless ones, and the newest rows for new keyless ones', async () => {
     const path = dbPath();
     await open(path);
     const db = new Database(path, { readonly: true });
-    const plan = (sql: string): string => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ queue: 'q', now: 1, after: 'a', key: 'a', workerId: 'w', lockedUntil: 2 }) as { detail: string }[]).map((row) => row.detail).join(' | ');
+    const plan = (sql: string): string => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ queue: 'q', now: 1, after: 'a', key: 'a', workerId: 'w', lockedUntil: 2, mark: 0 }) as { detail: string }[]).map((row) => row.detail).join(' | ');
     try {
       expect(plan(KEY_AFTER)).toBe('SEARCH jobs USING COVERING INDEX jobs_key_pending (queue=? AND concurrency_key>?)');
       expect(plan(FIRST_KEY)).toBe('SEARCH jobs USING COVERING INDEX jobs_key_pending (queue=? AND concurrency_key>?)');
       expect(plan(CLAIM_KEY)).toContain('SEARCH jobs USING COVERING INDEX jobs_key_pending (queue=? AND concurrency_key=?)');
       expect(plan(CLAIM_KEYLESS)).toContain('SEARCH jobs USING INDEX jobs_claim (queue=?)');
       expect(plan(CLAIM_KEYLESS)).not.toContain('TEMP B-TREE');
+      // Whether a keyless job came since a claim found none: the rows inserted since, by rowid.
+      expect(plan(NEW_KEYLESS)).toContain('SEARCH jobs USING INTEGER PRIMARY KEY (rowid>?)');
     } finally {
       db.close();
     }

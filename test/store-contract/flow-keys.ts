@@ -134,6 +134,34 @@ export function flowKeysCases(ctx: ContractContext): void {
       expect(await claim(ctx.store, 10)).toEqual([]);
     });
 
+    it('serves a keyless job this store inserted after a claim found none, at its next claim', async () => {
+      const mine = ctx.store;
+      await insert(mine, ...keyed('a', 3));
+      await mine.queueLimitsSet({ queue: 'q', limits: { ...NO_LIMITS, fair: true } });
+      expect(keysOf(await claim(mine, 1))).toEqual(['a']);
+      expect(keysOf(await claim(mine, 1))).toEqual(['a']);
+      await insert(mine, ...keyed(null, 1));
+      expect(keysOf(await claim(mine, 2))).toEqual([null, 'a']);
+    });
+
+    it('serves a keyless job another process inserted, or one that fell due, within about a second', async () => {
+      const [a, b] = await ctx.openShared(2);
+      await insert(a!, ...keyed('a', 10));
+      await a!.queueLimitsSet({ queue: 'q', limits: { ...NO_LIMITS, fair: true } });
+      expect(keysOf(await claim(a!, 1))).toEqual(['a']);
+      // Another process's keyless job, and one of a's own that falls due 500 ms from now.
+      await insert(b!, ...keyed(null, 1));
+      await insert(a!, job({ queue: 'q', concurrencyKey: null, delayMs: 500, task: 'delayed' }));
+      const served: (string | null)[] = [];
+      for (let ms = 0; ms <= 1_600; ms += 100) {
+        served.push(...(await claim(a!, 1)).map((j) => (j.concurrencyKey === null ? j.task : j.concurrencyKey)));
+        if (served.filter((k) => k !== 'a').length === 2) break;
+        ctx.clock.advance(100);
+      }
+      expect(served.filter((k) => k !== 'a')).toHaveLength(2);
+      expect(served).toContain('delayed');
+    });
+
     it('holds per key and per queue across connections claiming at the same time', async () => {
       const stores = await ctx.openShared(2);
       const left = new Map(['a', 'b', 'c', 'd', 'e'].map((key, n) => [key, 2 + n]));
