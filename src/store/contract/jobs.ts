@@ -95,7 +95,11 @@ export interface JobStore {
    *   claim stopped (wrapping round; jobs without a key take one turn together, first after
    *   each wrap), one job per key per turn, each key's first due job in the usual order; a
    *   key at its `keyConcurrency` or `keyRate` is passed over without holding up the others.
-   *   A claim visits at most 1,000 keys, and the next one goes on from there.
+   *   A claim visits at most 1,000 keys, and the next one goes on from there. Jobs without
+   *   a key have no index of their own, so a store that found none due in a keyed queue
+   *   skips their turn for about a second, unless a keyless job was inserted since (by any
+   *   process): a keyless job that falls due later (a delay ending, a retry, a rescue) may
+   *   wait up to ~1 s longer for its turn.
    * The order across limited and unlimited queues of one claim may differ from the given
    * one (limited queues are claimed first); within a queue it does not.
    */

@@ -22,6 +22,11 @@
  * keys; stopped there, the cursor is the last key visited, so the next claim goes on from it.
  * Another pass (a new statement: the counts include this claim's starts) follows while jobs
  * are still allowed and the last pass started some.
+ *
+ * The keyless turn reads the queue's pending jobs (jobs without a key have no index of their
+ * own); a turn that found none is skipped for a second (`KeylessMemo`) unless a keyless job
+ * was inserted since: 20,000 jobs over 10 keys, a pass of 10 starts: 592 pages, 9.6 ms with
+ * the walk; 273 pages, 2.3 ms without.
  */
 import type { PgContext } from '../context.js';
 import type { Queryable } from '../pool.js';
@@ -86,11 +91,26 @@ function passSql(s: string, picks: string, keyedPass: boolean): string {
     ) AS c
     WHERE q.name = $1
   )
-  SELECT ${jobColumns('c')}, (SELECT n FROM allowed) AS allowed_n,
-         ${keyedPass ? 'EXISTS (SELECT 1 FROM picks WHERE id IS NULL)' : 'false'} AS bounded
-  FROM claimed AS c JOIN picks AS p ON p.id = c.id
+  -- One row per job started, or one row of the summary alone (its job columns NULL).
+  SELECT ${jobColumns('c')}, s.*
+  FROM (SELECT (SELECT n FROM allowed) AS allowed_n, (SELECT ms FROM now) AS now_ms, ${keyedPass ? keyedSummarySql(s) : 'false AS bounded, false AS keyless_runs, false AS keyless_missed, NULL::bigint AS top_id'}) AS s
+  LEFT JOIN (claimed AS c JOIN picks AS p ON p.id = c.id) ON true
   ORDER BY ${keyedPass ? 'p.n' : 'c.priority, c.run_at, c.id'}`;
 }
+
+/**
+ * What a keyed pass tells besides its jobs: whether the bound stopped it, whether its keyless
+ * turn ran and found no due job (the walk passed the wrap, or ran to its end, without a
+ * keyless start), and the newest job id then (see `KeylessMemo`).
+ */
+const keyedSummarySql = (s: string): string => `
+  EXISTS (SELECT 1 FROM picks WHERE id IS NULL) AS bounded,
+  (SELECT runs FROM keyless) AS keyless_runs,
+  (SELECT runs FROM keyless)
+    AND NOT EXISTS (SELECT 1 FROM picks WHERE phase = 1 AND id IS NOT NULL)
+    AND (EXISTS (SELECT 1 FROM picks WHERE phase >= 1)
+         OR ((SELECT count(*) FROM picks) < (SELECT n FROM allowed) AND NOT EXISTS (SELECT 1 FROM picks WHERE id IS NULL))) AS keyless_missed,
+  (SELECT max(id) FROM ${s}.jobs) AS top_id`;
 
 /** A queue without keys: its due jobs in the usual order, as many as allowed. */
 const plainPicks = (s: string): string => `
@@ -105,10 +125,19 @@ const plainPicks = (s: string): string => `
 /**
  * The keyed walk. $8 key concurrency, $9 key rate interval ms, $10 key rate burst, $11 the
  * smallest key to visit first (just after the cursor), $12 the cursor (NULL: the wrap),
- * $13 the most keys to visit. Phases: 0 keys after the cursor, 1 the keyless turn at the
- * wrap, 2 keys from the smallest up to the cursor.
+ * $13 the most keys to visit, $14 and $15 the store's memo of a keyless turn that found
+ * nothing (the newest job id then, and until when; NULL: none). Phases: 0 keys after the
+ * cursor, 1 the keyless turn at the wrap, 2 keys from the smallest up to the cursor.
  */
 const keyedPicks = (s: string): string => `
+  -- Whether the keyless turn walks the queue: not while the memo holds and no keyless job
+  -- went pending since its id (the rows inserted since, by primary key: the "|| ''" keep the
+  -- planner off the queue indexes, which would read every pending job of the queue).
+  keyless AS MATERIALIZED (
+    SELECT $14::bigint IS NULL OR (SELECT ms FROM now) >= $15::double precision
+           OR EXISTS (SELECT 1 FROM ${s}.jobs AS nj
+                      WHERE nj.id > $14 AND (nj.queue || '') = $1 AND (nj.state || '') = 'pending' AND nj.concurrency_key IS NULL) AS runs
+  ),
   walk(k, phase, n) AS (
     SELECT f.k, CASE WHEN f.k IS NULL THEN 1 ELSE 0 END, 1
     FROM (SELECT (SELECT concurrency_key FROM ${s}.jobs
@@ -138,7 +167,7 @@ const keyedPicks = (s: string): string => `
       AND (x.phase <> 2 OR (x.k IS NOT NULL AND x.k <= $12::text))
   ),
   picks AS MATERIALIZED (
-    SELECT p.id, w.k, w.n
+    SELECT p.id, w.k, w.n, w.phase
     FROM walk AS w
     CROSS JOIN LATERAL (
       SELECT id FROM (
@@ -160,7 +189,7 @@ const keyedPicks = (s: string): string => `
       UNION ALL
       SELECT id FROM (
         SELECT j.id FROM ${s}.jobs AS j
-        WHERE w.phase = 1 AND j.queue = $1 AND j.state = 'pending' AND j.concurrency_key IS NULL
+        WHERE w.phase = 1 AND (SELECT runs FROM keyless) AND j.queue = $1 AND j.state = 'pending' AND j.concurrency_key IS NULL
           AND j.run_at <= statement_timestamp()
         ORDER BY j.priority, j.run_at, j.id
         LIMIT 1
@@ -213,7 +242,8 @@ interface LockRow extends FlowRow {
   paused_now: boolean;
 }
 
-type PassRow = JobRow & { allowed_n: number; bounded: boolean };
+/** A pass's rows: its jobs, each with the summary; or the summary alone (`id` null). */
+type PassRow = JobRow & { allowed_n: number; now_ms: number; bounded: boolean; keyless_runs: boolean; keyless_missed: boolean; top_id: string | null };
 
 /** What a limited claim needs: the queue, how many jobs at most, and the lease. */
 export interface LimitedClaim {
@@ -221,6 +251,34 @@ export interface LimitedClaim {
   readonly wanted: number;
   readonly workerId: string;
   readonly leaseMs: number;
+}
+
+/** How long a keyless turn that found no due job is skipped (see `KeylessMemo`). */
+export const KEYLESS_MEMO_MS = 1_000;
+
+/**
+ * "No due keyless job in this queue", remembered per store for KEYLESS_MEMO_MS by the
+ * database's clock: the keyless turn reads the queue's pending jobs (they have no index of
+ * their own), so a keyed queue whose jobs all have a key must not pay that on every pass.
+ * Forgotten as soon as a keyless pending job with an id above `mark` (the newest id then)
+ * shows up, whoever inserted it; a keyless job that becomes due otherwise (a delay ending, a
+ * retry, a rescue, or an insert whose id was taken before `mark` but committed after) waits
+ * at most KEYLESS_MEMO_MS for its turn.
+ */
+interface KeylessMemo {
+  mark: string;
+  until: number;
+}
+
+const keylessMemos = new WeakMap<PgContext, Map<string, KeylessMemo>>();
+
+function memosOf(ctx: PgContext): Map<string, KeylessMemo> {
+  let memos = keylessMemos.get(ctx);
+  if (!memos) {
+    memos = new Map();
+    keylessMemos.set(ctx, memos);
+  }
+  return memos;
 }
 
 /**
@@ -262,18 +320,29 @@ async function runPass(
   const interval = (rate: { limit: number; periodMs: number } | null): number | null => (rate ? rate.periodMs / rate.limit : null);
   const values: unknown[] = [claim.queue, wanted, claim.workerId, claim.leaseMs, limits.concurrency, interval(limits.rate), limits.rate?.burst ?? 1];
   const keyedPass = keyed(limits);
+  const memos = memosOf(ctx);
+  const memo = memos.get(claim.queue);
   if (keyedPass) {
     // The least key after the cursor in byte order (see keyedPicks), or every key.
     values.push(limits.keyConcurrency, interval(limits.keyRate), limits.keyRate?.burst ?? 1, cursor === null ? '' : `${cursor}\u0001`, cursor, MAX_KEYS_VISITED);
+    values.push(memo?.mark ?? null, memo?.until ?? null);
   }
   const text = keyedPass ? keyedPassSql(ctx.s) : plainPassSql(ctx.s);
   const { rows } = await client.query(text, values, keyedPass ? 'ordo_flow_claim_keyed' : 'ordo_flow_claim');
   const passRows = rows as PassRow[];
-  const last = passRows[passRows.length - 1];
+  const summary = passRows[0];
+  const jobs = passRows.filter((r) => r.id !== null);
+  if (keyedPass && summary) {
+    if (summary.keyless_missed && summary.top_id !== null) memos.set(claim.queue, { mark: summary.top_id, until: summary.now_ms + KEYLESS_MEMO_MS });
+    else if (jobs.some((job) => job.concurrency_key === null)) memos.delete(claim.queue);
+    // Still none: the next check reads only what is inserted after this one.
+    else if (memo && !summary.keyless_runs && summary.top_id !== null) memo.mark = summary.top_id;
+  }
+  const last = jobs[jobs.length - 1];
   return {
-    rows: passRows,
-    allowed: last ? last.allowed_n : 0,
-    bounded: last ? last.bounded : false,
+    rows: jobs,
+    allowed: summary ? summary.allowed_n : 0,
+    bounded: summary ? summary.bounded : false,
     cursor: last ? last.concurrency_key : cursor,
   };
 }
