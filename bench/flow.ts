@@ -10,18 +10,14 @@
  *
  *   ORDO_BENCH_FLOW_JOBS=10000 ORDO_BENCH_FLOW_KEYS=1000 ORDO_BENCH_ONLY=flow npm run bench
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createOrdo, type JobRecord, type Ordo } from '../dist/index.js';
+import { sleep, startWorker, stopWorker } from './worker-process.js';
 
 const RUNS = Number(process.env.ORDO_BENCH_RUNS ?? 3);
 const JOBS = Number(process.env.ORDO_BENCH_FLOW_JOBS ?? 10_000);
 const KEYS = Number(process.env.ORDO_BENCH_FLOW_KEYS ?? 1000);
 const CONCURRENCY = Number(process.env.ORDO_BENCH_CONCURRENCY ?? 50);
-const SQLITE_POLL = process.env.ORDO_BENCH_POLL ?? '10ms';
-const CLI = fileURLToPath(new URL('../bin/ordo.js', import.meta.url));
-const TASKS = fileURLToPath(new URL('./tasks', import.meta.url));
 /** A plain no-op job: `noop` of bench/tasks/workflows.ts. */
 const TASK = 'workflows.noop';
 const QUEUE = 'flow-bench';
@@ -40,28 +36,6 @@ export interface FlowBenchTarget {
 
 type Mode = 'unlimited' | 'keyed';
 
-function startWorker(engine: FlowBenchTarget['engine'], target: FreshDatabase): Promise<ChildProcess> {
-  const args = [CLI, '--db', target.db, ...(target.schema ? ['--schema', target.schema] : []), '--tasks', TASKS, 'worker', '--name', 'bench-flow', '--queues', QUEUE, '--concurrency', String(CONCURRENCY), '--no-maintenance'];
-  if (engine === 'sqlite') args.push('--poll', SQLITE_POLL);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ORDO_LOG_LEVEL: 'info' } });
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      seen = (seen + chunk).slice(-20_000);
-      if (seen.includes('"worker started"')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`ordo worker exited ${code}:\n${seen}`)));
-  });
-}
-
-async function stopWorker(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function allJobs(ordo: Ordo): Promise<JobRecord[]> {
@@ -80,7 +54,7 @@ async function once(target: FlowBenchTarget, mode: Mode, run: number): Promise<n
       const batch = Array.from({ length: Math.min(1000, JOBS - i) }, (_, j) => ({ task: TASK, payload: { i: i + j }, options: { queue: QUEUE, concurrencyKey: `k${(i + j) % KEYS}` } }));
       await ordo.enqueueMany(batch);
     }
-    const worker = await startWorker(target.engine, database);
+    const worker = await startWorker({ engine: target.engine, ...database }, { name: 'bench-flow', concurrency: CONCURRENCY, queues: QUEUE });
     try {
       for (;;) {
         await sleep(100);

@@ -100,11 +100,8 @@ export class RetryLaterError extends OrdoError {
   readonly afterMs: number;
 
   constructor(message: string, options: { afterMs: number; cause?: unknown }) {
-    const { afterMs, cause } = options;
-    if (typeof afterMs !== 'number' || !Number.isFinite(afterMs) || afterMs < 0) {
-      throw new ValidationError('RetryLaterError.afterMs', 'a number of milliseconds ≥ 0', afterMs);
-    }
-    super('retry_later', message, { retryable: true, details: { afterMs }, cause });
+    const afterMs = checkAfterMs(options.afterMs, 'RetryLaterError.afterMs');
+    super('retry_later', message, { retryable: true, details: { afterMs }, cause: options.cause });
     this.afterMs = afterMs;
   }
 }
@@ -121,13 +118,15 @@ export class RateLimitedError extends OrdoError {
   readonly afterMs: number;
 
   constructor(message: string, options: { afterMs: number; cause?: unknown }) {
-    const { afterMs, cause } = options;
-    if (typeof afterMs !== 'number' || !Number.isFinite(afterMs) || afterMs < 0) {
-      throw new ValidationError('RateLimitedError.afterMs', 'a number of milliseconds ≥ 0', afterMs);
-    }
-    super('rate_limited', message, { retryable: true, details: { afterMs }, cause });
+    const afterMs = checkAfterMs(options.afterMs, 'RateLimitedError.afterMs');
+    super('rate_limited', message, { retryable: true, details: { afterMs }, cause: options.cause });
     this.afterMs = afterMs;
   }
+}
+
+function checkAfterMs(afterMs: unknown, field: string): number {
+  if (typeof afterMs !== 'number' || !Number.isFinite(afterMs) || afterMs < 0) throw new ValidationError(field, 'a number of milliseconds ≥ 0', afterMs);
+  return afterMs;
 }
 
 /**
