@@ -330,8 +330,10 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE state = 'pending' AND concurrency_key IS NOT NULL;
       CREATE INDEX jobs_key_running ON ${s}.jobs (queue, concurrency_key)
         WHERE state = 'running' AND concurrency_key IS NOT NULL;
-      -- One pending job per debounce key: the insert's ON CONFLICT finds it and moves it on.
-      CREATE UNIQUE INDEX jobs_debounce ON ${s}.jobs (debounce_key)
+      -- One pending job per task and debounce key: the insert's ON CONFLICT finds it and
+      -- moves it on. The claim clears the key (it only matters while the job waits), so a job
+      -- that goes back to pending never collides with a newer one of its key.
+      CREATE UNIQUE INDEX jobs_debounce ON ${s}.jobs (task, debounce_key)
         WHERE state = 'pending' AND debounce_key IS NOT NULL;
 
       -- The limits (NULL: none; a rate is three columns), the pause a handler's rate limit

@@ -74,8 +74,10 @@ function passSql(s: string, picks: string, keyedPass: boolean): string {
   ${picks},
   claimed AS (
     UPDATE ${s}.jobs AS t
+    -- The debounce key cleared, as by the plain claim (jobs-claim.ts).
     SET state = 'running', attempt = t.attempt + 1, locked_by = $3,
-        locked_until = statement_timestamp() + $4 * interval '1 millisecond', started_at = statement_timestamp(), progress = NULL
+        locked_until = statement_timestamp() + $4 * interval '1 millisecond', started_at = statement_timestamp(), progress = NULL,
+        debounce_key = NULL
     WHERE t.id = ANY (ARRAY(SELECT id FROM picks WHERE id IS NOT NULL)) AND t.state = 'pending'
     RETURNING ${jobColumns('t')}
   ),

@@ -85,9 +85,12 @@ export const claimSql = (s: string): string => `
       AND (SELECT run_at FROM ${s}.jobs WHERE queue = q.name AND state = 'pending' ORDER BY run_at LIMIT 1) <= now()
     LIMIT $3
   )
+  -- A debounce key only matters while its job waits: cleared, so the job may go back to
+  -- pending (a retry, a release, a rescue) beside a newer pending job of its key.
   UPDATE ${s}.jobs AS t
   SET state = 'running', attempt = t.attempt + 1, locked_by = $1,
-      locked_until = now() + $4 * interval '1 millisecond', started_at = now(), progress = NULL
+      locked_until = now() + $4 * interval '1 millisecond', started_at = now(), progress = NULL,
+      debounce_key = NULL
   -- = ANY(ARRAY(…)) keeps this a primary-key lookup whatever the row estimate of picked.
   WHERE t.id = ANY (ARRAY(SELECT id FROM picked)) AND t.state = 'pending'
   RETURNING ${jobColumns('t')}`;

@@ -60,7 +60,7 @@ const insertSql = (s: string): string => `
   SELECT inserted.id, inserted.unique_key, inserted.queue FROM inserted CROSS JOIN notified`;
 
 /**
- * Debounce: one statement whose ON CONFLICT on `jobs_debounce` (the key's pending job) moves
+ * Debounce: one statement whose ON CONFLICT on `jobs_debounce` (the task's pending job of the key) moves
  * that job on (payload, trace id, key, due `forMs` from now) instead of inserting, atomic
  * across processes; `xmax = 0` tells a new row from a moved one. A job the claim took a
  * moment ago is running, no longer pending, so a new one is inserted.
@@ -80,15 +80,15 @@ const debounceSql = (s: string): string => `
            statement_timestamp(), max_attempts, timeout_ms, backoff_base_ms, backoff_cap_ms, trace_id,
            concurrency_key, debounce_key
     FROM input ORDER BY ord
-    ON CONFLICT (debounce_key) WHERE state = 'pending' AND debounce_key IS NOT NULL
+    ON CONFLICT (task, debounce_key) WHERE state = 'pending' AND debounce_key IS NOT NULL
     DO UPDATE SET payload = excluded.payload, trace_id = excluded.trace_id,
                   concurrency_key = excluded.concurrency_key, run_at = excluded.run_at
-    RETURNING j.id, j.debounce_key, j.queue, (j.xmax = 0) AS created
+    RETURNING j.id, j.task, j.debounce_key, j.queue, (j.xmax = 0) AS created
   ),
   notified AS (
     SELECT count(pg_notify($13, queue)) AS n FROM (SELECT DISTINCT queue FROM upserted) AS q
   )
-  SELECT upserted.id, upserted.debounce_key, upserted.queue, upserted.created FROM upserted CROSS JOIN notified`;
+  SELECT upserted.id, upserted.task, upserted.debounce_key, upserted.queue, upserted.created FROM upserted CROSS JOIN notified`;
 
 interface InsertedRow {
   id: string;
@@ -156,10 +156,10 @@ export async function insertJobs(
 }
 
 /**
- * Inserts or moves on the debounced jobs at `indexes`. Jobs of one batch with the same key
- * are one job whose last wins: one row per key goes to the statement (ON CONFLICT may not
- * touch a row twice), the first of them answers `created` as the row says, the later ones
- * `created: false`, as if they came one after another.
+ * Inserts or moves on the debounced jobs at `indexes`. Jobs of one batch with the same task
+ * and key are one job whose last wins: one row per task and key goes to the statement (ON
+ * CONFLICT may not touch a row twice), the first of them answers `created` as the row says,
+ * the later ones `created: false`, as if they came one after another.
  */
 async function debounceJobs(
   ctx: PgContext,
@@ -169,17 +169,21 @@ async function debounceJobs(
   results: (InsertResult | undefined)[],
   queues: Set<string>,
 ): Promise<void> {
+  // A debounce key belongs to its task: grouped (and matched back) by both.
+  const taskKey = (task: string, key: string): string => JSON.stringify([task, key]);
   const byKey = new Map<string, number[]>();
   for (const index of indexes) {
-    const key = (jobs[index] as JobInsert).debounce?.key as string;
+    const job = jobs[index] as JobInsert;
+    const key = taskKey(job.task, job.debounce?.key as string);
     byKey.set(key, [...(byKey.get(key) ?? []), index]);
   }
   const batch = [...byKey.values()].map((group) => jobs[group[group.length - 1] as number] as JobInsert);
   const { rows } = await client.query(debounceSql(ctx.s), [...debounceColumns(batch), ctx.channel]);
-  const byRow = new Map((rows as { id: unknown; debounce_key: string; queue: string; created: boolean }[]).map((row) => [row.debounce_key, row]));
+  type DebouncedRow = { id: unknown; task: string; debounce_key: string; queue: string; created: boolean };
+  const byRow = new Map((rows as DebouncedRow[]).map((row) => [taskKey(row.task, row.debounce_key), row]));
   for (const [key, group] of byKey) {
     const row = byRow.get(key);
-    if (!row) throw new Error(`jobInsertMany: the debounced job of key ${JSON.stringify(key)} came back from neither insert nor update`);
+    if (!row) throw new Error(`jobInsertMany: the debounced job of task and key ${key} came back from neither insert nor update`);
     queues.add(row.queue);
     // String(): the caller's client may parse bigint as a number or a BigInt.
     group.forEach((index, n) => {

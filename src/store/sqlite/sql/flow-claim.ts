@@ -57,11 +57,12 @@ export const FIRST_KEY = `
   WHERE queue = @queue AND state = 'pending' AND concurrency_key IS NOT NULL AND run_at <= @now
   ORDER BY concurrency_key LIMIT 1`;
 
-// One job of a turn: the key's (or the keyless jobs') first due job in claim order.
+// One job of a turn: the key's (or the keyless jobs') first due job in claim order; its
+// debounce key cleared, as by the plain claim (jobs-claim.ts).
 const claimOneSql = (source: string, keyTest: string): string => `
   UPDATE jobs
   SET state = 'running', attempt = attempt + 1, locked_by = @workerId,
-      locked_until = @lockedUntil, started_at = @now, progress = NULL
+      locked_until = @lockedUntil, started_at = @now, progress = NULL, debounce_key = NULL
   WHERE id = (
     SELECT id FROM ${source}
     WHERE state = 'pending' AND queue = @queue AND ${keyTest} AND run_at <= @now

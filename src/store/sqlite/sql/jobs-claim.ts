@@ -51,11 +51,13 @@ const NEXT_PRIORITY = `
   WHERE queue = @queue AND state = 'pending' AND priority > @after`;
 
 // Claims the first @limit due jobs of @queue whose priority matches `level`, in `order`
-// (the move pending -> running by jobClaim in core/states.ts).
+// (the move pending -> running by jobClaim in core/states.ts). A debounce key only matters
+// while its job waits: cleared, so the job may go back to pending (a retry, a release, a
+// rescue) beside a newer pending job of its key.
 const claimSql = (level: string, order: string): string => `
   UPDATE jobs
   SET state = 'running', attempt = attempt + 1, locked_by = @workerId,
-      locked_until = @lockedUntil, started_at = @now, progress = NULL
+      locked_until = @lockedUntil, started_at = @now, progress = NULL, debounce_key = NULL
   WHERE id IN (
     SELECT id FROM jobs
     WHERE state = 'pending' AND queue = @queue AND ${level} AND run_at <= @now

@@ -3,8 +3,8 @@
  * `unique_key` (or, with `uniqueForMs`, a recent one whatever its state). The lookup and the insert share the write lock, so two processes enqueuing
  * the same key at once still create one job; the partial unique index is the backstop.
  *
- * Debounce works the same way: under the write lock, a pending job with the debounce key is
- * moved on (new payload, trace id and key, due `forMs` from now) instead of adding one, so a
+ * Debounce works the same way: under the write lock, a pending job of the task with the
+ * debounce key is moved on (new payload, trace id and key, due `forMs` from now) instead of adding one, so a
  * burst from any number of processes leaves one job; `jobs_debounce` is the backstop.
  */
 import { ValidationError } from '../../../core/errors.js';
@@ -21,7 +21,8 @@ const INSERT = `
           @timeoutMs, @backoffBaseMs, @backoffCapMs, @uniqueKey, @traceId,
           @runId, @step, @mapIndex, @concurrencyKey, @debounceKey)`;
 
-const DEBOUNCED = `SELECT id FROM jobs WHERE debounce_key = ? AND state = 'pending'`;
+// The task's pending job of a debounce key: one seek on `jobs_debounce` (task, debounce_key).
+const DEBOUNCED = `SELECT id FROM jobs WHERE task = ? AND debounce_key = ? AND state = 'pending'`;
 
 const DEBOUNCE_AGAIN = `
   UPDATE jobs SET payload = @payload, trace_id = @traceId, concurrency_key = @concurrencyKey, run_at = @runAt
@@ -55,7 +56,7 @@ function debounceJob(c: SqliteConnection, now: number, job: JobInsert, debounce:
     throw new ValidationError('debounce.forMs', 'a number of milliseconds ≥ 0', debounce.forMs);
   }
   const params = { ...insertParams(job, now), runAt: now + Math.ceil(debounce.forMs), debounceKey: debounce.key };
-  const pending = c.prepare(DEBOUNCED).get(debounce.key) as { id: number } | undefined;
+  const pending = c.prepare(DEBOUNCED).get(job.task, debounce.key) as { id: number } | undefined;
   if (!pending) return { id: String(c.prepare(INSERT).run(params).lastInsertRowid), created: true };
   c.prepare(DEBOUNCE_AGAIN).run({ ...params, id: pending.id });
   return { id: String(pending.id), created: false };
