@@ -16,6 +16,15 @@ export const DEFAULT_RESCUE_LIMIT = 1000;
 /** The window of a queue's `succeededLastHour` and `failedLastHour`. */
 export const LAST_HOUR_MS = 60 * 60 * 1000;
 
+/**
+ * jobNextDueIn's answer for a limited queue whose due jobs wait for a running job to end
+ * (its concurrency full, or every due key at its key concurrency): no time is known. Longer
+ * than any sensible poll interval, so an idle worker sleeps its poll interval (it caps the
+ * wait) or until a job ending in its own process wakes it, and a slot freed by another
+ * process is used within about one poll interval.
+ */
+export const HELD_BY_LIMITS_MS = 60_000;
+
 /** Workers not seen for this long are left out of listings. */
 export const WORKER_LIST_HORIZON_MS = 24 * 60 * 60 * 1000;
 
