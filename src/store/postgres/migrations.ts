@@ -330,6 +330,10 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE state = 'pending' AND concurrency_key IS NOT NULL;
       CREATE INDEX jobs_key_running ON ${s}.jobs (queue, concurrency_key)
         WHERE state = 'running' AND concurrency_key IS NOT NULL;
+      -- Whether a key has a due job: one seek (its earliest run_at), so the walk of keys
+      -- passes a key whose jobs are all delayed without reading them.
+      CREATE INDEX jobs_key_due ON ${s}.jobs (queue, concurrency_key, run_at)
+        WHERE state = 'pending' AND concurrency_key IS NOT NULL;
       -- One pending job per task and debounce key: the insert's ON CONFLICT finds it and
       -- moves it on. The claim clears the key (it only matters while the job waits), so a job
       -- that goes back to pending never collides with a newer one of its key.

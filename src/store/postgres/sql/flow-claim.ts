@@ -12,8 +12,9 @@
  * writes back the rate state, the turn cursor, the per-key rate state and clears a pause that
  * is over. Its time is its own `statement_timestamp()`, which the lock wait does not age.
  *
- * Keys take turns: a recursive walk of `jobs_key_pending` (one seek per key that has a due
- * job) from the key after the cursor `rr_key`, in key order, to the wrap, where the jobs
+ * Keys take turns: a recursive walk of `jobs_key_due` (one seek per key that has a pending
+ * job, which also tells whether one is due; keys whose jobs are all delayed count to the
+ * bound but are passed without reading them) from the key after the cursor `rr_key`, in key order, to the wrap, where the jobs
  * without a key take their turn together (NULL in `rr_key`), then from the smallest key up to
  * the cursor. Each key visited gets its first due job in claim order, through LATERAL, if it
  * is under `key_concurrency` (its running jobs, on `jobs_key_running`) and its rate allows
@@ -140,26 +141,29 @@ const keyedPicks = (s: string): string => `
            OR EXISTS (SELECT 1 FROM ${s}.jobs AS nj
                       WHERE nj.id > $14 AND (nj.queue || '') = $1 AND (nj.state || '') = 'pending' AND nj.concurrency_key IS NULL) AS runs
   ),
-  walk(k, phase, n) AS (
-    SELECT f.k, CASE WHEN f.k IS NULL THEN 1 ELSE 0 END, 1
-    FROM (SELECT (SELECT concurrency_key FROM ${s}.jobs
-                  WHERE queue = $1 AND state = 'pending' AND concurrency_key IS NOT NULL
-                    AND concurrency_key >= $11::text AND run_at <= statement_timestamp()
-                  ORDER BY concurrency_key LIMIT 1) AS k) AS f
+  -- Each step is one seek on jobs_key_due (queue, concurrency_key, run_at): the next key with
+  -- a pending job, and its earliest run_at with it (the key's first entry), so a key whose
+  -- jobs are all delayed is visited (it counts to the bound) but passed without reading them.
+  walk(k, due, phase, n) AS (
+    SELECT f.k, f.run_at <= statement_timestamp(), CASE WHEN f.k IS NULL THEN 1 ELSE 0 END, 1
+    FROM (SELECT 1) AS one
+    LEFT JOIN LATERAL (
+      SELECT concurrency_key AS k, run_at FROM ${s}.jobs
+      WHERE queue = $1 AND state = 'pending' AND concurrency_key IS NOT NULL
+        AND concurrency_key >= $11::text
+      ORDER BY concurrency_key, run_at LIMIT 1
+    ) AS f ON true
     UNION ALL
-    SELECT x.k, x.phase, w.n + 1
+    SELECT x.k, f.run_at <= statement_timestamp(), x.phase, w.n + 1
     FROM walk AS w
-    CROSS JOIN LATERAL (
-      -- The next key with a due job: after w.k, or the smallest after the wrap. w.k || chr(1)
-      -- is the least text greater than w.k in byte order ("C"), so this is one index seek.
-      SELECT (SELECT concurrency_key FROM ${s}.jobs
-              WHERE queue = $1 AND state = 'pending' AND concurrency_key IS NOT NULL
-                AND concurrency_key >= CASE WHEN w.phase = 1 THEN '' ELSE w.k || chr(1) END
-                AND run_at <= statement_timestamp()
-              ORDER BY concurrency_key LIMIT 1) AS k
-      -- OFFSET 0: evaluated once, not inlined into each use of f.k below.
-      OFFSET 0
-    ) AS f
+    LEFT JOIN LATERAL (
+      -- After w.k, or the smallest after the wrap. w.k || chr(1) is the least text greater
+      -- than w.k in byte order ("C"), so this is one index seek.
+      SELECT concurrency_key AS k, run_at FROM ${s}.jobs
+      WHERE queue = $1 AND state = 'pending' AND concurrency_key IS NOT NULL
+        AND concurrency_key >= CASE WHEN w.phase = 1 THEN '' ELSE w.k || chr(1) END
+      ORDER BY concurrency_key, run_at LIMIT 1
+    ) AS f ON true
     CROSS JOIN LATERAL (
       SELECT f.k, CASE WHEN w.phase = 0 AND f.k IS NOT NULL THEN 0 WHEN w.phase = 0 THEN 1 ELSE 2 END AS phase
     ) AS x
@@ -175,7 +179,8 @@ const keyedPicks = (s: string): string => `
       SELECT id FROM (
         SELECT j.id FROM ${s}.jobs AS j
         WHERE w.phase <> 1 AND j.queue = $1 AND j.state = 'pending' AND j.concurrency_key = w.k
-          AND j.run_at <= statement_timestamp()
+          -- The key has a due job (a one-time filter): else its jobs in claim order are not read.
+          AND w.due AND j.run_at <= statement_timestamp()
           AND ($8::integer IS NULL
                OR (SELECT count(*) FROM ${s}.jobs AS r
                    WHERE r.queue = $1 AND r.state = 'running' AND r.concurrency_key = w.k) < $8)
