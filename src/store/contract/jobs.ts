@@ -26,7 +26,10 @@ export interface JobStore {
    * Inserts jobs in one transaction, in order. A job whose `uniqueKey` matches a job that is
    * `pending` or `running`, or (with `uniqueForMs`) one created within the last `uniqueForMs`
    * whatever its state, is not inserted: its result is that job's id with `created: false`
-   * (the active one when there are both).
+   * (the active one when there are both). A `debounce` key belongs to its task: it finds the
+   * pending job of the same task and key. A job leaving `pending` (claimed, cancelled) drops
+   * its debounce key, so it may come back to `pending` (a retry, a release, a rescue,
+   * jobRetry) beside a newer job of its key, and later inserts move only that newer one.
    * `tx` (engines with `transactionalEnqueue`) is the caller's client inside its own
    * transaction: the jobs exist if and only if that transaction commits.
    */
@@ -221,7 +224,10 @@ export interface JobStore {
   /**
    * Milliseconds until the earliest pending job of these queues is due (0 if one is due
    * now), or null if there is none. Paused queues are left out. Lets an idle worker sleep
-   * exactly as long as needed.
+   * exactly as long as needed. A limited queue is due no earlier than its pause and rates
+   * allow; one whose due jobs wait for a running job to end (its concurrency full; on SQLite
+   * also every due key at its key concurrency) answers HELD_BY_LIMITS_MS (store/records.ts),
+   * so a worker sleeps its poll interval or until a job of its own ends.
    */
   jobNextDueIn(params: { readonly queues: readonly string[] }): Promise<number | null>;
 
