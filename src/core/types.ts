@@ -113,7 +113,7 @@ export interface JobInsert {
   /** See `JobRecord.concurrencyKey`. */
   concurrencyKey?: string | null;
   /**
-   * Debounce: while a pending job with this `key` exists, the insert replaces that job's
+   * Debounce: while a pending job of the same task with this `key` exists, the insert replaces that job's
    * payload and trace id and moves its `runAt` to `forMs` from now instead of adding a job
    * (the result is that job, `created: false`); otherwise it inserts the job due `forMs`
    * from now. So only the last of a burst runs, once the burst has been quiet for `forMs`.
