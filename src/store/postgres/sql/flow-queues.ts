@@ -8,7 +8,8 @@
  * limits. Rate state (`rate_tat`, `flow_keys.tat`) is epoch milliseconds, fractional, as
  * core/flow.ts computes it.
  */
-import { type KeyUsage, type QueueFlow, type QueueLimits, type RateLimit, NO_LIMITS, rateNextStart } from '../../../core/flow.js';
+import { type KeyUsage, type QueueFlow, type QueueLimits, rateNextStart } from '../../../core/flow.js';
+import { limitsFromRow } from '../../records.js';
 import type { PgContext } from '../context.js';
 
 /** The flow columns of a `queues` row, as node-postgres returns them (bigint as a string). */
@@ -40,21 +41,7 @@ export function anyLimitSql(alias: string): string {
            OR ${alias}.key_rate_limit IS NOT NULL OR ${alias}.fair)`;
 }
 
-function rateOf(limit: number | null, periodMs: string | null, burst: number | null): RateLimit | null {
-  return limit === null || periodMs === null ? null : { limit, periodMs: Number(periodMs), burst: burst ?? 1 };
-}
-
-/** The limits a row holds (NO_LIMITS for no row). */
-export function limitsFromRow(row: FlowRow | undefined): QueueLimits {
-  if (!row) return NO_LIMITS;
-  return {
-    concurrency: row.concurrency,
-    rate: rateOf(row.rate_limit, row.rate_period_ms, row.rate_burst),
-    keyConcurrency: row.key_concurrency,
-    keyRate: rateOf(row.key_rate_limit, row.key_rate_period_ms, row.key_rate_burst),
-    fair: row.fair,
-  };
-}
+export { limitsFromRow };
 
 const setLimitsSql = (s: string): string => `
   WITH saved AS (

@@ -6,8 +6,9 @@
  * `limited` is kept true while any limit is set or a pause is not yet cleared, so the plain
  * claim tells a limited queue from the row it already reads, without judging its limits.
  */
-import { type QueueFlow, type QueueLimits, type RateLimit, type KeyUsage, NO_LIMITS, isLimited, rateNextStart } from '../../../core/flow.js';
+import { type QueueFlow, type QueueLimits, type KeyUsage, isLimited, rateNextStart } from '../../../core/flow.js';
 import { ValidationError } from '../../../core/errors.js';
+import { limitsFromRow } from '../../records.js';
 import type { SqliteConnection } from '../connection.js';
 
 /** The flow columns of a `queues` row, as SQLite returns them. */
@@ -71,21 +72,7 @@ const KEY_USAGE = `
 
 const KEY_TAT = 'SELECT tat FROM flow_keys WHERE queue = ? AND key = ?';
 
-function rateOf(limit: number | null, periodMs: number | null, burst: number | null): RateLimit | null {
-  return limit === null || periodMs === null ? null : { limit, periodMs, burst: burst ?? 1 };
-}
-
-/** The limits a row holds (NO_LIMITS for no row). */
-export function limitsFromRow(row: FlowRow | undefined): QueueLimits {
-  if (!row) return NO_LIMITS;
-  return {
-    concurrency: row.concurrency,
-    rate: rateOf(row.rate_limit, row.rate_period_ms, row.rate_burst),
-    keyConcurrency: row.key_concurrency,
-    keyRate: rateOf(row.key_rate_limit, row.key_rate_period_ms, row.key_rate_burst),
-    fair: row.fair !== 0,
-  };
-}
+export { limitsFromRow };
 
 /** The pause still in force at `now` (null: none, or over). */
 export function pauseOf(pausedUntil: number | null, now: number): Date | null {
