@@ -20,17 +20,13 @@
  *
  *   ORDO_BENCH_FANOUT=10000 ORDO_BENCH_CHAIN=100 ORDO_BENCH_ONLY=workflows npm run bench
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { createOrdo, type JobRecord, type Ordo } from '../dist/index.js';
+import { SQLITE_POLL, sleep, startWorker, stopWorker } from './worker-process.js';
 
 const RUNS = Number(process.env.ORDO_BENCH_RUNS ?? 3);
 const FANOUT = Number(process.env.ORDO_BENCH_FANOUT ?? 10_000);
 const CHAIN = Number(process.env.ORDO_BENCH_CHAIN ?? 100);
 const CONCURRENCY = Number(process.env.ORDO_BENCH_CONCURRENCY ?? 50);
-const SQLITE_POLL = process.env.ORDO_BENCH_POLL ?? '10ms';
-const CLI = fileURLToPath(new URL('../bin/ordo.js', import.meta.url));
-const TASKS = fileURLToPath(new URL('./tasks', import.meta.url));
 /** The plain job of the baseline: `noop` of bench/tasks/workflows.ts. */
 const PLAIN_TASK = 'workflows.noop';
 
@@ -41,29 +37,6 @@ export interface BenchDatabase {
   schema?: string;
 }
 
-/** Starts `ordo worker` on the database; resolves once it has stored its workflows and started. */
-function startWorker(target: BenchDatabase): Promise<ChildProcess> {
-  const args = [CLI, '--db', target.db, ...(target.schema ? ['--schema', target.schema] : []), '--tasks', TASKS, 'worker', '--name', 'bench-workflows', '--concurrency', String(CONCURRENCY), '--no-maintenance'];
-  if (target.engine === 'sqlite') args.push('--poll', SQLITE_POLL);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ORDO_LOG_LEVEL: 'info' } });
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      seen = (seen + chunk).slice(-20_000);
-      if (seen.includes('"worker started"')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`ordo worker exited ${code}:\n${seen}`)));
-  });
-}
-
-async function stopWorker(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A run or a series of plain jobs: its time in the database's clock, and its jobs. */
 interface Timed {
@@ -179,7 +152,7 @@ async function benchFan(ordo: Ordo, engine: string): Promise<void> {
 
 /** Measures both on one database: a worker process serves every run, this process starts them. */
 export async function benchWorkflows(target: BenchDatabase): Promise<void> {
-  const worker = await startWorker(target);
+  const worker = await startWorker(target, { name: 'bench-workflows', concurrency: CONCURRENCY });
   const ordo = await createOrdo({ db: target.db, ...(target.schema ? { schema: target.schema } : {}) });
   try {
     // The chain first: the fan-outs leave tens of thousands of finished jobs behind.

@@ -111,6 +111,8 @@ export {
   StoreLostError,
   PermanentError,
   RetryLaterError,
+  RateLimitedError,
+  retryAfterMs,
   AccessError,
   ERROR_MAPPING,
   errorMapping,
@@ -118,6 +120,8 @@ export {
   type ErrorMapping,
 } from './core/errors.js';
 export { parseDuration, parseTime, formatDuration } from './core/duration.js';
+export { NO_LIMITS, parseRate, formatRate, type QueueLimits, type QueueFlow, type RateLimit, type KeyUsage } from './core/flow.js';
+export type { QueueLimitsInput, QueueFlowOptions } from './client/flow.js';
 export { DEFAULT_RETRY, backoffDelay, type RetryPolicy } from './core/retry.js';
 export { createLogger, type Logger } from './core/logger.js';
 export type * from './core/types.js';

@@ -16,7 +16,7 @@ function row(overrides: Partial<JobRecord> = {}): JobRecord {
   return {
     id: '7', task: 't', queue: 'default', payload: {}, state: 'pending', priority: 0, runAt: at(0), createdAt: at(0), attempt: 0, maxAttempts: 3,
     timeoutMs: null, backoffBaseMs: null, backoffCapMs: null, uniqueKey: null, lockedBy: null, lockedUntil: null, startedAt: null, finishedAt: null,
-    cancelRequested: false, progress: null, result: null, lastError: null, attempts: [], traceId: 'req-1', workflow: null, ...overrides,
+    cancelRequested: false, progress: null, result: null, lastError: null, attempts: [], traceId: 'req-1', workflow: null, concurrencyKey: null, ...overrides,
   };
 }
 

@@ -2,9 +2,10 @@
  * Upgrading a PostgreSQL schema made by an older version (3): jobs keep their rows, gain an
  * empty trace id, and a job waiting for (or running) a retry gets the finish time of its
  * last attempt, which `finished_at` now keeps; the tokens table and the audit log (version
- * 5) arrive empty.
+ * 5) arrive empty; the jobs have no concurrency key and the queue no limit (version 8).
  */
 import { expect, it } from 'vitest';
+import { NO_LIMITS } from '../src/core/flow.js';
 import { MIGRATIONS } from '../src/store/postgres/migrations.js';
 import { freshSchema, usePostgres } from './support/postgres.js';
 
@@ -40,7 +41,7 @@ it('upgrades a version 3 schema: trace ids, finish times of retries, tokens, the
   const get = async (id: string) => (await store.jobGet({ id }))!;
   expect(await get(waiting)).toMatchObject({ state: 'pending', finishedAt: new Date(T1), traceId: null });
   expect(await get(running)).toMatchObject({ state: 'running', finishedAt: new Date(T2), traceId: null });
-  expect(await get(fresh)).toMatchObject({ finishedAt: null, traceId: null });
+  expect(await get(fresh)).toMatchObject({ finishedAt: null, traceId: null, concurrencyKey: null });
   expect(await get(done)).toMatchObject({ finishedAt: new Date('2030-01-01T11:00:01.000Z') });
   const { finished } = await store.jobChanges({ afterId: '0', from: new Date(T1), to: new Date(Date.parse(T1) + 1), limit: 10 });
   expect(finished.map((j) => j.id)).toEqual([waiting]);
@@ -50,5 +51,9 @@ it('upgrades a version 3 schema: trace ids, finish times of retries, tokens, the
   const [index] = await pg.admin<{ def: string }>(`SELECT pg_get_indexdef($1::regclass) AS def`, [`${s}.jobs_finished`]);
   expect(index!.def).toMatch(/\(finished_at, id\) WHERE \(finished_at IS NOT NULL\)/);
   const versions = await pg.admin<{ version: number }>(`SELECT version FROM ${s}.schema_migrations ORDER BY version`);
-  expect(versions.map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  expect(versions.map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  const [stats] = await store.queueStats();
+  expect(stats).toMatchObject({ queue: 'default', limits: NO_LIMITS, pausedUntil: null });
+  const claimed = await store.jobClaim({ workerId: 'w', queues: ['default'], limit: 5, leaseMs: 60_000 });
+  expect(claimed.map((job) => job.id).sort()).toEqual([waiting, fresh].sort());
 });

@@ -89,7 +89,7 @@ describe('the OpenAPI document and the docs', () => {
     for (const [path, item] of Object.entries<Record<string, any>>(doc.paths)) {
       const placeholders = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
       for (const [method, op] of Object.entries<any>(item)) {
-        expect(['get', 'post', 'patch', 'delete']).toContain(method);
+        expect(['get', 'post', 'put', 'patch', 'delete']).toContain(method);
         expect(operations.has(op.operationId), `operationId ${op.operationId} unique`).toBe(false);
         operations.add(op.operationId);
         const inPath = (op.parameters ?? []).filter((p: any) => p.in === 'path').map((p: any) => p.name);

@@ -60,5 +60,5 @@ it('upgrades a version 4 database: trace ids, finish times of retries, tokens, t
   const versions = check.prepare('SELECT version FROM schema_migrations ORDER BY version').all();
   check.close();
   expect(index.sql).toContain('WHERE finished_at IS NOT NULL');
-  expect(versions).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((version) => ({ version })));
+  expect(versions).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9].map((version) => ({ version })));
 });

@@ -65,7 +65,7 @@ it('upgrades a version 6 database: its jobs kept, of no run; a run starts at onc
   const check = new Database(path, { readonly: true });
   const versions = check.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
   check.close();
-  expect(versions).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  expect(versions).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
 });
 
 describe.each([false, true])('sqlite workflow plans (analysed: %s)', (analysed) => {

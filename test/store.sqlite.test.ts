@@ -77,7 +77,7 @@ describe('sqlite engine', () => {
     const versions = db.prepare('SELECT version FROM schema_migrations').all();
     const mode = db.pragma('journal_mode', { simple: true });
     db.close();
-    expect(versions).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((version) => ({ version })));
+    expect(versions).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9].map((version) => ({ version })));
     expect(mode).toBe('wal');
   });
 

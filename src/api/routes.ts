@@ -12,7 +12,7 @@ import * as flow from './wire-workflows.js';
 export const API_PREFIX = '/api/v1';
 
 export interface RouteSpec {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Under `API_PREFIX`, OpenAPI style (`/jobs/{id}`). */
   path: string;
   /** The least a token needs; `read` < `write` < `admin`. */
@@ -48,7 +48,7 @@ export const ROUTES = {
     response: z.object({ jobs: z.array(wire.insertResult) }),
   },
   'jobs.list': { method: 'GET', path: '/jobs', scope: 'read', summary: 'List jobs, newest first, with filters and cursor paging', tag: 'jobs', query: wire.jobListQuery, response: wire.jobPage },
-  'jobs.get': { method: 'GET', path: '/jobs/{id}', scope: 'read', summary: 'One job with its attempts, logs, result and error', tag: 'jobs', params: wire.idParams, response: wire.jobRecord },
+  'jobs.get': { method: 'GET', path: '/jobs/{id}', scope: 'read', summary: 'One job with its attempts, logs, result and error, and the flow limit it waits for', tag: 'jobs', params: wire.idParams, response: wire.jobDetail },
   'jobs.cancel': { method: 'POST', path: '/jobs/{id}/cancel', scope: 'write', summary: 'Cancel a pending job, or ask a running one to abort', tag: 'jobs', params: wire.idParams, response: wire.cancelResult },
   'jobs.delete': { method: 'DELETE', path: '/jobs/{id}', scope: 'write', summary: 'Delete a job that is not running (409 while it runs: cancel it first)', tag: 'jobs', params: wire.idParams, response: z.object({ id: z.string(), deleted: z.literal(true) }) },
   'jobs.bulk': { method: 'POST', path: '/jobs/bulk', scope: 'write', summary: 'Cancel, retry or delete every job a filter matches (`dryRun`: count them first)', tag: 'jobs', body: wire.bulkBody, response: wire.bulkResult },
@@ -115,6 +115,27 @@ export const ROUTES = {
   'queues.pause': { ...queueAction('Pause a queue: workers stop claiming from it', z.object({ queue: z.string(), paused: z.literal(true) })), path: '/queues/{name}/pause' },
   'queues.resume': { ...queueAction('Resume a paused queue', z.object({ queue: z.string(), paused: z.literal(false) })), path: '/queues/{name}/resume' },
   'queues.clean': { ...queueAction("Delete a queue's pending jobs", z.object({ queue: z.string(), deleted: z.number() })), path: '/queues/{name}/clean' },
+  'queues.setLimits': {
+    method: 'PUT',
+    path: '/queues/{name}/limits',
+    scope: 'write',
+    summary: "Change a queue's flow limits (concurrency, rate, per-key limits, fair turns): fields given change, null removes one, fields left out stay; answers the limits in force",
+    tag: 'queues',
+    params: nameParams,
+    body: wire.queueLimitsBody,
+    response: wire.queueLimits,
+  },
+  'queues.clearLimits': { method: 'DELETE', path: '/queues/{name}/limits', scope: 'write', summary: "Remove every flow limit of a queue", tag: 'queues', params: nameParams, status: 204 },
+  'queues.flow': {
+    method: 'GET',
+    path: '/queues/{name}/flow',
+    scope: 'read',
+    summary: "A queue's limits and what they hold back now: running, due, the rate's next start, a pause, the busiest keys",
+    tag: 'queues',
+    params: nameParams,
+    query: wire.queueFlowQuery,
+    response: wire.queueFlow,
+  },
 
   'workers.list': { method: 'GET', path: '/workers', scope: 'read', summary: 'Workers seen in the last day, with liveness and running jobs', tag: 'workers', response: z.object({ workers: z.array(wire.workerRecord) }) },
   'tasks.list': { method: 'GET', path: '/tasks', scope: 'read', summary: 'Tasks this server knows, with their options and payload schema', tag: 'tasks', response: z.object({ tasks: z.array(wire.taskInfo) }) },

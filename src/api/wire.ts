@@ -70,6 +70,12 @@ export const jobRecord = z.object({
     .object({ runId: z.string(), step: z.string(), mapIndex: z.number().nullable() })
     .nullable()
     .meta({ description: 'the workflow run and step the job does (mapIndex: its element of a map step); null for a job of its own' }),
+  concurrencyKey: z.string().nullable().meta({ description: "the key its queue's per-key limits and turns apply to; null for none" }),
+});
+
+/** One job as `GET /jobs/{id}` answers it: with why it waits, when a flow limit holds it. */
+export const jobDetail = jobRecord.extend({
+  waitingFor: z.string().nullable().meta({ description: 'the flow limit a pending, due job waits for (such as its queue concurrency limit); null when none holds it' }),
 });
 
 /** What `POST /jobs` takes: the task, its payload and the options of `enqueue`. */
@@ -86,6 +92,15 @@ export const enqueueBody = z.strictObject({
   uniqueFor: durationInput.optional(),
   timeout: durationInput.optional(),
   traceId: z.string().max(200).optional().meta({ description: "the job's trace id; defaults to the request's id" }),
+  concurrencyKey: z.string().max(200).optional().meta({ description: "the key the queue's per-key limits and turns apply to (a customer id…)" }),
+  debounce: z
+    .strictObject({ key: z.string().max(1000), for: durationInput })
+    .optional()
+    .meta({ description: 'keep only the last job of a burst: while a job with the key is pending, this one replaces its payload and moves its run `for` from now' }),
+  throttle: z
+    .strictObject({ key: z.string().max(1000), for: durationInput })
+    .optional()
+    .meta({ description: 'keep only the first job: within `for` of it, enqueueing the key again returns it' }),
 });
 
 export const insertResult = z.object({ id: jobId, created: z.boolean() });
@@ -190,6 +205,50 @@ export const scheduleFire = z.object({
   jobState: z.enum(JOB_STATES).nullable(),
 });
 
+const rateLimit = z.object({ limit: z.number(), periodMs: z.number(), burst: z.number() }).meta({ description: 'at most `limit` starts per `periodMs`, up to `burst` of them at once' });
+
+/** A queue's flow limits in force (null: no such limit). */
+export const queueLimits = z.object({
+  concurrency: z.number().nullable(),
+  rate: rateLimit.nullable(),
+  keyConcurrency: z.number().nullable(),
+  keyRate: rateLimit.nullable(),
+  fair: z.boolean(),
+});
+
+const countInput = z.number().meta({ description: 'a whole number from 1 to 1000000' });
+const rateInput = z.string().max(64).meta({ description: 'starts per period, such as 100/1m, 20/s or 5/10s' });
+
+/** A change to a queue's limits: a field given sets it (null removes that limit), a field left out stays. */
+export const queueLimitsBody = z.strictObject({
+  concurrency: countInput.nullable().optional(),
+  rate: rateInput.nullable().optional(),
+  burst: countInput.optional().meta({ description: 'starts of `rate` that may go at once after a quiet spell (default 1)' }),
+  keyConcurrency: countInput.nullable().optional(),
+  keyRate: rateInput.nullable().optional(),
+  keyBurst: countInput.optional(),
+  fair: z.boolean().optional().meta({ description: 'keys take turns (implied by a per-key limit)' }),
+});
+
+const keyUsage = z.object({ key: z.string(), running: z.number(), pending: z.number() });
+
+export const queueFlow = z.object({
+  queue: z.string(),
+  limits: queueLimits,
+  pausedUntil: nullableDate.meta({ description: "starts paused until then by a handler's rate limit" }),
+  running: z.number(),
+  due: z.number().meta({ description: 'pending jobs due now (waiting for a worker or a limit)' }),
+  nextStartAt: nullableDate.meta({ description: "when the queue's rate allows its next start; null: now, or no rate" }),
+  busiestKeys: z.array(keyUsage),
+  key: keyUsage.nullable(),
+  keyNextStartAt: nullableDate,
+});
+
+export const queueFlowQuery = z.strictObject({
+  keys: z.coerce.number().int().min(0).max(1000).optional().meta({ description: 'list this many keys with the most pending jobs (0–1000, default 0)' }),
+  key: z.string().max(200).optional().meta({ description: "also report this key's use and next start" }),
+});
+
 // Fields in the order the client gives them (a decoded answer prints like a local one).
 export const queueStats = z.object({
   queue: z.string(),
@@ -204,6 +263,8 @@ export const queueStats = z.object({
   succeededLastHour: z.number(),
   failedLastHour: z.number(),
   oldestDueAgeMs: z.number().nullable(),
+  limits: queueLimits,
+  pausedUntil: nullableDate,
 });
 
 export const workerRecord = z.object({

@@ -98,7 +98,7 @@ export function registerJobs(cli: CliContext, program: Command): void {
       await cli.withClient(command, async (ordo) => {
         const job = await ordo.job(id);
         if (flags.json) return cli.print.json(job);
-        printJob(cli.print, job);
+        printJob(cli.print, job, job.state === 'pending' ? await ordo.waitReason(id) : null);
       });
     });
 
@@ -149,16 +149,18 @@ function summary(job: JobRecord): Record<string, unknown> {
   return { id: job.id, task: job.task, queue: job.queue, state: job.state, attempt: `${job.attempt}/${job.maxAttempts}`, runAt: job.runAt, worker: job.lockedBy, error: job.lastError?.message?.slice(0, 60) };
 }
 
-function printJob(print: Printer, job: JobRecord): void {
+/** `waitingFor`: the flow limit a pending job waits for (see `OrdoClient.waitReason`). */
+function printJob(print: Printer, job: JobRecord, waitingFor: string | null): void {
   const fields: [string, unknown][] = [
     ['id', job.id], ['task', job.task], ['queue', job.queue], ['state', job.state + (job.cancelRequested ? ' (cancel requested)' : '')],
     ['priority', job.priority], ['attempt', `${job.attempt} of ${job.maxAttempts}`], ['created', job.createdAt.toISOString()],
-    ['run at', job.runAt.toISOString()], ['progress', job.progress], ['payload', JSON.stringify(job.payload)], ['result', job.result === null ? null : JSON.stringify(job.result)],
+    ['run at', job.runAt.toISOString()], ['key', job.concurrencyKey], ['progress', job.progress], ['payload', JSON.stringify(job.payload)], ['result', job.result === null ? null : JSON.stringify(job.result)],
   ];
   for (const [name, value] of fields) if (value !== null && value !== undefined) print.line(`${name.padEnd(9)} ${String(value)}`);
   if (job.state === 'running') {
     print.line(`running   attempt ${job.attempt} on ${job.lockedBy} since ${job.startedAt?.toISOString()}, lease until ${job.lockedUntil?.toISOString()}`);
   }
+  if (waitingFor !== null) print.line(`waiting for: ${waitingFor}`);
   if (job.attempts.length === 0) return;
   print.line('\nattempts');
   for (const a of job.attempts) {

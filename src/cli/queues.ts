@@ -1,8 +1,10 @@
 /**
- * `ordo queues stats|clean|pause|resume`.
+ * `ordo queues stats|clean|pause|resume`, and `limit|flow` (queue-flow.ts).
  */
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
+import { isLimited } from '../core/flow.js';
+import { describeLimits, registerQueueFlow } from './queue-flow.js';
 import { readCommand } from './read-command.js';
 
 export function registerQueues(cli: CliContext, program: Command): void {
@@ -10,11 +12,12 @@ export function registerQueues(cli: CliContext, program: Command): void {
 
   readCommand(cli, queues, {
     name: 'stats',
-    description: 'jobs per queue and state',
+    description: 'jobs per queue and state, with its flow limits and a pause for a rate limit',
     read: (ordo) => ordo.stats(),
-    row: (s) => ({ ...s, paused: s.paused ? 'yes' : 'no' }),
-    columns: ['queue', 'paused', 'pending', 'due', 'running', 'succeeded', 'failed', 'cancelled'],
+    row: (s) => ({ ...s, paused: s.paused ? 'yes' : 'no', limits: isLimited(s.limits) ? describeLimits(s.limits) : null, 'paused until': s.pausedUntil }),
+    columns: ['queue', 'paused', 'pending', 'due', 'running', 'succeeded', 'failed', 'cancelled', 'limits', 'paused until'],
   });
+  registerQueueFlow(cli, queues);
 
   queues
     .command('clean')

@@ -17,10 +17,12 @@ import type {
   TokenScope,
   WorkerRecord,
 } from '../core/types.js';
+import type { QueueFlow, QueueLimits } from '../core/flow.js';
 import type { RunFilter, RunRecord, RunState, RunSummary, WorkflowRecord } from '../core/workflow-types.js';
 import type { CallerTransaction } from '../store/contract.js';
 import type { AuditClient } from './audit.js';
 import type { EnqueueOptions } from './enqueue-options.js';
+import type { QueueFlowOptions, QueueLimitsInput } from './flow.js';
 import type { CancelResult } from './job-actions.js';
 import type { BulkOptions, BulkResult } from './job-bulk.js';
 import type { ExecutionListFilter, ExecutionPageRequest, JobListFilter } from './job-query.js';
@@ -160,6 +162,18 @@ export interface OrdoClient {
   clean(queue: string): Promise<number>;
   pause(queue: string): Promise<void>;
   resume(queue: string): Promise<void>;
+  /**
+   * Changes a queue's flow limits (core/flow.ts): a field given sets it (`null` removes that
+   * limit), a field left out keeps its value. Returns the limits now in force; every claim
+   * after this, by any worker, honours them.
+   */
+  setQueueLimits(queue: string, limits: QueueLimitsInput): Promise<QueueLimits>;
+  /** Removes every flow limit of a queue (a pause for a rate limit runs out on its own). */
+  clearQueueLimits(queue: string): Promise<void>;
+  /** A queue's limits and what they hold back now; a `NotFoundError` for a queue with no jobs and no limits. */
+  queueFlow(queue: string, options?: QueueFlowOptions): Promise<QueueFlow>;
+  /** Why a pending, due job waits, named after the limit that holds it; null when no limit does. */
+  waitReason(jobId: string): Promise<string | null>;
   listWorkers(): Promise<WorkerRecord[]>;
   /** The tasks the client knows (remote: the server's). */
   taskInfo(): Promise<TaskInfo[]>;

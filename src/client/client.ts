@@ -8,6 +8,7 @@ import { NotFoundError, ValidationError } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
 import { checkWorkflowInput } from '../core/workflow-check.js';
 import { EventBus, type OrdoEvents } from '../core/events.js';
+import type { QueueFlow, QueueLimits } from '../core/flow.js';
 import type { BulkAction, InsertResult, Json, JobRecord, Page, QueueStats, WorkerRecord } from '../core/types.js';
 import type { EngineName, Store } from '../store/contract.js';
 import type { TaskRegistry, TaskSummary } from '../tasks/registry.js';
@@ -17,6 +18,7 @@ import type { EnqueueItem, ExecutionPage, JobPage, OrdoClient, TaskInfo } from '
 import { Audit } from './audit.js';
 import { resolveEnqueue, type EnqueueOptions } from './enqueue-options.js';
 import { ChangeFeed } from './feed.js';
+import { QueueFlowControl, type QueueFlowOptions, type QueueLimitsInput } from './flow.js';
 import type { FeedOptions } from './feed-poller.js';
 import { cancelJob, deleteJob, retryJob, type CancelResult } from './job-actions.js';
 import { bulkJobs, type BulkOptions, type BulkResult } from './job-bulk.js';
@@ -51,6 +53,7 @@ export class Ordo implements OrdoClient {
   /** Workflows: stored definitions, and runs (start, getRun, listRuns, cancelRun, retryRun). */
   readonly workflows: Workflows;
   #feed: ChangeFeed | null = null;
+  readonly #flow: QueueFlowControl;
 
   /**
    * @param events Where `job:enqueued` is published; share one bus with a worker to see
@@ -68,6 +71,7 @@ export class Ordo implements OrdoClient {
     this.tokens = new Tokens(store);
     this.audit = new Audit(store);
     this.workflows = new Workflows(store, tasks);
+    this.#flow = new QueueFlowControl(store);
   }
 
   /** The engine behind this client. */
@@ -218,6 +222,25 @@ export class Ordo implements OrdoClient {
 
   async resume(queue: string): Promise<void> {
     await this.store.queueSetPaused({ queue: checkQueueName(queue), paused: false });
+  }
+
+  /** Changes a queue's flow limits field by field (see `QueueLimitsInput`); returns the limits in force. */
+  async setQueueLimits(queue: string, limits: QueueLimitsInput): Promise<QueueLimits> {
+    return this.#flow.setLimits(queue, limits);
+  }
+
+  async clearQueueLimits(queue: string): Promise<void> {
+    await this.#flow.clearLimits(queue);
+  }
+
+  /** A queue's limits, use, waiting jobs and busiest keys; a `NotFoundError` when the queue has no jobs and no row. */
+  async queueFlow(queue: string, options: QueueFlowOptions = {}): Promise<QueueFlow> {
+    return this.#flow.flow(queue, options);
+  }
+
+  /** Why a pending, due job waits (the limit holding it), or null. */
+  async waitReason(jobId: string): Promise<string | null> {
+    return this.#flow.waitReason(jobIdOf(jobId));
   }
 
   /**

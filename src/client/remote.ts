@@ -8,10 +8,12 @@
  */
 import { parseDuration, parseTime } from '../core/duration.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
+import type { QueueFlow, QueueLimits } from '../core/flow.js';
 import { checkQueueName } from '../core/names.js';
 import type { BulkAction, InsertResult, JobFilter, JobRecord, Page, QueueStats, WorkerRecord } from '../core/types.js';
 import type { EnqueueItem, ExecutionPage, JobPage, OrdoClient, TaskInfo } from './api.js';
 import { checkPayload, resolveEnqueue, type EnqueueOptions } from './enqueue-options.js';
+import { checkQueueFlowOptions, checkQueueLimitsInput, type QueueFlowOptions, type QueueLimitsInput } from './flow.js';
 import type { CancelResult } from './job-actions.js';
 import { checkBulkAction, checkBulkFilter, checkBulkOptions, type BulkOptions, type BulkResult } from './job-bulk.js';
 import {
@@ -36,7 +38,7 @@ export type RemoteOptions = HttpCallerOptions;
 /** The most jobs one `enqueueMany` sends: the API's batch limit (one transaction each). */
 export const MAX_REMOTE_BATCH = 1_000;
 
-const ENQUEUE_KEYS = ['queue', 'priority', 'delay', 'runAt', 'maxAttempts', 'retry', 'uniqueKey', 'uniqueFor', 'timeout', 'traceId'] as const;
+const ENQUEUE_KEYS = ['queue', 'priority', 'delay', 'runAt', 'maxAttempts', 'retry', 'uniqueKey', 'uniqueFor', 'timeout', 'traceId', 'concurrencyKey', 'debounce', 'throttle'] as const;
 
 export class RemoteOrdo implements OrdoClient {
   readonly engine = 'remote' as const;
@@ -104,7 +106,9 @@ export class RemoteOrdo implements OrdoClient {
   }
 
   async job(id: string): Promise<JobRecord> {
-    return (await this.http.call('jobs.get', { params: { id: jobIdOf(id) } })) as JobRecord;
+    // The wait reason travels with the job; a job record, as the local client's, has none.
+    const { waitingFor: _waitingFor, ...job } = await this.http.call('jobs.get', { params: { id: jobIdOf(id) } });
+    return job as JobRecord;
   }
 
   async listJobs(filter: JobListFilter = {}, page: Page = {}): Promise<JobPage> {
@@ -173,6 +177,24 @@ export class RemoteOrdo implements OrdoClient {
 
   async resume(queue: string): Promise<void> {
     await this.http.call('queues.resume', { params: { name: checkQueueName(queue) } });
+  }
+
+  /** Checked here field by field; a lone `burst` is checked by the server, against the rate in force. */
+  async setQueueLimits(queue: string, limits: QueueLimitsInput): Promise<QueueLimits> {
+    return this.http.call('queues.setLimits', { params: { name: checkQueueName(queue) }, body: checkQueueLimitsInput(limits) });
+  }
+
+  async clearQueueLimits(queue: string): Promise<void> {
+    await this.http.call('queues.clearLimits', { params: { name: checkQueueName(queue) } });
+  }
+
+  async queueFlow(queue: string, options: QueueFlowOptions = {}): Promise<QueueFlow> {
+    const { busiestKeys, key } = checkQueueFlowOptions(options);
+    return this.http.call('queues.flow', { params: { name: checkQueueName(queue) }, query: { keys: busiestKeys === 0 ? undefined : busiestKeys, key: key ?? undefined } });
+  }
+
+  async waitReason(jobId: string): Promise<string | null> {
+    return (await this.http.call('jobs.get', { params: { id: jobIdOf(jobId) } })).waitingFor;
   }
 
   async listWorkers(): Promise<WorkerRecord[]> {

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'timeout'
   | 'cancelled'
   | 'retry_later'
+  | 'rate_limited'
   | 'unauthorized'
   | 'forbidden';
 
@@ -99,13 +100,49 @@ export class RetryLaterError extends OrdoError {
   readonly afterMs: number;
 
   constructor(message: string, options: { afterMs: number; cause?: unknown }) {
-    const { afterMs, cause } = options;
-    if (typeof afterMs !== 'number' || !Number.isFinite(afterMs) || afterMs < 0) {
-      throw new ValidationError('RetryLaterError.afterMs', 'a number of milliseconds ≥ 0', afterMs);
-    }
-    super('retry_later', message, { retryable: true, details: { afterMs }, cause });
+    const afterMs = checkAfterMs(options.afterMs, 'RetryLaterError.afterMs');
+    super('retry_later', message, { retryable: true, details: { afterMs }, cause: options.cause });
     this.afterMs = afterMs;
   }
+}
+
+/**
+ * Thrown by a handler when what it calls refused it for a rate limit (an HTTP 429 with
+ * `Retry-After`): the job goes back to pending without using an attempt, due after `afterMs`,
+ * and the whole queue's starts pause that long, on every worker (the store's
+ * `queuePauseFor`), so the other jobs do not hit the same wall.
+ * @example throw new RateLimitedError('mail API: 429', { afterMs: retryAfterMs(res.headers.get('retry-after')) ?? 30_000 })
+ */
+export class RateLimitedError extends OrdoError {
+  /** Milliseconds the queue pauses and the job waits. */
+  readonly afterMs: number;
+
+  constructor(message: string, options: { afterMs: number; cause?: unknown }) {
+    const afterMs = checkAfterMs(options.afterMs, 'RateLimitedError.afterMs');
+    super('rate_limited', message, { retryable: true, details: { afterMs }, cause: options.cause });
+    this.afterMs = afterMs;
+  }
+}
+
+function checkAfterMs(afterMs: unknown, field: string): number {
+  if (typeof afterMs !== 'number' || !Number.isFinite(afterMs) || afterMs < 0) throw new ValidationError(field, 'a number of milliseconds ≥ 0', afterMs);
+  return afterMs;
+}
+
+/**
+ * The wait an HTTP `Retry-After` header asks for, in ms: delay-seconds (`120`) or an
+ * HTTP-date (`Wed, 21 Oct 2026 07:28:00 GMT`, from `now`; a date in the past means now);
+ * null when absent or unreadable.
+ */
+export function retryAfterMs(header: string | null | undefined, now = Date.now()): number | null {
+  if (header === null || header === undefined) return null;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // An HTTP-date names a day of the week; a bare number with a sign or a fraction, or an ISO
+  // date, is neither form.
+  if (!/^[A-Za-z]{3,9},/.test(text)) return null;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
 /**
@@ -163,6 +200,7 @@ export const ERROR_MAPPING: Readonly<Record<ErrorCode, ErrorMapping>> = {
   cancelled: { exitCode: 1, httpStatus: 409 },
   // A handler's control flow, seen by adapters only if one reports a job's last error.
   retry_later: { exitCode: 1, httpStatus: 503 },
+  rate_limited: { exitCode: 1, httpStatus: 503 },
   unauthorized: { exitCode: 6, httpStatus: 401 },
   forbidden: { exitCode: 6, httpStatus: 403 },
 };

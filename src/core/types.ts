@@ -4,6 +4,7 @@
  * Time values are `Date`s; JSON values are whatever `JSON.parse` returns.
  */
 
+import type { QueueLimits } from './flow.js';
 import type { JobStep } from './workflow-types.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -78,6 +79,11 @@ export interface JobRecord {
   traceId: string | null;
   /** The workflow step this job does, or null for a job of its own. */
   workflow: JobStep | null;
+  /**
+   * The key its queue's per-key limits and turns apply to (a customer id…), or null. Jobs of
+   * a key at its limit wait without holding up other keys (core/flow.ts).
+   */
+  concurrencyKey: string | null;
 }
 
 /** What the client hands the store to create one job; every field resolved. */
@@ -104,6 +110,16 @@ export interface JobInsert {
   traceId?: string | null;
   /** The workflow step the job does: set only by the engines, for the jobs a run's plan inserts. */
   workflow?: JobStep | null;
+  /** See `JobRecord.concurrencyKey`. */
+  concurrencyKey?: string | null;
+  /**
+   * Debounce: while a pending job of the same task with this `key` exists, the insert replaces that job's
+   * payload and trace id and moves its `runAt` to `forMs` from now instead of adding a job
+   * (the result is that job, `created: false`); otherwise it inserts the job due `forMs`
+   * from now. So only the last of a burst runs, once the burst has been quiet for `forMs`.
+   * `runAt` and `delayMs` are ignored; not combined with `uniqueKey`. Holds across processes.
+   */
+  debounce?: { key: string; forMs: number } | null;
 }
 
 export interface InsertResult {
@@ -238,6 +254,10 @@ export interface QueueStats {
   failedLastHour: number;
   /** How long the oldest due job has waited (now - its `runAt`), in ms; null when none is due. */
   oldestDueAgeMs: number | null;
+  /** The queue's flow limits (core/flow.ts; `NO_LIMITS` when it has none). */
+  limits: QueueLimits;
+  /** Starts paused until then by a handler's `RateLimitedError`; null when not paused. */
+  pausedUntil: Date | null;
 }
 
 export interface WorkerInfo {

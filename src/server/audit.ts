@@ -1,6 +1,6 @@
 /**
  * The audit trail: every operator action carried out through the API (cancel, delete, retry,
- * bulk actions, queue pause, resume and clean, schedule changes, workflow runs started,
+ * bulk actions, queue pause, resume, clean and limits, schedule changes, workflow runs started,
  * cancelled and retried, events emitted, token changes) is written to the audit log once it has succeeded,
  * with who did it (the token's name, else its id, else `local` on a server without tokens),
  * what and on what. One table says which routes are actions and how each is described, so a
@@ -37,6 +37,8 @@ const AUDITED: { [Id in RouteId]?: Describe<Id> } = {
   'queues.pause': ({ params }) => ({ action: 'queue.pause', target: params.name }),
   'queues.resume': ({ params }) => ({ action: 'queue.resume', target: params.name }),
   'queues.clean': ({ params }, answer) => ({ action: 'queue.clean', target: params.name, details: { deleted: answer.deleted } }),
+  'queues.setLimits': ({ params, body }, answer) => ({ action: 'queue.limits', target: params.name, details: { change: body as Json, limits: answer as unknown as Json } }),
+  'queues.clearLimits': ({ params }) => ({ action: 'queue.limits-clear', target: params.name }),
   'schedules.create': ({ body }) => ({ action: 'schedule.create', target: body.name, details: withoutPayload(body) }),
   'schedules.update': ({ params, body }) => ({ action: 'schedule.update', target: params.name, details: withoutPayload(body) }),
   'schedules.delete': ({ params }) => ({ action: 'schedule.delete', target: params.name }),

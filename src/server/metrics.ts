@@ -3,12 +3,16 @@
  * run-time histogram, fed by the change feed (so they count every worker's jobs, not only
  * this process's); queue depths, the oldest due job's age and the live workers read from
  * the database at each scrape. Every server of a cluster counts the same jobs: aggregate
- * them with `max`, not `sum`. Also the API's own requests by route and status.
+ * them with `max`, not `sum`. Also the API's own requests by route and status, and each
+ * limited queue's flow limits and pause (labelled by queue only: keys are unbounded, and
+ * would make a series each).
  */
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { SERVICE_PATHS } from '../api/routes.js';
 import type { FeedEvent } from '../client/api.js';
+import { isLimited, type QueueLimits } from '../core/flow.js';
+import type { QueueStats } from '../core/types.js';
 import type { Authenticator } from './auth.js';
 import type { ServerClient } from './client.js';
 
@@ -23,6 +27,8 @@ export class ServerMetrics {
   private readonly depth: Gauge<'queue' | 'state'>;
   private readonly oldestDue: Gauge<'queue'>;
   private readonly workers: Gauge;
+  private readonly limit: Gauge<'queue' | 'limit'>;
+  private readonly pause: Gauge<'queue'>;
   private readonly requests: Counter<'method' | 'route' | 'status'>;
 
   constructor(private readonly client: ServerClient) {
@@ -39,6 +45,13 @@ export class ServerMetrics {
     this.runTime = new Histogram({ name: 'ordo_job_run_seconds', help: 'Run time of finished attempts', labelNames: ['queue', 'task'], buckets: RUN_BUCKETS, registers });
     this.depth = new Gauge({ name: 'ordo_queue_jobs', help: 'Jobs per queue and state (due and delayed are the pending ones split by their run time)', labelNames: ['queue', 'state'], registers });
     this.oldestDue = new Gauge({ name: 'ordo_queue_oldest_due_age_seconds', help: 'How long the oldest due job of each queue has waited (0 when none is due)', labelNames: ['queue'], registers });
+    this.limit = new Gauge({
+      name: 'ordo_queue_limit',
+      help: 'Flow limits of each limited queue: concurrency and key_concurrency (jobs running at once), rate and key_rate (starts per second); compare with ordo_queue_jobs running and due',
+      labelNames: ['queue', 'limit'],
+      registers,
+    });
+    this.pause = new Gauge({ name: 'ordo_queue_paused_seconds', help: "Seconds left of a limited queue's pause for a handler's rate limit (0 when none)", labelNames: ['queue'], registers });
     this.workers = new Gauge({ name: 'ordo_workers_alive', help: 'Workers whose heartbeat is recent', registers });
     this.requests = new Counter({ name: 'ordo_http_requests_total', help: 'API requests answered, by route and status', labelNames: ['method', 'route', 'status'], registers });
   }
@@ -68,17 +81,34 @@ export class ServerMetrics {
     const [stats, workers] = await Promise.all([this.client.stats(), this.client.listWorkers()]);
     this.depth.reset();
     this.oldestDue.reset();
+    this.limit.reset();
+    this.pause.reset();
+    const now = Date.now();
     for (const queue of stats) {
       for (const state of DEPTH_STATES) this.depth.set({ queue: queue.queue, state }, queue[state]);
       this.oldestDue.set({ queue: queue.queue }, (queue.oldestDueAgeMs ?? 0) / 1000);
+      this.setFlow(queue, now);
     }
     this.workers.set(workers.filter((w) => w.status === 'alive').length);
     return this.registry.metrics();
   }
 
+  /** The limits and pause of a limited queue (an unlimited one adds no series). */
+  private setFlow(queue: QueueStats, now: number): void {
+    if (!isLimited(queue.limits, queue.pausedUntil)) return;
+    for (const [limit, value] of Object.entries(limitValues(queue.limits))) if (value !== null) this.limit.set({ queue: queue.queue, limit }, value);
+    this.pause.set({ queue: queue.queue }, Math.max(0, (queue.pausedUntil?.getTime() ?? now) - now) / 1000);
+  }
+
   get contentType(): string {
     return this.registry.contentType;
   }
+}
+
+/** Each limit as one number: counts as they are, rates in starts per second. */
+function limitValues(limits: QueueLimits): Record<string, number | null> {
+  const perSecond = (rate: QueueLimits['rate']) => (rate ? (rate.limit * 1000) / rate.periodMs : null);
+  return { concurrency: limits.concurrency, rate: perSecond(limits.rate), key_concurrency: limits.keyConcurrency, key_rate: perSecond(limits.keyRate) };
 }
 
 /** `GET /metrics` (a read token, like every other look at the data). */

@@ -7,6 +7,7 @@
  * it imports neither engine. Each engine's `rows.ts` keeps its own row↔column mapping.
  */
 import { ValidationError } from '../core/errors.js';
+import { NO_LIMITS, type QueueLimits, type RateLimit } from '../core/flow.js';
 import { statesMovedBy } from '../core/states.js';
 import type { AttemptOutcome, AttemptRecord, ErrorInfo, JobFilter, JobFinish, JobInsert, JobRecord, JobState, Json, LogLine } from '../core/types.js';
 
@@ -15,6 +16,15 @@ export const DEFAULT_RESCUE_LIMIT = 1000;
 
 /** The window of a queue's `succeededLastHour` and `failedLastHour`. */
 export const LAST_HOUR_MS = 60 * 60 * 1000;
+
+/**
+ * jobNextDueIn's answer for a limited queue whose due jobs wait for a running job to end
+ * (its concurrency full, or every due key at its key concurrency): no time is known. Longer
+ * than any sensible poll interval, so an idle worker sleeps its poll interval (it caps the
+ * wait) or until a job ending in its own process wakes it, and a slot freed by another
+ * process is used within about one poll interval.
+ */
+export const HELD_BY_LIMITS_MS = 60_000;
 
 /** Workers not seen for this long are left out of listings. */
 export const WORKER_LIST_HORIZON_MS = 24 * 60 * 60 * 1000;
@@ -141,4 +151,31 @@ export const MAX_RETRY_DELAY_MS = 100 * 365.25 * 24 * 60 * 60 * 1000;
 export function retryDelay(ms: number | undefined): number {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return 0;
   return Math.min(ms, MAX_RETRY_DELAY_MS);
+}
+
+/** The limit columns of a `queues` row as either engine reads them (bigints may come as text, booleans as 0/1). */
+export interface LimitColumns {
+  concurrency: number | null;
+  rate_limit: number | null;
+  rate_period_ms: number | string | null;
+  rate_burst: number | null;
+  key_concurrency: number | null;
+  key_rate_limit: number | null;
+  key_rate_period_ms: number | string | null;
+  key_rate_burst: number | null;
+  fair: boolean | number;
+}
+
+/** The limits a `queues` row holds (NO_LIMITS for no row). */
+export function limitsFromRow(row: LimitColumns | undefined): QueueLimits {
+  if (!row) return NO_LIMITS;
+  const rateOf = (limit: number | null, periodMs: number | string | null, burst: number | null): RateLimit | null =>
+    limit === null || periodMs === null ? null : { limit, periodMs: Number(periodMs), burst: burst ?? 1 };
+  return {
+    concurrency: row.concurrency,
+    rate: rateOf(row.rate_limit, row.rate_period_ms, row.rate_burst),
+    keyConcurrency: row.key_concurrency,
+    keyRate: rateOf(row.key_rate_limit, row.key_rate_period_ms, row.key_rate_burst),
+    fair: row.fair === true || row.fair === 1,
+  };
 }

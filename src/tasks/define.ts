@@ -73,6 +73,12 @@ export interface TaskOptions<P = unknown> {
    * @example { cron: '0 9 * * 1-5', tz: 'Europe/London' }
    */
   schedule?: TaskSchedule;
+  /**
+   * The `concurrencyKey` of each job from its payload (a customer id…), when the enqueue gives
+   * none: the key its queue's per-key limits and turns apply to. Null or undefined: no key.
+   * @example (payload) => `customer-${payload.customerId}`
+   */
+  concurrencyKey?: (payload: P) => string | null | undefined;
 }
 
 const TASK = Symbol.for('ordo.task');
@@ -104,6 +110,7 @@ export function defineTask<P, R>(name: string, a: TaskOptions<P> | TaskHandler<P
   if (options.queue !== undefined) checkQueueName(options.queue, field('queue'));
   if (options.priority !== undefined) checkPriority(options.priority, field('priority'));
   if (options.timeout !== undefined) checkTimeout(options.timeout, field('timeout'));
+  if (options.concurrencyKey !== undefined && typeof options.concurrencyKey !== 'function') throw new ValidationError(field('concurrencyKey'), 'a function of the payload returning the key, such as (p) => p.customerId', options.concurrencyKey);
   if (options.schedule !== undefined) checkSchedulePayload(checkTaskSchedule(options.schedule, field('schedule')), options.schema, field('schedule.payload'));
   return Object.freeze({ [TASK]: true as const, name, options, handler });
 }

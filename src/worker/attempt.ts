@@ -5,7 +5,7 @@
  * (its late result is discarded).
  */
 import { MAX_DURATION_MS } from '../core/duration.js';
-import { OrdoError, RetryLaterError } from '../core/errors.js';
+import { OrdoError, RateLimitedError, RetryLaterError } from '../core/errors.js';
 import { backoffDelay, DEFAULT_RETRY } from '../core/retry.js';
 import type { ErrorInfo, JobFinish, JobRecord, Json, LogLine } from '../core/types.js';
 import type { JobStep } from '../core/workflow-types.js';
@@ -45,6 +45,8 @@ export class Attempt {
   /** Resolves when the handler's own promise settles, which may be after the attempt ended. */
   handlerSettled: Promise<void> = Promise.resolve();
   reason: AbortReason | null = null;
+  /** Set when the handler threw a `RateLimitedError`: how long its queue should pause, and why. */
+  rateLimited: { afterMs: number; message: string } | null = null;
 
   constructor(readonly job: JobRecord) {}
 
@@ -144,6 +146,12 @@ export class Attempt {
     // A durable function waits: set the job aside until then, uncharged.
     const suspendedMs = this.reason === null ? suspendDelayOf(err) : null;
     if (suspendedMs !== null) return finish({ state: 'pending', outcome: 'released', retryDelayMs: Math.min(suspendedMs, MAX_DURATION_MS) });
+    // What the handler calls refused it for a rate limit: no attempt used; the worker pauses the queue.
+    const limitedMs = this.reason === null ? rateLimitedMs(err) : null;
+    if (limitedMs !== null) {
+      this.rateLimited = { afterMs: limitedMs, message: error.message };
+      return finish({ state: 'pending', outcome: 'released', retryDelayMs: limitedMs });
+    }
     const outcome = this.reason === 'timeout' ? 'timed_out' : 'failed';
     if (outcome === 'timed_out') error.message = `timed out after ${job.timeoutMs ?? taskTimeoutMs(definition)} ms`;
     const permanent = err instanceof OrdoError ? !err.retryable && (err.code === 'permanent' || err.code === 'invalid_argument') : (err as Error)?.name === 'PermanentError';
@@ -192,6 +200,18 @@ function retryLaterMs(err: unknown): number | null {
   // Bounded like any duration, so the retry time stays a time a Date (and the database) can hold.
   return Math.min(Math.ceil(afterMs), MAX_DURATION_MS);
 }
+
+/** The pause a `RateLimitedError` asks for (recognised by name too); null for other errors. */
+function rateLimitedMs(err: unknown): number | null {
+  const afterMs = err instanceof RateLimitedError || (err as Error)?.name === 'RateLimitedError' ? (err as RateLimitedError).afterMs : undefined;
+  if (typeof afterMs !== 'number' || !(afterMs >= 0)) return null;
+  // A floor: a release uses no attempt, so a service answering 429 with `Retry-After: 0`
+  // would otherwise be called again at once, forever.
+  return Math.min(Math.max(Math.ceil(afterMs), MIN_RATE_LIMIT_PAUSE_MS), MAX_DURATION_MS);
+}
+
+/** Shortest pause of a queue (and wait of its job) after a `RateLimitedError`. */
+export const MIN_RATE_LIMIT_PAUSE_MS = 1_000;
 
 /** A thrown value as the error record kept with an attempt (name, message, stack). */
 export function errorInfo(err: unknown): ErrorInfo {

@@ -40,6 +40,11 @@ export interface ExecutorOptions {
   forgetProgress(jobId: string): void;
   /** What durable functions' drivers read and write through (their checkpoints, child runs). */
   durable?: AttemptHooks['durable'];
+  /**
+   * A handler reported a rate limit (`RateLimitedError`): pause its queue. Awaited before the
+   * slot is freed, so this worker claims no job of the queue before the pause is written.
+   */
+  rateLimited(job: JobRecord, limit: { afterMs: number; message: string }): Promise<void>;
   /** A slot was freed. */
   freed(): void;
 }
@@ -126,6 +131,7 @@ export class Executor implements LeaseHolder {
         prepareStep: options.prepareStep,
         ...(options.durable ? { durable: options.durable } : {}),
       });
+      if (attempt.rateLimited) await options.rateLimited(job, attempt.rateLimited);
     } catch (err) {
       // Attempt.run turns handler errors into finishes; reaching here is a bug of ours. The
       // job is left to its lease: the rescuer retries it.

@@ -134,6 +134,11 @@ export class Worker extends Service {
       prepareStep: (step) => steps.prepare(step),
       forgetProgress: (id) => progress.forget(id),
       durable: { store, tasks },
+      rateLimited: async (job, { afterMs, message }) => {
+        logger.warn({ ...jobFields(job), queue: job.queue, pauseMs: afterMs, error: message }, 'rate limited by what the handler calls: job handed back uncharged, queue paused');
+        // A pause not written only lets the queue's other jobs hit the limit too: logged, not fatal.
+        await store.queuePauseFor({ queue: job.queue, ms: afterMs }).then(onOk, (err: unknown) => onError(err, 'pause'));
+      },
       // Called only while the producer runs attempts, so it exists by then.
       freed: () => producer.wake(),
     });

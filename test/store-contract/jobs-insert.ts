@@ -51,6 +51,7 @@ export function jobsInsertCases(ctx: ContractContext): void {
       attempts: [],
       traceId: 'req-7f3a',
       workflow: null,
+      concurrencyKey: null,
     });
     expectNear(stored.createdAt, before);
   });

@@ -3,6 +3,7 @@
  * finishes, the oldest due job's wait), queueSetPaused and jobNextDueIn.
  */
 import { describe, expect, it } from 'vitest';
+import { NO_LIMITS } from '../../src/core/flow.js';
 import { CLOCK_SLACK_MS, type ContractContext, claimOne, finishOf, insert, job } from './support.js';
 
 export function queuesCases(ctx: ContractContext): void {
@@ -21,16 +22,18 @@ export function queuesCases(ctx: ContractContext): void {
 
       const stats = (await ctx.store.queueStats()).sort((a, b) => a.queue.localeCompare(b.queue));
       const zero = { pending: 0, due: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, delayed: 0, succeededLastHour: 0, failedLastHour: 0 };
+      const unlimited = { limits: NO_LIMITS, pausedUntil: null };
       const waited = expect.any(Number);
       expect(stats).toEqual([
-        { queue: 'idle', paused: true, ...zero, oldestDueAgeMs: null },
+        { queue: 'idle', paused: true, ...zero, oldestDueAgeMs: null, ...unlimited },
         {
           queue: 'mail',
           paused: false,
           ...{ pending: 3, due: 2, running: 1, succeeded: 1, failed: 1, cancelled: 1 },
           ...{ delayed: 1, succeededLastHour: 1, failedLastHour: 1, oldestDueAgeMs: waited },
+          ...unlimited,
         },
-        { queue: 'reports', paused: true, ...zero, pending: 1, due: 1, oldestDueAgeMs: waited },
+        { queue: 'reports', paused: true, ...zero, pending: 1, due: 1, oldestDueAgeMs: waited, ...unlimited },
       ]);
     });
 

@@ -66,7 +66,10 @@ export function jobHandlers(client: ServerClient, tasks: TaskCheck): HandlersFor
         throw renameField(err, (field) => WIRE_NAMES[field] ?? field);
       });
     },
-    'jobs.get': async ({ params }) => client.job(params.id),
+    'jobs.get': async ({ params }) => {
+      const job = await client.job(params.id);
+      return { ...job, waitingFor: job.state === 'pending' ? await client.waitReason(params.id) : null };
+    },
     'jobs.cancel': async ({ params }) => client.cancel(params.id),
     'jobs.delete': async ({ params }) => client.deleteJob(params.id),
     'jobs.bulk': async ({ body }) => {

@@ -26,7 +26,10 @@ export interface JobStore {
    * Inserts jobs in one transaction, in order. A job whose `uniqueKey` matches a job that is
    * `pending` or `running`, or (with `uniqueForMs`) one created within the last `uniqueForMs`
    * whatever its state, is not inserted: its result is that job's id with `created: false`
-   * (the active one when there are both).
+   * (the active one when there are both). A `debounce` key belongs to its task: it finds the
+   * pending job of the same task and key. A job leaving `pending` (claimed, cancelled) drops
+   * its debounce key, so it may come back to `pending` (a retry, a release, a rescue,
+   * jobRetry) beside a newer job of its key, and later inserts move only that newer one.
    * `tx` (engines with `transactionalEnqueue`) is the caller's client inside its own
    * transaction: the jobs exist if and only if that transaction commits.
    */
@@ -85,6 +88,23 @@ export interface JobStore {
    * Order: queues in the order given (never a job of a later queue while one of an earlier
    * queue is due), then `priority` ascending (lower runs first), then `runAt`, then id.
    * Concurrent claimers never receive the same job.
+   *
+   * A queue with flow limits (core/flow.ts, `queueLimitsSet`) or a pause for a rate limit is
+   * claimed under its lock, one claimer at a time, so every worker shares its counts:
+   * - never more of its jobs running than `concurrency`, nor starts beyond its `rate`
+   *   (spaced by `periodMs / limit`, `burst` at once at most), nor any before `pausedUntil`
+   *   (a pause that is over is cleared by the claim);
+   * - keyed (`fair` or a per-key limit): keys take turns, in key order from where the last
+   *   claim stopped (wrapping round; jobs without a key take one turn together, first after
+   *   each wrap), one job per key per turn, each key's first due job in the usual order; a
+   *   key at its `keyConcurrency` or `keyRate` is passed over without holding up the others.
+   *   A claim visits at most 1,000 keys, and the next one goes on from there. Jobs without
+   *   a key have no index of their own, so a store that found none due in a keyed queue
+   *   skips their turn for about a second, unless a keyless job was inserted since (by any
+   *   process): a keyless job that falls due later (a delay ending, a retry, a rescue) may
+   *   wait up to ~1 s longer for its turn.
+   * The order across limited and unlimited queues of one claim may differ from the given
+   * one (limited queues are claimed first); within a queue it does not.
    */
   jobClaim(params: {
     readonly workerId: string;
@@ -204,7 +224,10 @@ export interface JobStore {
   /**
    * Milliseconds until the earliest pending job of these queues is due (0 if one is due
    * now), or null if there is none. Paused queues are left out. Lets an idle worker sleep
-   * exactly as long as needed.
+   * exactly as long as needed. A limited queue is due no earlier than its pause and rates
+   * allow; one whose due jobs wait for a running job to end (its concurrency full; on SQLite
+   * also every due key at its key concurrency) answers HELD_BY_LIMITS_MS (store/records.ts),
+   * so a worker sleeps its poll interval or until a job of its own ends.
    */
   jobNextDueIn(params: { readonly queues: readonly string[] }): Promise<number | null>;
 

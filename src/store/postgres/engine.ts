@@ -32,12 +32,13 @@ import { cancelJob, deleteJobs, retryJob } from './sql/jobs-cancel-retry.js';
 import { jobChanges } from './sql/jobs-changes.js';
 import { cancelRequestedJobs, claimJobs, heartbeatJobs, recordProgress } from './sql/jobs-claim.js';
 import { finishJobs } from './sql/jobs-finish.js';
-import { hasUniqueKeys, insertJobs, insertJobsWithUniqueKeys } from './sql/jobs-insert.js';
+import { insertJobs, insertJobsWithUniqueKeys, needsTransaction } from './sql/jobs-insert.js';
 import { getJob, listJobs, nextDueIn } from './sql/jobs-read.js';
 import { rescueExpired } from './sql/jobs-rescue.js';
 import { jobThroughput } from './sql/jobs-throughput.js';
 import { ELECT_TIMEOUT_MS, LeaderLocks } from './sql/leaders.js';
 import { queueStats, queuesWithPendingJobs, setQueuePaused } from './sql/queues.js';
+import { pauseQueueFor, queueFlow, setQueueLimits } from './sql/flow-queues.js';
 import { pruneJobs } from './sql/jobs-prune.js';
 import { fireDue, fireNow, scheduleHistory } from './sql/schedule-fires.js';
 import { deleteSchedule, getSchedule, listSchedules, scheduleNextDueIn, setSchedulePaused, upsertSchedule } from './sql/schedules.js';
@@ -176,8 +177,8 @@ class PostgresEngine implements PostgresStore {
       return (await insertJobs(this.ctx, client, jobs)).results;
     }
     // Without unique keys the insert is one statement, atomic on its own; with them, the
-    // collision lookup must share the insert's transaction.
-    const { results, queues } = hasUniqueKeys(jobs)
+    // collision lookup must share the insert's transaction (a debounce, its lock timeout).
+    const { results, queues } = needsTransaction(jobs)
       ? await insertJobsWithUniqueKeys(this.ctx, jobs)
       : await insertJobs(this.ctx, this.poolClient(), jobs);
     this.listener.emit(queues);
@@ -236,6 +237,15 @@ class PostgresEngine implements PostgresStore {
     // Resuming makes the queue's due jobs claimable again: wake its workers.
     if (!paused) this.listener.emit([queue]);
   };
+
+  queueLimitsSet: Store['queueLimitsSet'] = async ({ queue, limits }) => {
+    await setQueueLimits(this.ctx, queue, limits);
+    // A raised or cleared limit may make due jobs claimable now.
+    this.listener.emit([queue]);
+  };
+
+  queueFlow: Store['queueFlow'] = (params) => queueFlow(this.ctx, params);
+  queuePauseFor: Store['queuePauseFor'] = ({ queue, ms }) => pauseQueueFor(this.ctx, queue, ms);
 
   workerHeartbeat: Store['workerHeartbeat'] = ({ worker }) => heartbeatWorker(this.ctx, worker);
   workerStopped: Store['workerStopped'] = ({ id }) => markWorkerStopped(this.ctx, id);

@@ -315,6 +315,62 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX workflow_events_expires ON ${s}.workflow_events (expires_at);
     `,
   },
+  {
+    version: 8,
+    name: 'flow control: queue limits, per-key rate state, concurrency and debounce keys',
+    sql: (s) => `
+      -- The key a queue's per-key limits and turns apply to, and the debounce key of a job.
+      -- COLLATE "C": keys take turns in byte order, as on SQLite, whatever the database's
+      -- locale, and the walk of keys can seek with plain comparisons.
+      ALTER TABLE ${s}.jobs ADD COLUMN concurrency_key text COLLATE "C", ADD COLUMN debounce_key text;
+      -- Partial, so keyless jobs (every job of an unlimited queue, usually) never enter them
+      -- and the plain claim and insert pay nothing: the keyed claim's walk of keys with their
+      -- first job in claim order, and the running jobs of one key.
+      CREATE INDEX jobs_key_pending ON ${s}.jobs (queue, concurrency_key, priority, run_at, id)
+        WHERE state = 'pending' AND concurrency_key IS NOT NULL;
+      CREATE INDEX jobs_key_running ON ${s}.jobs (queue, concurrency_key)
+        WHERE state = 'running' AND concurrency_key IS NOT NULL;
+      -- Whether a key has a due job: one seek (its earliest run_at), so the walk of keys
+      -- passes a key whose jobs are all delayed without reading them.
+      CREATE INDEX jobs_key_due ON ${s}.jobs (queue, concurrency_key, run_at)
+        WHERE state = 'pending' AND concurrency_key IS NOT NULL;
+      -- One pending job per task and debounce key: the insert's ON CONFLICT finds it and
+      -- moves it on. The claim clears the key (it only matters while the job waits), so a job
+      -- that goes back to pending never collides with a newer one of its key.
+      CREATE UNIQUE INDEX jobs_debounce ON ${s}.jobs (task, debounce_key)
+        WHERE state = 'pending' AND debounce_key IS NOT NULL;
+
+      -- The limits (NULL: none; a rate is three columns), the pause a handler's rate limit
+      -- asked for, and the claim's state: the queue rate's schedule (rate_tat, epoch ms,
+      -- fractional) and the last key served (rr_key; NULL: the turn of the jobs without a key,
+      -- or none yet). limited: any limit set or a pause not yet cleared, so the plain claim can
+      -- tell at once.
+      ALTER TABLE ${s}.queues
+        ADD COLUMN concurrency        integer,
+        ADD COLUMN rate_limit         integer,
+        ADD COLUMN rate_period_ms     bigint,
+        ADD COLUMN rate_burst         integer,
+        ADD COLUMN key_concurrency    integer,
+        ADD COLUMN key_rate_limit     integer,
+        ADD COLUMN key_rate_period_ms bigint,
+        ADD COLUMN key_rate_burst     integer,
+        ADD COLUMN fair               boolean NOT NULL DEFAULT false,
+        ADD COLUMN paused_until       timestamptz,
+        ADD COLUMN rate_tat           double precision,
+        ADD COLUMN rr_key             text COLLATE "C",
+        ADD COLUMN limited            boolean NOT NULL DEFAULT false;
+
+      -- A key's rate schedule (epoch ms); a row whose tat is past limits nothing and is
+      -- deleted by the claim (flow_keys_tat finds those), so idle keys cost nothing.
+      CREATE TABLE ${s}.flow_keys (
+        queue text             NOT NULL,
+        key   text COLLATE "C" NOT NULL,
+        tat   double precision NOT NULL,
+        PRIMARY KEY (queue, key)
+      );
+      CREATE INDEX flow_keys_tat ON ${s}.flow_keys (queue, tat);
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

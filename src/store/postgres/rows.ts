@@ -32,6 +32,7 @@ export interface JobRow extends Pick<JobRecord, 'id' | 'task' | 'queue' | 'paylo
   run_id: string | null;
   step: string | null;
   map_index: number | null;
+  concurrency_key: string | null;
 }
 
 /**
@@ -44,7 +45,7 @@ const JOB_COLUMNS = [
   'id', 'task', 'queue', 'payload', 'state', 'priority', 'run_at', 'created_at', 'attempt',
   'max_attempts', 'timeout_ms', 'backoff_base_ms', 'backoff_cap_ms', 'unique_key', 'locked_by',
   'locked_until', 'started_at', 'finished_at', 'cancel_requested', 'progress', 'result',
-  'last_error', 'attempts', 'trace_id', 'run_id', 'step', 'map_index',
+  'last_error', 'attempts', 'trace_id', 'run_id', 'step', 'map_index', 'concurrency_key',
 ] as const satisfies readonly (keyof JobRow)[];
 
 /** The `JobRow` columns as a select list, qualified by `alias` when given (`t.id, t.task, …`). */
@@ -79,6 +80,7 @@ export function jobFromRow(row: JobRow): JobRecord {
     attempts: row.attempts.map(attemptFromStored),
     traceId: row.trace_id,
     workflow: row.run_id === null ? null : { runId: String(row.run_id), step: row.step ?? '', mapIndex: row.map_index },
+    concurrencyKey: row.concurrency_key ?? null,
   };
 }
 

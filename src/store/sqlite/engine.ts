@@ -39,6 +39,7 @@ import { rescueExpired } from './sql/jobs-rescue.js';
 import { jobThroughput } from './sql/jobs-throughput.js';
 import { electLeader, resignLeader } from './sql/leaders.js';
 import { queueStats, setQueuePaused } from './sql/queues.js';
+import { pauseQueueFor, readQueueFlow, setQueueLimits } from './sql/flow-queues.js';
 import { pruneJobs } from './sql/jobs-prune.js';
 import { fireDue, fireNow, scheduleHistory } from './sql/schedule-fires.js';
 import { deleteSchedule, listSchedules, readSchedule, scheduleNextDueIn, setSchedulePaused, upsertSchedule } from './sql/schedules.js';
@@ -207,6 +208,15 @@ class SqliteStore implements Store {
     // Resuming makes the queue's due jobs claimable again: wake its workers.
     if (!paused) this.signal.emit([queue]);
   };
+
+  queueLimitsSet: Store['queueLimitsSet'] = async ({ queue, limits }) => {
+    await this.run((c, now) => setQueueLimits(c, now, queue, limits));
+    // Limits raised or cleared may let due jobs start now: wake the queue's workers.
+    this.signal.emit([queue]);
+  };
+
+  queueFlow: Store['queueFlow'] = (query) => this.run((c, now) => readQueueFlow(c, now, query));
+  queuePauseFor: Store['queuePauseFor'] = ({ queue, ms }) => this.run((c, now) => pauseQueueFor(c, now, queue, ms));
 
   workerHeartbeat: Store['workerHeartbeat'] = ({ worker }) => this.run((c, now) => heartbeatWorker(c, now, worker));
   workerStopped: Store['workerStopped'] = ({ id }) => this.run((c, now) => markWorkerStopped(c, now, id));

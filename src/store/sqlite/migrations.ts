@@ -310,6 +310,60 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX workflow_events_expires ON workflow_events (expires_at);
     `,
   },
+  {
+    version: 9,
+    name: 'flow control: queue limits, per-key rate state, concurrency and debounce keys',
+    sql: `
+      -- The key a queue's per-key limits and turns apply to, and the debounce key of a job.
+      ALTER TABLE jobs ADD COLUMN concurrency_key TEXT;
+      ALTER TABLE jobs ADD COLUMN debounce_key TEXT;
+      -- Partial, so keyless jobs (every job of an unlimited queue, usually) never enter them
+      -- and the plain claim and insert pay nothing: the keyed claim's walk of keys with their
+      -- first job in claim order, and the running jobs of one key.
+      CREATE INDEX jobs_key_pending ON jobs (queue, concurrency_key, priority, run_at, id)
+        WHERE state = 'pending' AND concurrency_key IS NOT NULL;
+      CREATE INDEX jobs_key_running ON jobs (queue, concurrency_key)
+        WHERE state = 'running' AND concurrency_key IS NOT NULL;
+      -- Whether a key has a due job: one seek (its earliest run_at), so the walk of keys
+      -- passes a key whose jobs are all delayed without reading them.
+      CREATE INDEX jobs_key_due ON jobs (queue, concurrency_key, run_at)
+        WHERE state = 'pending' AND concurrency_key IS NOT NULL;
+      -- One pending job per task and debounce key: the insert finds it and moves it on. The
+      -- claim clears the key (it only matters while the job waits), so a job that goes back
+      -- to pending never collides with a newer one of its key.
+      CREATE UNIQUE INDEX jobs_debounce ON jobs (task, debounce_key)
+        WHERE state = 'pending' AND debounce_key IS NOT NULL;
+
+      -- The limits (NULL: none; a rate is three columns), the pause a handler's rate limit
+      -- asked for, and the claim's state: the queue rate's schedule (rate_tat, ms, fractional)
+      -- and the last key served (rr_key; NULL: the turn of the jobs without a key, or none yet).
+      -- limited: any limit set or a pause not yet cleared, so the plain claim can tell at once.
+      ALTER TABLE queues ADD COLUMN concurrency INTEGER;
+      ALTER TABLE queues ADD COLUMN rate_limit INTEGER;
+      ALTER TABLE queues ADD COLUMN rate_period_ms INTEGER;
+      ALTER TABLE queues ADD COLUMN rate_burst INTEGER;
+      ALTER TABLE queues ADD COLUMN key_concurrency INTEGER;
+      ALTER TABLE queues ADD COLUMN key_rate_limit INTEGER;
+      ALTER TABLE queues ADD COLUMN key_rate_period_ms INTEGER;
+      ALTER TABLE queues ADD COLUMN key_rate_burst INTEGER;
+      ALTER TABLE queues ADD COLUMN fair INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE queues ADD COLUMN paused_until INTEGER;
+      ALTER TABLE queues ADD COLUMN rate_tat REAL;
+      ALTER TABLE queues ADD COLUMN rr_key TEXT;
+      ALTER TABLE queues ADD COLUMN limited INTEGER NOT NULL DEFAULT 0;
+
+      -- A key's rate schedule; a row whose tat is past limits nothing and is deleted, by the
+      -- claim that passes its key or, for keys that went idle, by the next claims of the
+      -- queue, which find them by tat.
+      CREATE TABLE flow_keys (
+        queue TEXT NOT NULL,
+        key   TEXT NOT NULL,
+        tat   REAL NOT NULL,
+        PRIMARY KEY (queue, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX flow_keys_tat ON flow_keys (queue, tat);
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -33,6 +33,7 @@ export interface JobRow extends Pick<JobRecord, 'task' | 'queue' | 'state' | 'pr
   run_id: number | null;
   step: string | null;
   map_index: number | null;
+  concurrency_key: string | null;
 }
 
 export function jobFromRow(row: JobRow): JobRecord {
@@ -62,6 +63,7 @@ export function jobFromRow(row: JobRow): JobRecord {
     attempts: (JSON.parse(row.attempts) as StoredAttempt[]).map(attemptFromStored),
     traceId: row.trace_id,
     workflow: row.run_id === null ? null : { runId: String(row.run_id), step: row.step ?? '', mapIndex: row.map_index },
+    concurrencyKey: row.concurrency_key,
   };
 }
 

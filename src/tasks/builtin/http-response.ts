@@ -1,6 +1,6 @@
 /**
  * Reading an `http` job's response: its body up to a byte cap (the rest is never
- * downloaded), the result kept for the job, and the `Retry-After` a server may ask for.
+ * downloaded), the result kept for the job; `retryAfterMs` (core/errors.ts) is re-exported.
  */
 import type { Json } from '../../core/types.js';
 
@@ -75,19 +75,8 @@ export function httpResult(response: Response, body: BodyText, keep: readonly st
   return result;
 }
 
-/**
- * The wait a `Retry-After` header asks for, in ms: delay-seconds or an HTTP date (a date in
- * the past means now). Null when absent or unreadable.
- */
-export function retryAfterMs(value: string | null, now = Date.now()): number | null {
-  if (value === null) return null;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  // An HTTP date names a day of the week; a bare number with a sign or a fraction is not valid either way.
-  if (!/^[A-Za-z]{3,9},/.test(text)) return null;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? null : Math.max(0, at - now);
-}
+/** The wait a `Retry-After` header asks for: the one parser, shared with handlers' own. */
+export { retryAfterMs } from '../../core/errors.js';
 
 /** A short, single-line look at a body for an error message. */
 export function snippet(text: string, max = 200): string {

@@ -4,10 +4,11 @@
  *
  * - a status in `expectStatus` (default: any 2xx) succeeds; the result keeps the status,
  *   the chosen headers and the body up to `maxBodyBytes`;
- * - 429 or 503 with a `Retry-After` waits for it (capped at `LIMITS.maxHttpRetryAfterMs`,
- *   1 h) through a `RetryLaterError`;
- * - network errors, timeouts, 5xx, and 408 or 429 without `Retry-After` are retried with
- *   the job's backoff;
+ * - 429 is a rate limit: a `RateLimitedError` hands the job back without using an attempt
+ *   and pauses the job's queue for `Retry-After` (30 s when absent; capped at
+ *   `LIMITS.maxHttpRetryAfterMs`, 1 h), so the queue's other jobs do not hit the same wall;
+ * - 503 with a `Retry-After` waits for it (capped likewise) through a `RetryLaterError`;
+ * - network errors, timeouts, 5xx, and 408 are retried with the job's backoff;
  * - any other status fails for good (a `PermanentError` with the status and the body's start).
  *
  * Redirects are followed by hand, up to `maxRedirects`, so that each hop passes the same
@@ -18,11 +19,11 @@
  */
 import { LIMITS } from '../../core/defaults.js';
 import { formatDuration } from '../../core/duration.js';
-import { PermanentError, RetryLaterError } from '../../core/errors.js';
+import { PermanentError, RateLimitedError, RetryLaterError, retryAfterMs } from '../../core/errors.js';
 import { allowHostsMatcher } from '../../config/http-allow-hosts.js';
 import { defineTask, type TaskContext, type TaskDefinition } from '../define.js';
 import { httpPayloadSchema, planRequest, type HttpPayload, type HttpRequestPlan } from './http-payload.js';
-import { httpResult, readBody, retryAfterMs, snippet, type HttpResult } from './http-response.js';
+import { httpResult, readBody, snippet, type HttpResult } from './http-response.js';
 
 export const HTTP_TASK = 'http';
 
@@ -58,7 +59,7 @@ export function httpTask(settings: HttpTaskSettings): TaskDefinition<HttpPayload
   };
   return defineTask(
     HTTP_TASK,
-    { schema: httpPayloadSchema, description: 'built in: sends an HTTP request; retries network errors and 5xx, waits for Retry-After, fails for good on other unexpected statuses' },
+    { schema: httpPayloadSchema, description: 'built in: sends an HTTP request; retries network errors and 5xx, pauses the queue on a 429, waits for Retry-After, fails for good on other unexpected statuses' },
     (payload: HttpPayload, ctx: TaskContext) => send(planRequest(payload), ctx, checkTarget),
   );
 }
@@ -123,6 +124,15 @@ function redirected(hop: Hop, status: number, location: string): Hop {
   return { url, method: 'GET', headers, body: undefined };
 }
 
+/** How long a 429 without a readable `Retry-After` pauses the queue. */
+export const DEFAULT_RATE_LIMIT_PAUSE_MS = 30_000;
+
+function rateLimited(what: string, asked: number | null): RateLimitedError {
+  const afterMs = Math.min(asked ?? DEFAULT_RATE_LIMIT_PAUSE_MS, LIMITS.maxHttpRetryAfterMs);
+  const why = asked === null ? 'no Retry-After, so the default' : asked > afterMs ? `Retry-After asked for ${formatDuration(asked)}; capped` : 'as Retry-After asks';
+  return new RateLimitedError(`${what}; rate limited: the queue pauses ${formatDuration(afterMs)} (${why}) and the job runs again after it, uncharged`, { afterMs });
+}
+
 /** Success, a wait, a retry or a permanent failure, by status (see the module comment). */
 async function judge(response: Response, plan: HttpRequestPlan, hop: Hop, redirects: number): Promise<HttpResult> {
   const { status } = response;
@@ -130,7 +140,8 @@ async function judge(response: Response, plan: HttpRequestPlan, hop: Hop, redire
   if (expected) return httpResult(response, await readBody(response, plan.maxBodyBytes), plan.resultHeaders, redirects);
   const quoted = snippet((await readBody(response, ERROR_BODY_BYTES)).text);
   const what = `${hop.method} ${hop.url.href}: status ${status}${quoted ? ` (${quoted})` : ''}`;
-  if (status === 429 || status === 503) {
+  if (status === 429) throw rateLimited(what, retryAfterMs(response.headers.get('retry-after')));
+  if (status === 503) {
     const wait = retryAfterMs(response.headers.get('retry-after'));
     if (wait !== null) {
       const afterMs = Math.min(wait, LIMITS.maxHttpRetryAfterMs);
@@ -138,7 +149,7 @@ async function judge(response: Response, plan: HttpRequestPlan, hop: Hop, redire
       throw new RetryLaterError(`${what}; retrying after ${formatDuration(afterMs)} as Retry-After asks${capped}`, { afterMs });
     }
   }
-  if (status >= 500 || status === 408 || status === 429) throw new Error(`${what}; retried with backoff`);
+  if (status >= 500 || status === 408) throw new Error(`${what}; retried with backoff`);
   const wanted = plan.expectStatus ? [...plan.expectStatus].join(', ') : 'a 2xx status';
   throw new PermanentError(`${what}; expected ${wanted}, so not retried`);
 }

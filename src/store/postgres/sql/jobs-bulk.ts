@@ -50,7 +50,9 @@ const actionSql = {
         UPDATE ${s}.jobs SET
           finished_at = CASE WHEN state = 'pending' THEN now() ELSE finished_at END,
           cancel_requested = CASE WHEN state = 'running' THEN true ELSE cancel_requested END,
-          state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE state END
+          state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE state END,
+          -- Out of pending, a debounce key means nothing (see jobs-claim.ts); a running job has none.
+          debounce_key = NULL
         ${matched} AND (state = 'pending' OR NOT cancel_requested)
           AND (run_id IS NULL OR run_id = ANY (${runs}::bigint[]))
         RETURNING id, state, run_id, step, map_index, last_error)

@@ -30,8 +30,9 @@ const stateSql = (s: string): string => `SELECT state, cancel_requested, queue, 
 const runOfSql = (s: string): string => `SELECT run_id FROM ${s}.jobs WHERE id = $1`;
 
 // The moves these statements make, and the states they start from, are core/states.ts's table.
+// A job leaving pending drops its debounce key (see jobs-claim.ts), so a retry never collides.
 const cancelPendingSql = (s: string): string => `
-  UPDATE ${s}.jobs SET state = 'cancelled', finished_at = now() WHERE id = $1 AND state = 'pending'
+  UPDATE ${s}.jobs SET state = 'cancelled', finished_at = now(), debounce_key = NULL WHERE id = $1 AND state = 'pending'
   RETURNING id, state, run_id, step, map_index, last_error`;
 
 const requestCancelSql = (s: string): string => `UPDATE ${s}.jobs SET cancel_requested = true WHERE id = $1 AND state = 'running'`;

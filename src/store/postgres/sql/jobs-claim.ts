@@ -30,6 +30,8 @@ import type { JobRef, Store } from '../../contract.js';
 import { sortInClaimOrder } from '../../records.js';
 import type { PgContext } from '../context.js';
 import { type JobRow, isRowId, jobColumns, jobFromRow } from '../rows.js';
+import { claimLimited } from './flow-claim.js';
+import { limitedQueues } from './flow-queues.js';
 
 /** Priority levels a claim visits one by one per queue before walking the rest in order. */
 export const MAX_LEVELS = 8;
@@ -74,7 +76,8 @@ export const claimSql = (s: string): string => `
         FOR UPDATE SKIP LOCKED
       ) AS rest
     ) AS j
-    WHERE q.name <> ALL (ARRAY(SELECT name FROM ${s}.queues WHERE paused))
+    -- A limited queue is claimed under its row's lock (flow-claim.ts), never here, read live.
+    WHERE q.name <> ALL (ARRAY(SELECT name FROM ${s}.queues WHERE paused OR limited))
       -- Idle workers poll often: a queue with nothing due costs one jobs_due seek, no more.
       -- Asked as "is the earliest run_at due", not as EXISTS: the ORDER BY makes the ordered
       -- jobs_due the only cheap plan, where an EXISTS may become a seq-scan semi-join that
@@ -82,9 +85,12 @@ export const claimSql = (s: string): string => `
       AND (SELECT run_at FROM ${s}.jobs WHERE queue = q.name AND state = 'pending' ORDER BY run_at LIMIT 1) <= now()
     LIMIT $3
   )
+  -- A debounce key only matters while its job waits: cleared, so the job may go back to
+  -- pending (a retry, a release, a rescue) beside a newer pending job of its key.
   UPDATE ${s}.jobs AS t
   SET state = 'running', attempt = t.attempt + 1, locked_by = $1,
-      locked_until = now() + $4 * interval '1 millisecond', started_at = now(), progress = NULL
+      locked_until = now() + $4 * interval '1 millisecond', started_at = now(), progress = NULL,
+      debounce_key = NULL
   -- = ANY(ARRAY(…)) keeps this a primary-key lookup whatever the row estimate of picked.
   WHERE t.id = ANY (ARRAY(SELECT id FROM picked)) AND t.state = 'pending'
   RETURNING ${jobColumns('t')}`;
@@ -111,17 +117,37 @@ const cancelRequestedSql = (s: string): string => `
 /** What `jobClaim` takes, as the Store contract defines it. */
 export type ClaimParams = Parameters<Store['jobClaim']>[0];
 
-/** Claims up to `limit` due jobs, earlier queues first; returns them in claim order. */
+/**
+ * Claims up to `limit` due jobs: the limited queues first, each under its row's lock
+ * (flow-claim.ts), then the others in one statement with what is left. Without limited
+ * queues this is the one statement alone (the set of limited queues is read at most once a
+ * second, see flow-queues.ts).
+ */
 export async function claimJobs(ctx: PgContext, params: ClaimParams): Promise<JobRecord[]> {
   const queues = [...new Set(params.queues)];
   if (params.limit <= 0 || queues.length === 0) return [];
+  const limited = await limitedQueues(ctx);
+  const claimed: JobRecord[] = [];
+  const plain: string[] = [];
+  for (const queue of queues) {
+    if (!limited.has(queue)) {
+      plain.push(queue);
+      continue;
+    }
+    if (claimed.length >= params.limit) continue;
+    const rows = await claimLimited(ctx, { queue, wanted: params.limit - claimed.length, workerId: params.workerId, leaseMs: params.leaseMs });
+    if (rows === null) plain.push(queue);
+    else claimed.push(...rows.map(jobFromRow));
+  }
+  const left = params.limit - claimed.length;
+  if (left <= 0 || plain.length === 0) return claimed;
   const rows = await ctx.db.rows<JobRow>({
     name: 'ordo_job_claim',
     text: claimSql(ctx.s),
-    values: [params.workerId, queues, params.limit, params.leaseMs],
+    values: [params.workerId, plain, left, params.leaseMs],
   });
   // RETURNING gives no order guarantee; restore the claim order.
-  return sortInClaimOrder(rows.map(jobFromRow), queues);
+  return [...claimed, ...sortInClaimOrder(rows.map(jobFromRow), plain)];
 }
 
 /** Extends held leases; reports refs no longer held and held jobs asked to cancel. */

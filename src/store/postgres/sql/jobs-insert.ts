@@ -34,29 +34,61 @@ const insertSql = (s: string): string => `
   WITH input AS MATERIALIZED (
     SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::integer[], $5::timestamptz[],
                          $6::double precision[], $7::integer[], $8::bigint[], $9::bigint[],
-                         $10::bigint[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::integer[])
+                         $10::bigint[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::integer[],
+                         $16::text[])
       WITH ORDINALITY AS t(task, queue, payload, priority, run_at, delay_ms, max_attempts,
                            timeout_ms, backoff_base_ms, backoff_cap_ms, unique_key, trace_id,
-                           run_id, step, map_index, ord)
+                           run_id, step, map_index, concurrency_key, ord)
   ),
   inserted AS (
     -- ORDER BY ord: identity values are drawn in input order, so ids ascend with it.
     INSERT INTO ${s}.jobs (task, queue, payload, state, priority, run_at, created_at, max_attempts,
                            timeout_ms, backoff_base_ms, backoff_cap_ms, unique_key, trace_id,
-                           run_id, step, map_index)
+                           run_id, step, map_index, concurrency_key)
     SELECT task, queue, payload, 'pending', priority,
            coalesce(run_at, statement_timestamp() + delay_ms * interval '1 millisecond'),
            statement_timestamp(), max_attempts, timeout_ms, backoff_base_ms, backoff_cap_ms, unique_key, trace_id,
-           run_id, step, map_index
+           run_id, step, map_index, concurrency_key
     FROM input ORDER BY ord
     ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('pending', 'running')
     DO NOTHING
     RETURNING id, unique_key, queue
   ),
   notified AS (
-    SELECT count(pg_notify($16, queue)) AS n FROM (SELECT DISTINCT queue FROM inserted) AS q
+    SELECT count(pg_notify($17, queue)) AS n FROM (SELECT DISTINCT queue FROM inserted) AS q
   )
   SELECT inserted.id, inserted.unique_key, inserted.queue FROM inserted CROSS JOIN notified`;
+
+/**
+ * Debounce: one statement whose ON CONFLICT on `jobs_debounce` (the task's pending job of the key) moves
+ * that job on (payload, trace id, key, due `forMs` from now) instead of inserting, atomic
+ * across processes; `xmax = 0` tells a new row from a moved one. A job the claim took a
+ * moment ago is running, no longer pending, so a new one is inserted.
+ */
+const debounceSql = (s: string): string => `
+  WITH input AS MATERIALIZED (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::integer[], $5::double precision[],
+                         $6::integer[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[],
+                         $11::text[], $12::text[])
+      WITH ORDINALITY AS t(task, queue, payload, priority, for_ms, max_attempts, timeout_ms,
+                           backoff_base_ms, backoff_cap_ms, trace_id, concurrency_key, debounce_key, ord)
+  ),
+  upserted AS (
+    INSERT INTO ${s}.jobs AS j (task, queue, payload, state, priority, run_at, created_at, max_attempts,
+                                timeout_ms, backoff_base_ms, backoff_cap_ms, trace_id, concurrency_key, debounce_key)
+    SELECT task, queue, payload, 'pending', priority, statement_timestamp() + for_ms * interval '1 millisecond',
+           statement_timestamp(), max_attempts, timeout_ms, backoff_base_ms, backoff_cap_ms, trace_id,
+           concurrency_key, debounce_key
+    FROM input ORDER BY ord
+    ON CONFLICT (task, debounce_key) WHERE state = 'pending' AND debounce_key IS NOT NULL
+    DO UPDATE SET payload = excluded.payload, trace_id = excluded.trace_id,
+                  concurrency_key = excluded.concurrency_key, run_at = excluded.run_at
+    RETURNING j.id, j.task, j.debounce_key, j.queue, (j.xmax = 0) AS created
+  ),
+  notified AS (
+    SELECT count(pg_notify($13, queue)) AS n FROM (SELECT DISTINCT queue FROM upserted) AS q
+  )
+  SELECT upserted.id, upserted.task, upserted.debounce_key, upserted.queue, upserted.created FROM upserted CROSS JOIN notified`;
 
 interface InsertedRow {
   id: string;
@@ -80,7 +112,7 @@ export async function insertJobsWithUniqueKeys(ctx: PgContext, jobs: readonly Jo
     );
   } catch (err) {
     if (!isLockTimeout(err)) throw err;
-    const keys = [...new Set(jobs.map((job) => job.uniqueKey).filter((key): key is string => key !== null))];
+    const keys = [...new Set(jobs.map((job) => job.uniqueKey ?? job.debounce?.key ?? null).filter((key): key is string => key !== null))];
     throw uniqueKeyHeldError(keys, err);
   }
 }
@@ -112,13 +144,69 @@ export async function insertJobs(
 ): Promise<{ results: InsertResult[]; queues: string[] }> {
   const results: (InsertResult | undefined)[] = new Array(jobs.length);
   const queues = new Set<string>();
+  const debounced = jobs.flatMap((job, index) => (job.debounce ? [index] : []));
   await lockUniqueKeys(ctx, client, jobs);
-  let todo = await withoutRecentDuplicates(ctx, client, jobs, results);
+  let todo = (await withoutRecentDuplicates(ctx, client, jobs, results)).filter((index) => !jobs[index]?.debounce);
   for (let round = 0; todo.length > 0; round++) {
     if (round === MAX_ROUNDS) throw new Error(`jobInsertMany: unique keys kept changing state during ${MAX_ROUNDS} attempts`);
     todo = await insertRound(ctx, client, jobs, todo, results, queues);
   }
+  if (debounced.length > 0) await debounceJobs(ctx, client, jobs, debounced, results, queues);
   return { results: results as InsertResult[], queues: [...queues] };
+}
+
+/**
+ * Inserts or moves on the debounced jobs at `indexes`. Jobs of one batch with the same task
+ * and key are one job whose last wins: one row per task and key goes to the statement (ON
+ * CONFLICT may not touch a row twice), the first of them answers `created` as the row says,
+ * the later ones `created: false`, as if they came one after another.
+ */
+async function debounceJobs(
+  ctx: PgContext,
+  client: Queryable,
+  jobs: readonly JobInsert[],
+  indexes: number[],
+  results: (InsertResult | undefined)[],
+  queues: Set<string>,
+): Promise<void> {
+  // A debounce key belongs to its task: grouped (and matched back) by both.
+  const taskKey = (task: string, key: string): string => JSON.stringify([task, key]);
+  const byKey = new Map<string, number[]>();
+  for (const index of indexes) {
+    const job = jobs[index] as JobInsert;
+    const key = taskKey(job.task, job.debounce?.key as string);
+    byKey.set(key, [...(byKey.get(key) ?? []), index]);
+  }
+  const batch = [...byKey.values()].map((group) => jobs[group[group.length - 1] as number] as JobInsert);
+  const { rows } = await client.query(debounceSql(ctx.s), [...debounceColumns(batch), ctx.channel]);
+  type DebouncedRow = { id: unknown; task: string; debounce_key: string; queue: string; created: boolean };
+  const byRow = new Map((rows as DebouncedRow[]).map((row) => [taskKey(row.task, row.debounce_key), row]));
+  for (const [key, group] of byKey) {
+    const row = byRow.get(key);
+    if (!row) throw new Error(`jobInsertMany: the debounced job of task and key ${key} came back from neither insert nor update`);
+    queues.add(row.queue);
+    // String(): the caller's client may parse bigint as a number or a BigInt.
+    group.forEach((index, n) => {
+      results[index] = { id: String(row.id), created: n === 0 && row.created };
+    });
+  }
+}
+
+function debounceColumns(batch: readonly JobInsert[]): unknown[][] {
+  return [
+    batch.map((job) => job.task),
+    batch.map((job) => job.queue),
+    batch.map((job) => payloadJson(job.payload)),
+    batch.map((job) => job.priority),
+    batch.map((job) => job.debounce?.forMs ?? 0),
+    batch.map((job) => job.maxAttempts),
+    batch.map((job) => job.timeoutMs),
+    batch.map((job) => job.backoffBaseMs),
+    batch.map((job) => job.backoffCapMs),
+    batch.map(traceIdOf),
+    batch.map((job) => job.concurrencyKey ?? null),
+    batch.map((job) => job.debounce?.key ?? null),
+  ];
 }
 
 /**
@@ -243,10 +331,14 @@ function insertColumns(batch: readonly JobInsert[]): unknown[][] {
     batch.map((job) => job.workflow?.runId ?? null),
     batch.map((job) => job.workflow?.step ?? null),
     batch.map((job) => job.workflow?.mapIndex ?? null),
+    batch.map((job) => job.concurrencyKey ?? null),
   ];
 }
 
-/** True when the batch needs the collision lookup (and so a transaction of its own). */
-export function hasUniqueKeys(jobs: readonly JobInsert[]): boolean {
-  return jobs.some((job) => job.uniqueKey !== null);
+/**
+ * True when the batch needs a transaction of its own: the collision lookup of unique keys, or
+ * a debounce, which waits like a unique key on another transaction's uncommitted job of its key.
+ */
+export function needsTransaction(jobs: readonly JobInsert[]): boolean {
+  return jobs.some((job) => job.uniqueKey !== null || (job.debounce !== undefined && job.debounce !== null));
 }

@@ -7,6 +7,7 @@
 import { resolvePage } from '../../../core/page.js';
 import type { JobFilter, JobRecord, Page } from '../../../core/types.js';
 import { checkJobFilter } from '../../filters.js';
+import { HELD_BY_LIMITS_MS } from '../../records.js';
 import type { PgContext } from '../context.js';
 import { type JobRow, isRowId, jobColumns, jobFromRow } from '../rows.js';
 import { where, whereClause } from './job-filter.js';
@@ -21,13 +22,31 @@ const listSql = (s: string, where: string, paged: string, n: number): string => 
   LEFT JOIN (SELECT ${jobColumns()} FROM ${s}.jobs ${paged} ORDER BY id DESC LIMIT $${n} OFFSET $${n + 1}) AS p ON true`;
 
 // One index probe per queue on `jobs_due`. Paused queues are left out: an idle worker must
-// not wake up for jobs it may not claim.
+// not wake up for jobs it may not claim. A limited queue (flow-claim.ts) is due no earlier
+// than its pause ends or its rate allows the next start (core/flow.ts rateNextStart: rate_tat
+// less burst - 1 intervals), as SQLite's answer: a worker then neither polls it every few ms
+// nor comes late for it. Held by its concurrency, it answers HELD_BY_LIMITS_MS (SQLite also
+// reads its keys' limits; here a queue whose every due key is held is claimed to find none).
 const nextDueSql = (s: string): string => `
-  SELECT ceil(extract(epoch FROM min(n.run_at) - now()) * 1000)::double precision AS ms
+  SELECT ceil(extract(epoch FROM min(greatest(n.run_at, h.until)) - now()) * 1000)::double precision AS ms
   FROM unnest($1::text[]) AS q(name)
   CROSS JOIN LATERAL (
     SELECT run_at FROM ${s}.jobs WHERE queue = q.name AND state = 'pending' ORDER BY run_at LIMIT 1
   ) AS n
+  LEFT JOIN LATERAL (
+    -- greatest() skips NULLs: no pause in force, or no rate state, holds nothing.
+    SELECT greatest(
+             CASE WHEN l.paused_until > now() THEN l.paused_until END,
+             CASE WHEN l.rate_limit IS NOT NULL AND l.rate_tat IS NOT NULL
+                  THEN to_timestamp((l.rate_tat - (coalesce(l.rate_burst, 1) - 1) * l.rate_period_ms::double precision / l.rate_limit) / 1000) END,
+             -- Its concurrency full: a running job must end first, no time known (records.ts
+             -- HELD_BY_LIMITS_MS), so an idle worker sleeps its poll interval, not 10 ms.
+             CASE WHEN l.concurrency IS NOT NULL
+                       AND (SELECT count(*) FROM ${s}.jobs AS r WHERE r.queue = q.name AND r.state = 'running') >= l.concurrency
+                  THEN now() + ${HELD_BY_LIMITS_MS} * interval '1 millisecond' END
+           ) AS until
+    FROM ${s}.queues AS l WHERE l.name = q.name AND l.limited
+  ) AS h ON true
   WHERE q.name <> ALL (ARRAY(SELECT name FROM ${s}.queues WHERE paused))`;
 
 export async function getJob(ctx: PgContext, id: string): Promise<JobRecord | null> {

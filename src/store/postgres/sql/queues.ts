@@ -1,7 +1,7 @@
 /**
  * Queue-level operations: queueStats (one statement of grouped reads, joined with the paused
- * flags in `queues`) and queueSetPaused. A queue needs no row to exist; a row only records
- * that it was paused or resumed. Resuming sends `pg_notify`, since the queue's due jobs
+ * flags and flow limits in `queues`) and queueSetPaused. A queue needs no row to exist; a row
+ * only records that it was paused or resumed, or its limits (flow-queues.ts). Resuming sends `pg_notify`, since the queue's due jobs
  * become claimable at that moment. Also the queues that have pending jobs, which the
  * listener wakes its subscribers for after it (re)connects.
  *
@@ -13,6 +13,7 @@
  * instead of testing run_at and finished_at on every row of the table.
  */
 import type { QueueStats } from '../../../core/types.js';
+import { type FlowRow, flowColumns, limitsFromRow } from './flow-queues.js';
 import { LAST_HOUR_MS } from '../../records.js';
 import type { PgContext } from '../context.js';
 import type { Queryable } from '../pool.js';
@@ -50,6 +51,8 @@ export const statsSql = (s: string): string => `
   names AS (SELECT queue AS name FROM counts UNION SELECT name FROM ${s}.queues)
   SELECT names.name AS queue,
          coalesce(queues.paused, false) AS paused,
+         ${flowColumns('queues')},
+         CASE WHEN queues.paused_until > now() THEN queues.paused_until END AS paused_until_now,
          coalesce(counts.pending, 0) AS pending,
          coalesce(waiting.due, 0) AS due,
          coalesce(counts.running, 0) AS running,
@@ -91,8 +94,11 @@ const pendingQueuesSql = (s: string): string => `
 // count(*) is bigint, which node-postgres returns as a string.
 type Count = string;
 
-interface StatsRow extends Record<'pending' | 'due' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'delayed', Count> {
+interface StatsRow extends Record<'pending' | 'due' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'delayed', Count>, Omit<FlowRow, 'fair'> {
   queue: string;
+  /** Null for a queue without a row. */
+  fair: boolean | null;
+  paused_until_now: Date | null;
   paused: boolean;
   succeeded_last_hour: Count;
   failed_last_hour: Count;
@@ -114,6 +120,8 @@ export async function queueStats(ctx: PgContext): Promise<QueueStats[]> {
     succeededLastHour: Number(row.succeeded_last_hour),
     failedLastHour: Number(row.failed_last_hour),
     oldestDueAgeMs: row.oldest_due_age_ms,
+    limits: limitsFromRow(row.fair === null ? undefined : { ...row, fair: row.fair }),
+    pausedUntil: row.paused_until_now,
   }));
 }
 

@@ -34,7 +34,9 @@ const ACTIONS = {
       UPDATE jobs SET
         finished_at = CASE WHEN state = 'pending' THEN @now ELSE finished_at END,
         cancel_requested = CASE WHEN state = 'running' THEN 1 ELSE cancel_requested END,
-        state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE state END
+        state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE state END,
+        -- Out of pending, a debounce key means nothing (see jobs-claim.ts); a running job has none.
+        debounce_key = NULL
       ${matched} AND (state = 'pending' OR cancel_requested = 0)
       RETURNING id, state, run_id, step, map_index`,
   },

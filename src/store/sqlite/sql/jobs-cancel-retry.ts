@@ -20,8 +20,9 @@ import { NOT_OF_A_RUN, assertNotAStep } from './workflows-guard.js';
 const STATE = `SELECT id, state, cancel_requested, queue, unique_key, run_id, step, map_index FROM jobs WHERE id = ?`;
 
 // The moves these statements make, and the states they start from, are core/states.ts's table.
+// A job leaving pending drops its debounce key (see jobs-claim.ts), so a retry never collides.
 const CANCEL_PENDING = `
-  UPDATE jobs SET state = 'cancelled', finished_at = @now
+  UPDATE jobs SET state = 'cancelled', finished_at = @now, debounce_key = NULL
   WHERE id = @id AND state = 'pending'`;
 
 const REQUEST_CANCEL = `UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND state = 'running'`;

@@ -9,6 +9,8 @@ import type { JobFilter, JobRecord, Page } from '../../../core/types.js';
 import { checkJobFilter } from '../../filters.js';
 import type { SqliteConnection } from '../connection.js';
 import { type JobRow, jobFromRow, toRowId } from '../rows.js';
+import { HELD_BY_LIMITS_MS } from '../../records.js';
+import { limitedNextStart, limitedStartAt } from './flow-claim.js';
 import { where, whereClause } from './job-filter.js';
 
 const GET = `SELECT * FROM jobs WHERE id = ?`;
@@ -17,8 +19,10 @@ const GET = `SELECT * FROM jobs WHERE id = ?`;
 // wait. Paused queues give no row: an idle worker must not wake up for jobs it may not claim.
 // Measured with 200,000 delayed jobs: 15 ms when one MIN over all the queues walked
 // `jobs_claim` (priority first), 0.005 ms now (0.007 ms for three queues).
+// A limited queue (flow-claim.ts) is due no earlier than its limits allow a start.
 const NEXT_DUE = `
-  SELECT (SELECT MIN(run_at) FROM jobs WHERE queue = @queue AND state = 'pending') AS run_at
+  SELECT (SELECT MIN(run_at) FROM jobs WHERE queue = @queue AND state = 'pending') AS run_at,
+         EXISTS (SELECT 1 FROM queues WHERE name = @queue AND limited = 1) AS limited
   WHERE NOT EXISTS (SELECT 1 FROM queues WHERE name = @queue AND paused = 1)`;
 
 export function getJob(c: SqliteConnection, jobId: string): JobRecord | null {
@@ -49,7 +53,17 @@ export function nextDueIn(c: SqliteConnection, now: number, queues: readonly str
   const earliest = c.read(() => {
     let min: number | null = null;
     for (const queue of new Set(queues)) {
-      const runAt = (nextDue.get({ queue }) as { run_at: number | null } | undefined)?.run_at ?? null;
+      const row = nextDue.get({ queue }) as { run_at: number | null; limited: number } | undefined;
+      const due = row?.run_at ?? null;
+      let runAt = due;
+      if (due !== null && row?.limited === 1) {
+        // Due now: when the limits let it start (a running job must end first: see
+        // HELD_BY_LIMITS_MS). Due later: its limits may have changed by then, but not its
+        // pause or its rate's schedule.
+        const held = due <= now ? limitedStartAt(c, queue, now) : limitedNextStart(c, queue, now);
+        if (held === Infinity) runAt = now + HELD_BY_LIMITS_MS;
+        else if (held !== null) runAt = Math.max(due, held);
+      }
       if (runAt !== null && (min === null || runAt < min)) min = runAt;
     }
     return min;

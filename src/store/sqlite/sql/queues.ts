@@ -1,7 +1,7 @@
 /**
  * Queue-level operations: queueStats (one statement of grouped reads, joined with the paused
- * flags in `queues`) and queueSetPaused. A queue needs no row to exist; a row only records
- * that it was paused or resumed.
+ * flags and flow limits in `queues`) and queueSetPaused. A queue needs no row to exist; a row
+ * only records that it was paused or resumed, or its limits (flow-queues.ts).
  *
  * queueStats runs on every dashboard refresh and metrics scrape, so each part reads one
  * index: the counts per state from `jobs_queue_state` (queue, state) alone, the pending
@@ -12,6 +12,7 @@
 import type { QueueStats } from '../../../core/types.js';
 import { LAST_HOUR_MS } from '../../records.js';
 import type { SqliteConnection } from '../connection.js';
+import { type FlowRow, FLOW_COLUMNS, limitsFromRow, pauseOf } from './flow-queues.js';
 
 /** The statement (exported for the plan tests). */
 export const STATS = `
@@ -55,7 +56,8 @@ export const STATS = `
          COALESCE(waiting.delayed, 0) AS delayed,
          COALESCE(recent.succeeded, 0) AS succeededLastHour,
          COALESCE(recent.failed, 0) AS failedLastHour,
-         CASE WHEN waiting.first_run_at <= @now THEN @now - waiting.first_run_at END AS oldestDueAgeMs
+         CASE WHEN waiting.first_run_at <= @now THEN @now - waiting.first_run_at END AS oldestDueAgeMs,
+         ${FLOW_COLUMNS.replace(/(\w+)/g, 'queues.$1')}
   FROM names
   LEFT JOIN counts ON counts.queue = names.name
   LEFT JOIN waiting ON waiting.queue = names.name
@@ -67,10 +69,26 @@ const SET_PAUSED = `
   INSERT INTO queues (name, paused) VALUES (?, ?)
   ON CONFLICT (name) DO UPDATE SET paused = excluded.paused`;
 
-type StatsRow = Omit<QueueStats, 'paused'> & { paused: number };
+type StatsRow = Omit<QueueStats, 'paused' | 'limits' | 'pausedUntil'> & { paused: number } & FlowRow;
 
 export function queueStats(c: SqliteConnection, now: number): QueueStats[] {
-  return (c.prepare(STATS).all({ now, hourAgo: now - LAST_HOUR_MS }) as StatsRow[]).map((row) => ({ ...row, paused: row.paused !== 0 }));
+  return (c.prepare(STATS).all({ now, hourAgo: now - LAST_HOUR_MS }) as StatsRow[]).map((row) => ({
+    queue: row.queue,
+    paused: row.paused !== 0,
+    pending: row.pending,
+    due: row.due,
+    running: row.running,
+    succeeded: row.succeeded,
+    failed: row.failed,
+    cancelled: row.cancelled,
+    delayed: row.delayed,
+    succeededLastHour: row.succeededLastHour,
+    failedLastHour: row.failedLastHour,
+    oldestDueAgeMs: row.oldestDueAgeMs,
+    // Columns of a queue without a row read NULL: its fair flag too.
+    limits: limitsFromRow(row.fair === null ? undefined : row),
+    pausedUntil: pauseOf(row.paused_until, now),
+  }));
 }
 
 export function setQueuePaused(c: SqliteConnection, queue: string, paused: boolean): void {
