@@ -23,6 +23,7 @@ import { checkBulk } from '../bulk.js';
 import { checkChanges, checkExecutions } from '../filters.js';
 import { checkThroughput } from '../throughput.js';
 import { checkLimit, checkPrune } from '../schedule-records.js';
+import { DataVersionWatch, type Peek } from './data-version.js';
 import { FileWatch, readOnlyLost } from './file-watch.js';
 import { runMigrations } from './migrations.js';
 import { JobsAvailableSignal } from './notify.js';
@@ -74,6 +75,12 @@ export interface SqliteStoreOptions {
    * @defaultValue true
    */
   create?: boolean;
+  /**
+   * While a worker listens for jobs, how often the store checks whether another process
+   * committed to the file (`PRAGMA data_version`, no lock), to wake the worker at once
+   * instead of at its next poll. @defaultValue DATA_VERSION_CHECK_MS (5 ms)
+   */
+  wakeCheckMs?: number;
 }
 
 /** How long one call keeps retrying while another process holds the write lock, by default. */
@@ -90,7 +97,9 @@ type Unit<T> = (c: SqliteConnection, now: number) => T;
 export function createSqliteStore(options: SqliteStoreOptions): Store {
   const lockWaitMs = options.lockWaitMs ?? LOCK_WAIT_BUDGET_MS;
   if (!Number.isFinite(lockWaitMs) || lockWaitMs < 0) throw new ValidationError('lockWaitMs', 'a number of milliseconds >= 0', lockWaitMs);
-  return new SqliteStore(options.path, sqliteClock(options.clock), lockWaitMs, options.create !== false);
+  const wakeCheckMs = options.wakeCheckMs;
+  if (wakeCheckMs !== undefined && (!Number.isFinite(wakeCheckMs) || wakeCheckMs < 1)) throw new ValidationError('wakeCheckMs', 'a number of milliseconds >= 1', wakeCheckMs);
+  return new SqliteStore(options.path, sqliteClock(options.clock), lockWaitMs, options.create !== false, wakeCheckMs);
 }
 
 /** SQLite's clock is this process's: Date.now(), plus a test clock's offset. */
@@ -107,6 +116,8 @@ class SqliteStore implements Store {
   private closed = false;
   private readonly signal: JobsAvailableSignal;
   private readonly watch: FileWatch | null;
+  /** Wakes this process's workers on another process's commits (null for a private memory database). */
+  private readonly otherProcesses: DataVersionWatch | null;
   /** Set once the file is gone for good: every later call throws it. */
   private lost: StoreLostError | null = null;
 
@@ -115,9 +126,11 @@ class SqliteStore implements Store {
     private readonly clock: () => number,
     private readonly lockWaitMs: number,
     private readonly create: boolean,
+    wakeCheckMs: number | undefined,
   ) {
     this.signal = new JobsAvailableSignal(path);
     this.watch = isMemoryPath(path) ? null : new FileWatch(path);
+    this.otherProcesses = isMemoryPath(path) ? null : new DataVersionWatch({ peek: this.peek, emit: (queues) => this.signal.emit(queues), intervalMs: wakeCheckMs });
   }
 
   migrate: Store['migrate'] = () => this.run((c, now) => runMigrations(c, now, this.create));
@@ -125,6 +138,7 @@ class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.otherProcesses?.stop();
     this.signal.close();
     this.conn?.close();
     this.conn = null;
@@ -335,7 +349,13 @@ class SqliteStore implements Store {
   };
 
   onJobsAvailable(listener: (queue: string) => void): () => void {
-    return this.signal.subscribe(listener);
+    if (this.closed) return () => {};
+    const unsubscribe = this.signal.subscribe(listener);
+    const release = this.otherProcesses?.hold() ?? (() => {});
+    return () => {
+      unsubscribe();
+      release();
+    };
   }
 
   onSchedulesChanged(listener: () => void): () => void {
@@ -361,6 +381,16 @@ class SqliteStore implements Store {
       }
     }
   }
+
+  /** A best-effort read on the connection already open (data-version.ts); null when none or on error. */
+  private readonly peek: Peek = (unit) => {
+    if (this.closed || this.lost || !this.conn) return null;
+    try {
+      return unit(this.conn, this.clock());
+    } catch {
+      return null;
+    }
+  };
 
   private connection(): SqliteConnection {
     if (this.closed) throw new OrdoError('store_unavailable', `the SQLite store for ${this.path} is closed; open a new one`);
