@@ -22,8 +22,27 @@ export const DEFAULTS = {
   cancelCheckMs: 1_000,
   /** Longest idle sleep between claims when no wake-up arrives. */
   pollMs: 1_000,
+  /**
+   * Longest idle sleep between claims on a store whose wake-ups cross processes (PostgreSQL's
+   * NOTIFY), when nothing is due or the next due time is known. Every write that makes a job
+   * due sends a NOTIFY, and a LISTEN connection that dropped wakes the worker for every queue
+   * with pending jobs as soon as it is back, so this poll only backs them up; an idle worker
+   * then costs the database a claim every 30 s instead of every second.
+   */
+  notifiedPollMs: 30_000,
+  /**
+   * While a worker holds no job, its row is refreshed this often instead of every heartbeat
+   * (and says so in its liveness): an idle worker's presence needs no ten-second precision.
+   */
+  idleBeatMs: 30_000,
   /** How often expired leases of dead workers are recovered. */
   rescueMs: 5_000,
+  /**
+   * Time between rescue sweeps while the leader has seen no sign of jobs (no "jobs available"
+   * signal, nothing rescued) for a while: a dead worker's jobs are then recovered within a
+   * lease and this, instead of a lease and `rescueMs`.
+   */
+  idleRescueMs: 30_000,
   /** On stop, how long running jobs may take before they are aborted and released. */
   graceMs: 10_000,
   /** Most jobs claimed by one statement. */

@@ -17,6 +17,15 @@
  * loop, so while it runs they are alive, at worst stalled with it, and a sweep sent before a
  * stall reaches the database only after it (the timers above cannot see that one coming).
  *
+ * Sweeps cost statements, and a deployment with no job about needs none. So on a store whose
+ * "jobs available" signals reach every process (PostgreSQL's NOTIFY: inserts, retries,
+ * releases, resumes), the rescuer sweeps every `rescueMs` only while it has seen a sign of
+ * jobs lately (such a signal, or a sweep that recovered some) — within two leases and a sweep
+ * interval, long enough for a job claimed at the signal by a worker that died at once to
+ * expire and be swept — and every `idleRescueMs` after that. A job that runs long after the
+ * last sign (no job made due anywhere since) is then recovered within its lease and
+ * `idleRescueMs` of its worker's death, instead of its lease and `rescueMs`.
+ *
  * What at-least-once means, then: a holder that cannot heartbeat for a whole lease while
  * the leader can (a handler that blocks its event loop longer than the lease, a network cut
  * between it and the database) is taken for dead. Its job runs again elsewhere, possibly
@@ -26,6 +35,7 @@
  * as the lease.
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { DEFAULTS } from '../core/defaults.js';
 import type { EventBus, OrdoEvents } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import type { Store } from '../store/contract.js';
@@ -36,8 +46,14 @@ import type { Elector } from './elector.js';
 export interface RescuerOptions {
   store: Store;
   elector: Elector;
-  /** Time between sweeps. */
+  /** Time between sweeps while jobs are about. */
   rescueMs: number;
+  /**
+   * Time between sweeps after two leases without a sign of jobs, on a store whose signals
+   * cross processes (elsewhere every sweep is `rescueMs` apart). @defaultValue the longer of
+   * `rescueMs` and DEFAULTS.idleRescueMs (30 s)
+   */
+  idleRescueMs?: number;
   /** The job lease: the quiet time to wait before a sweep after a gap (see above). */
   leaseMs: number;
   /** Timer lateness that counts as a frozen process. */
@@ -62,6 +78,11 @@ export class Rescuer extends Service {
   /** The elector's failure count already taken into account. */
   private failuresSeen = 0;
   private readonly unsubscribe: () => void;
+  private unsubscribeJobs: () => void = () => {};
+  /** When the last sweep ran, and when a sign of jobs was last seen (see above). */
+  private sweptAt = -Infinity;
+  private jobsSeenAt = -Infinity;
+  private readonly idleRescueMs: number;
   /**
    * Event-loop delays of this process since the last tick. A late timer alone misses a block
    * that began while a sweep was in flight (the next tick is then on time); this does not.
@@ -70,6 +91,9 @@ export class Rescuer extends Service {
 
   constructor(private readonly options: RescuerOptions) {
     super();
+    // Where signals stay in their process, silence says nothing: every sweep is rescueMs apart.
+    // (A store without capabilities, as a test's stub, is taken as one of those.)
+    this.idleRescueMs = options.store.capabilities?.crossProcessNotify === true ? Math.max(options.rescueMs, options.idleRescueMs ?? DEFAULTS.idleRescueMs) : options.rescueMs;
     this.ticker = new Ticker(options.rescueMs, (lateMs) => this.tick(lateMs), options.onError);
     this.unsubscribe = options.elector.onChange(() => {
       this.rearm();
@@ -85,12 +109,14 @@ export class Rescuer extends Service {
   }
 
   protected async onStart(): Promise<void> {
+    if (this.idleRescueMs > this.options.rescueMs) this.unsubscribeJobs = this.options.store.onJobsAvailable(() => (this.jobsSeenAt = Date.now()));
     this.loopDelay.enable();
     this.ticker.start({ immediately: true });
   }
 
   protected async onStop(): Promise<void> {
     this.unsubscribe();
+    this.unsubscribeJobs();
     await this.ticker.stop();
     this.loopDelay.disable();
   }
@@ -113,6 +139,8 @@ export class Rescuer extends Service {
     this.gap ||= gap;
     this.term = elector.term;
     if (!elector.isLeader) return void (this.quietSince = null);
+    // The first sweep after the quiet time (or at once) is never put off as idle.
+    this.sweptAt = -Infinity;
     this.quietSince = this.gap ? Date.now() : Date.now() - leaseMs;
     this.gap = false;
   }
@@ -126,6 +154,7 @@ export class Rescuer extends Service {
       if (wait !== null) this.ticker.runSoon(Math.min(this.options.rescueMs, wait));
       return;
     }
+    if (this.idleNow()) return;
     try {
       await this.sweep();
     } catch (err) {
@@ -134,10 +163,21 @@ export class Rescuer extends Service {
     }
   }
 
+  /** True when no sign of jobs was seen lately and the last sweep is less than an idle interval old. */
+  private idleNow(): boolean {
+    const { leaseMs, rescueMs } = this.options;
+    const now = Date.now();
+    if (now - this.jobsSeenAt < 2 * leaseMs + rescueMs) return false;
+    // Half an interval early: the tick that lands nearest the idle interval sweeps.
+    return now - this.sweptAt < this.idleRescueMs - rescueMs / 2;
+  }
+
   private async sweep(): Promise<void> {
     const { rescued, failed, cancelled } = await this.options.store.jobRescueExpired({ exceptWorkers: this.options.localWorkers?.() ?? [] });
+    this.sweptAt = Date.now();
     const counts = { rescued: rescued.length, failed: failed.length, cancelled: cancelled.length };
     if (counts.rescued + counts.failed + counts.cancelled === 0) return;
+    this.jobsSeenAt = this.sweptAt;
     this.options.logger.warn(counts, 'recovered jobs whose worker stopped heartbeating');
     this.options.events?.emit('jobs:rescued', counts);
     this.options.onRescued?.();

@@ -5,6 +5,11 @@
  * looks for cancellations requested for its running jobs. What the store answers (a lease
  * lost, a cancellation requested) goes to the executor.
  *
+ * A worker that holds nothing refreshes its row only every `idleBeatMs`, and the row it writes
+ * then says so (its liveness is two idle beats and a second), so an idle worker costs the
+ * database one statement per idle beat. The first beat after it held its last job is written
+ * at once, so no row written with the short liveness of a busy worker is left to lapse.
+ *
  * A heartbeat that fails is retried within a second, not a whole interval later: after the
  * database comes back, the worker's leases must be renewed before a rescuer would take its
  * jobs away (the rescuer waits a full lease after any gap; see maintenance/rescuer.ts).
@@ -33,9 +38,12 @@ export interface LeaseKeeperOptions {
   workerId: string;
   leaseMs: number;
   heartbeatMs: number;
+  /** How often the worker row is refreshed while nothing is held; at least `heartbeatMs`. */
+  idleBeatMs: number;
   cancelCheckMs: number;
   holder: LeaseHolder;
-  info(): WorkerInfo;
+  /** The worker row to write, its liveness fitted to the next beat coming within `beatMs`. */
+  info(beatMs: number): WorkerInfo;
   onOk(): void;
   onError(err: unknown, during: string): void;
 }
@@ -44,10 +52,13 @@ export interface LeaseKeeperOptions {
 export class LeaseKeeper extends Service {
   private readonly heartbeats: Ticker;
   private readonly cancelChecks: Ticker;
+  /** When the worker row was last written, and whether it was written while nothing was held. */
+  private rowWrittenAt = -Infinity;
+  private rowIdle = false;
 
   constructor(private readonly options: LeaseKeeperOptions) {
     super();
-    this.heartbeats = new Ticker(options.heartbeatMs, () => this.heartbeat(), (err) => {
+    this.heartbeats = new Ticker(options.heartbeatMs, () => this.heartbeat({ idleSkips: true }), (err) => {
       options.onError(err, 'heartbeat');
       this.heartbeats.runSoon(Math.min(RETRY_MS, options.heartbeatMs));
     });
@@ -63,10 +74,18 @@ export class LeaseKeeper extends Service {
     await Promise.all([this.heartbeats.stop(), this.cancelChecks.stop()]);
   }
 
-  /** One heartbeat: the held leases, then the worker row. Throws when the store is away. */
-  async heartbeat(): Promise<void> {
-    const { store, workerId, leaseMs, holder } = this.options;
+  /**
+   * One heartbeat: the held leases, then the worker row. Throws when the store is away. With
+   * `idleSkips` (the periodic beat), a worker that holds nothing and wrote its idle row less
+   * than an idle beat ago writes nothing; otherwise the store is always asked (catching up
+   * after an outage must learn whether it is back).
+   */
+  async heartbeat({ idleSkips = false } = {}): Promise<void> {
+    const { store, workerId, leaseMs, holder, heartbeatMs, idleBeatMs } = this.options;
     const sent = this.latestAttempts();
+    const idle = sent.size === 0 && holder.runningCount === 0;
+    // Half a beat early: the tick that lands nearest the idle beat writes, not the one after.
+    if (idleSkips && idle && this.rowIdle && Date.now() - this.rowWrittenAt < idleBeatMs - heartbeatMs / 2) return;
     if (sent.size > 0) {
       const { lost, cancelRequested } = await store.jobHeartbeat({ workerId, jobs: [...sent.values()], leaseMs });
       // Named with the attempt the heartbeat was about: the job may have been retried and
@@ -74,7 +93,9 @@ export class LeaseKeeper extends Service {
       for (const id of lost) holder.lost(sent.get(id)!);
       for (const id of cancelRequested) holder.cancelRequested(sent.get(id)!);
     }
-    await store.workerHeartbeat({ worker: this.options.info() });
+    await store.workerHeartbeat({ worker: this.options.info(idle ? idleBeatMs : heartbeatMs) });
+    this.rowWrittenAt = Date.now();
+    this.rowIdle = idle;
     this.options.onOk();
   }
 

@@ -36,13 +36,26 @@ export interface WorkerOptions {
   name?: string;
   /** How long a claim holds a job without a heartbeat; at least 1 s (`LIMITS.minLeaseMs`). @defaultValue 30000 */
   leaseMs?: number;
-  /** How often leases and the worker row are refreshed; at most leaseMs / 2. @defaultValue leaseMs / 3 */
+  /**
+   * How often leases and the worker row are refreshed; at most leaseMs / 2. A worker holding
+   * no job refreshes its row every 30 s (`DEFAULTS.idleBeatMs`, or this if longer).
+   * @defaultValue leaseMs / 3
+   */
   heartbeatMs?: number;
   /** How often running jobs are checked for cancellation. @defaultValue 1000 */
   cancelCheckMs?: number;
-  /** Longest idle sleep between claims when no wake-up arrives. @defaultValue 1000 */
+  /**
+   * Longest idle sleep between claims when no wake-up arrives. On PostgreSQL, whose NOTIFY
+   * wakes workers across processes, a worker with nothing due sleeps up to 30 s
+   * (`DEFAULTS.notifiedPollMs`, or this if longer); this poll then serves queues whose due
+   * jobs wait for a slot their limits hold. @defaultValue 1000
+   */
   pollMs?: number;
-  /** How often expired leases of dead workers are recovered (by the maintenance leader). @defaultValue 5000 */
+  /**
+   * How often expired leases of dead workers are recovered (by the maintenance leader), while
+   * jobs are about; after a lease without any sign of them, every 30 s (`DEFAULTS.idleRescueMs`,
+   * or this if longer). @defaultValue 5000
+   */
   rescueMs?: number;
   /** On stop, how long running jobs may take to finish before they are aborted and released. @defaultValue 10000 */
   shutdownGraceMs?: number;

@@ -2,13 +2,18 @@
  * The producer: owns the worker's slots and its claim loop. It claims due jobs, up to the
  * free slots, and hands each to the executor; an idle worker sleeps until the next due job
  * (`jobNextDueIn`), a wake-up (a freed slot, an insert, a rescue) or the poll interval,
- * whichever is first. After a failed store call it backs off, and before claiming again it
+ * whichever is first. On a store whose wake-ups cross processes (PostgreSQL), a worker with
+ * nothing due, or whose next job's due time is known, sleeps up to `idlePollMs` instead: every
+ * write that makes a job due wakes it, and so does its LISTEN connection coming back after a
+ * drop. A queue held by its limits (a slot freed by another process sends no wake-up) is
+ * still polled every `pollMs`. After a failed store call it backs off, and before claiming again it
  * catches up (`catchUp`: renew its leases, write the results it kept), so a worker never
  * claims anew before what it already holds is safe.
  */
 import type { JobRecord } from '../core/types.js';
 import { backoffDelay } from '../core/retry.js';
 import type { Store } from '../store/contract.js';
+import { HELD_BY_LIMITS_MS } from '../store/records.js';
 import { pause, Service } from '../services/service.js';
 import { Wakeup } from '../services/wakeup.js';
 
@@ -24,6 +29,11 @@ export interface ProducerOptions {
   claimBatch: number;
   leaseMs: number;
   pollMs: number;
+  /**
+   * Longest idle sleep when nothing is due or the next due time is known; at least `pollMs`.
+   * Longer than `pollMs` only where wake-ups reach this process from every other one.
+   */
+  idlePollMs: number;
   /** Slots in use now. */
   busy(): number;
   execute(job: JobRecord): void;
@@ -98,6 +108,14 @@ export class Producer extends Service {
     if (jobs.length === limit || this.stopSignal.aborted) return;
     const dueIn = await options.store.jobNextDueIn({ queues: options.queues });
     const floor = jobs.length === 0 ? MIN_IDLE_WAIT_MS : 0;
-    await this.wakeup.wait(Math.max(floor, dueIn === null ? options.pollMs : Math.min(dueIn, options.pollMs)));
+    await this.wakeup.wait(Math.max(floor, this.idleWait(dueIn)));
+  }
+
+  /** How long to sleep, given what `jobNextDueIn` answered, when no wake-up comes first. */
+  private idleWait(dueIn: number | null): number {
+    const { pollMs, idlePollMs } = this.options;
+    // Held by limits: the slot may be freed by another process, which sends no wake-up.
+    if (dueIn === HELD_BY_LIMITS_MS) return pollMs;
+    return dueIn === null ? idlePollMs : Math.min(dueIn, idlePollMs);
   }
 }

@@ -8,6 +8,7 @@
  * rest: none is lost. Events go to `worker.events`.
  */
 import { hostname } from 'node:os';
+import { DEFAULTS } from '../core/defaults.js';
 import { EventBus, type OrdoEvents } from '../core/events.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import type { JobFinish, JobRecord, WorkerInfo } from '../core/types.js';
@@ -147,6 +148,7 @@ export class Worker extends Service {
       workerId: options.name,
       leaseMs: options.leaseMs,
       heartbeatMs: options.heartbeatMs,
+      idleBeatMs: Math.max(options.heartbeatMs, DEFAULTS.idleBeatMs),
       cancelCheckMs: options.cancelCheckMs,
       holder: {
         held: () => [...executor.held(), ...completer.waiting.map(({ id, attempt }) => ({ id, attempt }))],
@@ -156,7 +158,7 @@ export class Worker extends Service {
         lost: (ref) => executor.lost(ref),
         cancelRequested: (ref) => executor.cancelRequested(ref),
       },
-      info: () => this.info(),
+      info: (beatMs) => this.info(beatMs),
       onOk,
       onError,
     });
@@ -168,6 +170,8 @@ export class Worker extends Service {
       claimBatch: options.claimBatch,
       leaseMs: options.leaseMs,
       pollMs: options.pollMs,
+      // Wake-ups of other processes reach this one (NOTIFY): the poll only backs them up.
+      idlePollMs: store.capabilities.crossProcessNotify ? Math.max(options.pollMs, DEFAULTS.notifiedPollMs) : options.pollMs,
       busy: () => executor.busy,
       execute: (job) => void executor.execute(job),
       catchUp: async () => {
@@ -235,10 +239,11 @@ export class Worker extends Service {
     }
   }
 
-  private info(): WorkerInfo {
-    const { name, queues, concurrency, heartbeatMs } = this.options;
+  /** The worker row, for a next beat due within `beatMs` (the heartbeat interval unless idle). */
+  private info(beatMs = this.options.heartbeatMs): WorkerInfo {
+    const { name, queues, concurrency } = this.options;
     // How long after its last heartbeat this worker still counts as alive: two beats and a second.
-    return { id: name, host: hostname(), pid: process.pid, queues, concurrency, running: this.runningCount, startedAt: this.startedAt, livenessMs: 2 * heartbeatMs + 1_000 };
+    return { id: name, host: hostname(), pid: process.pid, queues, concurrency, running: this.runningCount, startedAt: this.startedAt, livenessMs: 2 * beatMs + 1_000 };
   }
 
   private async closeStore(store: Store): Promise<void> {
