@@ -88,7 +88,7 @@ describe('sqlite engine: wake on another process\'s commits', () => {
       latencies.push(woken[0]!.at - sent);
     }
     latencies.sort((a, b) => a - b);
-    // Sent → woken includes the other process's stdin read and commit; the check runs every 5 ms.
+    // Sent → woken includes the other process's stdin read and commit; the OS reports the commit at once.
     expect(latencies[10]!).toBeLessThan(25);
   });
 

@@ -2,21 +2,34 @@
  * Wakes this process's workers when ANOTHER process changes the database file. SQLite has
  * no LISTEN/NOTIFY, but `PRAGMA data_version` on a connection changes whenever another
  * connection commits to the file; reading it takes no lock and costs a few microseconds.
- * So while something listens for "jobs available" (a worker's producer), the store reads it
- * every DATA_VERSION_CHECK_MS (5 ms); when it moved, it reads the head of each queue that has pending
- * jobs (one index seek per queue) and wakes the listeners of those queues whose head is due
- * now, or earlier than at the previous check (a delayed job the workers' wait must now
- * end sooner for). Without that, a worker would only see another process's enqueue at
- * its next poll (pollMs, about a second).
+ * While something listens for "jobs available" (a worker's producer), the store reads it
+ * whenever the file's write-ahead log (`<file>-wal`, where every commit is written) is
+ * modified, as the OS reports it (fs.watch: inotify on Linux, so a commit is noticed within
+ * a millisecond and an idle store does no work at all), and every DATA_VERSION_CHECK_MS as
+ * well, for what the OS does not report (a network file system, a log deleted and
+ * recreated, a watch that failed). A timer alone would have to run every few milliseconds
+ * to be as quick, which costs an idle worker over 1 % of a core.
+ *
+ * When the version moved, it reads the head of each queue that has pending jobs (one index
+ * seek per queue) and wakes the listeners of those queues whose head is due now, or earlier
+ * than at the previous check (a delayed job the workers' wait must now end sooner for).
+ * Without that, a worker would only see another process's enqueue at its next poll.
  *
  * The store's own commits do not move its connection's data_version: they are signalled in
- * the process already (notify.ts). The timer is unref'd and runs only while someone
- * listens, so an idle store costs nothing and never keeps the process alive.
+ * the process already (notify.ts). The watch and the timer run only while someone listens
+ * and never keep the process alive.
  */
+import { type FSWatcher, watch } from 'node:fs';
 import type { SqliteConnection } from './connection.js';
 
-/** How often a listened-to store reads `PRAGMA data_version`, by default. */
-export const DATA_VERSION_CHECK_MS = 5;
+/**
+ * How often a listened-to store reads `PRAGMA data_version` when the OS did not report a
+ * change of the log, by default: the longest wake-up delay where file watching fails.
+ */
+export const DATA_VERSION_CHECK_MS = 50;
+
+/** Pauses before looking again when the log was written but no commit is visible yet. */
+const RECHECK_MS = [1, 2, 5, 10];
 
 /**
  * The head (earliest run_at) of every unpaused queue with pending jobs. The recursive part
@@ -41,6 +54,8 @@ const QUEUE_HEADS = `
 export type Peek = <T>(unit: (c: SqliteConnection, now: number) => T) => T | null;
 
 export interface DataVersionWatchOptions {
+  /** The database file; its write-ahead log is `<path>-wal`. */
+  path: string;
   peek: Peek;
   /** Tells this process's listeners that `queues` may have due jobs. */
   emit(queues: readonly string[]): void;
@@ -52,6 +67,9 @@ export class DataVersionWatch {
   private readonly intervalMs: number;
   private users = 0;
   private timer: NodeJS.Timeout | null = null;
+  private watcher: FSWatcher | null = null;
+  /** A check is queued for this turn of the event loop (one commit reports several writes). */
+  private queued = false;
   /** The connection the version was read on: each connection counts on its own. */
   private conn: SqliteConnection | null = null;
   private version = 0;
@@ -78,26 +96,74 @@ export class DataVersionWatch {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.unwatch();
     this.conn = null;
   }
 
   private start(): void {
     // The baseline, now: a commit made after the listener subscribed must count as a change.
     this.options.peek((c, now) => this.changedQueues(c, now));
-    this.timer = setInterval(() => this.check(), this.intervalMs);
+    this.watchLog();
+    this.timer = setInterval(() => {
+      if (!this.watcher) this.watchLog();
+      this.check();
+    }, this.intervalMs);
     this.timer.unref();
   }
 
-  private check(): void {
-    const queues = this.options.peek((c, now) => this.changedQueues(c, now));
-    if (queues && queues.length > 0) this.options.emit(queues);
+  /** Watches the write-ahead log; without one (not created yet, no support) the timer is all. */
+  private watchLog(): void {
+    try {
+      this.watcher = watch(`${this.options.path}-wal`, { persistent: false }, (event) => {
+        // Deleted or replaced: the watch follows the old file; the timer watches the new one.
+        if (event === 'rename') this.unwatch();
+        this.queueCheck();
+      });
+      this.watcher.on('error', () => this.unwatch());
+    } catch {
+      this.watcher = null;
+    }
   }
 
-  /** The queues to wake when the file changed since the last look; empty when it did not. */
-  private changedQueues(c: SqliteConnection, now: number): string[] {
+  private unwatch(): void {
+    this.watcher?.close();
+    this.watcher = null;
+  }
+
+  /**
+   * Checks after the log was written. The log is written before the commit is published
+   * (in the shared-memory index data_version is read from), so a check that sees no change
+   * yet looks again a little later, a few times (RECHECK_MS).
+   */
+  private queueCheck(): void {
+    if (this.queued) return;
+    this.queued = true;
+    const attempt = (next: number): void => {
+      if (!this.timer) {
+        this.queued = false;
+        return;
+      }
+      if (this.check() || next >= RECHECK_MS.length) {
+        this.queued = false;
+        return;
+      }
+      setTimeout(() => attempt(next + 1), RECHECK_MS[next]).unref();
+    };
+    setImmediate(() => attempt(0));
+  }
+
+  /** Checks once; true when the file had changed. */
+  private check(): boolean {
+    const queues = this.options.peek((c, now) => this.changedQueues(c, now));
+    if (queues && queues.length > 0) this.options.emit(queues);
+    return queues !== null;
+  }
+
+  /** The queues to wake when the file changed since the last look; null when it did not. */
+  private changedQueues(c: SqliteConnection, now: number): string[] | null {
     const version = c.prepare('PRAGMA data_version').pluck().get() as number;
     // A new connection (the first, or one reopened) counts on its own: a change too.
-    if (c === this.conn && version === this.version) return [];
+    if (c === this.conn && version === this.version) return null;
     this.conn = c;
     this.version = version;
     return this.readHeads(c, now);

@@ -77,8 +77,9 @@ export interface SqliteStoreOptions {
   create?: boolean;
   /**
    * While a worker listens for jobs, how often the store checks whether another process
-   * committed to the file (`PRAGMA data_version`, no lock), to wake the worker at once
-   * instead of at its next poll. @defaultValue DATA_VERSION_CHECK_MS (5 ms)
+   * committed to the file (`PRAGMA data_version`, no lock) besides each time the OS reports
+   * its log written, to wake the worker at once instead of at its next poll
+   * (data-version.ts). @defaultValue DATA_VERSION_CHECK_MS (50 ms)
    */
   wakeCheckMs?: number;
 }
@@ -130,7 +131,7 @@ class SqliteStore implements Store {
   ) {
     this.signal = new JobsAvailableSignal(path);
     this.watch = isMemoryPath(path) ? null : new FileWatch(path);
-    this.otherProcesses = isMemoryPath(path) ? null : new DataVersionWatch({ peek: this.peek, emit: (queues) => this.signal.emit(queues), intervalMs: wakeCheckMs });
+    this.otherProcesses = isMemoryPath(path) ? null : new DataVersionWatch({ path, peek: this.peek, emit: (queues) => this.signal.emit(queues), intervalMs: wakeCheckMs });
   }
 
   migrate: Store['migrate'] = () => this.run((c, now) => runMigrations(c, now, this.create));
