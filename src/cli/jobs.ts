@@ -98,7 +98,7 @@ export function registerJobs(cli: CliContext, program: Command): void {
       await cli.withClient(command, async (ordo) => {
         const job = await ordo.job(id);
         if (flags.json) return cli.print.json(job);
-        printJob(cli.print, job, job.state === 'pending' ? await ordo.waitReason(id) : null);
+        printJob(cli.print, job, job.state === 'pending' ? await ordo.waitReason(job) : null);
       });
     });
 

@@ -172,8 +172,11 @@ export interface OrdoClient {
   clearQueueLimits(queue: string): Promise<void>;
   /** A queue's limits and what they hold back now; a `NotFoundError` for a queue with no jobs and no limits. */
   queueFlow(queue: string, options?: QueueFlowOptions): Promise<QueueFlow>;
-  /** Why a pending, due job waits, named after the limit that holds it; null when no limit does. */
-  waitReason(jobId: string): Promise<string | null>;
+  /**
+   * Why a pending, due job waits, named after the limit that holds it; null when no limit does.
+   * Given the job as just read, the local client does not read it again.
+   */
+  waitReason(job: string | JobRecord): Promise<string | null>;
   listWorkers(): Promise<WorkerRecord[]>;
   /** The tasks the client knows (remote: the server's). */
   taskInfo(): Promise<TaskInfo[]>;

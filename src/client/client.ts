@@ -239,8 +239,8 @@ export class Ordo implements OrdoClient {
   }
 
   /** Why a pending, due job waits (the limit holding it), or null. */
-  async waitReason(jobId: string): Promise<string | null> {
-    return this.#flow.waitReason(jobIdOf(jobId));
+  async waitReason(job: string | JobRecord): Promise<string | null> {
+    return this.#flow.waitReason(typeof job === 'string' ? jobIdOf(job) : job);
   }
 
   /**

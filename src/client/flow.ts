@@ -7,6 +7,7 @@
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { NO_LIMITS, checkQueueLimits, flowWaitReason, isLimited, parseRate, type QueueFlow, type QueueLimits, type RateLimit } from '../core/flow.js';
 import { checkQueueName } from '../core/names.js';
+import type { JobRecord } from '../core/types.js';
 import type { Store } from '../store/contract.js';
 
 /**
@@ -151,8 +152,8 @@ export class QueueFlowControl {
   }
 
   /** Why a pending, due job of a limited queue waits (null: no limit holds it). */
-  async waitReason(jobId: string): Promise<string | null> {
-    const job = await this.store.jobGet({ id: jobId });
+  async waitReason(jobOrId: string | JobRecord): Promise<string | null> {
+    const job = typeof jobOrId === 'string' ? await this.store.jobGet({ id: jobOrId }) : jobOrId;
     const now = Date.now();
     if (!job || job.state !== 'pending' || job.runAt.getTime() > now) return null;
     const flow = await this.store.queueFlow({ queue: job.queue, key: job.concurrencyKey });

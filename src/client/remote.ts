@@ -193,8 +193,8 @@ export class RemoteOrdo implements OrdoClient {
     return this.http.call('queues.flow', { params: { name: checkQueueName(queue) }, query: { keys: busiestKeys === 0 ? undefined : busiestKeys, key: key ?? undefined } });
   }
 
-  async waitReason(jobId: string): Promise<string | null> {
-    return (await this.http.call('jobs.get', { params: { id: jobIdOf(jobId) } })).waitingFor;
+  async waitReason(job: string | JobRecord): Promise<string | null> {
+    return (await this.http.call('jobs.get', { params: { id: jobIdOf(typeof job === 'string' ? job : job.id) } })).waitingFor;
   }
 
   async listWorkers(): Promise<WorkerRecord[]> {

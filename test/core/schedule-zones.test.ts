@@ -47,6 +47,10 @@ describe('every zone', () => {
       const at = transitionIn(tz, year, pick);
       // A zone and year without a transition are drawn again: every run checks one.
       fc.pre(at !== null);
+      // The reference steps whole minutes from the transition, so its wall minutes line up on
+      // both sides only when the two offsets share their seconds (Monrovia's -0:44:30 to 0 in
+      // 1972 does not): such a transition is drawn again.
+      fc.pre((offsetByName(at - 1000, tz) - offsetByName(at, tz)) % 60_000 === 0);
       checked++;
       const instant = at + offset * 1000 + 500;
       const expected = reference(minutes, hours, tz, at - 30 * HOUR, at + 30 * HOUR);

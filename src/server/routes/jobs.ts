@@ -68,7 +68,7 @@ export function jobHandlers(client: ServerClient, tasks: TaskCheck): HandlersFor
     },
     'jobs.get': async ({ params }) => {
       const job = await client.job(params.id);
-      return { ...job, waitingFor: job.state === 'pending' ? await client.waitReason(params.id) : null };
+      return { ...job, waitingFor: job.state === 'pending' ? await client.waitReason(job) : null };
     },
     'jobs.cancel': async ({ params }) => client.cancel(params.id),
     'jobs.delete': async ({ params }) => client.deleteJob(params.id),

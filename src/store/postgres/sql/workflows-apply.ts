@@ -113,10 +113,15 @@ export interface PlanTarget {
   traceId: string | null;
 }
 
+/** A run whose plan may end it: also whom its end wakes. */
+export interface EndableRun extends PlanTarget {
+  parentRunId: string | null;
+}
+
 /** Writes `plan` for `run`; returns the queues that got due jobs (for in-process wake-ups). */
-export async function applyPlan(ctx: PgContext, client: Queryable, run: PlanTarget, plan: RunPlan): Promise<string[]> {
+export async function applyPlan(ctx: PgContext, client: Queryable, run: EndableRun, plan: RunPlan): Promise<string[]> {
   // A run that ends wakes the function that spawned it: lock first (workflows-wake.ts).
-  if (plan.run && plan.run.state !== 'running') await lockParentWake(ctx, client, run.id);
+  if (plan.run && plan.run.state !== 'running' && run.parentRunId !== null) await lockParentWake(client, run.parentRunId);
   const queues = await writePlan(ctx, client, run, plan.steps, plan.jobs, plan.run);
   if (plan.cancelJobsOf.length > 0) await client.query(cancelJobsSql(ctx.s), [run.id, plan.cancelJobsOf], 'ordo_wf_cancel_jobs');
   if (plan.retryJobsOf.length > 0) {

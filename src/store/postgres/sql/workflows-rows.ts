@@ -25,6 +25,8 @@ export interface LockedRun {
   input: Json;
   definition: WorkflowDefinition;
   traceId: string | null;
+  /** The run of the durable function that spawned it, which its end wakes; null for none. */
+  parentRunId: string | null;
 }
 
 interface RunLockRow {
@@ -34,10 +36,11 @@ interface RunLockRow {
   input: Json;
   definition: WorkflowDefinition;
   trace_id: string | null;
+  parent_run_id: unknown;
 }
 
 const lockRunsSql = (s: string): string => `
-  SELECT id, workflow, state, input, definition, trace_id FROM ${s}.workflow_runs
+  SELECT id, workflow, state, input, definition, trace_id, parent_run_id FROM ${s}.workflow_runs
   WHERE id = ANY ($1::bigint[]) ORDER BY id FOR UPDATE`;
 
 /** Locks the runs `ids` (ascending, FOR UPDATE) and returns those that exist, by id. */
@@ -47,7 +50,8 @@ export async function lockRuns(ctx: PgContext, client: Queryable, ids: readonly 
   return new Map(
     (rows as RunLockRow[]).map((row) => {
       const id = String(row.id);
-      return [id, { id, workflow: row.workflow, state: row.state, input: row.input, definition: row.definition, traceId: row.trace_id }];
+      const parentRunId = row.parent_run_id === null || row.parent_run_id === undefined ? null : String(row.parent_run_id);
+      return [id, { id, workflow: row.workflow, state: row.state, input: row.input, definition: row.definition, traceId: row.trace_id, parentRunId }];
     }),
   );
 }

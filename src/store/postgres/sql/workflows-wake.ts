@@ -29,12 +29,11 @@ export async function lockEventWake(client: Queryable, key: string): Promise<voi
   await client.query(lockEventSql, [key], 'ordo_wf_lock_event');
 }
 
-const lockParentSql = (s: string): string => `
-  SELECT pg_advisory_xact_lock(${RUN_LOCK('parent_run_id::text')}) FROM ${s}.workflow_runs WHERE id = $1 AND parent_run_id IS NOT NULL`;
+const lockRunSql = `SELECT pg_advisory_xact_lock(${RUN_LOCK('$1::text')})`;
 
-/** Before a run's end wakes the function that spawned it (if any): as `lockEventWake`. */
-export async function lockParentWake(ctx: PgContext, client: Queryable, runId: string): Promise<void> {
-  await client.query(lockParentSql(ctx.s), [runId], 'ordo_wf_lock_parent');
+/** Before a run's end wakes the function that spawned it (`parentRunId`): as `lockEventWake`. */
+export async function lockParentWake(client: Queryable, parentRunId: string): Promise<void> {
+  await client.query(lockRunSql, [parentRunId], 'ordo_wf_lock_parent');
 }
 
 // Every lock a release of these runs' jobs meets a wake on, in one order (no two releases
