@@ -7,6 +7,8 @@
  *   ORDO_BENCH_ENQUEUE_JOBS  jobs per one-at-a-time enqueue measurement (default JOBS / 4)
  *   ORDO_BENCH_BACKLOG       pending jobs of the two backlog measurements (default 10000,1000000)
  *   ORDO_BENCH_IDLE_SECONDS  how long an idle worker is watched (default 20)
+ *   ORDO_BENCH_PROFILE       a folder: worker processes write V8 CPU profiles there (--cpu-prof),
+ *                            and each PostgreSQL drain prints its costliest statements
  */
 import { SYSTEMS, type SystemName } from './systems.js';
 

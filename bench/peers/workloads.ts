@@ -50,6 +50,7 @@ async function drain(bench: Bench, system: System, jobs: number, concurrency: nu
     const producer = (await session.producer()).calls;
     await producer.enqueueBulk(jobs, CHUNK);
     await session.settle();
+    if (process.env.ORDO_BENCH_PROFILE && session.serverPid === bench.pg.pid) await resetStatements(bench);
     const workers = await session.workers({ concurrency, size: jobs }, processes);
     const cpu = () => ({ worker: processCpuMs(workers.pids), db: session.serverPid ? serverCpuMs(session.serverPid) : NaN });
     let before = cpu();
@@ -58,6 +59,7 @@ async function drain(bench: Bench, system: System, jobs: number, concurrency: nu
     const { at, counts } = await producer.waitDrained(jobs, LIMIT_MS);
     const after = cpu();
     const report = await workers.stop();
+    if (process.env.ORDO_BENCH_PROFILE && session.serverPid === bench.pg.pid) await printStatements(bench, `${system.name} c${concurrency}`, jobs);
     const per1k = (ms: number) => (ms / jobs) * 1000;
     return {
       rate: (jobs / (at - report.first)) * 1000,
@@ -66,6 +68,21 @@ async function drain(bench: Bench, system: System, jobs: number, concurrency: nu
       check: checkDrained(report, counts, jobs),
     };
   });
+}
+
+async function resetStatements(bench: Bench): Promise<void> {
+  if (bench.pg.statements === 'pg_stat_statements') await bench.pg.admin.query('SELECT pg_stat_statements_reset()');
+}
+
+/** The statements that cost the database most during a drain, per 1,000 jobs. */
+async function printStatements(bench: Bench, label: string, jobs: number): Promise<void> {
+  if (bench.pg.statements !== 'pg_stat_statements') return;
+  const { rows } = await bench.pg.admin.query<{ calls: string; ms: number; rows: string; query: string }>(
+    `SELECT calls, total_exec_time AS ms, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS query
+     FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY total_exec_time DESC LIMIT 8`,
+  );
+  console.log(`statements of ${label}, per 1,000 jobs: calls, exec ms, rows`);
+  for (const row of rows) console.log(`  ${((Number(row.calls) / jobs) * 1000).toFixed(1).padStart(7)} ${((row.ms / jobs) * 1000).toFixed(1).padStart(7)} ${((Number(row.rows) / jobs) * 1000).toFixed(0).padStart(6)}  ${row.query}`);
 }
 
 const processing: Workload = {
