@@ -46,7 +46,9 @@ export const DEFAULTS = {
   /** On stop, how long running jobs may take before they are aborted and released. */
   graceMs: 10_000,
   /** Most jobs claimed by one statement. */
-  claimBatch: 50,
+  claimBatch: 200,
+  /** Most jobs a worker holds claimed ahead of its free slots (sized by its start rate). */
+  prefetch: 500,
   /**
    * How long a handler that ignores its abort signal keeps its job before the retry is
    * written anyway. Long, because writing it may let the job run twice at once; bounded,
@@ -101,6 +103,7 @@ export const LIMITS = {
   maxLeaseMs: 86_400_000,
   maxConcurrency: 10_000,
   maxClaimBatch: 1_000,
+  maxPrefetch: 10_000,
   maxIntervalMs: 3_600_000,
   /** A trace id is a label for logs, not data. */
   maxTraceIdLength: 200,

@@ -59,8 +59,15 @@ export interface WorkerOptions {
   rescueMs?: number;
   /** On stop, how long running jobs may take to finish before they are aborted and released. @defaultValue 10000 */
   shutdownGraceMs?: number;
-  /** Most jobs claimed by one statement. @defaultValue 50 */
+  /** Most jobs claimed by one statement. @defaultValue 200 */
   claimBatch?: number;
+  /**
+   * Most jobs held claimed ahead of free slots, so a busy worker claims in large batches and
+   * starts the next job as soon as a slot frees. How many it holds follows its start rate (about
+   * 100 ms of work; none for slow jobs or an idle worker); 0 claims only for free slots.
+   * @defaultValue 500
+   */
+  prefetch?: number;
   /**
    * Also host the maintenance services (the lease rescuer, run only while this process
    * leads the `maintenance` role), so a deployment of workers only recovers a dead worker's
@@ -141,6 +148,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     rescueMs: wholeNumber(options.rescueMs ?? DEFAULTS.rescueMs, 'rescueMs', 1, LIMITS.maxIntervalMs),
     shutdownGraceMs: nonNegative(options.shutdownGraceMs ?? DEFAULTS.graceMs, 'shutdownGraceMs'),
     claimBatch: wholeNumber(options.claimBatch ?? DEFAULTS.claimBatch, 'claimBatch', 1, LIMITS.maxClaimBatch),
+    prefetch: wholeNumber(options.prefetch ?? DEFAULTS.prefetch, 'prefetch', 0, LIMITS.maxPrefetch),
     maintenance,
     holdLimitMs: wholeNumber(options.holdLimitMs ?? DEFAULTS.holdLimitMs, 'holdLimitMs', 1, LIMITS.maxIntervalMs),
     retentionMs: wholeNumber(options.retentionMs ?? DEFAULTS.schedules.pruneAgeMs, 'retentionMs', 60_000, Number.MAX_SAFE_INTEGER),

@@ -1,6 +1,8 @@
 /**
  * The producer: owns the worker's slots and its claim loop. It claims due jobs, up to the
- * free slots, and hands each to the executor; an idle worker sleeps until the next due job
+ * free slots and what it holds ahead of them (claimed-ahead.ts: none unless jobs start at a
+ * rate that pays for it), and starts each as a slot frees: at once, even while the next claim
+ * is under way. An idle worker sleeps until the next due job
  * (`jobNextDueIn`), a wake-up (a freed slot, an insert, a rescue) or the poll interval,
  * whichever is first. On a store whose wake-ups cross processes (PostgreSQL), a worker with
  * nothing due, or whose next job's due time is known, sleeps up to `idlePollMs` instead: every
@@ -16,6 +18,7 @@ import type { Store } from '../store/contract.js';
 import { HELD_BY_LIMITS_MS } from '../store/records.js';
 import { pause, Service } from '../services/service.js';
 import { Wakeup } from '../services/wakeup.js';
+import { ClaimedAhead } from './claimed-ahead.js';
 
 /** Shortest idle wait after a claim that found nothing: the loop can never spin hot. */
 const MIN_IDLE_WAIT_MS = 10;
@@ -27,6 +30,8 @@ export interface ProducerOptions {
   queues: readonly string[];
   concurrency: number;
   claimBatch: number;
+  /** Most jobs claimed ahead of free slots (0: claim only for free slots). */
+  prefetch: number;
   leaseMs: number;
   pollMs: number;
   /**
@@ -49,15 +54,36 @@ export class Producer extends Service {
   private loop: Promise<void> | null = null;
   private unsubscribe: () => void = () => {};
   private failures = 0;
+  readonly ahead: ClaimedAhead;
+  private filling = false;
 
   constructor(private readonly options: ProducerOptions) {
     super();
+    this.ahead = new ClaimedAhead(options.prefetch);
     this.stopSignal.addEventListener('abort', () => this.wakeup.wake());
   }
 
-  /** Claims again soon: a slot freed or jobs became available. */
+  /** A slot freed or jobs became available: starts what was claimed ahead, and claims again soon. */
   wake(): void {
+    this.fill();
     this.wakeup.wake();
+  }
+
+  /** Starts jobs claimed ahead in the free slots. */
+  private fill(): void {
+    // A job started here may free its slot synchronously (and call wake() again): one loop serves.
+    if (this.filling || this.stopSignal.aborted) return;
+    this.filling = true;
+    try {
+      const { options } = this;
+      while (options.busy() < options.concurrency) {
+        const job = this.ahead.next();
+        if (!job) break;
+        options.execute(job);
+      }
+    } finally {
+      this.filling = false;
+    }
   }
 
   protected async onStart(): Promise<void> {
@@ -83,13 +109,14 @@ export class Producer extends Service {
       // Let every job that ends in this turn of the event loop free its slot first, so one
       // claim takes them all instead of one claim per finished job.
       if (options.busy() > 0) await new Promise((resolve) => setImmediate(resolve));
-      const free = options.concurrency - options.busy();
-      if (free <= 0) {
+      this.fill();
+      const wanted = this.wanted();
+      if (wanted <= 0) {
         await this.wakeup.wait(options.pollMs);
         continue;
       }
       try {
-        await this.claimOnce(Math.min(free, options.claimBatch));
+        await this.claimOnce(Math.min(wanted, options.claimBatch));
       } catch (err) {
         this.failures++;
         options.onError(err, 'claim');
@@ -104,11 +131,24 @@ export class Producer extends Service {
     const jobs = await options.store.jobClaim({ workerId: options.workerId, queues: options.queues, limit, leaseMs: options.leaseMs });
     this.failures = 0;
     options.onOk();
-    for (const job of jobs) options.execute(job);
+    this.ahead.add(jobs);
+    this.fill();
     if (jobs.length === limit || this.stopSignal.aborted) return;
     const dueIn = await options.store.jobNextDueIn({ queues: options.queues });
     const floor = jobs.length === 0 ? MIN_IDLE_WAIT_MS : 0;
     await this.wakeup.wait(Math.max(floor, this.idleWait(dueIn)));
+  }
+
+  /**
+   * How many jobs to claim now: the free slots and the room ahead, but only once what is held
+   * ahead has run down to half its target, so claims stay large rather than one per freed slot.
+   */
+  private wanted(): number {
+    const free = this.options.concurrency - this.options.busy();
+    const target = this.ahead.target;
+    const held = this.ahead.size;
+    if (held > 0 && held > target / 2) return 0;
+    return Math.max(0, free) + target - held;
   }
 
   /** How long to sleep, given what `jobNextDueIn` answered, when no wake-up comes first. */

@@ -18,6 +18,7 @@ import type { Store } from '../store/contract.js';
 import { openConfiguredStore } from '../store/open.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { resolveTaskSource } from '../tasks/source.js';
+import { unstartedFinish } from './claimed-ahead.js';
 import { Completer } from './completer.js';
 import { Executor } from './executor.js';
 import { jobFields, logFinish } from './job-log.js';
@@ -42,6 +43,8 @@ interface Parts {
   keeper: LeaseKeeper;
   producer: Producer;
   maintenance: Maintenance | null;
+  /** Hands a finish to the completer, its job kept for the log line. */
+  complete(finish: JobFinish, job: JobRecord): void;
 }
 
 /** A worker in this process: `start()`, `stop({ graceMs })`, `events`, `closed`. */
@@ -119,6 +122,10 @@ export class Worker extends Service {
     const onError = (err: unknown, during: string) => this.health.error(err, during);
     const onOk = () => this.health.ok();
     const completer = new Completer(store, logger, (finishes, applied) => this.written(finishes, applied), (err) => onError(err, 'finish'));
+    const complete = (finish: JobFinish, job: JobRecord): void => {
+      this.finishedJobs.set(finish, job);
+      completer.add(finish);
+    };
     const progress = new ProgressWriter(store, options.name, (err) => onError(err, 'progress'));
     const steps = new StepPreparer(store, tasks);
     const executor = new Executor({
@@ -127,10 +134,7 @@ export class Worker extends Service {
       logger,
       events,
       holdLimitMs: options.holdLimitMs,
-      complete: (finish, job) => {
-        this.finishedJobs.set(finish, job);
-        completer.add(finish);
-      },
+      complete,
       progress: (job, percent) => progress.report(job, percent),
       prepareStep: (step) => steps.prepare(step),
       forgetProgress: (id) => progress.forget(id),
@@ -151,12 +155,20 @@ export class Worker extends Service {
       idleBeatMs: Math.max(options.heartbeatMs, DEFAULTS.idleBeatMs),
       cancelCheckMs: options.cancelCheckMs,
       holder: {
-        held: () => [...executor.held(), ...completer.waiting.map(({ id, attempt }) => ({ id, attempt }))],
+        held: () => [...executor.held(), ...producer.ahead.refs(), ...completer.waiting.map(({ id, attempt }) => ({ id, attempt }))],
         get runningCount() {
-          return executor.runningCount;
+          return executor.runningCount + producer.ahead.size;
         },
-        lost: (ref) => executor.lost(ref),
-        cancelRequested: (ref) => executor.cancelRequested(ref),
+        lost: (ref) => {
+          const job = producer.ahead.remove(ref);
+          if (job) logger.warn(jobFields(job), 'lease lost before the job started (another worker took it over)');
+          else executor.lost(ref);
+        },
+        cancelRequested: (ref) => {
+          const job = producer.ahead.remove(ref);
+          if (job) complete(unstartedFinish(job, options.name, 'cancelled'), job);
+          else executor.cancelRequested(ref);
+        },
       },
       info: (beatMs) => this.info(beatMs),
       onOk,
@@ -168,6 +180,7 @@ export class Worker extends Service {
       queues: options.queues,
       concurrency: options.concurrency,
       claimBatch: options.claimBatch,
+      prefetch: options.prefetch,
       leaseMs: options.leaseMs,
       pollMs: options.pollMs,
       // Wake-ups of other processes reach this one (NOTIFY): the poll only backs them up.
@@ -184,13 +197,15 @@ export class Worker extends Service {
     const maintenance = options.maintenance
       ? new Maintenance({ store, holderId: options.name, leaseMs: options.leaseMs, rescueMs: options.rescueMs, logger, events, onStoreError: onError, onRescued: () => producer.wake(), localWorkers: workersInProcess, pruneAgeMs: options.retentionMs })
       : null;
-    return { store, tasks, completer, progress, executor, keeper, producer, maintenance };
+    return { store, tasks, completer, progress, executor, keeper, producer, maintenance, complete };
   }
 
   protected async onStop(): Promise<void> {
     const parts = this.parts;
     if (parts) {
       await parts.producer.stop();
+      // Claimed ahead but never started: given back at once, uncharged, for other workers.
+      for (const job of parts.producer.ahead.removeAll()) parts.complete(unstartedFinish(job, this.options.name, 'released'), job);
       await this.drainRunning(parts.executor);
       const lost = this.health.lostWith !== null;
       const unwritten = await parts.completer.drain(lost ? 0 : DRAIN_LIMIT_MS);
