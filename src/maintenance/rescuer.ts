@@ -24,7 +24,8 @@
  * interval, long enough for a job claimed at the signal by a worker that died at once to
  * expire and be swept — and every `idleRescueMs` after that. A job that runs long after the
  * last sign (no job made due anywhere since) is then recovered within its lease and
- * `idleRescueMs` of its worker's death, instead of its lease and `rescueMs`.
+ * `idleRescueMs` of its worker's death, instead of its lease and `rescueMs`. Taking the lead
+ * counts as a sign: leases taken before it expire within two leases, unannounced.
  *
  * What at-least-once means, then: a holder that cannot heartbeat for a whole lease while
  * the leader can (a handler that blocks its event loop longer than the lease, a network cut
@@ -139,8 +140,11 @@ export class Rescuer extends Service {
     this.gap ||= gap;
     this.term = elector.term;
     if (!elector.isLeader) return void (this.quietSince = null);
-    // The first sweep after the quiet time (or at once) is never put off as idle.
+    // The first sweep after the quiet time (or at once) is never put off as idle, nor are the
+    // sweeps of the two leases after it: leases taken before this process led (a dead
+    // worker's, claimed before it started) expire within them, with no signal to announce them.
     this.sweptAt = -Infinity;
+    this.jobsSeenAt = Date.now();
     this.quietSince = this.gap ? Date.now() : Date.now() - leaseMs;
     this.gap = false;
   }
