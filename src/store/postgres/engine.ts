@@ -17,9 +17,12 @@ import { checkBulk } from '../bulk.js';
 import { checkChanges, checkExecutions } from '../filters.js';
 import { checkThroughput } from '../throughput.js';
 import { checkLimit, checkPrune } from '../schedule-records.js';
+import type { InsertResult, JobInsert } from '../../core/types.js';
 import type { Store, StoreCapabilities } from '../contract.js';
 import { type StoreClock, checkClock } from '../clock.js';
+import { Coalescer } from '../coalescer.js';
 import { callerClient } from './caller-tx.js';
+import { refusedByDatabase } from './errors.js';
 import { clockedDb, clockedQueryable } from './clock.js';
 import { type PgContext, channelFor, quoteSchema } from './context.js';
 import { JobsListener } from './listener.js';
@@ -114,6 +117,9 @@ function poolSizeOf(poolSize: unknown = 10): number {
 /** The payload of "schedules changed" signals (their listeners take no argument). */
 const SCHEDULES_CHANGED = 'changed';
 
+/** Most jobs of concurrent enqueues joined into one insert (a larger call goes alone). */
+const MAX_JOINT_INSERT = 1_000;
+
 /** Longest timeout accepted: Node's timers overflow past 2^31 - 1 ms. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
@@ -176,14 +182,27 @@ class PostgresEngine implements PostgresStore {
       const client = this.ctx.clock ? clockedQueryable(callerClient(tx), this.ctx.clock) : callerClient(tx);
       return (await insertJobs(this.ctx, client, jobs)).results;
     }
-    // Without unique keys the insert is one statement, atomic on its own; with them, the
-    // collision lookup must share the insert's transaction (a debounce, its lock timeout).
-    const { results, queues } = needsTransaction(jobs)
-      ? await insertJobsWithUniqueKeys(this.ctx, jobs)
-      : await insertJobs(this.ctx, this.poolClient(), jobs);
-    this.listener.emit(queues);
-    return results;
+    // With unique keys the collision lookup must share the insert's transaction (a debounce,
+    // its lock timeout). Without them the insert is one statement, atomic on its own, and
+    // concurrent calls share one: one commit for all of them (see coalescer.ts).
+    if (needsTransaction(jobs)) {
+      const { results, queues } = await insertJobsWithUniqueKeys(this.ctx, jobs);
+      this.listener.emit(queues);
+      return results;
+    }
+    return this.plainInserts.run(jobs);
   };
+
+  /** Inserts of jobs without unique keys, outside a caller's transaction, joined when concurrent. */
+  private readonly plainInserts = new Coalescer<JobInsert, InsertResult>(
+    async (jobs) => {
+      const { results, queues } = await insertJobs(this.ctx, this.poolClient(), jobs);
+      this.listener.emit(queues);
+      return results;
+    },
+    MAX_JOINT_INSERT,
+    refusedByDatabase,
+  );
 
   jobGet: Store['jobGet'] = ({ id }) => getJob(this.ctx, id);
   jobList: Store['jobList'] = ({ filter, page }) => listJobs(this.ctx, filter, page);

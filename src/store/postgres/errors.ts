@@ -84,6 +84,17 @@ export function mapPoolError(err: unknown, size: number, waitedMs: number): unkn
   return mapError(err);
 }
 
+/**
+ * True when PostgreSQL answered that a statement failed (a SQLSTATE outside the connection
+ * classes): an auto-committed statement then wrote nothing. A lost connection or a client-side
+ * timeout says nothing of the sort, as the statement may have committed.
+ */
+export function refusedByDatabase(err: unknown): boolean {
+  if (err instanceof OrdoError || isConnectionError(err)) return false;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('57');
+}
+
 /** True when PostgreSQL gave up waiting for a lock (`SET LOCAL lock_timeout` ran out). */
 export function isLockTimeout(err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === '55P03';
