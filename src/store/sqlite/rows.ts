@@ -60,7 +60,8 @@ export function jobFromRow(row: JobRow): JobRecord {
     progress: row.progress,
     result: row.result === null ? null : (JSON.parse(row.result) as Json),
     lastError: row.last_error === null ? null : (JSON.parse(row.last_error) as ErrorInfo),
-    attempts: (JSON.parse(row.attempts) as StoredAttempt[]).map(attemptFromStored),
+    // A claimed job has usually never run: no parse for its empty array.
+    attempts: row.attempts === '[]' ? [] : (JSON.parse(row.attempts) as StoredAttempt[]).map(attemptFromStored),
     traceId: row.trace_id,
     workflow: row.run_id === null ? null : { runId: String(row.run_id), step: row.step ?? '', mapIndex: row.map_index },
     concurrencyKey: row.concurrency_key,
