@@ -119,12 +119,11 @@ export class Executor implements LeaseHolder {
     let finish: JobFinish | null = null;
     try {
       options.events.emit('job:started', job, options.workerId);
-      const fields = jobFields(job);
-      // Every job passes here: build the line only when it will be written.
-      if (options.logger.isLevelEnabled('debug')) options.logger.debug({ ...fields, queue: job.queue }, 'job started');
+      // Every job passes here: its log fields are built only for a line that is written.
+      if (options.logger.isLevelEnabled('debug')) options.logger.debug({ ...jobFields(job), queue: job.queue }, 'job started');
       finish = await attempt.run(options.tasks.get(job.task), {
         workerId: options.workerId,
-        log: (message) => options.logger.info(fields, message),
+        log: (message) => options.logger.info(jobFields(job), message),
         progress: (percent) => {
           if (this.running.get(key) === attempt) options.progress(job, percent);
         },
