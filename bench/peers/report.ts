@@ -10,6 +10,7 @@ import type { BenchOptions } from './options.js';
 import type { Results, Spread } from './results.js';
 import type { Row } from './rows.js';
 import { isOrdo, SYSTEMS } from './systems.js';
+import { targetsTable } from './targets.js';
 
 export interface Environment {
   /** Name → version, in the order shown. */
@@ -65,6 +66,12 @@ export function machine(): string[] {
   return [`CPU: ${model}, ${cpus().length} cores`, `RAM: ${Math.round(totalmem() / 2 ** 30)} GiB`, `OS: ${os}, kernel ${release()}`];
 }
 
+function targetsSection(results: Results, options: BenchOptions): string[] {
+  const targets = targetsTable(results, options);
+  if (!targets) return [];
+  return ['## Targets', '', 'What Ordo aims for on this machine, against the medians above.', '', targets, ''];
+}
+
 export function markdown(results: Results, options: BenchOptions, env: Environment, started: Date, minutes: number): string {
   const small = options.jobs < 20_000 || options.runs < 3;
   return [
@@ -78,6 +85,7 @@ export function markdown(results: Results, options: BenchOptions, env: Environme
     '',
     table(results, options),
     '',
+    ...targetsSection(results, options),
     '## Exactly-once',
     '',
     'Every measurement checks that each job ran once (the workers record every run) and that the store agrees: none left waiting or running, none failed.',
