@@ -189,6 +189,18 @@ function cacheOf(ctx: PgContext): LimitedCache {
 export async function limitedQueues(ctx: PgContext): Promise<ReadonlySet<string>> {
   const cache = cacheOf(ctx);
   if (performance.now() - cache.readAt < LIMITED_CACHE_MS) return cache.names;
+  if (cache.readAt > -Infinity) {
+    // Read before and not changed here since: the claim goes on with what was read (a stale
+    // answer only delays a switch, see above) while it is read again, so the claim of a worker
+    // woken after a quiet second waits for one round trip, not two. A failed read is retried
+    // by the next claim.
+    if (!cache.reading) readLimited(ctx, cache).catch(() => undefined);
+    return cache.names;
+  }
+  return readLimited(ctx, cache);
+}
+
+async function readLimited(ctx: PgContext, cache: LimitedCache): Promise<ReadonlySet<string>> {
   if (cache.reading) return cache.reading;
   const { generation } = cache;
   const startedAt = performance.now();
