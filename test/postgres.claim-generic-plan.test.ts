@@ -7,7 +7,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { claimSql } from '../src/store/postgres/sql/jobs-claim.js';
-import { job } from './support/jobs.js';
+import { finishOf, job } from './support/jobs.js';
 import { freshSchema, testUrl, usePostgres } from './support/postgres.js';
 
 /** The claim's parameters: worker, queues, limit, lease ms. */
@@ -79,14 +79,43 @@ describe('postgres claim plan cache', () => {
     // As the custom plan (postgres.claim.test.ts): ~80 pages, most of them locking the 50 rows.
     expect(busy.pages).toBeLessThan(150);
   }, 60_000);
+
+  it('in the generic plan, updates the picked rows found by primary key, even planned when few jobs were pending', async () => {
+    const schema = freshSchema('generic');
+    const store = await pgs.open({ schema });
+    // Statistics taken while nothing is pending (every job done), then a burst arrives.
+    await store.jobInsertMany({ jobs: Array.from({ length: 2000 }, () => job({})) });
+    const done = await store.jobClaim({ workerId: 'w', queues: ['default'], limit: 2000, leaseMs: 60_000 });
+    await store.jobFinishMany({ finishes: done.map((item) => finishOf(item)) });
+    await pgs.admin(`ANALYZE "${schema}".jobs`);
+    await store.jobInsertMany({ jobs: Array.from({ length: 5000 }, () => job({})) });
+    const indexes = await rolledBack(async (client) => {
+      await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
+      await client.query(`PREPARE claim(text, text[], integer, integer) AS ${claimSql(`"${schema}"`)}`);
+      const { rows } = await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE claim('w', ARRAY['default'], 10, 60000)`);
+      const plan = (rows[0] as { 'QUERY PLAN': [{ Plan: PlanNode }] })['QUERY PLAN'][0].Plan;
+      expect(plan['Actual Rows']).toBe(10);
+      // The UPDATE's own scan (its child that is not the picking CTE) and what it reads under it.
+      const scan = (plan.Plans ?? []).filter((node) => node['Subplan Name'] === undefined);
+      return scan.flatMap(indexesUnder);
+    });
+    // Through jobs_claim, it would read every pending entry to find the 10 ids.
+    expect(indexes).toEqual(['jobs_pkey']);
+  }, 60_000);
 });
 
 interface PlanNode {
+  'Index Name'?: string;
   'Subplan Name'?: string;
   'Actual Rows': number;
   'Shared Hit Blocks': number;
   'Shared Read Blocks': number;
   Plans?: PlanNode[];
+}
+
+/** The indexes a plan node and the nodes under it read. */
+function indexesUnder(node: PlanNode): string[] {
+  return [...(node['Index Name'] === undefined ? [] : [node['Index Name']]), ...(node.Plans ?? []).flatMap(indexesUnder)];
 }
 
 function findNode(node: PlanNode, match: (node: PlanNode) => boolean): PlanNode {

@@ -100,8 +100,12 @@ export const claimSql = (s: string): string => `
   SET state = 'running', attempt = t.attempt + 1, locked_by = $1,
       locked_until = now() + $4 * interval '1 millisecond', started_at = now(), progress = NULL,
       debounce_key = NULL
-  -- = ANY(ARRAY(…)) keeps this a primary-key lookup whatever the row estimate of picked.
-  WHERE t.id = ANY (ARRAY(SELECT id FROM picked)) AND t.state = 'pending'
+  -- = ANY(ARRAY(…)) keeps this a primary-key lookup whatever the row estimate of picked. The
+  -- state is a sub-select's value, which no partial index's predicate can be proven from: as a
+  -- constant, it let the generic plan planned on statistics that counted few pending jobs
+  -- read the picked rows through jobs_claim, every pending entry of the table (30,000 pending,
+  -- claim of 10: 175 pages and 5 ms to find the 10 rows; by primary key: 3 pages, 0.02 ms).
+  WHERE t.id = ANY (ARRAY(SELECT id FROM picked)) AND t.state = (SELECT 'pending')
   RETURNING ${jobColumns('t')}`;
 
 const heartbeatSql = (s: string): string => `
