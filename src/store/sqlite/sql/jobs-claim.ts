@@ -28,6 +28,7 @@
  * claimed 50 at a time and finished, runs interleaved, best of 12 on busy cores: claim
  * 1.33 ms -> 1.21 ms, median 1.90 ms -> 1.93 ms.
  */
+import type Database from 'better-sqlite3';
 import type { JobRecord } from '../../../core/types.js';
 import type { JobRef, Store } from '../../contract.js';
 import { sortInClaimOrder } from '../../records.js';
@@ -50,12 +51,23 @@ const NEXT_PRIORITY = `
   SELECT MIN(priority) AS priority FROM jobs
   WHERE queue = @queue AND state = 'pending' AND priority > @after`;
 
+// The columns of a claimed job, in the order `claimedRow` reads them.
+const CLAIMED_COLUMNS = `id, task, queue, payload, state, priority, run_at, created_at, attempt, max_attempts,
+  timeout_ms, backoff_base_ms, backoff_cap_ms, unique_key, locked_by, locked_until, started_at, finished_at,
+  cancel_requested, progress, result, last_error, attempts, trace_id, run_id, step, map_index, concurrency_key`;
+
 // Claims the first @limit due jobs of @queue whose priority matches `level`, in `order`
 // (the move pending -> running by jobClaim in core/states.ts). A debounce key only matters
 // while its job waits: cleared, so the job may go back to pending (a retry, a release, a
 // rescue) beside a newer pending job of its key.
+//
+// OR FAIL: an UPDATE of many rows that may hit a constraint (the CHECK on state, the unique
+// indexes) keeps a statement journal, a copy of every page it changes, so it can undo only
+// itself; no constraint can fail here (pending -> running leaves every unique index as it
+// was), and a failure would abort the whole claim transaction anyway. Without the journal,
+// a claim of 200 costs ~20% less CPU.
 const claimSql = (level: string, order: string): string => `
-  UPDATE jobs
+  UPDATE OR FAIL jobs
   SET state = 'running', attempt = attempt + 1, locked_by = @workerId,
       locked_until = @lockedUntil, started_at = @now, progress = NULL, debounce_key = NULL
   WHERE id IN (
@@ -63,7 +75,7 @@ const claimSql = (level: string, order: string): string => `
     WHERE state = 'pending' AND queue = @queue AND ${level} AND run_at <= @now
     ORDER BY ${order}
     LIMIT @limit)
-  RETURNING *`;
+  RETURNING ${CLAIMED_COLUMNS}`;
 
 // The due jobs of one priority level, oldest first: a range of `jobs_claim` read in order.
 const CLAIM_LEVEL = claimSql('priority = @priority', 'run_at, id');
@@ -159,15 +171,45 @@ function claimQueue(c: SqliteConnection, now: number, queue: string, params: Cla
   for (let level = 0; claimed.length < limit; level++) {
     const bind = { ...lease, after, limit: limit - claimed.length };
     if (level === MAX_LEVELS) {
-      claimed.push(...(c.prepare(CLAIM_REST).all(bind) as JobRow[]));
+      for (const values of rawRows(c, CLAIM_REST).all(bind)) claimed.push(claimedRow(values as ClaimedValues));
       break;
     }
     const { priority } = nextPriority.get({ queue, after }) as { priority: number | null };
     if (priority === null) break;
-    claimed.push(...(c.prepare(CLAIM_LEVEL).all({ ...bind, priority }) as JobRow[]));
+    for (const values of rawRows(c, CLAIM_LEVEL).all({ ...bind, priority })) claimed.push(claimedRow(values as ClaimedValues));
     after = priority;
   }
   return claimed;
+}
+
+/** The cached statement `sql`, returning each row as an array of its values. */
+function rawRows(c: SqliteConnection, sql: string): Database.Statement {
+  return c.prepare(sql).raw(true);
+}
+
+/** The values of CLAIMED_COLUMNS, in that order. */
+type ClaimedValues = [
+  JobRow['id'], JobRow['task'], JobRow['queue'], JobRow['payload'], JobRow['state'], JobRow['priority'], JobRow['run_at'],
+  JobRow['created_at'], JobRow['attempt'], JobRow['max_attempts'], JobRow['timeout_ms'], JobRow['backoff_base_ms'],
+  JobRow['backoff_cap_ms'], JobRow['unique_key'], JobRow['locked_by'], JobRow['locked_until'], JobRow['started_at'],
+  JobRow['finished_at'], JobRow['cancel_requested'], JobRow['progress'], JobRow['result'], JobRow['last_error'],
+  JobRow['attempts'], JobRow['trace_id'], JobRow['run_id'], JobRow['step'], JobRow['map_index'], JobRow['concurrency_key'],
+];
+
+/**
+ * A claimed row from its values. Why not rows as objects: better-sqlite3 builds each one
+ * property by property from native code (a hidden-class transition and a name look-up per
+ * column per row), which cost more than the UPDATE itself; an array and this literal cost a
+ * fraction of it (claim of 200 rows ~40% less CPU).
+ */
+function claimedRow(v: ClaimedValues): JobRow {
+  return {
+    id: v[0], task: v[1], queue: v[2], payload: v[3], state: v[4], priority: v[5], run_at: v[6], created_at: v[7],
+    attempt: v[8], max_attempts: v[9], timeout_ms: v[10], backoff_base_ms: v[11], backoff_cap_ms: v[12], unique_key: v[13],
+    locked_by: v[14], locked_until: v[15], started_at: v[16], finished_at: v[17], cancel_requested: v[18], progress: v[19],
+    result: v[20], last_error: v[21], attempts: v[22], trace_id: v[23], run_id: v[24], step: v[25], map_index: v[26],
+    concurrency_key: v[27],
+  };
 }
 
 /** Extends held leases; reports refs no longer held and held jobs asked to cancel. */
