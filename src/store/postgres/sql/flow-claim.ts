@@ -79,7 +79,8 @@ function passSql(s: string, picks: string, keyedPass: boolean): string {
     SET state = 'running', attempt = t.attempt + 1, locked_by = $3,
         locked_until = statement_timestamp() + $4 * interval '1 millisecond', started_at = statement_timestamp(), progress = NULL,
         debounce_key = NULL
-    WHERE t.id = ANY (ARRAY(SELECT id FROM picks WHERE id IS NOT NULL)) AND t.state = 'pending'
+    -- The state as a sub-select's value: by primary key in the generic plan too (jobs-claim.ts).
+    WHERE t.id = ANY (ARRAY(SELECT id FROM picks WHERE id IS NOT NULL)) AND t.state = (SELECT 'pending')
     RETURNING ${jobColumns('t')}
   ),
   ${keyedPass ? keyStateSql(s) : ''}
