@@ -1,8 +1,8 @@
 /**
  * Writes attempt results in batches. A flush waits one turn of the event loop before it
- * writes, so finishes of jobs that end together (and, under load, all that arrive while a
- * write is under way) go out in one statement; an idle worker still records a job within a
- * millisecond. When the store is unavailable, the batch is kept and retried with backoff: a
+ * writes, and a batch still small waits a few milliseconds more, so finishes of jobs that end
+ * together (and, under load, all that arrive while a write is under way) go out in one
+ * statement; an idle worker records a job within those milliseconds. When the store is unavailable, the batch is kept and retried with backoff: a
  * job that finished while the database was away is recorded once it is back.
  */
 import { StoreLostError } from '../core/errors.js';
@@ -14,6 +14,9 @@ import { Wakeup } from '../services/wakeup.js';
 
 /** Most finishes written by one statement. */
 const MAX_BATCH = 500;
+/** A batch this large is written at once; a smaller one waits up to GATHER_MS for more. */
+const FULL_BATCH = 200;
+const GATHER_MS = 3;
 const RETRY = { baseMs: 200, capMs: 5_000 };
 
 /** Writes finishes in batches, retrying with backoff while the store is away. */
@@ -72,6 +75,9 @@ export class Completer {
   private async flushLoop(): Promise<void> {
     try {
       await new Promise((resolve) => setImmediate(resolve));
+      // A small batch waits a millisecond for more: a write costs about the same for one
+      // finish as for dozens (a transaction, a round trip), and a busy worker ends many per ms.
+      if (this.queue.length < FULL_BATCH) await new Promise((resolve) => setTimeout(resolve, GATHER_MS));
       while (this.queue.length > 0 && !this.stopped) await this.flushOnce();
     } finally {
       this.flushing = null;
