@@ -28,7 +28,12 @@ import type { SqliteConnection } from './connection.js';
  */
 export const DATA_VERSION_CHECK_MS = 50;
 
-/** Pauses before looking again when the log was written but no commit is visible yet. */
+/**
+ * When the log was written but no commit is visible yet: how long to keep looking again at
+ * once (on every turn of the event loop: the commit is usually published microseconds after
+ * its last write to the log), then the pauses before the later looks.
+ */
+const RECHECK_SPIN_MS = 0.3;
 const RECHECK_MS = [1, 2, 5, 10];
 
 /**
@@ -138,6 +143,7 @@ export class DataVersionWatch {
   private queueCheck(): void {
     if (this.queued) return;
     this.queued = true;
+    const spinUntil = performance.now() + RECHECK_SPIN_MS;
     const attempt = (next: number): void => {
       if (!this.timer) {
         this.queued = false;
@@ -147,7 +153,8 @@ export class DataVersionWatch {
         this.queued = false;
         return;
       }
-      setTimeout(() => attempt(next + 1), RECHECK_MS[next]).unref();
+      if (next === 0 && performance.now() < spinUntil) setImmediate(() => attempt(0));
+      else setTimeout(() => attempt(next + 1), RECHECK_MS[next]).unref();
     };
     setImmediate(() => attempt(0));
   }
