@@ -18,6 +18,7 @@
 import pg from 'pg';
 import { sleep } from '../../core/sleep.js';
 import { closedError, isConnectionError, mapPoolError } from './errors.js';
+import { storeTypes } from './timestamps.js';
 
 /** Anything that runs a statement: the pool, a checked-out client, or the caller's `tx`. */
 export interface Queryable {
@@ -92,6 +93,8 @@ export function clientConfig(options: PoolOptions): pg.ClientConfig {
     // Neither connecting nor a statement may hang forever while the server is unreachable.
     connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     query_timeout: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
+    // Timestamps read faster, into the same Dates (per connection: the global pg.types stays the application's).
+    types: storeTypes,
   };
 }
 
