@@ -74,6 +74,14 @@ export class EventBus<Events extends { [K in keyof Events]: unknown[] } = OrdoEv
     this.emitter.emit(event, ...args);
   }
 
+  /**
+   * True when `event` has a listener: a publisher on a hot path asks first, so an event
+   * nobody listens to costs no arguments built (`emit` takes them as a rest array).
+   */
+  listening(event: keyof Events & string): boolean {
+    return this.emitter.listenerCount(event) > 0;
+  }
+
   listenerCount(event: keyof Events & string): number {
     return this.emitter.listenerCount(event);
   }

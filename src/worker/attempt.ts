@@ -19,10 +19,15 @@ export type AbortReason = 'timeout' | 'cancel' | 'lost' | 'shutdown';
 /** Most log lines kept per attempt; later lines are counted, not stored. */
 const MAX_LOG_LINES = 1_000;
 
+/**
+ * What an attempt calls out to. One object serves every attempt of a worker (the attempt is
+ * passed in), so running a job builds no hooks or closures of its own.
+ */
 export interface AttemptHooks {
   workerId: string;
-  log(message: string): void;
-  progress(percent: number): void;
+  /** A line the handler logged (`ctx.log`), also kept with the attempt's record. */
+  log(job: JobRecord, message: string): void;
+  progress(attempt: Attempt, percent: number): void;
   /** Reads what a workflow step's job needs before its handler runs (see StepPreparer). */
   prepareStep(step: JobStep): Promise<PreparedStep>;
   /** What a durable function's driver needs besides the attempt's fence (internal, on the context under a symbol). */
@@ -38,8 +43,19 @@ export const STEP_READ_RETRY_MS = 1_000;
 
 /** One run of one job's handler; `run()` resolves with the finish to write (or null: lease lost). */
 export class Attempt {
-  readonly logs: LogLine[] = [];
+  /** The handler's log lines, made on the first: most attempts log none. */
+  private logs: LogLine[] | null = null;
   private dropped = 0;
+  /**
+   * Set once the finish took the log lines (handed over, not copied): later lines of a handler
+   * that outlived its attempt go to the worker's log only, as before they reached no record.
+   */
+  private finished = false;
+  /** The handler's own promise, once it was called. */
+  private handling: Promise<unknown> | null = null;
+  /** When the attempt started and who runs it, for its finish (set by `run`). */
+  private startedAt: Date | null = null;
+  private workerId = '';
   /**
    * Made on the first read of `signal`: most handlers never read theirs, and an AbortSignal
    * kept for the length of an attempt costs about 5 µs of CPU and garbage collection, more
@@ -49,13 +65,19 @@ export class Attempt {
   /** Why the attempt was aborted, as the signal's `reason` (set by `abort`, null until then). */
   private abortError: OrdoError | null = null;
   private onAbort: (() => void) | null = null;
-  /** Resolves when the handler's own promise settles, which may be after the attempt ended. */
-  handlerSettled: Promise<void> = Promise.resolve();
   reason: AbortReason | null = null;
   /** Set when the handler threw a `RateLimitedError`: how long its queue should pause, and why. */
   rateLimited: { afterMs: number; message: string } | null = null;
 
   constructor(readonly job: JobRecord) {}
+
+  /**
+   * Resolves when the handler's own promise settles, which may be after the attempt ended.
+   * Made when asked (only for a handler that outlived its attempt), not for every attempt.
+   */
+  get handlerSettled(): Promise<void> {
+    return this.handling ? this.handling.then(ignore, ignore) : Promise.resolve();
+  }
 
   /** The handler's signal; one first read after the abort is made already aborted, with the same reason. */
   get signal(): AbortSignal {
@@ -75,24 +97,39 @@ export class Attempt {
   }
 
   log(message: string): void {
+    if (this.finished) return;
+    this.logs ??= [];
     if (this.logs.length < MAX_LOG_LINES) this.logs.push({ at: new Date(), message: String(message) });
     else this.dropped++;
+  }
+
+  /** The finish of this attempt, which takes its log lines (see `finished`). */
+  private finish(fields: FinishFields): JobFinish {
+    const { job, workerId } = this;
+    const finishedAt = new Date();
+    const logs = this.logs ?? [];
+    if (this.dropped > 0) logs.push({ at: new Date(), message: `(${this.dropped} more log lines dropped)` });
+    this.finished = true;
+    this.logs = null;
+    const finish: JobFinish = { id: job.id, attempt: job.attempt, workerId, startedAt: this.startedAt ?? finishedAt, finishedAt, logs, state: fields.state, outcome: fields.outcome };
+    // A job of a run is only finished with its run's id: the store advances the run with it.
+    if (job.workflow) finish.runId = job.workflow.runId;
+    // Set one by one, not spread in: a spread costs more than the rest of the finish.
+    if ('result' in fields) finish.result = fields.result;
+    if ('error' in fields) finish.error = fields.error;
+    if ('retryDelayMs' in fields) finish.retryDelayMs = fields.retryDelayMs;
+    if ('skipped' in fields) finish.skipped = fields.skipped;
+    return finish;
   }
 
   /** Runs the handler and resolves with the finish to record, or null when the lease was lost. */
   async run(definition: TaskDefinition | undefined, hooks: AttemptHooks): Promise<JobFinish | null> {
     const { job } = this;
-    const startedAt = job.startedAt ?? new Date();
-    const finish = (fields: FinishFields): JobFinish => {
-      if (this.dropped > 0) this.logs.push({ at: new Date(), message: `(${this.dropped} more log lines dropped)` });
-      // A job of a run is only finished with its run's id: the store advances the run with it.
-      const run = job.workflow ? { runId: job.workflow.runId } : {};
-      // A copy of the logs: a handler that ignored its signal may still log after the attempt ended.
-      return { id: job.id, attempt: job.attempt, workerId: hooks.workerId, startedAt, finishedAt: new Date(), logs: [...this.logs], ...run, ...fields };
-    };
+    this.startedAt = job.startedAt ?? new Date();
+    this.workerId = hooks.workerId;
     if (!definition) {
       // Another worker of a mixed fleet may know the task: hand the job back uncharged.
-      return finish({ state: 'pending', outcome: 'released', retryDelayMs: MISSING_TASK_DELAY_MS });
+      return this.finish({ state: 'pending', outcome: 'released', retryDelayMs: MISSING_TASK_DELAY_MS });
     }
     let step: PreparedStep | null = null;
     if (job.workflow) {
@@ -100,10 +137,10 @@ export class Attempt {
         step = await hooks.prepareStep(job.workflow);
       } catch (err) {
         // The database is away: nothing the step did, so hand it back uncharged.
-        if (err instanceof OrdoError && err.code === 'store_unavailable') return finish({ state: 'pending', outcome: 'released', retryDelayMs: STEP_READ_RETRY_MS });
-        return this.failure(err, definition, finish);
+        if (err instanceof OrdoError && err.code === 'store_unavailable') return this.finish({ state: 'pending', outcome: 'released', retryDelayMs: STEP_READ_RETRY_MS });
+        return this.failure(err, definition);
       }
-      if (step.skipped !== null) return finish({ state: 'cancelled', outcome: 'cancelled', skipped: step.skipped });
+      if (step.skipped !== null) return this.finish({ state: 'cancelled', outcome: 'cancelled', skipped: step.skipped });
     }
     let timer: NodeJS.Timeout | undefined;
     let result: unknown;
@@ -115,7 +152,7 @@ export class Attempt {
       if (this.abortError) throw this.abortError;
       const ctx = this.context(hooks, step);
       const handling = Promise.resolve().then(() => definition.handler(payload, ctx));
-      this.handlerSettled = handling.then(ignore, ignore);
+      this.handling = handling;
       // The handler's outcome, or the abort's error as soon as it comes (a race of the two,
       // without the extra promise per attempt that Promise.race makes).
       result = await new Promise((resolve, reject) => {
@@ -123,11 +160,11 @@ export class Attempt {
         handling.then(resolve, reject);
       });
     } catch (err) {
-      return this.failure(err, definition, finish);
+      return this.failure(err, definition);
     } finally {
       clearTimeout(timer);
     }
-    return finish({ state: 'succeeded', outcome: 'succeeded', result: this.storable(result) });
+    return this.finish({ state: 'succeeded', outcome: 'succeeded', result: this.storable(result) });
   }
 
   /** The handler's result as JSON. One that is not JSON must not turn a success into a retry. */
@@ -140,7 +177,7 @@ export class Attempt {
     }
   }
 
-  private failure(err: unknown, definition: TaskDefinition, finish: (fields: FinishFields) => JobFinish): JobFinish | null {
+  private failure(err: unknown, definition: TaskDefinition): JobFinish | null {
     const { job } = this;
     const error = errorInfo(err);
     // A durable function's checkpoint was refused: another attempt holds the job now.
@@ -149,26 +186,26 @@ export class Attempt {
       case 'lost':
         return null;
       case 'shutdown':
-        return finish({ state: 'pending', outcome: 'released', retryDelayMs: 0 });
+        return this.finish({ state: 'pending', outcome: 'released', retryDelayMs: 0 });
       case 'cancel':
-        return finish({ state: 'cancelled', outcome: 'cancelled', error: { message: 'cancelled while running' } });
+        return this.finish({ state: 'cancelled', outcome: 'cancelled', error: { message: 'cancelled while running' } });
       default:
         break;
     }
     // A durable function waits: set the job aside until then, uncharged.
     const suspendedMs = this.reason === null ? suspendDelayOf(err) : null;
-    if (suspendedMs !== null) return finish({ state: 'pending', outcome: 'released', retryDelayMs: Math.min(suspendedMs, MAX_DURATION_MS) });
+    if (suspendedMs !== null) return this.finish({ state: 'pending', outcome: 'released', retryDelayMs: Math.min(suspendedMs, MAX_DURATION_MS) });
     // What the handler calls refused it for a rate limit: no attempt used; the worker pauses the queue.
     const limitedMs = this.reason === null ? rateLimitedMs(err) : null;
     if (limitedMs !== null) {
       this.rateLimited = { afterMs: limitedMs, message: error.message };
-      return finish({ state: 'pending', outcome: 'released', retryDelayMs: limitedMs });
+      return this.finish({ state: 'pending', outcome: 'released', retryDelayMs: limitedMs });
     }
     const outcome = this.reason === 'timeout' ? 'timed_out' : 'failed';
     if (outcome === 'timed_out') error.message = `timed out after ${job.timeoutMs ?? taskTimeoutMs(definition)} ms`;
     const permanent = err instanceof OrdoError ? !err.retryable && (err.code === 'permanent' || err.code === 'invalid_argument') : (err as Error)?.name === 'PermanentError';
-    if (permanent || job.attempt >= job.maxAttempts) return finish({ state: 'failed', outcome, error });
-    return finish({ state: 'pending', outcome, error, retryDelayMs: retryLaterMs(err) ?? this.backoff(definition) });
+    if (permanent || job.attempt >= job.maxAttempts) return this.finish({ state: 'failed', outcome, error });
+    return this.finish({ state: 'pending', outcome, error, retryDelayMs: retryLaterMs(err) ?? this.backoff(definition) });
   }
 
   private backoff(definition: TaskDefinition): number {
@@ -198,9 +235,9 @@ export class Attempt {
       },
       log: (message) => {
         this.log(message);
-        hooks.log(message);
+        hooks.log(job, message);
       },
-      progress: (percent) => hooks.progress(percent),
+      progress: (percent) => hooks.progress(this, percent),
     };
     // Added after, not spread in: a spread makes every plain job's context about twice as
     // costly to build. A symbol key lists after the others either way.

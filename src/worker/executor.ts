@@ -69,8 +69,21 @@ export class Executor implements LeaseHolder {
   private readonly heldFinishes = new Map<string, Held>();
   private readonly unknownTasks = new Set<string>();
   private readonly idle = new Set<() => void>();
+  /** What every attempt calls out to: one object for all of them (see AttemptHooks). */
+  private readonly hooks: AttemptHooks;
 
-  constructor(private readonly options: ExecutorOptions) {}
+  constructor(private readonly options: ExecutorOptions) {
+    this.hooks = {
+      workerId: options.workerId,
+      log: (job, message) => options.logger.info(jobFields(job), message),
+      progress: (attempt, percent) => {
+        // Only while the attempt runs: a handler that outlived its attempt reports for nobody.
+        if (this.running.get(keyOf(attempt.job)) === attempt) options.progress(attempt.job, percent);
+      },
+      prepareStep: options.prepareStep,
+      ...(options.durable ? { durable: options.durable } : {}),
+    };
+  }
 
   /** Handlers executing now, counting those that ignored their abort signal and still run. */
   get busy(): number {
@@ -118,18 +131,10 @@ export class Executor implements LeaseHolder {
     this.running.set(key, attempt);
     let finish: JobFinish | null = null;
     try {
-      options.events.emit('job:started', job, options.workerId);
-      // Every job passes here: its log fields are built only for a line that is written.
+      // Every job passes here: its event and log fields are built only for someone who takes them.
+      if (options.events.listening('job:started')) options.events.emit('job:started', job, options.workerId);
       if (options.logger.isLevelEnabled('debug')) options.logger.debug({ ...jobFields(job), queue: job.queue }, 'job started');
-      finish = await attempt.run(options.tasks.get(job.task), {
-        workerId: options.workerId,
-        log: (message) => options.logger.info(jobFields(job), message),
-        progress: (percent) => {
-          if (this.running.get(key) === attempt) options.progress(job, percent);
-        },
-        prepareStep: options.prepareStep,
-        ...(options.durable ? { durable: options.durable } : {}),
-      });
+      finish = await attempt.run(options.tasks.get(job.task), this.hooks);
       if (attempt.rateLimited) await options.rateLimited(job, attempt.rateLimited);
     } catch (err) {
       // Attempt.run turns handler errors into finishes; reaching here is a bug of ours. The
