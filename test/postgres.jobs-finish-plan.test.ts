@@ -38,15 +38,27 @@ describe('postgres finish plan', () => {
     expect(running).toHaveLength(3000);
 
     const batch = running.slice(0, 10);
-    const entries = batch.map((item) => `"${item.id}:${item.attempt}:w":{"state":"succeeded","released":false,"delayMs":0,"result":1,"record":{"attempt":${item.attempt},"outcome":"succeeded"}}`);
+    const array = (values: readonly (string | number | boolean | null)[]): string =>
+      client.escapeLiteral(`{${values.map((value) => (value === null ? 'NULL' : JSON.stringify(String(value)))).join(',')}}`);
     const client = new pg.Client({ connectionString: testUrl() });
     await client.connect();
     try {
       await client.query('BEGIN');
       await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
-      await client.query(`PREPARE finish(bigint[], jsonb, text) AS ${finishSql(`"${schema}"`, false)}`);
-      const ids = client.escapeLiteral(`{${batch.map((item) => item.id).join(',')}}`);
-      const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE finish(${ids}, ${client.escapeLiteral(`{${entries.join(',')}}`)}, 'ordo_test')`);
+      await client.query(`PREPARE finish AS ${finishSql(`"${schema}"`, false)}`);
+      const args = [
+        array(batch.map((item) => item.id)),
+        array(batch.map((item) => item.attempt)),
+        array(batch.map(() => 'w')),
+        array(batch.map(() => 'succeeded')),
+        array(batch.map(() => false)),
+        array(batch.map(() => 0)),
+        array(batch.map(() => '1')),
+        array(batch.map(() => null)),
+        array(batch.map((item) => `{"attempt":${item.attempt},"outcome":"succeeded"`)),
+        array(batch.map(() => null)),
+      ];
+      const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE finish(${args.join(', ')}, 'ordo_test')`);
       const plan = (rows[0] as { 'QUERY PLAN': [{ Plan: PlanNode }] })['QUERY PLAN'][0].Plan;
       expect(plan['Actual Rows']).toBe(10);
       const scans = nodes(plan).filter((node) => node['Index Name'] !== undefined);
