@@ -8,7 +8,7 @@
 import { StoreLostError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { backoffDelay } from '../core/retry.js';
-import type { JobFinish } from '../core/types.js';
+import type { JobFinish, JobRecord } from '../core/types.js';
 import type { Store } from '../store/contract.js';
 import { Wakeup } from '../services/wakeup.js';
 
@@ -19,9 +19,15 @@ const FULL_BATCH = 200;
 const GATHER_MS = 3;
 const RETRY = { baseMs: 200, capMs: 5_000 };
 
+/** A finish to write, with its job (for the log line about it: the trace id). */
+export interface Finished {
+  finish: JobFinish;
+  job: JobRecord;
+}
+
 /** Writes finishes in batches, retrying with backoff while the store is away. */
 export class Completer {
-  private queue: JobFinish[] = [];
+  private queue: Finished[] = [];
   private flushing: Promise<void> | null = null;
   private failures = 0;
   private stopped = false;
@@ -31,13 +37,13 @@ export class Completer {
   constructor(
     private readonly store: Store,
     private readonly logger: Logger,
-    private readonly onWritten: (finishes: JobFinish[], applied: Set<string>) => void,
+    private readonly onWritten: (written: readonly Finished[], applied: Set<string>) => void,
     /** A failed write; a `StoreLostError` also stops the completer (retrying cannot help). */
     private readonly onError: (err: unknown) => void,
   ) {}
 
   /** Jobs whose finish is waiting to be written (their leases must still be extended). */
-  get waiting(): readonly JobFinish[] {
+  get waiting(): readonly Finished[] {
     return this.queue;
   }
 
@@ -46,9 +52,9 @@ export class Completer {
     if (this.failures > 0) this.interrupt.wake();
   }
 
-  add(finish: JobFinish): void {
+  add(finish: JobFinish, job: JobRecord): void {
     if (this.stopped) return;
-    this.queue.push(finish);
+    this.queue.push({ finish, job });
     this.flushing ??= this.flushLoop();
   }
 
@@ -56,7 +62,7 @@ export class Completer {
    * Waits until everything added so far is written, retrying while the store is away, for
    * at most `limitMs`; then stops for good and returns what could not be written.
    */
-  async drain(limitMs: number): Promise<readonly JobFinish[]> {
+  async drain(limitMs: number): Promise<readonly Finished[]> {
     const deadline = new Wakeup();
     const drained = (async () => {
       while (this.flushing) await this.flushing;
@@ -87,7 +93,7 @@ export class Completer {
   private async flushOnce(): Promise<void> {
     const batch = this.queue.slice(0, MAX_BATCH);
     try {
-      const { applied } = await this.store.jobFinishMany({ finishes: batch });
+      const { applied } = await this.store.jobFinishMany({ finishes: batch.map((entry) => entry.finish) });
       this.queue = this.queue.slice(batch.length);
       if (this.failures > 0) this.logger.info({ waiting: this.queue.length }, 'store reachable again; results recorded');
       this.failures = 0;

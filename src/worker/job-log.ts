@@ -25,10 +25,11 @@ export function jobFields(job: JobRecord): JobLogFields {
  * on shutdown) at debug level, a retry and a cancellation at info, a job failed for good at
  * warn.
  */
-export function logFinish(logger: Logger, fields: Readonly<Partial<JobLogFields>>, finish: JobFinish): void {
+export function logFinish(logger: Logger, job: JobRecord, finish: JobFinish): void {
   const quiet = finish.outcome === 'succeeded' || finish.outcome === 'released';
   // Most finishes are successes, logged at debug: build their line only when it is written.
   if (quiet && !logger.isLevelEnabled('debug')) return;
+  const fields = jobFields(job);
   const durationMs = finish.finishedAt.getTime() - finish.startedAt.getTime();
   const error = finish.error?.message;
   if (finish.outcome === 'succeeded') logger.debug({ ...fields, durationMs }, 'job succeeded');

@@ -19,7 +19,7 @@ import { openConfiguredStore } from '../store/open.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { resolveTaskSource } from '../tasks/source.js';
 import { unstartedFinish } from './claimed-ahead.js';
-import { Completer } from './completer.js';
+import { Completer, type Finished } from './completer.js';
 import { Executor } from './executor.js';
 import { jobFields, logFinish } from './job-log.js';
 import { LeaseKeeper } from './lease-keeper.js';
@@ -57,8 +57,6 @@ export class Worker extends Service {
   private readonly health: StoreHealth;
   private upEmitted = false;
   private readonly startedAt = new Date();
-  /** The job of each finish waiting to be written, for the log line about it (the trace id). */
-  private readonly finishedJobs = new WeakMap<JobFinish, JobRecord>();
 
   constructor(options: WorkerOptions) {
     const resolved = resolveWorkerOptions(options);
@@ -122,10 +120,7 @@ export class Worker extends Service {
     const onError = (err: unknown, during: string) => this.health.error(err, during);
     const onOk = () => this.health.ok();
     const completer = new Completer(store, logger, (finishes, applied) => this.written(finishes, applied), (err) => onError(err, 'finish'));
-    const complete = (finish: JobFinish, job: JobRecord): void => {
-      this.finishedJobs.set(finish, job);
-      completer.add(finish);
-    };
+    const complete = (finish: JobFinish, job: JobRecord): void => completer.add(finish, job);
     const progress = new ProgressWriter(store, options.name, (err) => onError(err, 'progress'));
     const steps = new StepPreparer(store, tasks);
     const executor = new Executor({
@@ -155,7 +150,7 @@ export class Worker extends Service {
       idleBeatMs: Math.max(options.heartbeatMs, DEFAULTS.idleBeatMs),
       cancelCheckMs: options.cancelCheckMs,
       holder: {
-        held: () => [...executor.held(), ...producer.ahead.refs(), ...completer.waiting.map(({ id, attempt }) => ({ id, attempt }))],
+        held: () => [...executor.held(), ...producer.ahead.refs(), ...completer.waiting.map(({ finish: { id, attempt } }) => ({ id, attempt }))],
         get runningCount() {
           return executor.runningCount + producer.ahead.size;
         },
@@ -241,16 +236,16 @@ export class Worker extends Service {
     executor.abortAll('shutdown'); // writes finishes still held for lingering handlers
   }
 
-  private written(finishes: JobFinish[], applied: Set<string>): void {
-    for (const finish of finishes) {
+  private written(written: readonly Finished[], applied: Set<string>): void {
+    // Most finishes are successes nobody listens for: nothing is built for them.
+    const finishedHeard = this.events.listening('job:finished');
+    const retriedHeard = this.events.listening('job:retried');
+    for (const { finish, job } of written) {
       const ok = applied.has(finish.id);
-      // Every finish comes through the executor's `complete`, which records its job.
-      const job = this.finishedJobs.get(finish);
-      const fields = job ? jobFields(job) : { jobId: finish.id, attempt: finish.attempt };
-      if (!ok) this.logger.warn(fields, 'result not recorded: the lease had expired and the job was taken over');
-      else logFinish(this.logger, fields, finish);
-      this.events.emit('job:finished', finish, ok);
-      if (ok && finish.state === 'pending' && finish.outcome !== 'released') this.events.emit('job:retried', finish);
+      if (!ok) this.logger.warn(jobFields(job), 'result not recorded: the lease had expired and the job was taken over');
+      else logFinish(this.logger, job, finish);
+      if (finishedHeard) this.events.emit('job:finished', finish, ok);
+      if (retriedHeard && ok && finish.state === 'pending' && finish.outcome !== 'released') this.events.emit('job:retried', finish);
     }
   }
 
