@@ -13,17 +13,11 @@ import { NO_LIMITS } from '../src/core/flow.js';
 import { HELD_BY_LIMITS_MS } from '../src/store/records.js';
 import { finishOf, job } from './support/jobs.js';
 import { freshSchema, testUrl, usePostgres } from './support/postgres.js';
+import { type PlanNode } from './support/plans.js';
 
 const KEYS = 1000;
 const PER_KEY = 10;
 const key = (n: number): string => `k${String(n).padStart(4, '0')}`;
-
-interface PlanNode {
-  'Actual Rows': number;
-  'Actual Total Time': number;
-  'Shared Hit Blocks': number;
-  'Shared Read Blocks': number;
-}
 
 describe('postgres limited claim plan', () => {
   const pgs = usePostgres();

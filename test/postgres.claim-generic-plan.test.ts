@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { claimSql } from '../src/store/postgres/sql/jobs-claim.js';
 import { finishOf, job } from './support/jobs.js';
 import { freshSchema, testUrl, usePostgres } from './support/postgres.js';
+import { type PlanNode, findNode, indexesUnder } from './support/plans.js';
 
 /** The claim's parameters: worker, queues, limit, lease ms. */
 type ClaimValues = [string, string[], number, number];
@@ -104,28 +105,3 @@ describe('postgres claim plan cache', () => {
   }, 60_000);
 });
 
-interface PlanNode {
-  'Index Name'?: string;
-  'Subplan Name'?: string;
-  'Actual Rows': number;
-  'Shared Hit Blocks': number;
-  'Shared Read Blocks': number;
-  Plans?: PlanNode[];
-}
-
-/** The indexes a plan node and the nodes under it read. */
-function indexesUnder(node: PlanNode): string[] {
-  return [...(node['Index Name'] === undefined ? [] : [node['Index Name']]), ...(node.Plans ?? []).flatMap(indexesUnder)];
-}
-
-function findNode(node: PlanNode, match: (node: PlanNode) => boolean): PlanNode {
-  if (match(node)) return node;
-  for (const child of node.Plans ?? []) {
-    try {
-      return findNode(child, match);
-    } catch {
-      // not under this child
-    }
-  }
-  throw new Error('plan node not found');
-}

@@ -10,6 +10,7 @@ import type { JobRecord } from '../src/core/types.js';
 import { claimSql } from '../src/store/postgres/sql/jobs-claim.js';
 import { finishOf, job } from './support/jobs.js';
 import { freshSchema, testUrl, usePostgres } from './support/postgres.js';
+import { type PlanNode, findNode } from './support/plans.js';
 
 const STORES = 4;
 const CLAIMERS_PER_STORE = 3;
@@ -114,22 +115,3 @@ describe('postgres claim plan', () => {
   }, 60_000);
 });
 
-interface PlanNode {
-  'Subplan Name'?: string;
-  'Actual Rows': number;
-  'Shared Hit Blocks': number;
-  'Shared Read Blocks': number;
-  Plans?: PlanNode[];
-}
-
-function findNode(node: PlanNode, match: (node: PlanNode) => boolean): PlanNode {
-  if (match(node)) return node;
-  for (const child of node.Plans ?? []) {
-    try {
-      return findNode(child, match);
-    } catch {
-      // not under this child
-    }
-  }
-  throw new Error('plan node not found');
-}

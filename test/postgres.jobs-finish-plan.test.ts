@@ -9,20 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { finishSql } from '../src/store/postgres/sql/jobs-finish.js';
 import { job } from './support/jobs.js';
 import { freshSchema, testUrl, usePostgres } from './support/postgres.js';
-
-interface PlanNode {
-  'Node Type': string;
-  'Index Name'?: string;
-  'Actual Rows': number;
-  'Shared Hit Blocks': number;
-  'Shared Read Blocks': number;
-  Plans?: PlanNode[];
-}
-
-/** Every node of a plan, depth first. */
-function nodes(node: PlanNode): PlanNode[] {
-  return [node, ...(node.Plans ?? []).flatMap(nodes)];
-}
+import { type PlanNode, planNodes } from './support/plans.js';
 
 describe('postgres finish plan', () => {
   const pgs = usePostgres();
@@ -61,10 +48,10 @@ describe('postgres finish plan', () => {
       const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE finish(${args.join(', ')}, 'ordo_test')`);
       const plan = (rows[0] as { 'QUERY PLAN': [{ Plan: PlanNode }] })['QUERY PLAN'][0].Plan;
       expect(plan['Actual Rows']).toBe(10);
-      const scans = nodes(plan).filter((node) => node['Index Name'] !== undefined);
+      const scans = planNodes(plan).filter((node) => node['Index Name'] !== undefined);
       expect(scans.map((node) => node['Index Name'])).toEqual(['jobs_pkey']);
       // Measured: 121 pages, the 10 rows and their new index entries; through jobs_running, 3,000 rows' pages more.
-      const update = nodes(plan).find((node) => node['Node Type'] === 'ModifyTable') as PlanNode;
+      const update = planNodes(plan).find((node) => node['Node Type'] === 'ModifyTable') as PlanNode;
       expect(update['Shared Hit Blocks'] + update['Shared Read Blocks']).toBeLessThan(400);
     } finally {
       await client.query('ROLLBACK');

@@ -12,19 +12,7 @@ import { pruneSql } from '../src/store/postgres/sql/jobs-prune.js';
 import { throughputSql } from '../src/store/postgres/sql/jobs-throughput.js';
 import { statsSql } from '../src/store/postgres/sql/queues.js';
 import { freshSchema, usePostgres } from './support/postgres.js';
-
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  Filter?: string;
-  Plans?: PlanNode[];
-}
-
-/** Every node of a plan, depth first. */
-function nodes(node: PlanNode): PlanNode[] {
-  return [node, ...(node.Plans ?? []).flatMap(nodes)];
-}
+import { type PlanNode, planNodes } from './support/plans.js';
 
 describe('postgres plans of the listings and the pruner', () => {
   const pg = usePostgres();
@@ -58,7 +46,7 @@ describe('postgres plans of the listings and the pruner', () => {
       // EXPLAIN (GENERIC_PLAN) came with PostgreSQL 16; older servers plan for the values only.
       if (version >= 160000) plans.push(await explain(`EXPLAIN (GENERIC_PLAN, FORMAT JSON) ${text}`, []));
       for (const plan of plans) {
-        const all = nodes(plan);
+        const all = planNodes(plan);
         const scans = all.filter((node) => node['Relation Name'] === 'jobs' && node['Node Type'] === 'Seq Scan');
         // queueStats' counts per state read every row by nature: a plain scan, no filter, is fine there.
         const filtering = name === 'queueStats' ? scans.filter((node) => node.Filter !== undefined) : scans;

@@ -17,19 +17,9 @@ import { after, claimStep, definition, diamond, mapOver, mustGetRun, queueOf, st
 import { finishOf, job } from './support/jobs.js';
 import { freshSchema, heardQueues, testUrl, usePostgres } from './support/postgres.js';
 import { sleep, waitUntil } from './support/wait.js';
+import { type PlanNode, planNodes } from './support/plans.js';
 
 const LEASE_MS = 60_000;
-
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  Plans?: PlanNode[];
-}
-
-function nodes(node: PlanNode): PlanNode[] {
-  return [node, ...(node.Plans ?? []).flatMap(nodes)];
-}
 
 /** r → x1..x4 (continue) → sink (continue): four middle steps whose ends may race. */
 const wide = definition('wide', [
@@ -124,7 +114,7 @@ describe('postgres workflows', () => {
       const plans = [await explain(`EXPLAIN (FORMAT JSON) ${text}`, values)];
       if ((server?.version ?? 0) >= 160000) plans.push(await explain(`EXPLAIN (GENERIC_PLAN, FORMAT JSON) ${text}`, []));
       for (const plan of plans) {
-        const all = nodes(plan);
+        const all = planNodes(plan);
         expect(all.filter((node) => node['Relation Name'] === 'jobs' && node['Node Type'] === 'Seq Scan'), `${name}: a sequential scan of jobs`).toEqual([]);
         expect(all.map((node) => node['Index Name']).filter(Boolean), name).toContain('jobs_run');
       }
