@@ -34,7 +34,7 @@ function stubStore() {
     store: {} as Store,
   };
   stub.store = {
-    capabilities: { crossProcessNotify: false, transactionalEnqueue: false },
+    capabilities: { crossProcessNotify: false, crossProcessJobWake: false, transactionalEnqueue: false },
     scheduleFireDue: async ({ plan }: { plan: (s: ScheduleRecord, now: Date) => SchedulePlan }) => {
       stub.calls++;
       const answer = stub.answers.shift() ?? [];

@@ -107,6 +107,23 @@ describe('sqlite engine: wake on another process\'s commits', () => {
     expect(woken).toEqual(['later']);
   });
 
+  it('wakes when the head it saw was claimed here and another process enqueues a later one', async () => {
+    const { store, other } = await setUp();
+    const woken: string[] = [];
+    store.onJobsAvailable((queue) => woken.push(queue));
+    await other.call({ jobs: [job({ queue: 'q' })] });
+    await sleep(30);
+    expect(woken).toEqual(['q']);
+    // Claimed by this store: its own commit, which its check does not see.
+    expect(await store.jobClaim({ workerId: 'w', queues: ['q'], limit: 1, leaseMs: 60_000 })).toHaveLength(1);
+    woken.length = 0;
+    // A job due in 2 s: not due now, and later than the head seen before, which is gone. The
+    // workers, which found nothing left, would sleep their whole idle wait without this wake.
+    await other.call({ jobs: [job({ queue: 'q', delayMs: 2_000 })] });
+    await sleep(30);
+    expect(woken).toEqual(['q']);
+  });
+
   it('does not wake the listeners of a paused queue', async () => {
     const { store, other } = await setUp();
     await other.call({ pause: 'held' });

@@ -83,7 +83,7 @@ describe('sqlite engine', () => {
 
   it('declares its capabilities and refuses transactional enqueue', async () => {
     const store = await open(tempPath('ordo.db'));
-    expect(store.capabilities).toEqual({ crossProcessNotify: false, transactionalEnqueue: false });
+    expect(store.capabilities).toEqual({ crossProcessNotify: false, crossProcessJobWake: true, transactionalEnqueue: false });
     const refused = store.jobInsertMany({ jobs: [job()], tx: { query: async () => ({ rows: [] }) } });
     await expect(refused).rejects.toBeInstanceOf(OrdoError);
     await expect(refused).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringContaining('PostgreSQL') });

@@ -134,28 +134,34 @@ describe.each(engines)('claiming ahead on $name', (engine) => {
 
   it('ends a job cancelled while it waits ahead as cancelled, without running it', async () => {
     const started = new Set<string>();
-    const task = defineTask('tick', async (_payload: object, ctx) => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    // Fast jobs first (a start rate worth claiming ahead for), then two that hold both slots
+    // until the gate opens: what was claimed ahead of them waits, and one of those is cancelled.
+    const task = defineTask('tick', async ({ hold }: { hold: boolean }, ctx) => {
       started.add(ctx.jobId);
-      await sleep(10);
+      if (hold) await gate;
+      else await sleep(1);
     });
     await setup([task], 2, { cancelCheckMs: 10 });
-    const ids = (await ordo.enqueueMany(Array.from({ length: 400 }, () => ({ task: 'tick', payload: {} })))).map((r) => r.id);
+    const n = 600;
+    const ids = (await ordo.enqueueMany(Array.from({ length: n }, (_, i) => ({ task: 'tick', payload: { hold: i === 300 || i === 301 } })))).map((r) => r.id);
     await worker!.start();
-    // A job claimed but not started: the latest claimed one, the farthest from a slot.
     const waiting = await waitFor(
-      async () => (await store.jobList({ filter: { state: 'running' }, page: { limit: 500 } })).jobs.map((job) => job.id).filter((id) => !started.has(id)),
-      (ids) => ids.length >= 5,
-      'jobs claimed ahead',
+      async () => (await store.jobList({ filter: { state: 'running' }, page: { limit: n } })).jobs.map((job) => job.id).filter((id) => !started.has(id)),
+      (ahead) => started.has(ids[300]!) && started.has(ids[301]!) && ahead.length > 0,
+      'both slots held, and jobs claimed ahead of them',
       30_000,
     );
     const victim = waiting.sort((a, b) => Number(b) - Number(a))[0]!;
     await ordo.cancel(victim);
-    await waitFor(async () => (await store.jobList({ filter: { state: ['succeeded', 'cancelled'] } })).total, (done) => done === ids.length, 'every job to end', 60_000);
-    const job = (await ordo.getJob(victim))!;
+    const cancelled = await waitFor(() => ordo.getJob(victim), (job) => job?.state === 'cancelled', 'the job held ahead to end cancelled');
     expect(started.has(victim)).toBe(false);
-    expect(job.state).toBe('cancelled');
-    expect(job.attempts).toHaveLength(1);
-    expect(job.attempts[0]).toMatchObject({ outcome: 'cancelled', error: { message: 'cancelled before it started' } });
+    expect(cancelled!.attempts).toHaveLength(1);
+    expect(cancelled!.attempts[0]).toMatchObject({ outcome: 'cancelled', error: { message: 'cancelled before it started' } });
+    open();
+    await waitFor(async () => (await store.jobList({ filter: { state: ['succeeded', 'cancelled'] } })).total, (done) => done === n, 'every job to end', 60_000);
+    expect(started.has(victim)).toBe(false);
   });
 
   it('gives what it holds ahead back on stop, uncharged, so nothing is left running', async () => {

@@ -55,7 +55,7 @@ function addWorkerOptions(command: Command): Command {
     .option('-n, --name <name>', 'worker name (default host:pid)')
     .option('--lease <duration>', `lease per claim, renewed by heartbeats (default ${formatDuration(DEFAULTS.leaseMs)})`)
     .option('--grace <duration>', `on SIGTERM, how long running jobs may finish before they are released (default ${formatDuration(DEFAULTS.graceMs)})`)
-    .option('--poll <duration>', `longest idle wait between claims (default ${formatDuration(DEFAULTS.pollMs)}; on PostgreSQL, whose notifications wake workers, an idle worker waits up to ${formatDuration(DEFAULTS.notifiedPollMs)})`)
+    .option('--poll <duration>', `longest wait between claims while a queue is held by its limits (default ${formatDuration(DEFAULTS.pollMs)}); otherwise enqueues from any process wake the worker, and an idle one waits up to ${formatDuration(DEFAULTS.notifiedPollMs)} or this, whichever is longer`)
     .option('--http-allow-hosts <hosts>', 'hosts `http` jobs may reach, comma-separated: api.example.com, *.example.com, localhost:8080 (env ORDO_HTTP_ALLOW_HOSTS; default any host)')
     .option('--no-maintenance', 'leave recovering the jobs of dead workers to another process (by default every worker process takes part, one at a time)');
 }

@@ -42,8 +42,13 @@ export type { WorkflowStore } from './contract/workflows.js';
 export type EngineName = 'sqlite' | 'postgres';
 
 export interface StoreCapabilities {
-  /** Wake-ups cross processes (LISTEN/NOTIFY); otherwise only within the process. */
+  /** Every wake-up crosses processes, "schedules changed" too (LISTEN/NOTIFY); otherwise some stay within the process. */
   crossProcessNotify: boolean;
+  /**
+   * "Jobs available" reaches listeners in every process (PostgreSQL: NOTIFY; SQLite: the
+   * file's commits, noticed while a worker listens), so an idle worker may poll rarely.
+   */
+  crossProcessJobWake: boolean;
   /** `jobInsertMany({ tx })` accepts the caller's own transaction client. */
   transactionalEnqueue: boolean;
 }

@@ -4,7 +4,8 @@
  * rate that pays for it), and starts each as a slot frees: at once, even while the next claim
  * is under way. An idle worker sleeps until the next due job
  * (`jobNextDueIn`), a wake-up (a freed slot, an insert, a rescue) or the poll interval,
- * whichever is first. On a store whose wake-ups cross processes (PostgreSQL), a worker with
+ * whichever is first. On a store whose wake-ups cross processes (PostgreSQL's NOTIFY, SQLite's
+ * watch of the file's commits), a worker with
  * nothing due, or whose next job's due time is known, sleeps up to `idlePollMs` instead: every
  * write that makes a job due wakes it, and so does its LISTEN connection coming back after a
  * drop. A queue held by its limits (a slot freed by another process sends no wake-up) is

@@ -178,8 +178,8 @@ export class Worker extends Service {
       prefetch: options.prefetch,
       leaseMs: options.leaseMs,
       pollMs: options.pollMs,
-      // Wake-ups of other processes reach this one (NOTIFY): the poll only backs them up.
-      idlePollMs: store.capabilities.crossProcessNotify ? Math.max(options.pollMs, DEFAULTS.notifiedPollMs) : options.pollMs,
+      // Wake-ups of other processes reach this one (NOTIFY, SQLite's file watch): the poll only backs them up.
+      idlePollMs: store.capabilities.crossProcessJobWake ? Math.max(options.pollMs, DEFAULTS.notifiedPollMs) : options.pollMs,
       busy: () => executor.busy,
       execute: (job) => void executor.execute(job),
       catchUp: async () => {

@@ -132,7 +132,7 @@ function timeout(field: string, value: unknown, min: number): number {
 
 class PostgresEngine implements PostgresStore {
   readonly engine = 'postgres' as const;
-  readonly capabilities: StoreCapabilities = { crossProcessNotify: true, transactionalEnqueue: true };
+  readonly capabilities: StoreCapabilities = { crossProcessNotify: true, crossProcessJobWake: true, transactionalEnqueue: true };
   private readonly db: Db;
   private readonly listener: JobsListener;
   /** LISTENs on the schedules channel; opened by the first `onSchedulesChanged`. */

@@ -11,8 +11,9 @@
  * to be as quick, which costs an idle worker over 1 % of a core.
  *
  * When the version moved, it reads the head of each queue that has pending jobs (one index
- * seek per queue) and wakes the listeners of those queues whose head is due now, or earlier
- * than at the previous check (a delayed job the workers' wait must now end sooner for).
+ * seek per queue) and wakes the listeners of those queues whose head is due now or changed
+ * since the previous check (a job the workers' wait must now end sooner for); another
+ * process's delayed job behind an unchanged head wakes no one.
  * Without that, a worker would only see another process's enqueue at its next poll.
  *
  * The store's own commits do not move its connection's data_version: they are signalled in
@@ -21,6 +22,9 @@
  */
 import { type FSWatcher, watch } from 'node:fs';
 import type { SqliteConnection } from './connection.js';
+
+/** How far another process's clock may run ahead of this one's, for "due now". */
+const CLOCK_SLACK_MS = 10;
 
 /**
  * How often a listened-to store reads `PRAGMA data_version` when the OS did not report a
@@ -73,8 +77,10 @@ export class DataVersionWatch {
   private users = 0;
   private timer: NodeJS.Timeout | null = null;
   private watcher: FSWatcher | null = null;
-  /** A check is queued for this turn of the event loop (one commit reports several writes). */
-  private queued = false;
+  /** The look due on this turn of the event loop (one commit reports several writes). */
+  private soon: NodeJS.Immediate | null = null;
+  /** The next of the later looks after a write whose commit was not visible yet. */
+  private later: NodeJS.Timeout | null = null;
   /** The connection the version was read on: each connection counts on its own. */
   private conn: SqliteConnection | null = null;
   private version = 0;
@@ -101,6 +107,8 @@ export class DataVersionWatch {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    if (this.later) clearTimeout(this.later);
+    this.later = null;
     this.unwatch();
     this.conn = null;
   }
@@ -138,25 +146,30 @@ export class DataVersionWatch {
   /**
    * Checks after the log was written. The log is written before the commit is published
    * (in the shared-memory index data_version is read from), so a check that sees no change
-   * yet looks again a little later, a few times (RECHECK_MS).
+   * yet looks again at once for a moment, then a little later, a few times (RECHECK_MS). A
+   * new write starts the looks over: the looks still pending after an earlier write (this
+   * store's own commits are reported too, and change nothing it can see) must not make another
+   * process's commit wait for their next pause.
    */
   private queueCheck(): void {
-    if (this.queued) return;
-    this.queued = true;
+    if (this.later) clearTimeout(this.later);
+    this.later = null;
+    if (this.soon) return; // a look is already due on this turn of the event loop
     const spinUntil = performance.now() + RECHECK_SPIN_MS;
     const attempt = (next: number): void => {
-      if (!this.timer) {
-        this.queued = false;
+      this.soon = null;
+      if (!this.timer || this.check() || next >= RECHECK_MS.length) return;
+      if (next === 0 && performance.now() < spinUntil) {
+        this.soon = setImmediate(() => attempt(0));
         return;
       }
-      if (this.check() || next >= RECHECK_MS.length) {
-        this.queued = false;
-        return;
-      }
-      if (next === 0 && performance.now() < spinUntil) setImmediate(() => attempt(0));
-      else setTimeout(() => attempt(next + 1), RECHECK_MS[next]).unref();
+      this.later = setTimeout(() => {
+        this.later = null;
+        attempt(next + 1);
+      }, RECHECK_MS[next]);
+      this.later.unref();
     };
-    setImmediate(() => attempt(0));
+    this.soon = setImmediate(() => attempt(0));
   }
 
   /** Checks once; true when the file had changed. */
@@ -176,15 +189,22 @@ export class DataVersionWatch {
     return this.readHeads(c, now);
   }
 
-  /** Reads the heads; returns the queues to wake: due now, or due earlier than before. */
+  /**
+   * Reads the heads; returns the queues to wake: due now, or whose head is not the one seen
+   * at the previous check. A head later than before is news too: the earlier one may have
+   * been claimed (by this process, whose own commits are not seen here) and the workers' wait
+   * no longer covers the new one. And "due now" allows CLOCK_SLACK_MS: another process's
+   * clock may run a millisecond ahead of this one's (CPUs of a virtual machine disagree), so a
+   * job enqueued just now may look due a millisecond from now (and two jobs enqueued within a
+   * millisecond have the same head time).
+   */
   private readHeads(c: SqliteConnection, now: number): string[] {
     const rows = c.prepare(QUEUE_HEADS).all() as Array<{ queue: string; run_at: number }>;
     const heads = new Map<string, number>();
     const wake: string[] = [];
     for (const { queue, run_at: runAt } of rows) {
       heads.set(queue, runAt);
-      const before = this.heads.get(queue);
-      if (runAt <= now || before === undefined || runAt < before) wake.push(queue);
+      if (runAt <= now + CLOCK_SLACK_MS || runAt !== this.heads.get(queue)) wake.push(queue);
     }
     this.heads = heads;
     return wake;

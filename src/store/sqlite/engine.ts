@@ -112,7 +112,8 @@ function sqliteClock(option: SqliteStoreOptions['clock']): () => number {
 
 class SqliteStore implements Store {
   readonly engine = 'sqlite' as const;
-  readonly capabilities: StoreCapabilities = { crossProcessNotify: false, transactionalEnqueue: false };
+  // Jobs wake workers of other processes (data-version.ts); schedule changes do not.
+  readonly capabilities: StoreCapabilities = { crossProcessNotify: false, crossProcessJobWake: true, transactionalEnqueue: false };
   private conn: SqliteConnection | null = null;
   private closed = false;
   private readonly signal: JobsAvailableSignal;

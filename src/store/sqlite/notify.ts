@@ -3,8 +3,9 @@
  * resolved path) in this process shares one channel, so a worker wakes up as soon as a
  * client in the same process enqueues, even through another store instance. Other processes
  * are not told here: each of their stores notices the file's commits itself while a worker
- * listens (data-version.ts) and emits on its own channel. (capabilities.crossProcessNotify
- * stays false: "schedules changed" is still signalled only within the process.)
+ * listens (data-version.ts) and emits on its own channel (capabilities.crossProcessJobWake).
+ * capabilities.crossProcessNotify stays false: "schedules changed" is signalled only within
+ * the process.
  */
 import { EventEmitter } from 'node:events';
 import { resolve } from 'node:path';
