@@ -44,7 +44,7 @@ describe('ordo worker process (sqlite): woken by another process', () => {
     expect(p50).toBeLessThan(50);
   }, 60_000);
 
-  it.runIf(existsSync('/proc/self/stat'))('costs an idle worker less than 1 % of a core', async () => {
+  it.runIf(existsSync('/proc/self/stat'))('costs an idle worker about 1 % of a core, not the 3 % of a hot poll', async () => {
     const worker = await startWorker(temp.db, TEST_TASKS);
     // Let start-up work (module loading, migrations, first claims) settle first.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
@@ -54,10 +54,11 @@ describe('ordo worker process (sqlite): woken by another process', () => {
     await new Promise((resolve) => setTimeout(resolve, seconds * 1_000));
     const share = (cpuTicks(worker.pid) - before) / ticksPerSecond / seconds;
     console.log(`idle sqlite worker: ${(share * 100).toFixed(2)} % of a core over ${seconds} s`);
-    // An idle worker costs about 0.8 % of a core without any wake-up check (heartbeats,
-    // maintenance, its poll), measured on a 2-core machine; checking by a 5 ms timer alone
-    // cost about 3 %. The margin above 1 % is for a loaded test machine.
-    expect(share).toBeLessThan(0.015);
+    // Measured alone on a 2-core machine: about 0.9 % of a core (0.75-1.5 % without any
+    // wake-up check, as the machine's own speed varies); while the rest of the suite loads it,
+    // up to 1.7 %. Checking by a 5 ms timer instead cost about 3 % alone: the bound is below
+    // that. The benchmark reports the figure on a quiet machine (bench/RESULTS.md, idle-cpu).
+    expect(share).toBeLessThan(0.025);
   }, 60_000);
 });
 
