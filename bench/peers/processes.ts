@@ -86,6 +86,8 @@ export async function startWorkers(system: System, spec: Omit<WorkerSpec, 'syste
     }),
     async stop() {
       const reports = await Promise.all(children.map((c) => c.rpc.stop()));
+      // The answers are through: each worker leaves when its channel closes.
+      for (const c of children) if (c.process.connected) c.process.disconnect();
       await Promise.all(children.map((c) => c.exited));
       return merge(reports as WorkerReport[], spec.size);
     },

@@ -76,8 +76,11 @@ export async function serveWorker(make: MakeConsumer): Promise<void> {
     async stop(): Promise<WorkerReport> {
       await consumer.stop();
       if (pending) clearTimeout(pending);
-      // Leave once the answer is on its way: a handle a library left open must not keep the process.
-      setTimeout(() => process.exit(0), 20);
+      // Leave once the answer is through: the harness disconnects (or kills) when it has it. A
+      // report of a million jobs takes longer than a moment to send, and leaving before it is
+      // through loses it. The unref'd timer only ends a process nothing else keeps alive.
+      process.once('disconnect', () => process.exit(0));
+      setTimeout(() => process.exit(0), 60_000).unref();
       return { runs, starts, ran, first };
     },
   } satisfies WorkerCalls);
