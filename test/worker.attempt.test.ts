@@ -6,19 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { OrdoError } from '../src/core/errors.js';
-import type { JobRecord } from '../src/core/types.js';
 import { defineTask, type TaskContext } from '../src/tasks/define.js';
 import { Attempt, type AttemptHooks } from '../src/worker/attempt.js';
+import { claimedJob } from './support/jobs.js';
 
-function job(fields: Partial<JobRecord> = {}): JobRecord {
-  const at = new Date('2026-01-02T03:04:05.678Z');
-  return {
-    id: '7', task: 'probe', queue: 'default', payload: {}, state: 'running', priority: 0, runAt: at, createdAt: at,
-    attempt: 1, maxAttempts: 3, timeoutMs: null, backoffBaseMs: null, backoffCapMs: null, uniqueKey: null,
-    lockedBy: 'w1', lockedUntil: at, startedAt: at, finishedAt: null, cancelRequested: false, progress: null,
-    result: null, lastError: null, attempts: [], traceId: null, workflow: null, concurrencyKey: null, ...fields,
-  };
-}
+const job = claimedJob;
 
 const hooks: AttemptHooks = {
   workerId: 'w1',

@@ -27,6 +27,17 @@ export function job(overrides: Partial<JobInsert> = {}): JobInsert {
 }
 
 /** A finish of the claimed `running` job, by the worker holding it; override the outcome. */
+/** A job record as a worker holds it after a claim (job 7, attempt 1 by `w1`), for code that runs attempts without a store. */
+export function claimedJob(fields: Partial<JobRecord> = {}): JobRecord {
+  const at = new Date('2026-01-02T03:04:05.678Z');
+  return {
+    id: '7', task: 'probe', queue: 'default', payload: {}, state: 'running', priority: 0, runAt: at, createdAt: at,
+    attempt: 1, maxAttempts: 3, timeoutMs: null, backoffBaseMs: null, backoffCapMs: null, uniqueKey: null,
+    lockedBy: 'w1', lockedUntil: at, startedAt: at, finishedAt: null, cancelRequested: false, progress: null,
+    result: null, lastError: null, attempts: [], traceId: null, workflow: null, concurrencyKey: null, ...fields,
+  };
+}
+
 export function finishOf(running: JobRecord, overrides: Partial<JobFinish> = {}): JobFinish {
   return {
     id: running.id,
