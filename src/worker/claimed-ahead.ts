@@ -13,13 +13,12 @@
  */
 import type { JobFinish, JobRecord } from '../core/types.js';
 import type { JobRef } from '../store/contract.js';
+import { keyOf } from './executor.js';
 
 /** How much work, in time at the recent start rate, is claimed ahead. */
 export const AHEAD_WINDOW_MS = 100;
 /** How often the start rate is re-measured; it is smoothed over a few such periods. */
 const RATE_PERIOD_MS = 100;
-
-const keyOf = (ref: JobRef): string => `${ref.id}#${ref.attempt}`;
 
 /** The claimed jobs waiting for a slot, in claim order, and the start rate that sizes them. */
 export class ClaimedAhead {

@@ -53,7 +53,7 @@ export interface ExecutorOptions {
  * Running attempts are keyed by job and attempt: a worker whose lease was taken away may
  * claim the same job again while its old attempt still runs.
  */
-const keyOf = (ref: JobRef): string => `${ref.id}#${ref.attempt}`;
+export const keyOf = (ref: JobRef): string => `${ref.id}#${ref.attempt}`;
 
 interface Held {
   attempt: Attempt;
